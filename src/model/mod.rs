@@ -1,0 +1,240 @@
+//! The validated model the engine runs on: regions, stages, sectors, controls and stockpiles,
+//! with every numeric parameter replaced by an index into the run's sampled values
+//! (`ParamId`). Built from a scenario file by `scenario::validate`; never written by users.
+
+pub mod chain;
+pub mod trade;
+
+use crate::sim::params::{ParamId, ParamTable};
+
+/// Tradable commodities, in output order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Commodity {
+    /// Mixed rare-earth concentrate, t REO.
+    Concentrate = 0,
+    /// Separated NdPr oxide, t.
+    LightOxide = 1,
+    /// Separated Dy/Tb oxide, t.
+    HeavyOxide = 2,
+    /// Sintered NdFeB magnet, standard grade, t.
+    MagnetStandard = 3,
+    /// Sintered NdFeB magnet, high-temperature (Dy/Tb-bearing) grade, t.
+    MagnetHighTemp = 4,
+}
+
+pub const N_COMMODITIES: usize = 5;
+
+impl Commodity {
+    pub const ALL: [Commodity; N_COMMODITIES] = [
+        Commodity::Concentrate,
+        Commodity::LightOxide,
+        Commodity::HeavyOxide,
+        Commodity::MagnetStandard,
+        Commodity::MagnetHighTemp,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Commodity::Concentrate => "concentrate",
+            Commodity::LightOxide => "light_oxide",
+            Commodity::HeavyOxide => "heavy_oxide",
+            Commodity::MagnetStandard => "magnet_standard",
+            Commodity::MagnetHighTemp => "magnet_high_temp",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Commodity> {
+        Commodity::ALL.into_iter().find(|c| c.name() == s)
+    }
+
+    pub fn magnet(grade: Grade) -> Commodity {
+        match grade {
+            Grade::Standard => Commodity::MagnetStandard,
+            Grade::HighTemp => Commodity::MagnetHighTemp,
+        }
+    }
+}
+
+/// Magnet grades.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grade {
+    Standard = 0,
+    HighTemp = 1,
+}
+
+impl Grade {
+    pub const ALL: [Grade; 2] = [Grade::Standard, Grade::HighTemp];
+}
+
+/// Calendar month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct YearMonth {
+    pub year: i32,
+    /// 1..=12
+    pub month: u32,
+}
+
+impl YearMonth {
+    pub fn parse(s: &str) -> Option<YearMonth> {
+        let (y, m) = s.split_once('-')?;
+        if y.len() != 4 || m.len() != 2 {
+            return None;
+        }
+        let year: i32 = y.parse().ok()?;
+        let month: u32 = m.parse().ok()?;
+        (1..=12).contains(&month).then_some(YearMonth { year, month })
+    }
+
+    /// The calendar month `k` months after this one.
+    pub fn plus(self, k: usize) -> YearMonth {
+        let idx = self.year as i64 * 12 + (self.month as i64 - 1) + k as i64;
+        YearMonth { year: (idx.div_euclid(12)) as i32, month: (idx.rem_euclid(12) + 1) as u32 }
+    }
+}
+
+impl std::fmt::Display for YearMonth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+/// Random outages of one asset.
+#[derive(Debug, Clone)]
+pub struct Outage {
+    /// Stream key, e.g. `regions.china.mines.bayan_obo.outage`.
+    pub key: String,
+    pub probability: ParamId,
+    /// Sampled afresh for every outage from the asset's stream.
+    pub duration: crate::scenario::schema::Param,
+    pub loss: ParamId,
+}
+
+#[derive(Debug, Clone)]
+pub struct Mine {
+    pub name: String,
+    pub capacity: ParamId,
+    pub utilisation: ParamId,
+    pub ndpr_share: ParamId,
+    pub dytb_share: ParamId,
+    pub growth: ParamId,
+    pub outage: Option<Outage>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Separation {
+    pub name: String,
+    pub light_capacity: ParamId,
+    pub heavy_capacity: ParamId,
+    pub recovery: ParamId,
+    pub utilisation: ParamId,
+    pub growth: ParamId,
+    pub outage: Option<Outage>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MagnetPlant {
+    pub name: String,
+    pub capacity: ParamId,
+    pub utilisation: ParamId,
+    pub growth: ParamId,
+    pub outage: Option<Outage>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Sector {
+    /// Index into `Scenario::sectors`.
+    pub sector: usize,
+    pub demand: ParamId,
+    pub growth: ParamId,
+    pub high_temp_share: ParamId,
+    /// 1 is served first; equal priorities share pro rata.
+    pub priority: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Region {
+    pub name: String,
+    pub mines: Vec<Mine>,
+    pub separation: Vec<Separation>,
+    pub magnet_plants: Vec<MagnetPlant>,
+    /// Target commercial inventory per commodity, days of use.
+    pub inventory_days: [ParamId; N_COMMODITIES],
+    pub sectors: Vec<Sector>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ControlKind {
+    Ban,
+    /// Share of the covered pre-control flow.
+    QuotaShare(ParamId),
+    /// Tonnes per month across the covered commodities and destinations.
+    QuotaTonnes(ParamId),
+}
+
+#[derive(Debug, Clone)]
+pub struct Control {
+    pub name: String,
+    pub origin: usize,
+    pub destinations: Vec<usize>,
+    pub commodities: [bool; N_COMMODITIES],
+    pub kind: ControlKind,
+    pub start: ParamId,
+    /// None: lasts to the end of the horizon.
+    pub duration: Option<ParamId>,
+    pub probability: ParamId,
+}
+
+impl Control {
+    pub fn covers(&self, c: Commodity, o: usize, d: usize) -> bool {
+        self.commodities[c as usize] && self.origin == o && self.destinations.contains(&d)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StockpileSize {
+    Tonnes(ParamId),
+    /// Days of the region's use of the commodity in month 0.
+    Days(ParamId),
+}
+
+#[derive(Debug, Clone)]
+pub struct Stockpile {
+    pub name: String,
+    pub region: usize,
+    /// Oxide or magnet grade (never concentrate).
+    pub commodity: Commodity,
+    pub size: StockpileSize,
+    /// t/month; None means unlimited.
+    pub max_release: Option<ParamId>,
+    /// Release while one of these controls is active (empty with `on_control`: any control
+    /// whose destinations include the region).
+    pub on_control: bool,
+    pub release_controls: Vec<usize>,
+    /// Release whenever there is unmet need for the commodity in the region.
+    pub on_shortage: bool,
+    /// Sectors served first, in this order (indices into `Scenario::sectors`).
+    pub priority_sectors: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub start: YearMonth,
+    pub horizon: usize,
+    pub regions: Vec<Region>,
+    /// Sector names (union over regions, sorted).
+    pub sectors: Vec<String>,
+    /// Oxide per tonne of magnet, `[grade][0 = NdPr, 1 = Dy/Tb]`.
+    pub recipes: [[ParamId; 2]; 2],
+    pub rebuild_months: ParamId,
+    pub controls: Vec<Control>,
+    pub stockpiles: Vec<Stockpile>,
+    pub params: ParamTable,
+}
+
+impl Scenario {
+    pub fn region_index(&self, name: &str) -> Option<usize> {
+        self.regions.iter().position(|r| r.name == name)
+    }
+}

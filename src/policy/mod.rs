@@ -1,0 +1,4 @@
+//! Policy levers: export controls and strategic stockpiles.
+
+pub mod controls;
+pub mod stockpile;

@@ -1,0 +1,251 @@
+//! The scenario file as users write it (TOML). These types mirror the file one-to-one and carry
+//! source spans for error messages; `validate` turns them into the engine's `model::Scenario`.
+//! Every key is documented in docs/scenarios.md.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use toml::Spanned;
+
+use crate::sim::dist::Dist;
+
+/// A numeric parameter: a fixed number, or a distribution sampled once per run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    Fixed(f64),
+    Dist(Dist),
+}
+
+impl<'de> Deserialize<'de> for Param {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Param;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a number or a distribution such as { dist = \"uniform\", min = 1, max = 2 }",
+                )
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Param, E> {
+                Ok(Param::Fixed(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Param, E> {
+                Ok(Param::Fixed(v as f64))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Param, E> {
+                Ok(Param::Fixed(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Param, A::Error> {
+                Dist::deserialize(de::value::MapAccessDeserializer::new(map)).map(Param::Dist)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Serialize for Param {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Param::Fixed(v) => s.serialize_f64(*v),
+            Param::Dist(d) => d.serialize(s),
+        }
+    }
+}
+
+pub type P = Spanned<Param>;
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    pub scenario: Meta,
+    pub grades: Grades,
+    #[serde(default)]
+    pub market: Market,
+    pub regions: BTreeMap<String, Spanned<RegionFile>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub controls: Vec<Spanned<ControlFile>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stockpiles: Vec<Spanned<StockpileFile>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Calendar month of model month 0, "YYYY-MM".
+    pub start: Spanned<String>,
+    pub horizon_months: Spanned<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grades {
+    pub standard: Recipe,
+    pub high_temp: Recipe,
+}
+
+/// Oxide needed per tonne of magnet.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recipe {
+    pub ndpr_oxide_t: P,
+    pub dytb_oxide_t: P,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Market {
+    /// Months over which a gap between a commercial inventory and its target is closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rebuild_months: Option<P>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionFile {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mines: Vec<Spanned<MineFile>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub separation: Vec<Spanned<SeparationFile>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub magnet_plants: Vec<Spanned<MagnetPlantFile>>,
+    #[serde(default)]
+    pub inventory_days: InventoryDays,
+    #[serde(default)]
+    pub sectors: BTreeMap<String, Spanned<SectorFile>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct InventoryDays {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concentrate: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub light_oxide: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heavy_oxide: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub magnet_standard: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub magnet_high_temp: Option<P>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutageFile {
+    /// Probability per month that an outage starts.
+    pub probability: P,
+    /// Duration of each outage in months (sampled per outage).
+    pub duration_months: P,
+    /// Share of capacity lost while the outage lasts (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss: Option<P>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MineFile {
+    pub name: Spanned<String>,
+    /// t REO per year.
+    pub capacity_t: P,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utilisation: Option<P>,
+    pub ndpr_share: P,
+    pub dytb_share: P,
+    /// Capacity growth per year (0.05 = +5%/yr, compounding monthly).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub growth: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outage: Option<OutageFile>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeparationFile {
+    pub name: Spanned<String>,
+    /// t NdPr oxide per year.
+    pub light_capacity_t: P,
+    /// t Dy/Tb oxide per year.
+    pub heavy_capacity_t: P,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utilisation: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub growth: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outage: Option<OutageFile>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MagnetPlantFile {
+    pub name: Spanned<String>,
+    /// t magnet per year.
+    pub capacity_t: P,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utilisation: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub growth: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outage: Option<OutageFile>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SectorFile {
+    /// t magnet per year in the start month's year.
+    pub demand_t: P,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub growth: Option<P>,
+    pub high_temp_share: P,
+    /// 1 is served first.
+    pub priority: Spanned<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ControlFile {
+    pub name: Spanned<String>,
+    pub origin: Spanned<String>,
+    /// Default: every region other than the origin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destinations: Option<Vec<Spanned<String>>>,
+    pub commodities: Vec<Spanned<String>>,
+    #[serde(rename = "type")]
+    pub kind: Spanned<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota_share: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota_t_per_month: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_month: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_months: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probability: Option<P>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StockpileFile {
+    pub name: Spanned<String>,
+    pub region: Spanned<String>,
+    pub commodity: Spanned<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial_t: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial_days: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_release_t_per_month: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release_on: Option<Vec<Spanned<String>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release_controls: Option<Vec<Spanned<String>>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub priority_sectors: Vec<Spanned<String>>,
+}
