@@ -9,6 +9,7 @@
 //! - `stats`: outcome metrics, time-series catalog, summaries and sketches.
 //! - `export`: the output files.
 
+pub mod app;
 pub mod export;
 pub mod model;
 pub mod policy;

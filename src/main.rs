@@ -1,3 +1,199 @@
-fn main() {
-    println!("Hello, world!");
+//! The `reesim` command line: parses arguments, calls the library, prints.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use reesim::app::{self, AppError, RunArgs};
+use reesim::sim::runner::Results;
+use reesim::stats::summary::Summary;
+
+/// Monte Carlo simulation of the rare-earth magnet supply chain under export controls and
+/// strategic stockpiles.
+#[derive(Parser)]
+#[command(name = "reesim", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario's Monte Carlo batch and write summary.csv, timeseries.csv, runs.csv and
+    /// manifest.json.
+    Run {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// Number of Monte Carlo runs.
+        #[arg(long, default_value_t = app::DEFAULT_RUNS)]
+        runs: u64,
+        /// Random seed; the same seed and scenario give byte-identical outputs.
+        #[arg(long, default_value_t = app::DEFAULT_SEED)]
+        seed: u64,
+        /// Worker threads (default: all cores). Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Output directory (default: reesim-out/<scenario file stem>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Check a scenario file without running it (exit 0 if valid).
+    Validate {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let styled = std::io::stderr().is_terminal();
+            match &e {
+                AppError::Load(reesim::scenario::LoadError::Invalid(d)) if styled => {
+                    for diag in &d.0 {
+                        eprintln!("{}\n", diag.render(true));
+                    }
+                    eprintln!(
+                        "error: scenario is invalid ({} error{})",
+                        d.0.len(),
+                        if d.0.len() == 1 { "" } else { "s" }
+                    );
+                }
+                _ => eprintln!("{e}"),
+            }
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), AppError> {
+    match cli.command {
+        Command::Validate { scenario } => {
+            let loaded = reesim::scenario::load(&scenario)?;
+            let sc = &loaded.scenario;
+            println!(
+                "{}: valid ({} regions, {} sectors, {} controls, {} stockpiles, {} sampled parameters, {} months from {})",
+                scenario.display(),
+                sc.regions.len(),
+                sc.sectors.len(),
+                sc.controls.len(),
+                sc.stockpiles.len(),
+                sc.params.sampled().count(),
+                sc.horizon,
+                sc.start
+            );
+            Ok(())
+        }
+        Command::Run {
+            scenario,
+            runs,
+            seed,
+            threads,
+            out,
+        } => {
+            let plan = RunArgs {
+                scenario,
+                runs: Some(runs),
+                seed: Some(seed),
+                threads,
+                out,
+            }
+            .plan()?;
+            let bar = if std::io::stderr().is_terminal() {
+                let b = ProgressBar::with_draw_target(
+                    Some(plan.settings.runs),
+                    ProgressDrawTarget::stderr(),
+                );
+                b.set_style(
+                    ProgressStyle::with_template(
+                        "{spinner} {pos}/{len} runs [{bar:30}] {elapsed} (eta {eta})",
+                    )
+                    .expect("valid template")
+                    .progress_chars("=> "),
+                );
+                b
+            } else {
+                ProgressBar::hidden()
+            };
+            let (results, written) = app::execute(&plan, &mut |n| bar.inc(n))?;
+            bar.finish_and_clear();
+            print_summary(&plan, &results);
+            println!(
+                "\nwrote {}",
+                written
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            Ok(())
+        }
+    }
+}
+
+fn print_summary(plan: &app::RunPlan, r: &Results) {
+    let sc = &plan.loaded.scenario;
+    let secs = r
+        .finished
+        .duration_since(r.started)
+        .map_or(0.0, |d| d.as_secs_f64());
+    println!(
+        "{}: {} runs, seed {}, {} months from {} ({:.2} s)\n",
+        sc.name, plan.settings.runs, plan.settings.seed, sc.horizon, sc.start, secs
+    );
+    println!(
+        "{:<32} {:<16} {:<14} {:>12} {:>12} {:>12} {:>12}",
+        "metric", "region", "sector/stock", "mean", "p5", "p50", "p95"
+    );
+    for (key, values) in r.outcomes.keys.iter().zip(&r.metric_values) {
+        let show = match key.metric {
+            "unmet_demand_t" | "unmet_share" | "shortfall_months" => {
+                key.sector.is_empty() || key.region.is_empty()
+            }
+            "stockpile_min_t" | "stockpile_depleted" => true,
+            _ => false,
+        };
+        if !show {
+            continue;
+        }
+        let s = Summary::of(values);
+        let scope = if key.item.is_empty() {
+            key.sector.as_str()
+        } else {
+            key.item.as_str()
+        };
+        let region = if key.region.is_empty() {
+            "all"
+        } else {
+            key.region.as_str()
+        };
+        let scope = if scope.is_empty() { "all" } else { scope };
+        println!(
+            "{:<32} {:<16} {:<14} {:>12} {:>12} {:>12} {:>12}",
+            key.metric,
+            region,
+            scope,
+            fmt(s.mean),
+            fmt(s.quantiles[0]),
+            fmt(s.quantiles[2]),
+            fmt(s.quantiles[4])
+        );
+    }
+}
+
+fn fmt(v: f64) -> String {
+    if !v.is_finite() {
+        "-".into()
+    } else if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.4}")
+    }
 }

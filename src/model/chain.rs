@@ -68,7 +68,11 @@ pub struct Stocks {
 
 impl Stocks {
     pub fn zero(n: usize) -> Self {
-        Stocks { conc: vec![[0.0; 3]; n], oxide: vec![[0.0; 2]; n], magnet: vec![[0.0; 2]; n] }
+        Stocks {
+            conc: vec![[0.0; 3]; n],
+            oxide: vec![[0.0; 2]; n],
+            magnet: vec![[0.0; 2]; n],
+        }
     }
 
     /// Stock of commodity `c` in region `r` (concentrate as total REO).
@@ -178,7 +182,11 @@ fn plan_items(
     for r in 0..n {
         if shared {
             let total: f64 = want[r * k..(r + 1) * k].iter().sum();
-            let s = if total > cap[r] && total > 0.0 { cap[r] / total } else { 1.0 };
+            let s = if total > cap[r] && total > 0.0 {
+                cap[r] / total
+            } else {
+                1.0
+            };
             for j in 0..k {
                 production[r * k + j] = want[r * k + j] * s;
             }
@@ -194,14 +202,24 @@ fn plan_items(
             }
         }
     }
-    let mut residual: Vec<f64> = want.iter().zip(&production).map(|(w, p)| (w - p).max(0.0)).collect();
+    let mut residual: Vec<f64> = want
+        .iter()
+        .zip(&production)
+        .map(|(w, p)| (w - p).max(0.0))
+        .collect();
     if shared {
-        let per_item: Vec<f64> = (0..k).map(|j| (0..n).map(|r| residual[r * k + j]).sum()).collect();
+        let per_item: Vec<f64> = (0..k)
+            .map(|j| (0..n).map(|r| residual[r * k + j]).sum())
+            .collect();
         let total: f64 = per_item.iter().sum();
         for r in 0..n {
             let left = spare[r * k];
             for j in 0..k {
-                spare[r * k + j] = if total > 0.0 { left * per_item[j] / total } else { 0.0 };
+                spare[r * k + j] = if total > 0.0 {
+                    left * per_item[j] / total
+                } else {
+                    0.0
+                };
             }
         }
     }
@@ -224,7 +242,11 @@ fn plan_items(
         }
         flows.push(f);
     }
-    Plan { production, flows, use_ }
+    Plan {
+        production,
+        flows,
+        use_,
+    }
 }
 
 /// Ships planned exports of one commodity that exporters can spare after home use (6), scaling
@@ -253,12 +275,28 @@ fn planning_shares(pool: &[f64; 3], x: &Exogenous, r: usize, world: [f64; 2]) ->
         c[OTHER] += cap * (1.0 - s[0] - s[1]);
     }
     let total: f64 = c.iter().sum();
-    if total > 0.0 { [c[NDPR] / total, c[DYTB] / total] } else { world }
+    if total > 0.0 {
+        [c[NDPR] / total, c[DYTB] / total]
+    } else {
+        world
+    }
 }
 
 /// Feed (t REO) needed for planned oxide output, and the feed the plant can take (8).
-fn feed_need(plan: [f64; 2], shares: [f64; 2], recovery: f64, light_cap: f64, heavy_cap: f64) -> f64 {
-    let per = |out: f64, s: f64| if out > 0.0 && s > 0.0 { out / (recovery * s) } else { 0.0 };
+fn feed_need(
+    plan: [f64; 2],
+    shares: [f64; 2],
+    recovery: f64,
+    light_cap: f64,
+    heavy_cap: f64,
+) -> f64 {
+    let per = |out: f64, s: f64| {
+        if out > 0.0 && s > 0.0 {
+            out / (recovery * s)
+        } else {
+            0.0
+        }
+    };
     let need = per(plan[NDPR], shares[NDPR]).max(per(plan[DYTB], shares[DYTB]));
     let capacity = per(light_cap, shares[NDPR]).max(per(heavy_cap, shares[DYTB]));
     need.min(capacity)
@@ -282,9 +320,14 @@ pub fn step(
 
     // ---- Planning pass, downstream to upstream ----
     // Magnets: use = end-use demand per grade.
-    let mag_use: Vec<f64> =
-        (0..n).flat_map(|r| (0..2).map(move |g| x.demand[r].iter().map(|s| s[g]).sum::<f64>())).collect();
-    let mut mag_stock: Vec<f64> = stocks.magnet.iter().flat_map(|m| m.iter().copied()).collect();
+    let mag_use: Vec<f64> = (0..n)
+        .flat_map(|r| (0..2).map(move |g| x.demand[r].iter().map(|s| s[g]).sum::<f64>()))
+        .collect();
+    let mut mag_stock: Vec<f64> = stocks
+        .magnet
+        .iter()
+        .flat_map(|m| m.iter().copied())
+        .collect();
     let mag_days: Vec<f64> = (0..n).flat_map(|r| [days[r][3], days[r][4]]).collect();
     let mag_plan = plan_items(
         n,
@@ -306,9 +349,15 @@ pub fn step(
             (0..2).map(move |e| pl[r * 2] * p.recipes[0][e] + pl[r * 2 + 1] * p.recipes[1][e])
         })
         .collect();
-    let mut ox_stock: Vec<f64> = stocks.oxide.iter().flat_map(|m| m.iter().copied()).collect();
+    let mut ox_stock: Vec<f64> = stocks
+        .oxide
+        .iter()
+        .flat_map(|m| m.iter().copied())
+        .collect();
     let ox_days: Vec<f64> = (0..n).flat_map(|r| [days[r][1], days[r][2]]).collect();
-    let ox_cap: Vec<f64> = (0..n).flat_map(|r| [x.light_cap[r], x.heavy_cap[r]]).collect();
+    let ox_cap: Vec<f64> = (0..n)
+        .flat_map(|r| [x.light_cap[r], x.heavy_cap[r]])
+        .collect();
     let ox_plan = plan_items(
         n,
         2,
@@ -323,11 +372,19 @@ pub fn step(
         limits,
     );
     // Concentrate use = feed needed for the separation plan.
-    let shares: Vec<[f64; 2]> = (0..n).map(|r| planning_shares(&stocks.conc[r], x, r, p.world_shares)).collect();
+    let shares: Vec<[f64; 2]> = (0..n)
+        .map(|r| planning_shares(&stocks.conc[r], x, r, p.world_shares))
+        .collect();
     let conc_use: Vec<f64> = (0..n)
         .map(|r| {
             let plan = [ox_plan.production[r * 2], ox_plan.production[r * 2 + 1]];
-            feed_need(plan, shares[r], x.recovery[r], x.light_cap[r], x.heavy_cap[r])
+            feed_need(
+                plan,
+                shares[r],
+                x.recovery[r],
+                x.light_cap[r],
+                x.heavy_cap[r],
+            )
         })
         .collect();
     let mut conc_stock: Vec<f64> = stocks.conc.iter().map(|c| c.iter().sum()).collect();
@@ -351,7 +408,11 @@ pub fn step(
             stocks.magnet[r] = [mag_stock[r * 2], mag_stock[r * 2 + 1]];
             stocks.oxide[r] = [ox_stock[r * 2], ox_stock[r * 2 + 1]];
             let s = shares[r];
-            stocks.conc[r] = [conc_stock[r] * s[0], conc_stock[r] * s[1], conc_stock[r] * (1.0 - s[0] - s[1])];
+            stocks.conc[r] = [
+                conc_stock[r] * s[0],
+                conc_stock[r] * s[1],
+                conc_stock[r] * (1.0 - s[0] - s[1]),
+            ];
         }
     }
     rec.stocks_start = Some(stocks.clone());
@@ -363,7 +424,11 @@ pub fn step(
     rec.mine_out = (0..n)
         .map(|r| {
             let planned = conc_plan.production[r];
-            let s = if mine_cap[r] > 0.0 { (planned / mine_cap[r]).min(1.0) } else { 0.0 };
+            let s = if mine_cap[r] > 0.0 {
+                (planned / mine_cap[r]).min(1.0)
+            } else {
+                0.0
+            };
             let mut c = [0.0; 3];
             for (cap, sh) in x.mine_cap[r].iter().zip(&x.mine_shares[r]) {
                 let q = cap * s;
@@ -418,8 +483,12 @@ pub fn step(
         let plan = [ox_plan.production[r * 2], ox_plan.production[r * 2 + 1]];
         let feed = feed_need(plan, sh, x.recovery[r], x.light_cap[r], x.heavy_cap[r]).min(total);
         let frac = feed / total;
-        let light = (c[NDPR] * frac * x.recovery[r]).min(plan[NDPR]).min(x.light_cap[r]);
-        let heavy = (c[DYTB] * frac * x.recovery[r]).min(plan[DYTB]).min(x.heavy_cap[r]);
+        let light = (c[NDPR] * frac * x.recovery[r])
+            .min(plan[NDPR])
+            .min(x.light_cap[r]);
+        let heavy = (c[DYTB] * frac * x.recovery[r])
+            .min(plan[DYTB])
+            .min(x.heavy_cap[r]);
         for e in 0..3 {
             stocks.conc[r][e] -= c[e] * frac;
         }
@@ -510,8 +579,11 @@ pub fn step(
             _ => continue,
         };
         let r = sp.region;
-        let unmet: Vec<f64> =
-            x.demand[r].iter().zip(&rec.delivered[r]).map(|(d, got)| (d[g] - got[g]).max(0.0)).collect();
+        let unmet: Vec<f64> = x.demand[r]
+            .iter()
+            .zip(&rec.delivered[r])
+            .map(|(d, got)| (d[g] - got[g]).max(0.0))
+            .collect();
         let q = sp.release_for(unmet.iter().sum());
         if q <= 0.0 {
             continue;
@@ -521,8 +593,10 @@ pub fn step(
         for (s, v) in got.iter().enumerate() {
             rec.delivered[r][s][g] += v;
         }
-        sp.level -= total;
-        rec.released[i] += total;
+        // Rounding in the pro rata split may exceed the level by a few ulps; never go below 0.
+        let taken = total.min(sp.level);
+        sp.level -= taken;
+        rec.released[i] += taken;
     }
     rec.stocks_end = Some(stocks.clone());
     rec.stockpile_end = stockpiles.iter().map(|s| s.level).collect();
@@ -544,7 +618,11 @@ fn apply_flows(n: usize, f: &[f64], mut add: impl FnMut(usize, f64)) {
 /// concentrate, separation, each oxide, magnet plants (in contained oxide), each magnet grade,
 /// each stockpile, and world trade per commodity.
 /// `stockpiles[i]` is the (region, commodity) of stockpile `i`.
-pub fn mass_balance_error(p: &ChainParams, rec: &MonthRecord, stockpiles: &[(usize, Commodity)]) -> f64 {
+pub fn mass_balance_error(
+    p: &ChainParams,
+    rec: &MonthRecord,
+    stockpiles: &[(usize, Commodity)],
+) -> f64 {
     let n = rec.mine_out.len();
     let s0 = rec.stocks_start.as_ref().expect("recorded");
     let s1 = rec.stocks_end.as_ref().expect("recorded");
@@ -553,27 +631,50 @@ pub fn mass_balance_error(p: &ChainParams, rec: &MonthRecord, stockpiles: &[(usi
     for r in 0..n {
         let c = Commodity::Concentrate;
         check(
-            s1.get(r, c) - s0.get(r, c)
-                - (rec.mine_out[r].iter().sum::<f64>() + rec.imports(r, c) - rec.exports(r, c) - rec.feed[r]),
+            s1.get(r, c)
+                - s0.get(r, c)
+                - (rec.mine_out[r].iter().sum::<f64>() + rec.imports(r, c)
+                    - rec.exports(r, c)
+                    - rec.feed[r]),
         );
         check(rec.feed[r] - rec.sep_out[r][0] - rec.sep_out[r][1] - rec.residue[r]);
         for (e, c) in [(0, Commodity::LightOxide), (1, Commodity::HeavyOxide)] {
-            let released: f64 =
-                rec.released.iter().zip(stockpiles).filter(|(_, k)| **k == (r, c)).map(|(q, _)| q).sum();
+            let released: f64 = rec
+                .released
+                .iter()
+                .zip(stockpiles)
+                .filter(|(_, k)| **k == (r, c))
+                .map(|(q, _)| q)
+                .sum();
             check(
-                s1.get(r, c) - s0.get(r, c)
-                    - (rec.sep_out[r][e] + rec.imports(r, c) - rec.exports(r, c) - rec.oxide_used[r][e] + released),
+                s1.get(r, c)
+                    - s0.get(r, c)
+                    - (rec.sep_out[r][e] + rec.imports(r, c)
+                        - rec.exports(r, c)
+                        - rec.oxide_used[r][e]
+                        + released),
             );
             let made: f64 = (0..2).map(|g| rec.magnet_out[r][g] * p.recipes[g][e]).sum();
             check(made - rec.oxide_used[r][e]);
         }
-        for (g, c) in [(0, Commodity::MagnetStandard), (1, Commodity::MagnetHighTemp)] {
+        for (g, c) in [
+            (0, Commodity::MagnetStandard),
+            (1, Commodity::MagnetHighTemp),
+        ] {
             let delivered: f64 = rec.delivered[r].iter().map(|s| s[g]).sum();
-            let released: f64 =
-                rec.released.iter().zip(stockpiles).filter(|(_, k)| **k == (r, c)).map(|(q, _)| q).sum();
+            let released: f64 = rec
+                .released
+                .iter()
+                .zip(stockpiles)
+                .filter(|(_, k)| **k == (r, c))
+                .map(|(q, _)| q)
+                .sum();
             check(
-                s1.get(r, c) - s0.get(r, c)
-                    - (rec.magnet_out[r][g] + rec.imports(r, c) - rec.exports(r, c) - (delivered - released)),
+                s1.get(r, c)
+                    - s0.get(r, c)
+                    - (rec.magnet_out[r][g] + rec.imports(r, c)
+                        - rec.exports(r, c)
+                        - (delivered - released)),
             );
         }
     }

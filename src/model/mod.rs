@@ -82,13 +82,18 @@ impl YearMonth {
         }
         let year: i32 = y.parse().ok()?;
         let month: u32 = m.parse().ok()?;
-        (1..=12).contains(&month).then_some(YearMonth { year, month })
+        (1..=12)
+            .contains(&month)
+            .then_some(YearMonth { year, month })
     }
 
     /// The calendar month `k` months after this one.
     pub fn plus(self, k: usize) -> YearMonth {
         let idx = self.year as i64 * 12 + (self.month as i64 - 1) + k as i64;
-        YearMonth { year: (idx.div_euclid(12)) as i32, month: (idx.rem_euclid(12) + 1) as u32 }
+        YearMonth {
+            year: (idx.div_euclid(12)) as i32,
+            month: (idx.rem_euclid(12) + 1) as u32,
+        }
     }
 }
 

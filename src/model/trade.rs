@@ -11,7 +11,11 @@ use crate::policy::controls::Limits;
 /// has scales every request down in proportion. Repeats on what is left (orders that an
 /// exporter could not take go to the others) until nothing more moves. Returns the flows
 /// placed; `needs` and `spare` are reduced by them.
-pub fn place_orders(needs: &mut [f64], spare: &mut [f64], open: &dyn Fn(usize, usize) -> bool) -> Vec<f64> {
+pub fn place_orders(
+    needs: &mut [f64],
+    spare: &mut [f64],
+    open: &dyn Fn(usize, usize) -> bool,
+) -> Vec<f64> {
     let n = needs.len();
     let mut flows = vec![0.0; n * n];
     let mut req = vec![0.0; n * n];
@@ -21,7 +25,10 @@ pub fn place_orders(needs: &mut [f64], spare: &mut [f64], open: &dyn Fn(usize, u
             if needs[d] <= 0.0 {
                 continue;
             }
-            let total: f64 = (0..n).filter(|&o| o != d && open(o, d)).map(|o| spare[o].max(0.0)).sum();
+            let total: f64 = (0..n)
+                .filter(|&o| o != d && open(o, d))
+                .map(|o| spare[o].max(0.0))
+                .sum();
             if total <= 0.0 {
                 continue;
             }
@@ -35,7 +42,11 @@ pub fn place_orders(needs: &mut [f64], spare: &mut [f64], open: &dyn Fn(usize, u
             if asked <= 0.0 {
                 continue;
             }
-            let scale = if asked > spare[o] { spare[o].max(0.0) / asked } else { 1.0 };
+            let scale = if asked > spare[o] {
+                spare[o].max(0.0) / asked
+            } else {
+                1.0
+            };
             for d in 0..n {
                 let f = req[o * n + d] * scale;
                 flows[o * n + d] += f;

@@ -42,7 +42,8 @@ pub fn windows(sc: &Scenario, v: &Values, seed: u64, run: u64) -> Vec<Window> {
             let occurs = if p >= 1.0 {
                 true
             } else {
-                let u: f64 = streams::stream(seed, run, &format!("controls.{}.occurs", c.name)).random();
+                let u: f64 =
+                    streams::stream(seed, run, &format!("controls.{}.occurs", c.name)).random();
                 u < p
             };
             let start = v[c.start].round().max(0.0) as usize;
@@ -66,7 +67,10 @@ pub struct History {
 
 impl History {
     pub fn new(n_controls: usize) -> Self {
-        History { flows: vec![Vec::new(); n_controls], reference: vec![None; n_controls] }
+        History {
+            flows: vec![Vec::new(); n_controls],
+            reference: vec![None; n_controls],
+        }
     }
 
     /// Records the actual flows of a month (`flows[c][o * n + d]`) for controls not yet started.
@@ -113,7 +117,13 @@ impl Limits {
         Limits::default()
     }
 
-    pub fn for_month(sc: &Scenario, v: &Values, windows: &[Window], history: &mut History, month: usize) -> Self {
+    pub fn for_month(
+        sc: &Scenario,
+        v: &Values,
+        windows: &[Window],
+        history: &mut History,
+        month: usize,
+    ) -> Self {
         let mut active = Vec::new();
         for (i, c) in sc.controls.iter().enumerate() {
             if !windows[i].active(month) {
@@ -130,9 +140,17 @@ impl Limits {
                     (reference.map(|r| v[s] * r), v[s])
                 }
             };
-            active.push(Active { control: i, budget, share });
+            active.push(Active {
+                control: i,
+                budget,
+                share,
+            });
         }
-        let routes = sc.controls.iter().map(|c| (c.origin, c.destinations.clone(), c.commodities)).collect();
+        let routes = sc
+            .controls
+            .iter()
+            .map(|c| (c.origin, c.destinations.clone(), c.commodities))
+            .collect();
         Limits { active, routes }
     }
 
@@ -143,7 +161,14 @@ impl Limits {
     /// Scales planned flows of commodity `c` on covered routes down to the budgets and gives
     /// what was cut back to the importers' `needs` and exporters' `spare`. Returns, per route,
     /// whether a control now holds it at its limit (closed to further orders).
-    pub fn apply(&mut self, c: Commodity, flows: &mut [f64], n: usize, needs: &mut [f64], spare: &mut [f64]) -> Vec<bool> {
+    pub fn apply(
+        &mut self,
+        c: Commodity,
+        flows: &mut [f64],
+        n: usize,
+        needs: &mut [f64],
+        spare: &mut [f64],
+    ) -> Vec<bool> {
         let mut closed = vec![false; n * n];
         for a in &mut self.active {
             let (origin, dests, coms) = &self.routes[a.control];
@@ -155,7 +180,11 @@ impl Limits {
                 Some(b) => b.max(0.0),
                 None => a.share * covered,
             };
-            let scale = if covered > allowed && covered > 0.0 { allowed / covered } else { 1.0 };
+            let scale = if covered > allowed && covered > 0.0 {
+                allowed / covered
+            } else {
+                1.0
+            };
             for &d in dests {
                 let f = &mut flows[origin * n + d];
                 let cut = *f * (1.0 - scale);
@@ -175,6 +204,8 @@ impl Limits {
 
     /// Whether any active control covers a route into region `d`.
     pub fn against(&self, d: usize) -> bool {
-        self.active.iter().any(|a| self.routes[a.control].1.contains(&d))
+        self.active
+            .iter()
+            .any(|a| self.routes[a.control].1.contains(&d))
     }
 }

@@ -49,7 +49,11 @@ pub fn serve(amount: f64, unmet: &[f64], priority: &[u32], first: &[usize]) -> V
         got[s] += g;
         left -= g;
     }
-    let remaining: Vec<f64> = unmet.iter().zip(&got).map(|(u, g)| (u - g).max(0.0)).collect();
+    let remaining: Vec<f64> = unmet
+        .iter()
+        .zip(&got)
+        .map(|(u, g)| (u - g).max(0.0))
+        .collect();
     let extra = by_priority(left, &remaining, priority);
     for (g, e) in got.iter_mut().zip(extra) {
         *g += e;
@@ -68,7 +72,12 @@ pub fn by_priority(supply: f64, demand: &[f64], priority: &[u32]) -> Vec<f64> {
         if left <= 0.0 {
             break;
         }
-        let want: f64 = demand.iter().zip(priority).filter(|(_, p)| **p == level).map(|(d, _)| d.max(0.0)).sum();
+        let want: f64 = demand
+            .iter()
+            .zip(priority)
+            .filter(|(_, p)| **p == level)
+            .map(|(d, _)| d.max(0.0))
+            .sum();
         if want <= 0.0 {
             continue;
         }

@@ -44,7 +44,11 @@ impl Diagnostic {
     }
 
     pub fn render(&self, styled: bool) -> String {
-        let renderer = if styled { Renderer::styled() } else { Renderer::plain() };
+        let renderer = if styled {
+            Renderer::styled()
+        } else {
+            Renderer::plain()
+        };
         let path = self.path.display().to_string();
         let title = Level::ERROR.primary_title(self.title.as_str());
         let first = match &self.span {
@@ -54,7 +58,11 @@ impl Diagnostic {
                 let len = self.source.len();
                 let start = span.start.min(len);
                 let end = span.end.clamp(start, len);
-                let end = if end == start && end < len { end + 1 } else { end };
+                let end = if end == start && end < len {
+                    end + 1
+                } else {
+                    end
+                };
                 title.element(
                     Snippet::source(&*self.source)
                         .path(path.as_str())
@@ -65,10 +73,14 @@ impl Diagnostic {
         };
         let mut groups = vec![first];
         if self.span.is_none() && !self.found.is_empty() {
-            groups.push(Group::with_title(Level::NOTE.secondary_title(format!("found: {}", self.found))));
+            groups.push(Group::with_title(
+                Level::NOTE.secondary_title(format!("found: {}", self.found)),
+            ));
         }
         if let Some(allowed) = &self.allowed {
-            groups.push(Group::with_title(Level::HELP.secondary_title(format!("allowed: {allowed}"))));
+            groups.push(Group::with_title(
+                Level::HELP.secondary_title(format!("allowed: {allowed}")),
+            ));
         }
         renderer.render(&groups)
     }
@@ -94,7 +106,11 @@ impl fmt::Display for Diagnostics {
             writeln!(f, "{d}")?;
         }
         let n = self.0.len();
-        write!(f, "error: scenario is invalid ({n} error{})", if n == 1 { "" } else { "s" })
+        write!(
+            f,
+            "error: scenario is invalid ({n} error{})",
+            if n == 1 { "" } else { "s" }
+        )
     }
 }
 

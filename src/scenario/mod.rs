@@ -25,15 +25,20 @@ pub struct Loaded {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("error: cannot read scenario file `{}`: {source}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Invalid(Diagnostics),
 }
 
 /// Reads, parses and validates a scenario file.
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| LoadError::Read { path: path.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     parse(path, &text)
 }
 
@@ -60,7 +65,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Loaded, LoadError> {
     let scenario = validate::Validator::new(path, source)
         .scenario(&file)
         .map_err(|d| LoadError::Invalid(Diagnostics(d)))?;
-    Ok(Loaded { path: path.to_path_buf(), file, scenario })
+    Ok(Loaded {
+        path: path.to_path_buf(),
+        file,
+        scenario,
+    })
 }
 
 /// serde/toml messages read "unknown field `x`, expected one of `a`, `b`": split them into what
@@ -75,7 +84,9 @@ fn found_from_toml_message(message: &str) -> String {
 
 fn allowed_from_toml_message(message: &str) -> Option<String> {
     let first = message.lines().next().unwrap_or("");
-    first.split_once(", expected").map(|(_, rest)| rest.trim().to_string())
+    first
+        .split_once(", expected")
+        .map(|(_, rest)| rest.trim().to_string())
 }
 
 #[cfg(test)]
@@ -123,7 +134,9 @@ priority = 1
 
     #[test]
     fn negative_capacity_points_at_the_value() {
-        let text = minimal("[[regions.a.mines]]\nname = \"m\"\ncapacity_t = -5\nndpr_share = 0.2\ndytb_share = 0.0\n");
+        let text = minimal(
+            "[[regions.a.mines]]\nname = \"m\"\ncapacity_t = -5\nndpr_share = 0.2\ndytb_share = 0.0\n",
+        );
         let d = &errors(&text)[0];
         assert_eq!(d.key.as_deref(), Some("regions.a.mines.m.capacity_t"));
         assert_eq!(&text[d.span.clone().unwrap()], "-5");
@@ -150,8 +163,14 @@ priority = 1
              [[controls]]\nname = \"c\"\norigin = \"a\"\ncommodities = [\"all\"]\ntype = \"quota\"\nquota_share = 1.5\n",
         );
         let e = errors(&text);
-        assert!(e.iter().any(|d| d.title.contains("unknown region \"mars\"")));
-        assert!(e.iter().any(|d| d.key.as_deref() == Some("controls.c.quota_share")));
+        assert!(
+            e.iter()
+                .any(|d| d.title.contains("unknown region \"mars\""))
+        );
+        assert!(
+            e.iter()
+                .any(|d| d.key.as_deref() == Some("controls.c.quota_share"))
+        );
     }
 
     #[test]

@@ -26,22 +26,58 @@ struct Bounds {
     what: &'static str,
 }
 
-const NONNEG: Bounds = Bounds { lo: 0.0, hi: f64::INFINITY, lo_inclusive: true, what: "a number >= 0" };
-const SHARE: Bounds = Bounds { lo: 0.0, hi: 1.0, lo_inclusive: true, what: "a number between 0 and 1" };
-const GROWTH: Bounds =
-    Bounds { lo: -1.0, hi: 10.0, lo_inclusive: false, what: "a yearly rate above -1 and at most 10" };
-const RECOVERY: Bounds =
-    Bounds { lo: 0.0, hi: 1.0, lo_inclusive: false, what: "a share above 0 and at most 1" };
-const REBUILD: Bounds =
-    Bounds { lo: 1.0, hi: 1200.0, lo_inclusive: true, what: "a number of months between 1 and 1200" };
-const MONTHS: Bounds =
-    Bounds { lo: 0.0, hi: 12000.0, lo_inclusive: true, what: "a number of months between 0 and 12000" };
-const DAYS: Bounds =
-    Bounds { lo: 0.0, hi: 36500.0, lo_inclusive: true, what: "a number of days between 0 and 36500" };
+const NONNEG: Bounds = Bounds {
+    lo: 0.0,
+    hi: f64::INFINITY,
+    lo_inclusive: true,
+    what: "a number >= 0",
+};
+const SHARE: Bounds = Bounds {
+    lo: 0.0,
+    hi: 1.0,
+    lo_inclusive: true,
+    what: "a number between 0 and 1",
+};
+const GROWTH: Bounds = Bounds {
+    lo: -1.0,
+    hi: 10.0,
+    lo_inclusive: false,
+    what: "a yearly rate above -1 and at most 10",
+};
+const RECOVERY: Bounds = Bounds {
+    lo: 0.0,
+    hi: 1.0,
+    lo_inclusive: false,
+    what: "a share above 0 and at most 1",
+};
+const REBUILD: Bounds = Bounds {
+    lo: 1.0,
+    hi: 1200.0,
+    lo_inclusive: true,
+    what: "a number of months between 1 and 1200",
+};
+const MONTHS: Bounds = Bounds {
+    lo: 0.0,
+    hi: 12000.0,
+    lo_inclusive: true,
+    what: "a number of months between 0 and 12000",
+};
+const DAYS: Bounds = Bounds {
+    lo: 0.0,
+    hi: 36500.0,
+    lo_inclusive: true,
+    what: "a number of days between 0 and 36500",
+};
 
 impl Bounds {
     fn contains(&self, v: f64) -> bool {
-        v.is_finite() && (if self.lo_inclusive { v >= self.lo } else { v > self.lo }) && v <= self.hi
+        v.is_finite()
+            && (if self.lo_inclusive {
+                v >= self.lo
+            } else {
+                v > self.lo
+            })
+            && v <= self.hi
     }
 }
 
@@ -62,7 +98,12 @@ pub(crate) struct Validator<'a> {
 
 impl<'a> Validator<'a> {
     pub(crate) fn new(path: &'a Path, source: Arc<str>) -> Self {
-        Validator { path, source, diags: Vec::new(), params: ParamTable::default() }
+        Validator {
+            path,
+            source,
+            diags: Vec::new(),
+            params: ParamTable::default(),
+        }
     }
 
     pub(crate) fn error(
@@ -84,8 +125,20 @@ impl<'a> Validator<'a> {
         });
     }
 
-    fn invalid(&mut self, span: Range<usize>, key: &str, found: String, allowed: impl Into<String>) {
-        self.error(Some(span), key, format!("invalid value for `{key}`"), found, Some(allowed.into()));
+    fn invalid(
+        &mut self,
+        span: Range<usize>,
+        key: &str,
+        found: String,
+        allowed: impl Into<String>,
+    ) {
+        self.error(
+            Some(span),
+            key,
+            format!("invalid value for `{key}`"),
+            found,
+            Some(allowed.into()),
+        );
     }
 
     /// Registers a numeric parameter after checking it against `b`.
@@ -104,12 +157,14 @@ impl<'a> Validator<'a> {
                         key,
                         format!("invalid distribution for `{key}`"),
                         msg,
-                        Some(format!("a {} distribution with consistent parameters", d.name())),
+                        Some(format!(
+                            "a {} distribution with consistent parameters",
+                            d.name()
+                        )),
                     );
                 } else {
                     let (lo, hi) = d.support();
-                    if lo < b.lo || hi > b.hi || lo.is_nan() || hi.is_nan()
-                    {
+                    if lo < b.lo || hi > b.hi || lo.is_nan() || hi.is_nan() {
                         let hint = match d {
                             crate::sim::dist::Dist::Normal { .. }
                             | crate::sim::dist::Dist::Lognormal { .. } => {
@@ -120,7 +175,10 @@ impl<'a> Validator<'a> {
                         self.invalid(
                             span,
                             key,
-                            format!("{} distribution can produce values in [{lo}, {hi}]{hint}", d.name()),
+                            format!(
+                                "{} distribution can produce values in [{lo}, {hi}]{hint}",
+                                d.name()
+                            ),
                             format!("{} for every value the distribution can produce", b.what),
                         );
                     }
@@ -163,10 +221,18 @@ impl<'a> Validator<'a> {
         self.param(&dkey, &o.duration_months, MONTHS);
         self.params.defs.truncate(before);
         let loss = self.opt_param(&format!("{key}.loss"), &o.loss, SHARE, 1.0);
-        Some(Outage { key: key.to_string(), probability, duration: o.duration_months.get_ref().clone(), loss })
+        Some(Outage {
+            key: key.to_string(),
+            probability,
+            duration: o.duration_months.get_ref().clone(),
+            loss,
+        })
     }
 
-    pub(crate) fn scenario(mut self, f: &schema::ScenarioFile) -> Result<Scenario, Vec<Diagnostic>> {
+    pub(crate) fn scenario(
+        mut self,
+        f: &schema::ScenarioFile,
+    ) -> Result<Scenario, Vec<Diagnostic>> {
         let start = match YearMonth::parse(f.scenario.start.get_ref()) {
             Some(ym) => ym,
             None => {
@@ -176,7 +242,10 @@ impl<'a> Validator<'a> {
                     format!("found \"{}\"", f.scenario.start.get_ref()),
                     "a calendar month written \"YYYY-MM\", e.g. \"2025-01\"",
                 );
-                YearMonth { year: 2025, month: 1 }
+                YearMonth {
+                    year: 2025,
+                    month: 1,
+                }
             }
         };
         let horizon = *f.scenario.horizon_months.get_ref();
@@ -195,11 +264,24 @@ impl<'a> Validator<'a> {
             (Grade::HighTemp, "high_temp", &f.grades.high_temp),
         ] {
             recipes[g as usize] = [
-                self.param(&format!("grades.{name}.ndpr_oxide_t"), &r.ndpr_oxide_t, SHARE),
-                self.param(&format!("grades.{name}.dytb_oxide_t"), &r.dytb_oxide_t, SHARE),
+                self.param(
+                    &format!("grades.{name}.ndpr_oxide_t"),
+                    &r.ndpr_oxide_t,
+                    SHARE,
+                ),
+                self.param(
+                    &format!("grades.{name}.dytb_oxide_t"),
+                    &r.dytb_oxide_t,
+                    SHARE,
+                ),
             ];
         }
-        let rebuild_months = self.opt_param("market.rebuild_months", &f.market.rebuild_months, REBUILD, 3.0);
+        let rebuild_months = self.opt_param(
+            "market.rebuild_months",
+            &f.market.rebuild_months,
+            REBUILD,
+            3.0,
+        );
 
         // Sector names are the union over regions, sorted, so that every region can be looked
         // up by the same sector index.
@@ -224,7 +306,12 @@ impl<'a> Validator<'a> {
         for (rname, r) in &f.regions {
             let rkey = format!("regions.{rname}");
             if !valid_name(rname) {
-                self.invalid(r.span(), &rkey, format!("region name \"{rname}\""), REGION_NAME_RULE);
+                self.invalid(
+                    r.span(),
+                    &rkey,
+                    format!("region name \"{rname}\""),
+                    REGION_NAME_RULE,
+                );
             }
             regions.push(self.region(rname, &rkey, r.get_ref(), &sectors));
         }
@@ -235,11 +322,19 @@ impl<'a> Validator<'a> {
         for c in &f.controls {
             controls.push(self.control(c.get_ref(), &region_names, &mut seen));
         }
-        let control_names: Vec<String> = controls.iter().map(|c: &Control| c.name.clone()).collect();
+        let control_names: Vec<String> =
+            controls.iter().map(|c: &Control| c.name.clone()).collect();
         let mut stockpiles = Vec::new();
         let mut seen = BTreeSet::new();
         for s in &f.stockpiles {
-            stockpiles.push(self.stockpile(s.get_ref(), &region_names, &regions, &sectors, &control_names, &mut seen));
+            stockpiles.push(self.stockpile(
+                s.get_ref(),
+                &region_names,
+                &regions,
+                &sectors,
+                &control_names,
+                &mut seen,
+            ));
         }
 
         if !self.diags.is_empty() {
@@ -260,7 +355,13 @@ impl<'a> Validator<'a> {
         })
     }
 
-    fn region(&mut self, rname: &str, rkey: &str, r: &schema::RegionFile, sectors: &[String]) -> Region {
+    fn region(
+        &mut self,
+        rname: &str,
+        rkey: &str,
+        r: &schema::RegionFile,
+        sectors: &[String],
+    ) -> Region {
         let mut seen = BTreeSet::new();
         let mut mines = Vec::new();
         for m in &r.mines {
@@ -269,7 +370,8 @@ impl<'a> Validator<'a> {
             let k = format!("{rkey}.mines.{name}");
             let ndpr_share = self.param(&format!("{k}.ndpr_share"), &m.ndpr_share, SHARE);
             let dytb_share = self.param(&format!("{k}.dytb_share"), &m.dytb_share, SHARE);
-            if let (Param::Fixed(a), Param::Fixed(b)) = (m.ndpr_share.get_ref(), m.dytb_share.get_ref())
+            if let (Param::Fixed(a), Param::Fixed(b)) =
+                (m.ndpr_share.get_ref(), m.dytb_share.get_ref())
                 && a + b > 1.0
             {
                 self.invalid(
@@ -281,7 +383,12 @@ impl<'a> Validator<'a> {
             }
             mines.push(Mine {
                 capacity: self.param(&format!("{k}.capacity_t"), &m.capacity_t, NONNEG),
-                utilisation: self.opt_param(&format!("{k}.utilisation"), &m.utilisation, SHARE, 1.0),
+                utilisation: self.opt_param(
+                    &format!("{k}.utilisation"),
+                    &m.utilisation,
+                    SHARE,
+                    1.0,
+                ),
                 ndpr_share,
                 dytb_share,
                 growth: self.opt_param(&format!("{k}.growth"), &m.growth, GROWTH, 0.0),
@@ -296,10 +403,23 @@ impl<'a> Validator<'a> {
             let name = self.name(&format!("{rkey}.separation.name"), &s.name, &mut seen);
             let k = format!("{rkey}.separation.{name}");
             separation.push(Separation {
-                light_capacity: self.param(&format!("{k}.light_capacity_t"), &s.light_capacity_t, NONNEG),
-                heavy_capacity: self.param(&format!("{k}.heavy_capacity_t"), &s.heavy_capacity_t, NONNEG),
+                light_capacity: self.param(
+                    &format!("{k}.light_capacity_t"),
+                    &s.light_capacity_t,
+                    NONNEG,
+                ),
+                heavy_capacity: self.param(
+                    &format!("{k}.heavy_capacity_t"),
+                    &s.heavy_capacity_t,
+                    NONNEG,
+                ),
                 recovery: self.opt_param(&format!("{k}.recovery"), &s.recovery, RECOVERY, 1.0),
-                utilisation: self.opt_param(&format!("{k}.utilisation"), &s.utilisation, SHARE, 1.0),
+                utilisation: self.opt_param(
+                    &format!("{k}.utilisation"),
+                    &s.utilisation,
+                    SHARE,
+                    1.0,
+                ),
                 growth: self.opt_param(&format!("{k}.growth"), &s.growth, GROWTH, 0.0),
                 outage: self.outage(&format!("{k}.outage"), &s.outage),
                 name,
@@ -313,7 +433,12 @@ impl<'a> Validator<'a> {
             let k = format!("{rkey}.magnet_plants.{name}");
             magnet_plants.push(MagnetPlant {
                 capacity: self.param(&format!("{k}.capacity_t"), &m.capacity_t, NONNEG),
-                utilisation: self.opt_param(&format!("{k}.utilisation"), &m.utilisation, SHARE, 1.0),
+                utilisation: self.opt_param(
+                    &format!("{k}.utilisation"),
+                    &m.utilisation,
+                    SHARE,
+                    1.0,
+                ),
                 growth: self.opt_param(&format!("{k}.growth"), &m.growth, GROWTH, 0.0),
                 outage: self.outage(&format!("{k}.outage"), &m.outage),
                 name,
@@ -325,14 +450,29 @@ impl<'a> Validator<'a> {
             self.opt_param(&format!("{ik}.concentrate"), &inv.concentrate, DAYS, 0.0),
             self.opt_param(&format!("{ik}.light_oxide"), &inv.light_oxide, DAYS, 0.0),
             self.opt_param(&format!("{ik}.heavy_oxide"), &inv.heavy_oxide, DAYS, 0.0),
-            self.opt_param(&format!("{ik}.magnet_standard"), &inv.magnet_standard, DAYS, 0.0),
-            self.opt_param(&format!("{ik}.magnet_high_temp"), &inv.magnet_high_temp, DAYS, 0.0),
+            self.opt_param(
+                &format!("{ik}.magnet_standard"),
+                &inv.magnet_standard,
+                DAYS,
+                0.0,
+            ),
+            self.opt_param(
+                &format!("{ik}.magnet_high_temp"),
+                &inv.magnet_high_temp,
+                DAYS,
+                0.0,
+            ),
         ];
         let mut out_sectors = Vec::new();
         for (sname, s) in &r.sectors {
             let k = format!("{rkey}.sectors.{sname}");
             if !valid_name(sname) {
-                self.invalid(s.span(), &k, format!("sector name \"{sname}\""), REGION_NAME_RULE);
+                self.invalid(
+                    s.span(),
+                    &k,
+                    format!("sector name \"{sname}\""),
+                    REGION_NAME_RULE,
+                );
             }
             let s = s.get_ref();
             let priority = *s.priority.get_ref();
@@ -345,14 +485,28 @@ impl<'a> Validator<'a> {
                 );
             }
             out_sectors.push(Sector {
-                sector: sectors.iter().position(|n| n == sname).expect("sector list is the union"),
+                sector: sectors
+                    .iter()
+                    .position(|n| n == sname)
+                    .expect("sector list is the union"),
                 demand: self.param(&format!("{k}.demand_t"), &s.demand_t, NONNEG),
                 growth: self.opt_param(&format!("{k}.growth"), &s.growth, GROWTH, 0.0),
-                high_temp_share: self.param(&format!("{k}.high_temp_share"), &s.high_temp_share, SHARE),
+                high_temp_share: self.param(
+                    &format!("{k}.high_temp_share"),
+                    &s.high_temp_share,
+                    SHARE,
+                ),
                 priority: priority.clamp(1, 1000) as u32,
             });
         }
-        Region { name: rname.to_string(), mines, separation, magnet_plants, inventory_days, sectors: out_sectors }
+        Region {
+            name: rname.to_string(),
+            mines,
+            separation,
+            magnet_plants,
+            inventory_days,
+            sectors: out_sectors,
+        }
     }
 
     fn region_ref(&mut self, key: &str, s: &Spanned<String>, regions: &[String]) -> usize {
@@ -364,14 +518,22 @@ impl<'a> Validator<'a> {
                     key,
                     format!("unknown region \"{}\" in `{key}`", s.get_ref()),
                     "this region is not defined under [regions]".into(),
-                    Some(format!("one of the defined regions: {}", regions.join(", "))),
+                    Some(format!(
+                        "one of the defined regions: {}",
+                        regions.join(", ")
+                    )),
                 );
                 0
             }
         }
     }
 
-    fn control(&mut self, c: &schema::ControlFile, regions: &[String], seen: &mut BTreeSet<String>) -> Control {
+    fn control(
+        &mut self,
+        c: &schema::ControlFile,
+        regions: &[String],
+        seen: &mut BTreeSet<String>,
+    ) -> Control {
         let name = self.name("controls.name", &c.name, seen);
         let k = format!("controls.{name}");
         let origin = self.region_ref(&format!("{k}.origin"), &c.origin, regions);
@@ -415,8 +577,14 @@ impl<'a> Validator<'a> {
                 ),
             }
         }
-        let share = c.quota_share.as_ref().map(|p| self.param(&format!("{k}.quota_share"), p, SHARE));
-        let tonnes = c.quota_t_per_month.as_ref().map(|p| self.param(&format!("{k}.quota_t_per_month"), p, NONNEG));
+        let share = c
+            .quota_share
+            .as_ref()
+            .map(|p| self.param(&format!("{k}.quota_share"), p, SHARE));
+        let tonnes = c
+            .quota_t_per_month
+            .as_ref()
+            .map(|p| self.param(&format!("{k}.quota_t_per_month"), p, NONNEG));
         let kind = match (c.kind.get_ref().as_str(), share, tonnes) {
             ("ban", None, None) => ControlKind::Ban,
             ("quota", Some(s), None) => ControlKind::QuotaShare(s),
@@ -443,14 +611,31 @@ impl<'a> Validator<'a> {
                 ControlKind::Ban
             }
             (other, _, _) => {
-                self.invalid(c.kind.span(), &format!("{k}.type"), format!("found \"{other}\""), "\"ban\" or \"quota\"");
+                self.invalid(
+                    c.kind.span(),
+                    &format!("{k}.type"),
+                    format!("found \"{other}\""),
+                    "\"ban\" or \"quota\"",
+                );
                 ControlKind::Ban
             }
         };
         let start = self.opt_param(&format!("{k}.start_month"), &c.start_month, MONTHS, 0.0);
-        let duration = c.duration_months.as_ref().map(|p| self.param(&format!("{k}.duration_months"), p, MONTHS));
+        let duration = c
+            .duration_months
+            .as_ref()
+            .map(|p| self.param(&format!("{k}.duration_months"), p, MONTHS));
         let probability = self.opt_param(&format!("{k}.probability"), &c.probability, SHARE, 1.0);
-        Control { name, origin, destinations, commodities, kind, start, duration, probability }
+        Control {
+            name,
+            origin,
+            destinations,
+            commodities,
+            kind,
+            start,
+            duration,
+            probability,
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -479,14 +664,24 @@ impl<'a> Validator<'a> {
             }
         };
         let size = match (&s.initial_t, &s.initial_days) {
-            (Some(t), None) => StockpileSize::Tonnes(self.param(&format!("{k}.initial_t"), t, NONNEG)),
-            (None, Some(d)) => StockpileSize::Days(self.param(&format!("{k}.initial_days"), d, DAYS)),
+            (Some(t), None) => {
+                StockpileSize::Tonnes(self.param(&format!("{k}.initial_t"), t, NONNEG))
+            }
+            (None, Some(d)) => {
+                StockpileSize::Days(self.param(&format!("{k}.initial_days"), d, DAYS))
+            }
             (t, _) => {
                 self.error(
                     t.as_ref().map(|t| t.span()),
                     &k,
-                    format!("stockpile `{name}` needs exactly one of `initial_t` and `initial_days`"),
-                    if t.is_some() { "both are given".into() } else { "neither is given".into() },
+                    format!(
+                        "stockpile `{name}` needs exactly one of `initial_t` and `initial_days`"
+                    ),
+                    if t.is_some() {
+                        "both are given".into()
+                    } else {
+                        "neither is given".into()
+                    },
                     Some("initial_t (tonnes) or initial_days (days of the region's use)".into()),
                 );
                 StockpileSize::Tonnes(self.params.fixed(format!("{k}.initial_t"), 0.0))
@@ -520,7 +715,10 @@ impl<'a> Validator<'a> {
                 None => self.error(
                     Some(c.span()),
                     &format!("{k}.release_controls"),
-                    format!("unknown control \"{}\" in `{k}.release_controls`", c.get_ref()),
+                    format!(
+                        "unknown control \"{}\" in `{k}.release_controls`",
+                        c.get_ref()
+                    ),
                     "no [[controls]] entry has this name".into(),
                     Some(if controls.is_empty() {
                         "names of [[controls]] entries (this scenario defines none)".into()
@@ -531,24 +729,50 @@ impl<'a> Validator<'a> {
             }
         }
         let mut priority_sectors = Vec::new();
-        let region_sectors: Vec<usize> =
-            regions.get(region).map(|r| r.sectors.iter().map(|s| s.sector).collect()).unwrap_or_default();
+        let region_sectors: Vec<usize> = regions
+            .get(region)
+            .map(|r| r.sectors.iter().map(|s| s.sector).collect())
+            .unwrap_or_default();
         for p in &s.priority_sectors {
-            match sectors.iter().position(|n| n == p.get_ref()).filter(|i| region_sectors.contains(i)) {
+            match sectors
+                .iter()
+                .position(|n| n == p.get_ref())
+                .filter(|i| region_sectors.contains(i))
+            {
                 Some(i) => priority_sectors.push(i),
                 None => self.error(
                     Some(p.span()),
                     &format!("{k}.priority_sectors"),
-                    format!("unknown sector \"{}\" in `{k}.priority_sectors`", p.get_ref()),
-                    format!("region \"{}\" has no sector with this name", s.region.get_ref()),
+                    format!(
+                        "unknown sector \"{}\" in `{k}.priority_sectors`",
+                        p.get_ref()
+                    ),
+                    format!(
+                        "region \"{}\" has no sector with this name",
+                        s.region.get_ref()
+                    ),
                     Some(format!(
                         "one of the region's sectors: {}",
-                        region_sectors.iter().map(|&i| sectors[i].as_str()).collect::<Vec<_>>().join(", ")
+                        region_sectors
+                            .iter()
+                            .map(|&i| sectors[i].as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )),
                 ),
             }
         }
-        Stockpile { name, region, commodity, size, max_release, on_control, release_controls, on_shortage, priority_sectors }
+        Stockpile {
+            name,
+            region,
+            commodity,
+            size,
+            max_release,
+            on_control,
+            release_controls,
+            on_shortage,
+            priority_sectors,
+        }
     }
 }
 

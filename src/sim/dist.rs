@@ -64,7 +64,9 @@ impl Dist {
                 finite("min", min)?;
                 finite("max", max)?;
                 if min > max {
-                    return Err(format!("uniform needs min <= max, found min = {min} > max = {max}"));
+                    return Err(format!(
+                        "uniform needs min <= max, found min = {min} > max = {max}"
+                    ));
                 }
             }
             Dist::Triangular { min, mode, max } | Dist::Pert { min, mode, max } => {
@@ -126,9 +128,10 @@ impl Dist {
             Dist::Uniform { min, max }
             | Dist::Triangular { min, max, .. }
             | Dist::Pert { min, max, .. } => (min, max),
-            Dist::Normal { min, max, .. } => {
-                (min.unwrap_or(f64::NEG_INFINITY), max.unwrap_or(f64::INFINITY))
-            }
+            Dist::Normal { min, max, .. } => (
+                min.unwrap_or(f64::NEG_INFINITY),
+                max.unwrap_or(f64::INFINITY),
+            ),
             Dist::Lognormal { min, max, .. } => {
                 (min.unwrap_or(0.0).max(0.0), max.unwrap_or(f64::INFINITY))
             }
@@ -229,7 +232,11 @@ mod tests {
         let d = Dist::Uniform { min: 2.0, max: 6.0 };
         assert!(close(d.quantile(0.25), 3.0, 1e-12));
         // Triangular(0, 1, 2) is symmetric: median 1, and F(0.5) = 0.125 so Q(0.125) = 0.5.
-        let t = Dist::Triangular { min: 0.0, mode: 1.0, max: 2.0 };
+        let t = Dist::Triangular {
+            min: 0.0,
+            mode: 1.0,
+            max: 2.0,
+        };
         assert!(close(t.quantile(0.5), 1.0, 1e-9));
         assert!(close(t.quantile(0.125), 0.5, 1e-9));
         assert!(close(t.quantile(1.0 - 0.125), 1.5, 1e-9));
@@ -237,30 +244,54 @@ mod tests {
 
     #[test]
     fn normal_and_lognormal_quantiles() {
-        let n = Dist::Normal { mean: 10.0, sd: 2.0, min: None, max: None };
+        let n = Dist::Normal {
+            mean: 10.0,
+            sd: 2.0,
+            min: None,
+            max: None,
+        };
         assert!(close(n.quantile(0.5), 10.0, 1e-9));
         // Phi^-1(0.975) = 1.959964
         assert!(close(n.quantile(0.975), 10.0 + 2.0 * 1.959964, 1e-5));
-        let ln = Dist::Lognormal { mean: 1.0, sd: 0.5, min: None, max: None };
+        let ln = Dist::Lognormal {
+            mean: 1.0,
+            sd: 0.5,
+            min: None,
+            max: None,
+        };
         // median of a lognormal = exp(mu) = mean / sqrt(1 + cv^2)
         assert!(close(ln.quantile(0.5), 1.0 / (1.25f64).sqrt(), 1e-9));
     }
 
     #[test]
     fn truncated_normal_stays_inside_its_window() {
-        let n = Dist::Normal { mean: 0.0, sd: 1.0, min: Some(0.0), max: Some(1.0) };
+        let n = Dist::Normal {
+            mean: 0.0,
+            sd: 1.0,
+            min: Some(0.0),
+            max: Some(1.0),
+        };
         for i in 0..=100 {
             let x = n.quantile(i as f64 / 100.0);
             assert!((0.0..=1.0).contains(&x), "{x}");
         }
         // Half-normal on [0, inf): median = Phi^-1(0.75) = 0.67449
-        let h = Dist::Normal { mean: 0.0, sd: 1.0, min: Some(0.0), max: None };
+        let h = Dist::Normal {
+            mean: 0.0,
+            sd: 1.0,
+            min: Some(0.0),
+            max: None,
+        };
         assert!(close(h.quantile(0.5), 0.674_49, 1e-4));
     }
 
     #[test]
     fn pert_is_symmetric_when_mode_is_central_and_monotone() {
-        let p = Dist::Pert { min: 0.0, mode: 5.0, max: 10.0 };
+        let p = Dist::Pert {
+            min: 0.0,
+            mode: 5.0,
+            max: 10.0,
+        };
         assert!(close(p.quantile(0.5), 5.0, 1e-6));
         let mut last = f64::NEG_INFINITY;
         for i in 1..100 {
@@ -273,10 +304,53 @@ mod tests {
     #[test]
     fn check_rejects_inverted_bounds() {
         assert!(Dist::Uniform { min: 3.0, max: 1.0 }.check().is_err());
-        assert!(Dist::Triangular { min: 0.0, mode: 5.0, max: 4.0 }.check().is_err());
-        assert!(Dist::Normal { mean: 0.0, sd: -1.0, min: None, max: None }.check().is_err());
-        assert!(Dist::Lognormal { mean: -1.0, sd: 1.0, min: None, max: None }.check().is_err());
-        assert!(Dist::Normal { mean: 0.0, sd: 1.0, min: Some(50.0), max: None }.check().is_err());
-        assert!(Dist::Pert { min: 1.0, mode: 1.0, max: 1.0 }.check().is_ok());
+        assert!(
+            Dist::Triangular {
+                min: 0.0,
+                mode: 5.0,
+                max: 4.0
+            }
+            .check()
+            .is_err()
+        );
+        assert!(
+            Dist::Normal {
+                mean: 0.0,
+                sd: -1.0,
+                min: None,
+                max: None
+            }
+            .check()
+            .is_err()
+        );
+        assert!(
+            Dist::Lognormal {
+                mean: -1.0,
+                sd: 1.0,
+                min: None,
+                max: None
+            }
+            .check()
+            .is_err()
+        );
+        assert!(
+            Dist::Normal {
+                mean: 0.0,
+                sd: 1.0,
+                min: Some(50.0),
+                max: None
+            }
+            .check()
+            .is_err()
+        );
+        assert!(
+            Dist::Pert {
+                min: 1.0,
+                mode: 1.0,
+                max: 1.0
+            }
+            .check()
+            .is_ok()
+        );
     }
 }

@@ -26,7 +26,10 @@ pub struct ParamTable {
 
 impl ParamTable {
     pub fn add(&mut self, key: impl Into<String>, value: Param) -> ParamId {
-        self.defs.push(ParamDef { key: key.into(), value });
+        self.defs.push(ParamDef {
+            key: key.into(),
+            value,
+        });
         ParamId(self.defs.len() - 1)
     }
 

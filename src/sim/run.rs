@@ -34,7 +34,9 @@ impl OutageState<'_> {
     fn month(&mut self, v: &Values) -> f64 {
         if self.remaining == 0 {
             let p = v[self.def.probability].clamp(0.0, 1.0);
-            let starts = Bernoulli::new(p).expect("probability clamped to [0, 1]").sample(&mut self.stream);
+            let starts = Bernoulli::new(p)
+                .expect("probability clamped to [0, 1]")
+                .sample(&mut self.stream);
             if starts {
                 let months = match &self.def.duration {
                     Param::Fixed(m) => *m,
@@ -70,10 +72,22 @@ pub fn chain_params(sc: &Scenario, v: &Values) -> ChainParams {
     }
     ChainParams {
         recipes,
-        inventory_days: sc.regions.iter().map(|r| r.inventory_days.map(|id| v[id])).collect(),
+        inventory_days: sc
+            .regions
+            .iter()
+            .map(|r| r.inventory_days.map(|id| v[id]))
+            .collect(),
         rebuild_months: v[sc.rebuild_months],
-        priority: sc.regions.iter().map(|r| r.sectors.iter().map(|s| s.priority).collect()).collect(),
-        world_shares: if total > 0.0 { [ndpr / total, dytb / total] } else { [0.0, 0.0] },
+        priority: sc
+            .regions
+            .iter()
+            .map(|r| r.sectors.iter().map(|s| s.priority).collect())
+            .collect(),
+        world_shares: if total > 0.0 {
+            [ndpr / total, dytb / total]
+        } else {
+            [0.0, 0.0]
+        },
     }
 }
 
@@ -107,8 +121,12 @@ fn stockpile_initial(sc: &Scenario, v: &Values, p: &ChainParams) -> Vec<f64> {
                 let monthly = match s.commodity {
                     Commodity::MagnetStandard => per_grade[0],
                     Commodity::MagnetHighTemp => per_grade[1],
-                    Commodity::LightOxide => per_grade[0] * p.recipes[0][0] + per_grade[1] * p.recipes[1][0],
-                    Commodity::HeavyOxide => per_grade[0] * p.recipes[0][1] + per_grade[1] * p.recipes[1][1],
+                    Commodity::LightOxide => {
+                        per_grade[0] * p.recipes[0][0] + per_grade[1] * p.recipes[1][0]
+                    }
+                    Commodity::HeavyOxide => {
+                        per_grade[0] * p.recipes[0][1] + per_grade[1] * p.recipes[1][1]
+                    }
                     Commodity::Concentrate => 0.0,
                 };
                 v[days] / DAYS_PER_MONTH * monthly
@@ -135,7 +153,11 @@ pub fn simulate_with(sc: &Scenario, v: Values, seed: u64, run: u64) -> RunOutput
         .iter()
         .zip(&initial)
         .map(|(s, &level)| {
-            let region_sectors: Vec<usize> = sc.regions[s.region].sectors.iter().map(|x| x.sector).collect();
+            let region_sectors: Vec<usize> = sc.regions[s.region]
+                .sectors
+                .iter()
+                .map(|x| x.sector)
+                .collect();
             StockpileState {
                 region: s.region,
                 commodity: s.commodity,
@@ -158,45 +180,71 @@ pub fn simulate_with(sc: &Scenario, v: Values, seed: u64, run: u64) -> RunOutput
     let mut sep_out: Vec<Vec<Option<OutageState>>> = Vec::new();
     let mut mag_out: Vec<Vec<Option<OutageState>>> = Vec::new();
     fn mk(o: &Option<Outage>, seed: u64, run: u64) -> Option<OutageState<'_>> {
-        o.as_ref().map(|def| OutageState { def, stream: streams::stream(seed, run, &def.key), remaining: 0 })
+        o.as_ref().map(|def| OutageState {
+            def,
+            stream: streams::stream(seed, run, &def.key),
+            remaining: 0,
+        })
     }
     for r in &sc.regions {
         mine_out.push(r.mines.iter().map(|m| mk(&m.outage, seed, run)).collect());
-        sep_out.push(r.separation.iter().map(|m| mk(&m.outage, seed, run)).collect());
-        mag_out.push(r.magnet_plants.iter().map(|m| mk(&m.outage, seed, run)).collect());
+        sep_out.push(
+            r.separation
+                .iter()
+                .map(|m| mk(&m.outage, seed, run))
+                .collect(),
+        );
+        mag_out.push(
+            r.magnet_plants
+                .iter()
+                .map(|m| mk(&m.outage, seed, run))
+                .collect(),
+        );
     }
 
     let mut stocks = Stocks::zero(n);
     let mut history = History::new(sc.controls.len());
     let mut records = Vec::with_capacity(sc.horizon);
     for t in 0..sc.horizon {
-        let mut x = Exogenous { demand: demand(sc, &v, t), ..Default::default() };
+        let mut x = Exogenous {
+            demand: demand(sc, &v, t),
+            ..Default::default()
+        };
         for (ri, r) in sc.regions.iter().enumerate() {
             let mut caps = Vec::with_capacity(r.mines.len());
             let mut shares = Vec::with_capacity(r.mines.len());
             for (m, o) in r.mines.iter().zip(mine_out[ri].iter_mut()) {
                 let avail = o.as_mut().map_or(1.0, |o| o.month(&v));
-                caps.push(v[m.capacity] * v[m.utilisation] * growth_factor(v[m.growth], t) / 12.0 * avail);
+                caps.push(
+                    v[m.capacity] * v[m.utilisation] * growth_factor(v[m.growth], t) / 12.0 * avail,
+                );
                 shares.push([v[m.ndpr_share], v[m.dytb_share]]);
             }
             x.mine_cap.push(caps);
             x.mine_shares.push(shares);
             let (mut light, mut heavy, mut rec_w) = (0.0, 0.0, 0.0);
             for (s, o) in r.separation.iter().zip(sep_out[ri].iter_mut()) {
-                let f = v[s.utilisation] * growth_factor(v[s.growth], t) / 12.0 * o.as_mut().map_or(1.0, |o| o.month(&v));
+                let f = v[s.utilisation] * growth_factor(v[s.growth], t) / 12.0
+                    * o.as_mut().map_or(1.0, |o| o.month(&v));
                 light += v[s.light_capacity] * f;
                 heavy += v[s.heavy_capacity] * f;
                 rec_w += v[s.recovery] * (v[s.light_capacity] + v[s.heavy_capacity]);
             }
-            let nominal: f64 = r.separation.iter().map(|s| v[s.light_capacity] + v[s.heavy_capacity]).sum();
+            let nominal: f64 = r
+                .separation
+                .iter()
+                .map(|s| v[s.light_capacity] + v[s.heavy_capacity])
+                .sum();
             x.light_cap.push(light);
             x.heavy_cap.push(heavy);
             // Region recovery: capacity-weighted mean of its plants' recoveries.
-            x.recovery.push(if nominal > 0.0 { rec_w / nominal } else { 1.0 });
+            x.recovery
+                .push(if nominal > 0.0 { rec_w / nominal } else { 1.0 });
             let mut mag = 0.0;
             for (m, o) in r.magnet_plants.iter().zip(mag_out[ri].iter_mut()) {
                 let avail = o.as_mut().map_or(1.0, |o| o.month(&v));
-                mag += v[m.capacity] * v[m.utilisation] * growth_factor(v[m.growth], t) / 12.0 * avail;
+                mag +=
+                    v[m.capacity] * v[m.utilisation] * growth_factor(v[m.growth], t) / 12.0 * avail;
             }
             x.magnet_cap.push(mag);
         }
@@ -209,9 +257,23 @@ pub fn simulate_with(sc: &Scenario, v: Values, seed: u64, run: u64) -> RunOutput
             };
         }
         let mut rec = MonthRecord::default();
-        chain::step(&params, &x, &mut limits, &mut stocks, &mut stockpiles, t == 0, &mut rec);
+        chain::step(
+            &params,
+            &x,
+            &mut limits,
+            &mut stocks,
+            &mut stockpiles,
+            t == 0,
+            &mut rec,
+        );
         history.record(sc, &rec.flows, n);
         records.push(rec);
     }
-    RunOutput { values: v, windows, records, stockpile_initial: initial, params }
+    RunOutput {
+        values: v,
+        windows,
+        records,
+        stockpile_initial: initial,
+        params,
+    }
 }

@@ -1,0 +1,71 @@
+//! manifest.json: what was run, with what, by which program, and when.
+
+use std::io::{self, Write};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::{Context, Export};
+
+pub struct ManifestJson;
+
+impl Export for ManifestJson {
+    fn file_name(&self) -> &'static str {
+        "manifest.json"
+    }
+
+    fn write(&self, ctx: &Context, w: &mut dyn Write) -> io::Result<()> {
+        let s = ctx.settings;
+        let m = serde_json::json!({
+            "program": "reesim",
+            "version": env!("CARGO_PKG_VERSION"),
+            "scenario_file": ctx.loaded.path.display().to_string(),
+            "scenario": ctx.loaded.file,
+            "seed": s.seed,
+            "runs": s.runs,
+            "threads": s.threads,
+            "batch_size": crate::sim::runner::BATCH,
+            "started": rfc3339(ctx.results.started),
+            "finished": rfc3339(ctx.results.finished),
+            "files": ["summary.csv", "timeseries.csv", "runs.csv", "manifest.json"],
+        });
+        serde_json::to_writer_pretty(&mut *w, &m)?;
+        writeln!(w)
+    }
+}
+
+/// UTC timestamp `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn rfc3339(t: SystemTime) -> String {
+    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn timestamps_by_hand() {
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        // 2000-03-01T12:34:56Z = 951914096
+        assert_eq!(
+            rfc3339(UNIX_EPOCH + Duration::from_secs(951_914_096)),
+            "2000-03-01T12:34:56Z"
+        );
+    }
+}

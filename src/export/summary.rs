@@ -1,0 +1,60 @@
+//! summary.csv: one row per outcome metric and scope.
+
+use std::io::{self, Write};
+
+use super::{Context, Export, num};
+use crate::stats::QUANTILES;
+use crate::stats::summary::Summary;
+
+pub struct SummaryCsv;
+
+pub const COLUMNS: [&str; 15] = [
+    "metric",
+    "region",
+    "sector",
+    "stockpile",
+    "n",
+    "mean",
+    "sd",
+    "mcse",
+    "p5",
+    "p25",
+    "p50",
+    "p75",
+    "p95",
+    "min",
+    "max",
+];
+
+impl Export for SummaryCsv {
+    fn file_name(&self) -> &'static str {
+        "summary.csv"
+    }
+
+    fn write(&self, ctx: &Context, w: &mut dyn Write) -> io::Result<()> {
+        let mut csv = csv::Writer::from_writer(w);
+        csv.write_record(COLUMNS)?;
+        debug_assert_eq!(QUANTILES.len(), 5);
+        for (key, values) in ctx
+            .results
+            .outcomes
+            .keys
+            .iter()
+            .zip(&ctx.results.metric_values)
+        {
+            let s = Summary::of(values);
+            let mut row = vec![
+                key.metric.to_string(),
+                key.region.clone(),
+                key.sector.clone(),
+                key.item.clone(),
+            ];
+            row.push(s.n.to_string());
+            row.extend([s.mean, s.sd, s.mcse].map(num));
+            row.extend(s.quantiles.map(num));
+            row.extend([s.min, s.max].map(num));
+            csv.write_record(&row)?;
+        }
+        csv.flush()
+    }
+}

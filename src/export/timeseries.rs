@@ -1,0 +1,41 @@
+//! timeseries.csv: tidy long format, one row per month x series x region x item.
+
+use std::io::{self, Write};
+
+use super::{Context, Export, num};
+
+pub struct TimeseriesCsv;
+
+pub const COLUMNS: [&str; 11] = [
+    "month", "date", "series", "region", "item", "mean", "p5", "p25", "p50", "p75", "p95",
+];
+
+impl Export for TimeseriesCsv {
+    fn file_name(&self) -> &'static str {
+        "timeseries.csv"
+    }
+
+    fn write(&self, ctx: &Context, w: &mut dyn Write) -> io::Result<()> {
+        let sc = &ctx.loaded.scenario;
+        let r = ctx.results;
+        let mut csv = csv::Writer::from_writer(w);
+        csv.write_record(COLUMNS)?;
+        for t in 0..sc.horizon {
+            let date = sc.start.plus(t).to_string();
+            for (c, cell) in r.catalog.cells.iter().enumerate() {
+                let (mean, q) = r.sketches.stats(t, c);
+                let mut row = vec![
+                    t.to_string(),
+                    date.clone(),
+                    cell.series.to_string(),
+                    cell.region.clone(),
+                    cell.item.clone(),
+                ];
+                row.push(num(mean));
+                row.extend(q.map(num));
+                csv.write_record(&row)?;
+            }
+        }
+        csv.flush()
+    }
+}

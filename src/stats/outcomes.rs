@@ -1,0 +1,256 @@
+//! Outcome metrics of a run, by scope.
+//!
+//! Demand metrics are computed for the world, each region, each sector (all regions) and each
+//! region x sector. A month is a shortfall month in a scope when unmet demand exceeds
+//! `SHORTFALL_THRESHOLD` of the scope's demand that month.
+
+use crate::model::Scenario;
+use crate::sim::run::RunOutput;
+
+/// Unmet share of a month's demand above which the month counts as a shortfall month (0.1%).
+pub const SHORTFALL_THRESHOLD: f64 = 0.001;
+
+/// A stockpile counts as empty when it holds less than this many tonnes.
+pub const EMPTY_T: f64 = 1e-6;
+
+pub const DEMAND_METRICS: [&str; 5] = [
+    "unmet_demand_t",
+    "unmet_share",
+    "shortfall_months",
+    "max_monthly_shortfall_share",
+    "time_to_recover_months",
+];
+pub const STOCKPILE_METRICS: [&str; 5] = [
+    "stockpile_initial_t",
+    "stockpile_released_t",
+    "stockpile_min_t",
+    "stockpile_depleted",
+    "stockpile_depleted_month",
+];
+
+/// Names one outcome: the metric and its scope (empty strings for "all").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricKey {
+    pub metric: &'static str,
+    pub region: String,
+    pub sector: String,
+    /// Stockpile name for stockpile metrics.
+    pub item: String,
+}
+
+impl MetricKey {
+    /// Column name in runs.csv: `metric`, or `metric[region=x,sector=y]`.
+    pub fn column(&self) -> String {
+        let parts: Vec<String> = [
+            ("region", &self.region),
+            ("sector", &self.sector),
+            ("stockpile", &self.item),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+        if parts.is_empty() {
+            self.metric.to_string()
+        } else {
+            format!("{}[{}]", self.metric, parts.join(","))
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Scope {
+    Demand {
+        region: Option<usize>,
+        sector: Option<usize>,
+    },
+    Stockpile(usize),
+}
+
+/// The outcome catalog of a scenario.
+#[derive(Debug, Clone)]
+pub struct Outcomes {
+    pub keys: Vec<MetricKey>,
+    scopes: Vec<Scope>,
+}
+
+impl Outcomes {
+    pub fn new(sc: &Scenario) -> Self {
+        let mut scopes = vec![Scope::Demand {
+            region: None,
+            sector: None,
+        }];
+        scopes.extend((0..sc.regions.len()).map(|r| Scope::Demand {
+            region: Some(r),
+            sector: None,
+        }));
+        scopes.extend((0..sc.sectors.len()).map(|s| Scope::Demand {
+            region: None,
+            sector: Some(s),
+        }));
+        for (r, reg) in sc.regions.iter().enumerate() {
+            let mut secs: Vec<usize> = reg.sectors.iter().map(|s| s.sector).collect();
+            secs.sort_unstable();
+            scopes.extend(secs.into_iter().map(|s| Scope::Demand {
+                region: Some(r),
+                sector: Some(s),
+            }));
+        }
+        scopes.extend((0..sc.stockpiles.len()).map(Scope::Stockpile));
+        let mut keys = Vec::new();
+        for sc_ in &scopes {
+            match *sc_ {
+                Scope::Demand { region, sector } => {
+                    for m in DEMAND_METRICS {
+                        keys.push(MetricKey {
+                            metric: m,
+                            region: region.map_or(String::new(), |r| sc.regions[r].name.clone()),
+                            sector: sector.map_or(String::new(), |s| sc.sectors[s].clone()),
+                            item: String::new(),
+                        });
+                    }
+                }
+                Scope::Stockpile(i) => {
+                    for m in STOCKPILE_METRICS {
+                        keys.push(MetricKey {
+                            metric: m,
+                            region: sc.regions[sc.stockpiles[i].region].name.clone(),
+                            sector: String::new(),
+                            item: sc.stockpiles[i].name.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        Outcomes { keys, scopes }
+    }
+
+    /// The run's value of every metric, in `keys` order (NaN where undefined).
+    pub fn compute(&self, sc: &Scenario, out: &RunOutput) -> Vec<f64> {
+        let mut values = Vec::with_capacity(self.keys.len());
+        for scope in &self.scopes {
+            match *scope {
+                Scope::Demand { region, sector } => {
+                    let (demand, unmet) = monthly(sc, out, region, sector);
+                    values.extend(demand_metrics(&demand, &unmet));
+                }
+                Scope::Stockpile(i) => {
+                    let initial = out.stockpile_initial[i];
+                    let levels: Vec<f64> = out.records.iter().map(|r| r.stockpile_end[i]).collect();
+                    let released: f64 = out.records.iter().map(|r| r.released[i]).sum();
+                    let min = levels.iter().copied().fold(initial, f64::min);
+                    let depleted_month = levels.iter().position(|&l| l < EMPTY_T);
+                    values.extend([
+                        initial,
+                        released,
+                        min,
+                        if depleted_month.is_some() { 1.0 } else { 0.0 },
+                        depleted_month.map_or(f64::NAN, |m| m as f64),
+                    ]);
+                }
+            }
+        }
+        values
+    }
+}
+
+/// Monthly demand and unmet demand (t) of a scope.
+fn monthly(
+    sc: &Scenario,
+    out: &RunOutput,
+    region: Option<usize>,
+    sector: Option<usize>,
+) -> (Vec<f64>, Vec<f64>) {
+    let mut demand = vec![0.0; out.records.len()];
+    let mut unmet = vec![0.0; out.records.len()];
+    for (t, rec) in out.records.iter().enumerate() {
+        for (r, reg) in sc.regions.iter().enumerate() {
+            if region.is_some_and(|x| x != r) {
+                continue;
+            }
+            for (ls, s) in reg.sectors.iter().enumerate() {
+                if sector.is_some_and(|x| x != s.sector) {
+                    continue;
+                }
+                for g in 0..2 {
+                    let d = rec.demand[r][ls][g];
+                    demand[t] += d;
+                    unmet[t] += (d - rec.delivered[r][ls][g]).max(0.0);
+                }
+            }
+        }
+    }
+    (demand, unmet)
+}
+
+/// The demand metrics from monthly demand and unmet demand, in `DEMAND_METRICS` order.
+pub fn demand_metrics(demand: &[f64], unmet: &[f64]) -> [f64; 5] {
+    let total_d: f64 = demand.iter().sum();
+    let total_u: f64 = unmet.iter().sum();
+    let short: Vec<bool> = demand
+        .iter()
+        .zip(unmet)
+        .map(|(d, u)| *d > 0.0 && *u > SHORTFALL_THRESHOLD * d)
+        .collect();
+    let months = short.iter().filter(|&&s| s).count();
+    let max_share = demand
+        .iter()
+        .zip(unmet)
+        .map(|(d, u)| if *d > 0.0 { u / d } else { 0.0 })
+        .fold(0.0, f64::max);
+    // Time to recover: from the first shortfall month to the end of the last one; a shortfall
+    // still running at the horizon counts to the horizon (censored).
+    let recover = match (
+        short.iter().position(|&s| s),
+        short.iter().rposition(|&s| s),
+    ) {
+        (Some(first), Some(last)) => (last - first + 1) as f64,
+        _ => 0.0,
+    };
+    [
+        total_u,
+        if total_d > 0.0 {
+            total_u / total_d
+        } else {
+            0.0
+        },
+        months as f64,
+        max_share,
+        recover,
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demand_metrics_by_hand() {
+        let d = [100.0, 100.0, 100.0, 100.0, 100.0];
+        let u = [0.0, 20.0, 0.05, 50.0, 0.0];
+        let m = demand_metrics(&d, &u);
+        assert!((m[0] - 70.05).abs() < 1e-12);
+        assert!((m[1] - 70.05 / 500.0).abs() < 1e-12);
+        assert_eq!(m[2], 2.0); // 0.05 t is below 0.1% of 100 t
+        assert_eq!(m[3], 0.5);
+        assert_eq!(m[4], 3.0); // months 1..=3
+    }
+
+    #[test]
+    fn column_names() {
+        let k = MetricKey {
+            metric: "unmet_share",
+            region: "a".into(),
+            sector: "ev".into(),
+            item: String::new(),
+        };
+        assert_eq!(k.column(), "unmet_share[region=a,sector=ev]");
+        let g = MetricKey {
+            metric: "unmet_share",
+            region: String::new(),
+            sector: String::new(),
+            item: String::new(),
+        };
+        assert_eq!(g.column(), "unmet_share");
+    }
+}

@@ -1,0 +1,191 @@
+//! Monthly time series: the catalog of series x region x item, each run's values, and the
+//! quantile sketches that summarise them across runs in memory independent of the number of
+//! runs.
+
+use sketches_ddsketch::{Config, DDSketch};
+
+use crate::model::chain::MonthRecord;
+use crate::model::{Commodity, Scenario};
+use crate::sim::run::RunOutput;
+
+/// Relative accuracy of time-series quantiles (0.5%): a reported quantile q~ of a true value q
+/// satisfies |q~ - q| <= 0.005 q, and is clamped to the observed min and max.
+pub const RELATIVE_ACCURACY: f64 = 0.005;
+/// Values below this magnitude (t) are treated as zero (floating-point residue).
+const ZERO: f64 = 1e-9;
+
+const PRODUCTION_ITEMS: [&str; 5] = [
+    "mine",
+    "light_oxide",
+    "heavy_oxide",
+    "magnet_standard",
+    "magnet_high_temp",
+];
+
+#[derive(Debug, Clone, Copy)]
+enum What {
+    Production(usize),
+    Exports(Commodity),
+    Imports(Commodity),
+    Demand(Option<usize>),
+    Delivered(Option<usize>),
+    Unmet(Option<usize>),
+    Inventory(Commodity),
+    Stockpile(usize),
+}
+
+#[derive(Debug, Clone)]
+pub struct Cell {
+    pub series: &'static str,
+    pub region: String,
+    pub item: String,
+    region_index: usize,
+    what: What,
+}
+
+/// Every series cell of a scenario, in output order.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub cells: Vec<Cell>,
+}
+
+impl Catalog {
+    pub fn new(sc: &Scenario) -> Self {
+        let mut cells = Vec::new();
+        let mut push = |series, r: usize, item: String, what| {
+            cells.push(Cell {
+                series,
+                region: sc.regions[r].name.clone(),
+                item,
+                region_index: r,
+                what,
+            })
+        };
+        for r in 0..sc.regions.len() {
+            for (i, item) in PRODUCTION_ITEMS.iter().enumerate() {
+                push("production", r, item.to_string(), What::Production(i));
+            }
+        }
+        for (series, f) in [
+            ("exports", What::Exports as fn(Commodity) -> What),
+            ("imports", What::Imports),
+        ] {
+            for r in 0..sc.regions.len() {
+                for c in Commodity::ALL {
+                    push(series, r, c.name().to_string(), f(c));
+                }
+            }
+        }
+        for (series, f) in [
+            ("demand", What::Demand as fn(Option<usize>) -> What),
+            ("delivered", What::Delivered),
+            ("unmet", What::Unmet),
+        ] {
+            for (r, reg) in sc.regions.iter().enumerate() {
+                let mut secs: Vec<(usize, usize)> = reg
+                    .sectors
+                    .iter()
+                    .enumerate()
+                    .map(|(ls, s)| (s.sector, ls))
+                    .collect();
+                secs.sort_unstable();
+                for (g, ls) in secs {
+                    push(series, r, sc.sectors[g].clone(), f(Some(ls)));
+                }
+                push(series, r, "total".to_string(), f(None));
+            }
+        }
+        for r in 0..sc.regions.len() {
+            for c in Commodity::ALL {
+                push("inventory", r, c.name().to_string(), What::Inventory(c));
+            }
+        }
+        for (i, s) in sc.stockpiles.iter().enumerate() {
+            push("stockpile", s.region, s.name.clone(), What::Stockpile(i));
+        }
+        Catalog { cells }
+    }
+
+    /// Values of every cell in one month of a run, appended to `out`.
+    pub fn values(&self, rec: &MonthRecord, out: &mut Vec<f64>) {
+        let stocks = rec.stocks_end.as_ref().expect("month recorded");
+        for c in &self.cells {
+            let r = c.region_index;
+            let sector_sum = |ls: Option<usize>, f: &dyn Fn(usize) -> f64| match ls {
+                Some(ls) => f(ls),
+                None => (0..rec.demand[r].len()).map(f).sum(),
+            };
+            let v = match c.what {
+                What::Production(0) => rec.mine_out[r].iter().sum(),
+                What::Production(1) => rec.sep_out[r][0],
+                What::Production(2) => rec.sep_out[r][1],
+                What::Production(i) => rec.magnet_out[r][i - 3],
+                What::Exports(com) => rec.exports(r, com),
+                What::Imports(com) => rec.imports(r, com),
+                What::Demand(ls) => sector_sum(ls, &|s| rec.demand[r][s][0] + rec.demand[r][s][1]),
+                What::Delivered(ls) => {
+                    sector_sum(ls, &|s| rec.delivered[r][s][0] + rec.delivered[r][s][1])
+                }
+                What::Unmet(ls) => sector_sum(ls, &|s| {
+                    (0..2)
+                        .map(|g| (rec.demand[r][s][g] - rec.delivered[r][s][g]).max(0.0))
+                        .sum()
+                }),
+                What::Inventory(com) => stocks.get(r, com),
+                What::Stockpile(i) => rec.stockpile_end[i],
+            };
+            out.push(if v.abs() < ZERO { 0.0 } else { v });
+        }
+    }
+}
+
+/// Quantile sketches for every month x cell.
+#[derive(Clone)]
+pub struct Sketches {
+    pub months: usize,
+    pub cells: usize,
+    sketches: Vec<DDSketch>,
+}
+
+fn config() -> Config {
+    Config::new(RELATIVE_ACCURACY, 4096, ZERO)
+}
+
+impl Sketches {
+    pub fn new(months: usize, cells: usize) -> Self {
+        Sketches {
+            months,
+            cells,
+            sketches: vec![DDSketch::new(config()); months * cells],
+        }
+    }
+
+    /// Adds one run.
+    pub fn add_run(&mut self, catalog: &Catalog, out: &RunOutput, buf: &mut Vec<f64>) {
+        for (t, rec) in out.records.iter().enumerate() {
+            buf.clear();
+            catalog.values(rec, buf);
+            for (c, v) in buf.iter().enumerate() {
+                self.sketches[t * self.cells + c].add(*v);
+            }
+        }
+    }
+
+    /// Merges another accumulator into this one. Bin counts merge exactly; the running sums
+    /// are floating point, so callers merge in a fixed order for bit-identical means.
+    pub fn merge(&mut self, other: &Sketches) {
+        for (a, b) in self.sketches.iter_mut().zip(&other.sketches) {
+            a.merge(b).expect("all sketches share one configuration");
+        }
+    }
+
+    /// Mean and quantiles (clamped to the observed range) of one month x cell.
+    pub fn stats(&self, month: usize, cell: usize) -> (f64, [f64; 5]) {
+        let s = &self.sketches[month * self.cells + cell];
+        let n = s.count().max(1) as f64;
+        let (lo, hi) = (s.min().unwrap_or(0.0), s.max().unwrap_or(0.0));
+        let q = super::QUANTILES
+            .map(|(_, q)| s.quantile(q).ok().flatten().unwrap_or(0.0).clamp(lo, hi));
+        (s.sum().unwrap_or(0.0) / n, q)
+    }
+}
