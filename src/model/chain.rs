@@ -8,6 +8,10 @@
 //! exports it can spare after home use, and end users are served by priority. docs/model.md
 //! gives the equations; the functions here follow its numbering.
 
+// Index loops over regions and elements read closer to the equations in docs/model.md than
+// zipped iterators over several parallel arrays.
+#![allow(clippy::needless_range_loop)]
+
 use crate::model::trade::place_orders_within_controls;
 use crate::model::{Commodity, N_COMMODITIES};
 use crate::policy::controls::Limits;

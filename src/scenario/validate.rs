@@ -338,6 +338,9 @@ impl<'a> Validator<'a> {
         }
 
         if !self.diags.is_empty() {
+            // Report in file order, as a compiler would.
+            self.diags
+                .sort_by_key(|d| d.span.as_ref().map_or(usize::MAX, |s| s.start));
             return Err(self.diags);
         }
         Ok(Scenario {

@@ -1,0 +1,306 @@
+//! End-to-end tests of the `reesim` binary, run as a user would.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn reesim() -> Command {
+    Command::cargo_bin("reesim").expect("binary built")
+}
+
+fn repo(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
+}
+
+fn header(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn run_writes_every_output_with_the_documented_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let assert = reesim()
+        .args([
+            "run",
+            repo("scenarios/total-ban-12m-stockpile.toml")
+                .to_str()
+                .unwrap(),
+            "--runs",
+            "40",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(stdout.contains("unmet_demand_t"), "{stdout}");
+
+    let s = header(&out.join("summary.csv"));
+    for c in [
+        "metric", "region", "sector", "mean", "sd", "mcse", "p5", "p25", "p50", "p75", "p95",
+        "min", "max",
+    ] {
+        assert!(s.contains(&c.to_string()), "summary.csv lacks {c}");
+    }
+    let t = header(&out.join("timeseries.csv"));
+    for c in [
+        "month", "date", "series", "region", "item", "mean", "p5", "p25", "p50", "p75", "p95",
+    ] {
+        assert!(t.contains(&c.to_string()), "timeseries.csv lacks {c}");
+    }
+    let ts = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    for series in [
+        "production",
+        "exports",
+        "imports",
+        "demand",
+        "delivered",
+        "unmet",
+        "inventory",
+        "stockpile",
+    ] {
+        assert!(
+            ts.contains(&format!(",{series},")),
+            "timeseries.csv lacks series {series}"
+        );
+    }
+    assert!(
+        ts.contains("\n6,2025-07,"),
+        "dates follow the scenario start"
+    );
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    for m in [
+        "unmet_demand_t",
+        "unmet_share",
+        "shortfall_months",
+        "max_monthly_shortfall_share",
+        "time_to_recover_months",
+        "stockpile_min_t",
+        "stockpile_depleted",
+    ] {
+        assert!(
+            summary.contains(&format!("\n{m},")),
+            "summary.csv lacks {m}"
+        );
+    }
+    let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
+    assert_eq!(runs.lines().count(), 41, "header + one row per run");
+    assert!(runs.lines().next().unwrap().starts_with("run,"));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["runs"], 40);
+    assert_eq!(
+        manifest["scenario"]["scenario"]["name"],
+        "total-ban-12m-stockpile"
+    );
+    assert!(manifest["started"].as_str().unwrap().ends_with('Z'));
+    // No temporary files left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn outputs_are_byte_identical_for_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = repo("scenarios/total-ban-12m-stockpile.toml");
+    for threads in ["1", "4"] {
+        reesim()
+            .args([
+                "run",
+                scenario.to_str().unwrap(),
+                "--runs",
+                "100",
+                "--seed",
+                "11",
+                "--threads",
+                threads,
+                "--out",
+            ])
+            .arg(dir.path().join(threads))
+            .assert()
+            .success();
+    }
+    for f in ["summary.csv", "timeseries.csv", "runs.csv"] {
+        let a = std::fs::read(dir.path().join("1").join(f)).unwrap();
+        let b = std::fs::read(dir.path().join("4").join(f)).unwrap();
+        assert!(a == b, "{f} differs between --threads 1 and --threads 4");
+    }
+}
+
+#[test]
+fn a_different_seed_gives_different_draws() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = repo("scenarios/baseline.toml");
+    for seed in ["1", "2"] {
+        reesim()
+            .args([
+                "run",
+                scenario.to_str().unwrap(),
+                "--runs",
+                "8",
+                "--seed",
+                seed,
+                "--out",
+            ])
+            .arg(dir.path().join(seed))
+            .assert()
+            .success();
+    }
+    let a = std::fs::read(dir.path().join("1/runs.csv")).unwrap();
+    let b = std::fs::read(dir.path().join("2/runs.csv")).unwrap();
+    assert_ne!(a, b);
+}
+
+#[test]
+fn three_region_scenario_runs_without_code_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("three.toml");
+    std::fs::write(&path, common::three_regions_ample()).unwrap();
+    reesim()
+        .args(["validate", path.to_str().unwrap()])
+        .assert()
+        .success();
+    reesim()
+        .args(["run", path.to_str().unwrap(), "--runs", "3", "--out"])
+        .arg(dir.path().join("o"))
+        .assert()
+        .success();
+    let ts = std::fs::read_to_string(dir.path().join("o/timeseries.csv")).unwrap();
+    assert!(ts.contains(",imports,japan,light_oxide,"));
+    let summary = std::fs::read_to_string(dir.path().join("o/summary.csv")).unwrap();
+    assert!(summary.contains("unmet_demand_t,japan,,"));
+}
+
+#[test]
+fn default_output_directory_is_named_after_the_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("my-case.toml");
+    std::fs::write(&path, common::three_regions_ample()).unwrap();
+    reesim()
+        .current_dir(dir.path())
+        .args(["run", "my-case.toml", "--runs", "2"])
+        .assert()
+        .success();
+    assert!(dir.path().join("reesim-out/my-case/summary.csv").exists());
+}
+
+#[test]
+fn shipped_scenarios_validate() {
+    for s in [
+        "baseline.toml",
+        "total-ban-12m.toml",
+        "total-ban-12m-stockpile.toml",
+    ] {
+        reesim()
+            .args(["validate", repo("scenarios").join(s).to_str().unwrap()])
+            .assert()
+            .success();
+    }
+}
+
+fn invalid(text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = reesim()
+        .args(["validate", path.to_str().unwrap()])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
+#[test]
+fn invalid_values_get_located_diagnostics_and_exit_2() {
+    let base = common::three_regions_ample();
+    // Negative capacity: file, line, column, key, found, allowed.
+    let e = invalid(&base.replace("capacity_t = 20000", "capacity_t = -20000"));
+    assert!(e.contains("bad.toml:"), "{e}");
+    assert!(
+        e.contains("regions.japan.magnet_plants.shin_etsu.capacity_t"),
+        "{e}"
+    );
+    assert!(e.contains("found -20000"), "{e}");
+    assert!(e.contains("a number >= 0"), "{e}");
+    let line = base
+        .lines()
+        .position(|l| l == "capacity_t = 20000")
+        .unwrap()
+        + 1;
+    assert!(e.contains(&format!("bad.toml:{line}:14")), "{e}");
+
+    // Distribution with min > max.
+    let e = invalid(&base.replace(
+        "growth = 0.06",
+        "growth = { dist = \"uniform\", min = 0.1, max = 0.0 }",
+    ));
+    assert!(e.contains("min = 0.1 > max = 0"), "{e}");
+    // Share above 1.
+    let e = invalid(&base.replace("high_temp_share = 0.6", "high_temp_share = 1.2"));
+    assert!(e.contains("between 0 and 1"), "{e}");
+    // Undefined region and sector.
+    let e = invalid(&format!(
+        "{base}\n[[stockpiles]]\nname = \"s\"\nregion = \"japan\"\ncommodity = \"magnet_high_temp\"\ninitial_t = 5\npriority_sectors = [\"wind\"]\n[[controls]]\nname = \"c\"\norigin = \"atlantis\"\ncommodities = [\"all\"]\ntype = \"ban\"\n"
+    ));
+    assert!(e.contains("unknown region \"atlantis\""), "{e}");
+    assert!(e.contains("unknown sector \"wind\""), "{e}");
+    // Unknown key.
+    let e = invalid(&base.replace("growth = 0.06", "growht = 0.06"));
+    assert!(e.contains("growht"), "{e}");
+    // Malformed TOML.
+    let e = invalid("[scenario\nname = ");
+    assert!(e.contains("bad.toml:1:"), "{e}");
+    // Wrong type.
+    let e = invalid(&base.replace("horizon_months = 36", "horizon_months = \"long\""));
+    assert!(e.contains("horizon_months") || e.contains("integer"), "{e}");
+}
+
+#[test]
+fn bad_arguments_and_missing_files_exit_2() {
+    reesim().args(["run", "no/such/file.toml"]).assert().code(2);
+    reesim()
+        .args(["validate", "no/such/file.toml"])
+        .assert()
+        .code(2);
+    let s = repo("scenarios/baseline.toml");
+    reesim()
+        .args(["run", s.to_str().unwrap(), "--runs", "0"])
+        .assert()
+        .code(2);
+    reesim()
+        .args(["run", s.to_str().unwrap(), "--runs", "many"])
+        .assert()
+        .code(2);
+    reesim()
+        .args(["run", s.to_str().unwrap(), "--threads", "0"])
+        .assert()
+        .code(2);
+    reesim().args(["frobnicate"]).assert().code(2);
+}
+
+#[test]
+fn unwritable_output_is_a_failure_with_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, "x").unwrap();
+    let s = repo("scenarios/baseline.toml");
+    reesim()
+        .args(["run", s.to_str().unwrap(), "--runs", "2", "--out"])
+        .arg(blocker.join("sub"))
+        .assert()
+        .code(1);
+}
