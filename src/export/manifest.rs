@@ -19,6 +19,15 @@ impl Export for ManifestJson {
             "version": env!("CARGO_PKG_VERSION"),
             "scenario_file": ctx.loaded.path.display().to_string(),
             "scenario": ctx.loaded.file,
+            // Every numeric parameter with defaults filled in, keyed by its dotted path.
+            "parameters": ctx
+                .loaded
+                .scenario
+                .params
+                .defs
+                .iter()
+                .map(|d| (d.key.clone(), serde_json::to_value(&d.value).unwrap_or_default()))
+                .collect::<serde_json::Map<_, _>>(),
             "seed": s.seed,
             "runs": s.runs,
             "threads": s.threads,
