@@ -6,15 +6,6 @@ use reesim::model::chain::mass_balance_error;
 use reesim::sim::run::{RunOutput, simulate};
 use reesim::stats::outcomes::Outcomes;
 
-fn unmet(out: &RunOutput) -> f64 {
-    out.records
-        .iter()
-        .flat_map(|r| r.demand.iter().zip(&r.delivered))
-        .flat_map(|(d, g)| d.iter().zip(g))
-        .map(|(d, g)| (0..2).map(|k| (d[k] - g[k]).max(0.0)).sum::<f64>())
-        .sum()
-}
-
 fn worst_imbalance(sc: &reesim::model::Scenario, out: &RunOutput) -> f64 {
     let sp: Vec<_> = sc
         .stockpiles
@@ -32,9 +23,9 @@ fn no_disruption_means_no_unmet_demand_and_trade_flows() {
     let l = common::load_str(&common::three_regions_ample());
     let out = simulate(&l.scenario, 1, 0);
     assert!(
-        unmet(&out) < 1e-9,
+        common::unmet(&out) < 1e-9,
         "unmet demand {} in an ample deterministic chain",
-        unmet(&out)
+        common::unmet(&out)
     );
     assert!(worst_imbalance(&l.scenario, &out) < 1e-6);
     // Japan makes magnets from imported oxide; china exports magnets to the rest.
@@ -57,20 +48,16 @@ fn full_ban_against_a_stockpile_empties_it_in_ceil_s_over_d_months() {
     // ceil(S/d) - 1 (0-based), and total unmet = horizon * d - S.
     for s in [250.0, 300.0, 1.0, 999.0] {
         let d = 100.0;
-        let extra = format!(
-            r#"
-[[controls]]
-name = "ban"
-origin = "a"
-commodities = ["all"]
-type = "ban"
+        let extra = common::ban_from_a(0, None)
+            + &format!(
+                r#"
 [[stockpiles]]
 name = "reserve"
 region = "b"
 commodity = "magnet_standard"
 initial_t = {s}
 "#
-        );
+            );
         let l = common::load_str(&common::importer_exporter(d, 24, &extra));
         let out = simulate(&l.scenario, 7, 0);
         let metrics = Outcomes::new(&l.scenario);
@@ -80,9 +67,9 @@ initial_t = {s}
         assert_eq!(get("stockpile_depleted_month"), expected_month, "S = {s}");
         assert_eq!(get("stockpile_depleted"), 1.0);
         assert!(
-            (unmet(&out) - (24.0 * d - s)).abs() < 1e-6,
+            (common::unmet(&out) - (24.0 * d - s)).abs() < 1e-6,
             "S = {s}: unmet {}",
-            unmet(&out)
+            common::unmet(&out)
         );
         assert!(worst_imbalance(&l.scenario, &out) < 1e-6);
     }
@@ -179,26 +166,14 @@ quota_t_per_month = 90
 fn commercial_inventory_is_drawn_down_then_rebuilt() {
     // b holds 30.4375 days (one month) of cover; a one-month ban from month 2 is fully covered
     // by the inventory, which is then rebuilt over the following months.
-    let mut text = common::importer_exporter(
-        100.0,
-        12,
-        r#"
-[[controls]]
-name = "ban"
-origin = "a"
-commodities = ["all"]
-type = "ban"
-start_month = 2
-duration_months = 1
-"#,
-    );
+    let mut text = common::importer_exporter(100.0, 12, &common::ban_from_a(2, Some(1)));
     text = text.replace(
         "[regions.b.sectors.defense]",
         "[regions.b.inventory_days]\nmagnet_standard = 30.4375\n[regions.b.sectors.defense]",
     );
     let l = common::load_str(&text);
     let out = simulate(&l.scenario, 1, 0);
-    assert!(unmet(&out) < 1e-9, "unmet {}", unmet(&out));
+    assert!(common::unmet(&out) < 1e-9, "unmet {}", common::unmet(&out));
     let stock = |t: usize| out.records[t].stocks_end.as_ref().unwrap().magnet[1][0];
     assert!((stock(1) - 100.0).abs() < 1e-9);
     assert!(stock(2).abs() < 1e-9, "drawn down during the ban");

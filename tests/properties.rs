@@ -4,18 +4,9 @@ mod common;
 
 use proptest::prelude::*;
 use reesim::model::chain::mass_balance_error;
-use reesim::sim::run::{RunOutput, simulate};
+use reesim::sim::run::simulate;
 use reesim::sim::runner::{self, Settings};
 use reesim::stats::outcomes::Outcomes;
-
-fn unmet(out: &RunOutput) -> f64 {
-    out.records
-        .iter()
-        .flat_map(|r| r.demand.iter().zip(&r.delivered))
-        .flat_map(|(d, g)| d.iter().zip(g))
-        .map(|(d, g)| (0..2).map(|k| (d[k] - g[k]).max(0.0)).sum::<f64>())
-        .sum()
-}
 
 fn with_stockpiles(size_t: f64) -> String {
     let text = common::repo_scenario("total-ban-12m-stockpile.toml");
@@ -52,8 +43,8 @@ proptest! {
     fn more_stockpile_never_increases_unmet_demand(seed in any::<u64>(), run in 0u64..1000, a in 0.0f64..40000.0, extra in 0.0f64..40000.0) {
         let small = common::load_str(&with_stockpiles(a));
         let large = common::load_str(&with_stockpiles(a + extra));
-        let u_small = unmet(&simulate(&small.scenario, seed, run));
-        let u_large = unmet(&simulate(&large.scenario, seed, run));
+        let u_small = common::unmet(&simulate(&small.scenario, seed, run));
+        let u_large = common::unmet(&simulate(&large.scenario, seed, run));
         prop_assert!(u_large <= u_small + 1e-6, "{} t more stockpile: unmet {} -> {}", extra, u_small, u_large);
     }
 
@@ -67,7 +58,7 @@ proptest! {
         }).collect::<Vec<_>>().join("\n");
         let l = common::load_str(&text);
         let out = simulate(&l.scenario, seed, 0);
-        prop_assert!(unmet(&out) < 1e-6, "unmet {}", unmet(&out));
+        prop_assert!(common::unmet(&out) < 1e-6, "unmet {}", common::unmet(&out));
     }
 
     #[test]

@@ -632,6 +632,15 @@ pub fn mass_balance_error(
     let s1 = rec.stocks_end.as_ref().expect("recorded");
     let mut worst: f64 = 0.0;
     let mut check = |v: f64| worst = worst.max(v.abs());
+    // Stockpile releases of commodity `c` in region `r` this month.
+    let released_into = |r: usize, c: Commodity| -> f64 {
+        rec.released
+            .iter()
+            .zip(stockpiles)
+            .filter(|(_, k)| **k == (r, c))
+            .map(|(q, _)| q)
+            .sum()
+    };
     for r in 0..n {
         let c = Commodity::Concentrate;
         check(
@@ -643,13 +652,7 @@ pub fn mass_balance_error(
         );
         check(rec.feed[r] - rec.sep_out[r][0] - rec.sep_out[r][1] - rec.residue[r]);
         for (e, c) in [(0, Commodity::LightOxide), (1, Commodity::HeavyOxide)] {
-            let released: f64 = rec
-                .released
-                .iter()
-                .zip(stockpiles)
-                .filter(|(_, k)| **k == (r, c))
-                .map(|(q, _)| q)
-                .sum();
+            let released = released_into(r, c);
             check(
                 s1.get(r, c)
                     - s0.get(r, c)
@@ -666,13 +669,7 @@ pub fn mass_balance_error(
             (1, Commodity::MagnetHighTemp),
         ] {
             let delivered: f64 = rec.delivered[r].iter().map(|s| s[g]).sum();
-            let released: f64 = rec
-                .released
-                .iter()
-                .zip(stockpiles)
-                .filter(|(_, k)| **k == (r, c))
-                .map(|(q, _)| q)
-                .sum();
+            let released = released_into(r, c);
             check(
                 s1.get(r, c)
                     - s0.get(r, c)

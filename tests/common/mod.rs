@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use reesim::scenario::{self, Loaded};
+use reesim::sim::run::RunOutput;
 
 /// Two regions: `a` mines, separates and makes magnets with ample capacity; `b` has nothing but
 /// `d` t/month of standard-grade defense demand, so everything `b` uses is imported from `a`.
@@ -165,4 +166,26 @@ pub fn repo_scenario(name: &str) -> String {
             .join(name),
     )
     .expect("shipped scenario")
+}
+
+/// Total unmet end-use demand of a run, t.
+pub fn unmet(out: &RunOutput) -> f64 {
+    out.records
+        .iter()
+        .flat_map(|r| r.demand.iter().zip(&r.delivered))
+        .flat_map(|(d, g)| d.iter().zip(g))
+        .map(|(d, g)| (0..2).map(|k| (d[k] - g[k]).max(0.0)).sum::<f64>())
+        .sum()
+}
+
+/// A ban from region `a` on every commodity, from `start` for `duration` months (None: to the
+/// horizon).
+pub fn ban_from_a(start: usize, duration: Option<usize>) -> String {
+    let mut s = format!(
+        "\n[[controls]]\nname = \"ban\"\norigin = \"a\"\ncommodities = [\"all\"]\ntype = \"ban\"\nstart_month = {start}\n"
+    );
+    if let Some(d) = duration {
+        s += &format!("duration_months = {d}\n");
+    }
+    s
 }
