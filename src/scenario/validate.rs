@@ -81,12 +81,15 @@ impl Bounds {
     }
 }
 
-const REGION_NAME_RULE: &str = "lowercase letters, digits and underscores, starting with a letter";
+const REGION_NAME_RULE: &str =
+    "a name of ASCII letters, digits, '_' and '-', starting with a letter (at most 64 characters)";
 
+/// Names end up as CSV fields, column names and stream keys: keep them plain.
 fn valid_name(s: &str) -> bool {
     let mut chars = s.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    s.len() <= 64
+        && matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 pub(crate) struct Validator<'a> {
@@ -780,14 +783,14 @@ impl<'a> Validator<'a> {
 }
 
 const COMMODITY_GROUPS: &str = "concentrate, light_oxide, heavy_oxide, magnet_standard, magnet_high_temp, \
-     or the groups oxides, magnets, all";
+     or the groups oxides (or oxide), magnets (or magnet), all";
 
 fn commodity_group(s: &str) -> Option<Vec<Commodity>> {
     use Commodity::*;
     match s {
         "all" => Some(Commodity::ALL.to_vec()),
-        "oxides" => Some(vec![LightOxide, HeavyOxide]),
-        "magnets" => Some(vec![MagnetStandard, MagnetHighTemp]),
+        "oxides" | "oxide" => Some(vec![LightOxide, HeavyOxide]),
+        "magnets" | "magnet" => Some(vec![MagnetStandard, MagnetHighTemp]),
         other => Commodity::parse(other).map(|c| vec![c]),
     }
 }
