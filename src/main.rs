@@ -45,6 +45,11 @@ enum Command {
         /// Scenario file (TOML).
         scenario: PathBuf,
     },
+    /// Print the fully resolved scenario (all `extends` merged) as TOML.
+    Show {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -87,6 +92,11 @@ fn run(cli: Cli) -> Result<(), AppError> {
                 sc.horizon,
                 sc.start
             );
+            Ok(())
+        }
+        Command::Show { scenario } => {
+            let loaded = reesim::scenario::load(&scenario)?;
+            print!("{}", reesim::scenario::to_toml(&loaded.file));
             Ok(())
         }
         Command::Run {

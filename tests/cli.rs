@@ -304,3 +304,47 @@ fn unwritable_output_is_a_failure_with_exit_1() {
         .assert()
         .code(1);
 }
+
+#[test]
+fn show_prints_a_resolved_scenario_that_runs_to_identical_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = repo("scenarios/total-ban-12m-stockpile.toml");
+    let shown = reesim()
+        .args(["show", original.to_str().unwrap()])
+        .assert()
+        .success();
+    let text = String::from_utf8(shown.get_output().stdout.clone()).unwrap();
+    assert!(
+        !text.lines().any(|l| l.starts_with("extends")),
+        "extends is resolved away"
+    );
+    let resolved = dir.path().join("resolved.toml");
+    std::fs::write(&resolved, &text).unwrap();
+    reesim()
+        .args(["validate", resolved.to_str().unwrap()])
+        .assert()
+        .success();
+    // Showing the resolved file again gives the same text: nothing is lost or added.
+    let again = reesim()
+        .args(["show", resolved.to_str().unwrap()])
+        .assert()
+        .success();
+    assert_eq!(
+        String::from_utf8(again.get_output().stdout.clone()).unwrap(),
+        text
+    );
+    for (name, path) in [("a", &original), ("b", &resolved)] {
+        reesim()
+            .args(["run", path.to_str().unwrap(), "--runs", "50", "--out"])
+            .arg(dir.path().join(name))
+            .assert()
+            .success();
+    }
+    for f in ["summary.csv", "timeseries.csv", "runs.csv"] {
+        assert!(
+            std::fs::read(dir.path().join("a").join(f)).unwrap()
+                == std::fs::read(dir.path().join("b").join(f)).unwrap(),
+            "{f} differs between the scenario and its resolved form"
+        );
+    }
+}

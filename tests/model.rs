@@ -221,7 +221,8 @@ fn heavy_ban_cuts_only_high_temp_magnets_made_outside_the_origin() {
 
 #[test]
 fn random_outages_and_controls_keep_mass_balance() {
-    let l = common::load_str(&common::repo_scenario("total-ban-12m-stockpile.toml"));
+    let l = reesim::scenario::load(&common::scenarios_dir().join("total-ban-12m-stockpile.toml"))
+        .unwrap();
     for run in 0..20 {
         let out = simulate(&l.scenario, 99, run);
         let e = worst_imbalance(&l.scenario, &out);

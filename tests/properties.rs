@@ -8,14 +8,18 @@ use reesim::sim::run::simulate;
 use reesim::sim::runner::{self, Settings};
 use reesim::stats::outcomes::Outcomes;
 
-fn with_stockpiles(size_t: f64) -> String {
+/// The shipped stockpile scenario with both stockpiles resized to `size_t` tonnes.
+fn with_stockpiles(size_t: f64) -> reesim::scenario::Loaded {
     let text = common::repo_scenario("total-ban-12m-stockpile.toml");
     assert_eq!(
         text.matches("initial_days = 60 ").count(),
         2,
         "the shipped scenario changed"
     );
-    text.replace("initial_days = 60 ", &format!("initial_t = {size_t} "))
+    common::load_at(
+        &common::scenarios_dir().join("test-only.toml"),
+        &text.replace("initial_days = 60 ", &format!("initial_t = {size_t} ")),
+    )
 }
 
 proptest! {
@@ -23,14 +27,14 @@ proptest! {
 
     #[test]
     fn mass_balance_holds_every_month(seed in any::<u64>(), run in 0u64..1000, start in 0u32..30, dur in 1u32..30, share in 0.0f64..1.0) {
-        // The shipped stochastic ban scenario, with the ban turned into a random quota window.
-        let text = common::repo_scenario("total-ban-12m-stockpile.toml")
-            .replace("type = \"ban\"", &format!("type = \"quota\"\nquota_share = {share}"))
-            .replace("start_month = 6 ", &format!("start_month = {start} "))
-            .replace("duration_months = 12 ", &format!("duration_months = {dur} "));
-        let expected_start = format!("start_month = {} ", start);
-        prop_assert!(text.contains("quota_share") && text.contains(&expected_start));
-        let l = common::load_str(&text);
+        // The shipped stochastic ban scenario, with the ban turned into a random quota window
+        // (merged by name into the inherited control).
+        let l = common::extending(
+            "total-ban-12m-stockpile.toml",
+            &format!("[[controls]]\nname = \"total_ban\"\ntype = \"quota\"\nquota_share = {share}\nstart_month = {start}\nduration_months = {dur}\n"),
+        );
+        prop_assert_eq!(l.scenario.controls.len(), 1);
+        prop_assert!(matches!(l.scenario.controls[0].kind, reesim::model::ControlKind::QuotaShare(_)));
         let out = simulate(&l.scenario, seed, run);
         let sp: Vec<_> = l.scenario.stockpiles.iter().map(|s| (s.region, s.commodity)).collect();
         for (t, rec) in out.records.iter().enumerate() {
@@ -41,8 +45,8 @@ proptest! {
 
     #[test]
     fn more_stockpile_never_increases_unmet_demand(seed in any::<u64>(), run in 0u64..1000, a in 0.0f64..40000.0, extra in 0.0f64..40000.0) {
-        let small = common::load_str(&with_stockpiles(a));
-        let large = common::load_str(&with_stockpiles(a + extra));
+        let small = with_stockpiles(a);
+        let large = with_stockpiles(a + extra);
         let u_small = common::unmet(&simulate(&small.scenario, seed, run));
         let u_large = common::unmet(&simulate(&large.scenario, seed, run));
         prop_assert!(u_large <= u_small + 1e-6, "{} t more stockpile: unmet {} -> {}", extra, u_small, u_large);
@@ -117,7 +121,7 @@ fn common_random_numbers_shared_elements_draw_alike() {
     // The same element in two scenarios sees the same draw: the Myanmar capacity is sampled
     // identically in the baseline and in the ban scenario for the same seed and run.
     let a = common::load_str(&common::repo_scenario("baseline.toml"));
-    let b = common::load_str(&common::repo_scenario("total-ban-12m.toml"));
+    let b = reesim::scenario::load(&common::scenarios_dir().join("total-ban-12m.toml")).unwrap();
     let key = "regions.rest_of_world.mines.myanmar_clays.capacity_t";
     let id = |s: &reesim::model::Scenario| s.params.defs.iter().position(|d| d.key == key).unwrap();
     for run in 0..10 {

@@ -1,12 +1,14 @@
 //! Scenario files: the TOML schema users write (`schema`), its validation into the engine's
 //! model (`validate`), and error messages that point into the file (`diagnostic`).
 
+pub mod compose;
 pub mod diagnostic;
 pub mod schema;
 pub mod validate;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+
+use serde::Deserialize;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
 
@@ -19,6 +21,8 @@ pub struct Loaded {
     /// The file as parsed (the "resolved scenario" recorded in manifests).
     pub file: schema::ScenarioFile,
     pub scenario: Scenario,
+    /// The scenario file and the files it extends.
+    pub sources: compose::Sources,
 }
 
 /// Why a scenario could not be loaded.
@@ -33,7 +37,7 @@ pub enum LoadError {
     Invalid(Diagnostics),
 }
 
-/// Reads, parses and validates a scenario file.
+/// Reads, parses and validates a scenario file (and the files it extends).
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
     let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
         path: path.to_path_buf(),
@@ -42,51 +46,36 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
     parse(path, &text)
 }
 
-/// Parses and validates scenario text; `path` is used in messages only.
+/// Parses and validates scenario text; `path` names it in messages and anchors relative
+/// `extends` paths.
 pub fn parse(path: &Path, text: &str) -> Result<Loaded, LoadError> {
-    let source: Arc<str> = Arc::from(text);
-    let file: schema::ScenarioFile = toml::from_str(text).map_err(|e| {
-        let message = e.message().trim().to_string();
-        let title = match message.lines().next() {
-            Some(first) => format!("could not read scenario: {first}"),
-            None => "could not read scenario".to_string(),
-        };
-        let allowed = allowed_from_toml_message(&message);
-        LoadError::Invalid(Diagnostics(vec![Diagnostic {
-            path: path.to_path_buf(),
-            source: source.clone(),
-            span: e.span(),
-            key: None,
-            title,
-            found: found_from_toml_message(&message),
-            allowed,
-        }]))
+    let sources = compose::chain_from(path, text.to_string()).map_err(|e| match e {
+        compose::ChainError::Read { path, source } => LoadError::Read { path, source },
+        compose::ChainError::Invalid(d) => LoadError::Invalid(Diagnostics(d)),
     })?;
-    let scenario = validate::Validator::new(path, source)
+    let invalid = |d: Diagnostic| LoadError::Invalid(Diagnostics(vec![d]));
+    let doc = compose::merged(&sources).map_err(|d| invalid(*d))?;
+    let file = schema::ScenarioFile::deserialize(toml::de::Deserializer::from(doc))
+        .map_err(|e| invalid(compose::toml_diagnostic(&sources, e.span(), e.message())))?;
+    let scenario = validate::Validator::new(&sources)
         .scenario(&file)
         .map_err(|d| LoadError::Invalid(Diagnostics(d)))?;
     Ok(Loaded {
         path: path.to_path_buf(),
         file,
         scenario,
+        sources,
     })
 }
 
-/// serde/toml messages read "unknown field `x`, expected one of `a`, `b`": split them into what
-/// was found and what is allowed.
-fn found_from_toml_message(message: &str) -> String {
-    let first = message.lines().next().unwrap_or("");
-    match first.split_once(", expected") {
-        Some((found, _)) => found.to_string(),
-        None => first.to_string(),
-    }
-}
-
-fn allowed_from_toml_message(message: &str) -> Option<String> {
-    let first = message.lines().next().unwrap_or("");
-    first
-        .split_once(", expected")
-        .map(|(_, rest)| rest.trim().to_string())
+/// The resolved scenario as TOML text, which parses back to the same scenario.
+pub fn to_toml(file: &schema::ScenarioFile) -> String {
+    let body = toml::to_string(file).expect("a scenario always serialises to TOML");
+    format!(
+        "# Resolved scenario \"{}\" (every `extends` merged), printed by reesim {}.\n\n{body}",
+        file.scenario.name,
+        env!("CARGO_PKG_VERSION")
+    )
 }
 
 #[cfg(test)]

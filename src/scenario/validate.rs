@@ -3,11 +3,10 @@
 
 use std::collections::BTreeSet;
 use std::ops::Range;
-use std::path::Path;
-use std::sync::Arc;
 
 use toml::Spanned;
 
+use super::compose::Sources;
 use super::diagnostic::Diagnostic;
 use super::schema::{self, P, Param};
 use crate::model::{
@@ -93,17 +92,15 @@ fn valid_name(s: &str) -> bool {
 }
 
 pub(crate) struct Validator<'a> {
-    path: &'a Path,
-    source: Arc<str>,
+    sources: &'a Sources,
     pub(crate) diags: Vec<Diagnostic>,
     params: ParamTable,
 }
 
 impl<'a> Validator<'a> {
-    pub(crate) fn new(path: &'a Path, source: Arc<str>) -> Self {
+    pub(crate) fn new(sources: &'a Sources) -> Self {
         Validator {
-            path,
-            source,
+            sources,
             diags: Vec::new(),
             params: ParamTable::default(),
         }
@@ -117,15 +114,8 @@ impl<'a> Validator<'a> {
         found: String,
         allowed: Option<String>,
     ) {
-        self.diags.push(Diagnostic {
-            path: self.path.to_path_buf(),
-            source: self.source.clone(),
-            span,
-            key: (!key.is_empty()).then(|| key.to_string()),
-            title,
-            found,
-            allowed,
-        });
+        self.diags
+            .push(self.sources.diagnostic(span, key, title, found, allowed));
     }
 
     fn invalid(

@@ -153,19 +153,29 @@ priority = 1
 }
 
 pub fn load_str(text: &str) -> Loaded {
-    match scenario::parse(Path::new("test.toml"), text) {
+    load_at(Path::new("test.toml"), text)
+}
+
+/// Parses `text` as if it were the file `path` (relative `extends` resolve from its directory).
+pub fn load_at(path: &Path, text: &str) -> Loaded {
+    match scenario::parse(path, text) {
         Ok(l) => l,
         Err(e) => panic!("test scenario invalid:\n{e}"),
     }
 }
 
 pub fn repo_scenario(name: &str) -> String {
-    std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("scenarios")
-            .join(name),
-    )
-    .expect("shipped scenario")
+    std::fs::read_to_string(scenarios_dir().join(name)).expect("shipped scenario")
+}
+
+pub fn scenarios_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")
+}
+
+/// A scenario in the shipped scenarios directory that extends `parent` with `extra`.
+pub fn extending(parent: &str, extra: &str) -> Loaded {
+    let text = format!("extends = \"{parent}\"\n{extra}");
+    load_at(&scenarios_dir().join("test-only.toml"), &text)
 }
 
 /// Total unmet end-use demand of a run, t.
