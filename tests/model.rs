@@ -7,11 +7,7 @@ use reesim::sim::run::{RunOutput, simulate};
 use reesim::stats::outcomes::Outcomes;
 
 fn worst_imbalance(sc: &reesim::model::Scenario, out: &RunOutput) -> f64 {
-    let sp: Vec<_> = sc
-        .stockpiles
-        .iter()
-        .map(|s| (s.region, s.commodity))
-        .collect();
+    let sp: Vec<_> = sc.stockpiles.iter().map(|s| s.commodity).collect();
     out.records
         .iter()
         .map(|r| mass_balance_error(&out.params, r, &sp))
@@ -174,7 +170,13 @@ fn commercial_inventory_is_drawn_down_then_rebuilt() {
     let l = common::load_str(&text);
     let out = simulate(&l.scenario, 1, 0);
     assert!(common::unmet(&out) < 1e-9, "unmet {}", common::unmet(&out));
-    let stock = |t: usize| out.records[t].stocks_end.as_ref().unwrap().magnet[1][0];
+    let stock = |t: usize| {
+        out.records[t]
+            .stocks_end
+            .as_ref()
+            .unwrap()
+            .get(1, reesim::model::Commodity::MagnetStandard)
+    };
     assert!((stock(1) - 100.0).abs() < 1e-9);
     assert!(stock(2).abs() < 1e-9, "drawn down during the ban");
     // Orders = use + gap / 3 (rebuild_months defaults to 3), so the gap shrinks by a third
@@ -227,5 +229,86 @@ fn random_outages_and_controls_keep_mass_balance() {
         let out = simulate(&l.scenario, 99, run);
         let e = worst_imbalance(&l.scenario, &out);
         assert!(e < 1e-6, "run {run}: mass balance off by {e} t");
+    }
+}
+
+/// `a` with only `spare` t/month of magnet capacity beyond its own 100 t/month; `b` needs
+/// 50 t standard + 50 t high_temp a month from `a`.
+fn tight_exporter(spare: f64, extra: &str) -> reesim::scenario::Loaded {
+    let text = common::importer_exporter(100.0, 4, extra)
+        .replace(
+            "name = \"mag\"\ncapacity_t = 1000000",
+            &format!("name = \"mag\"\ncapacity_t = {}", (100.0 + spare) * 12.0),
+        )
+        .replace(
+            "high_temp_share = 0.0\npriority = 1",
+            "high_temp_share = 0.5\npriority = 1",
+        );
+    common::load_str(&text)
+}
+
+fn delivered_b(out: &RunOutput, month: usize) -> [f64; 2] {
+    let d = &out.records[month].delivered[1];
+    [d.iter().map(|s| s[0]).sum(), d.iter().map(|s| s[1]).sum()]
+}
+
+#[test]
+fn spare_capacity_blocked_for_one_grade_serves_the_other() {
+    // 50 t/month spare, high_temp banned: all 50 t go to standard (not 25 t, with 25 t idle).
+    let l = tight_exporter(
+        50.0,
+        "[[controls]]\nname = \"ht\"\norigin = \"a\"\ncommodities = [\"magnet_high_temp\"]\ntype = \"ban\"\n",
+    );
+    let got = delivered_b(&simulate(&l.scenario, 1, 0), 2);
+    assert!((got[0] - 50.0).abs() < 1e-9, "{got:?}");
+    assert_eq!(got[1], 0.0);
+}
+
+#[test]
+fn a_quota_is_not_charged_for_flow_another_control_blocks() {
+    // A 60 t/month quota on magnets and a ban on standard magnets: 50 t of high_temp passes.
+    let l = tight_exporter(
+        1000.0,
+        "[[controls]]\nname = \"q\"\norigin = \"a\"\ncommodities = [\"magnets\"]\ntype = \"quota\"\nquota_t_per_month = 60\n\
+         [[controls]]\nname = \"std\"\norigin = \"a\"\ncommodities = [\"magnet_standard\"]\ntype = \"ban\"\n",
+    );
+    let got = delivered_b(&simulate(&l.scenario, 1, 0), 2);
+    assert_eq!(got[0], 0.0);
+    assert!((got[1] - 50.0).abs() < 1e-9, "{got:?}");
+}
+
+#[test]
+fn an_oxide_stockpile_does_not_release_what_plants_cannot_use() {
+    // b makes magnets from imported oxide; oxides and magnets from a are banned; b holds a
+    // Dy/Tb stockpile but no NdPr, so no magnets can be made and nothing should be released.
+    let text = common::importer_exporter(100.0, 4, "")
+        .replace("high_temp_share = 0.0\npriority = 1", "high_temp_share = 1.0\npriority = 1")
+        .replace("[regions.b.sectors.defense]", "[[regions.b.magnet_plants]]\nname = \"bmag\"\ncapacity_t = 10000\n[regions.b.sectors.defense]")
+        + "[[controls]]\nname = \"ban\"\norigin = \"a\"\ncommodities = [\"oxides\", \"magnets\"]\ntype = \"ban\"\n\
+           [[stockpiles]]\nname = \"dy\"\nregion = \"b\"\ncommodity = \"heavy_oxide\"\ninitial_t = 100\n";
+    let l = common::load_str(&text);
+    let out = simulate(&l.scenario, 1, 0);
+    let released: f64 = out.records.iter().map(|r| r.released_by(0)).sum();
+    assert_eq!(released, 0.0);
+    assert!(out.records.iter().all(|r| r.magnet_out[1] == [0.0, 0.0]));
+}
+
+#[test]
+fn duplicate_destinations_and_oversized_share_ranges_are_rejected() {
+    let text = common::importer_exporter(
+        100.0,
+        4,
+        "[[controls]]\nname = \"q\"\norigin = \"a\"\ndestinations = [\"b\", \"b\"]\ncommodities = [\"all\"]\ntype = \"ban\"\n",
+    );
+    assert!(reesim::scenario::parse(std::path::Path::new("t.toml"), &text).is_err());
+    let text = common::importer_exporter(100.0, 4, "").replace(
+        "ndpr_share = 0.2\ndytb_share = 0.01",
+        "ndpr_share = { dist = \"uniform\", min = 0.5, max = 0.9 }\ndytb_share = { dist = \"uniform\", min = 0.3, max = 0.6 }",
+    );
+    match reesim::scenario::parse(std::path::Path::new("t.toml"), &text) {
+        Err(reesim::scenario::LoadError::Invalid(d)) => {
+            assert!(d.0[0].found.contains("can reach 1.5"), "{}", d.0[0].found)
+        }
+        _ => panic!("expected a share error"),
     }
 }

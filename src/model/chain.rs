@@ -12,6 +12,7 @@
 // zipped iterators over several parallel arrays.
 #![allow(clippy::needless_range_loop)]
 
+use crate::model::lot::Lot;
 use crate::model::trade::place_orders_within_controls;
 use crate::model::{Commodity, N_COMMODITIES};
 use crate::policy::controls::Limits;
@@ -34,6 +35,8 @@ pub struct ChainParams {
     pub rebuild_months: f64,
     /// `[region][local sector]` allocation priority (1 first).
     pub priority: Vec<Vec<u32>>,
+    /// `[region][local sector]` index into `Scenario::sectors`.
+    pub sector_ids: Vec<Vec<usize>>,
     /// NdPr and Dy/Tb share of the world's mine capacity, used to plan feed in a region whose
     /// concentrate pool and mines are empty.
     pub world_shares: [f64; 2],
@@ -59,35 +62,54 @@ pub struct Exogenous {
     pub demand: Vec<Vec<[f64; 2]>>,
 }
 
-/// Commercial stocks.
+/// A shipment in transit (licensing delays).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shipment {
+    /// Month it arrives.
+    pub due: usize,
+    pub commodity: Commodity,
+    pub origin: usize,
+    pub destination: usize,
+    pub lot: Lot,
+}
+
+/// Commercial stocks and goods in transit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stocks {
-    /// `[region]` concentrate content (NdPr, Dy/Tb, other REO), t REO.
-    pub conc: Vec<[f64; 3]>,
-    /// `[region][NDPR | DYTB]` t oxide.
-    pub oxide: Vec<[f64; 2]>,
-    /// `[region][grade]` t magnet.
-    pub magnet: Vec<[f64; 2]>,
+    /// `[region][commodity]`.
+    pub lots: Vec<Vec<Lot>>,
+    pub transit: Vec<Shipment>,
 }
 
 impl Stocks {
     pub fn zero(n: usize) -> Self {
         Stocks {
-            conc: vec![[0.0; 3]; n],
-            oxide: vec![[0.0; 2]; n],
-            magnet: vec![[0.0; 2]; n],
+            lots: vec![vec![Lot::empty(n); N_COMMODITIES]; n],
+            transit: Vec::new(),
         }
     }
 
     /// Stock of commodity `c` in region `r` (concentrate as total REO).
     pub fn get(&self, r: usize, c: Commodity) -> f64 {
-        match c {
-            Commodity::Concentrate => self.conc[r].iter().sum(),
-            Commodity::LightOxide => self.oxide[r][NDPR],
-            Commodity::HeavyOxide => self.oxide[r][DYTB],
-            Commodity::MagnetStandard => self.magnet[r][0],
-            Commodity::MagnetHighTemp => self.magnet[r][1],
-        }
+        self.lots[r][c as usize].total()
+    }
+
+    /// Tonnes of `c` in transit (to any region).
+    pub fn in_transit(&self, c: Commodity) -> f64 {
+        self.transit
+            .iter()
+            .filter(|s| s.commodity == c)
+            .map(|s| s.lot.total())
+            .sum()
+    }
+
+    /// Tonnes of `c` in transit to region `d`.
+    pub fn inbound(&self, c: Commodity, d: usize) -> f64 {
+        self.transit
+            .iter()
+            .filter(|s| s.commodity == c && s.destination == d)
+            .map(|s| s.lot.total())
+            .sum()
     }
 }
 
@@ -107,14 +129,19 @@ pub struct MonthRecord {
     pub oxide_used: Vec<[f64; 2]>,
     /// `[region][grade]` magnets made.
     pub magnet_out: Vec<[f64; 2]>,
-    /// `[commodity][o * n + d]` shipped.
+    /// `[commodity][o * n + d]` shipped this month (exports).
     pub flows: Vec<Vec<f64>>,
+    /// `[commodity][o * n + d]` arrived this month (imports); differs from `flows` only when
+    /// licensing delays shipments.
+    pub arrivals: Vec<Vec<f64>>,
     /// `[region][local sector][grade]`.
     pub demand: Vec<Vec<[f64; 2]>>,
     /// `[region][local sector][grade]`, including stockpile releases.
     pub delivered: Vec<Vec<[f64; 2]>>,
-    /// `[stockpile]` released this month.
-    pub released: Vec<f64>,
+    /// `[stockpile][region served]` released this month.
+    pub released: Vec<Vec<f64>>,
+    /// `[stockpile][region]` bought back from the commercial stock of its region this month.
+    pub refilled: Vec<Vec<f64>>,
     pub stocks_start: Option<Stocks>,
     pub stocks_end: Option<Stocks>,
     /// `[stockpile]` level at the start and end of the month.
@@ -130,13 +157,18 @@ impl MonthRecord {
 
     pub fn imports(&self, r: usize, c: Commodity) -> f64 {
         let n = self.mine_out.len();
-        (0..n).map(|o| self.flows[c as usize][o * n + r]).sum()
+        (0..n).map(|o| self.arrivals[c as usize][o * n + r]).sum()
+    }
+
+    /// Total released by stockpile `i` this month.
+    pub fn released_by(&self, i: usize) -> f64 {
+        self.released[i].iter().sum()
     }
 }
 
-/// Order-up-to rule (1): orders = use + (target - stock) / rebuild months, never negative.
-pub fn orders(use_: f64, target: f64, stock: f64, rebuild_months: f64) -> f64 {
-    (use_ + (target - stock) / rebuild_months).max(0.0)
+/// Order-up-to rule (1): orders = use + (target - position) / rebuild months, never negative.
+pub fn orders(use_: f64, target: f64, position: f64, rebuild_months: f64) -> f64 {
+    (use_ + (target - position) / rebuild_months).max(0.0)
 }
 
 /// Target stock (2): days of cover times monthly use.
@@ -147,24 +179,24 @@ pub fn target(days: f64, use_: f64) -> f64 {
 /// The plan of one commodity: home production, planned exports and the home use it serves.
 #[derive(Debug, Clone, Default)]
 struct Plan {
-    /// `[region]` or `[region][grade]` flattened as `r * k + j`.
+    /// `[region][item]` flattened as `r * k + j`.
     production: Vec<f64>,
-    /// `[j][o * n + d]` planned flows per sub-commodity.
+    /// `[j][o * n + d]` planned flows per item.
     flows: Vec<Vec<f64>>,
-    /// Home use per region and sub-commodity, `r * k + j`.
+    /// Home use per region and item, `r * k + j`.
     use_: Vec<f64>,
 }
 
-/// Plans `k` sub-commodities (grades or oxides) that share or split producing capacity.
-/// `use_[r*k+j]`, `stock[r*k+j]`, `days[r*k+j]`; `cap[r]` shared across the `k` items when
-/// `shared`, else `cap[r*k+j]`. Stocks are set to their targets first when `init`.
+/// Plans `k` items (grades or oxides) that share (`shared`: `cap[r]`) or split (`cap[r*k+j]`)
+/// producing capacity. `use_`, `position` (stock plus inbound transit), `days` are `[r*k+j]`.
+/// In month 0 (`init`) positions are first set to their targets and returned that way.
 #[allow(clippy::too_many_arguments)]
 fn plan_items(
     n: usize,
     k: usize,
     commodities: &[Commodity],
     use_: Vec<f64>,
-    stock: &mut [f64],
+    position: &mut [f64],
     days: &[f64],
     cap: &[f64],
     shared: bool,
@@ -176,9 +208,9 @@ fn plan_items(
     for i in 0..n * k {
         let t = target(days[i], use_[i]);
         if init {
-            stock[i] = t;
+            position[i] = t;
         }
-        want[i] = orders(use_[i], t, stock[i], rebuild);
+        want[i] = orders(use_[i], t, position[i], rebuild);
     }
     // (3) Home production first, within capacity (pro rata across items that share it).
     let mut production = vec![0.0; n * k];
@@ -194,10 +226,7 @@ fn plan_items(
             for j in 0..k {
                 production[r * k + j] = want[r * k + j] * s;
             }
-            let left = (cap[r] - total.min(cap[r])).max(0.0);
-            // (4) Spare shared capacity is offered to each item in proportion to the world's
-            // residual orders for it (decided below once those are known).
-            spare[r * k] = left;
+            spare[r * k] = (cap[r] - total.min(cap[r])).max(0.0);
         } else {
             for j in 0..k {
                 let i = r * k + j;
@@ -211,6 +240,9 @@ fn plan_items(
         .zip(&production)
         .map(|(w, p)| (w - p).max(0.0))
         .collect();
+    // (4) Spare shared capacity is offered to each item in proportion to the world's residual
+    // orders for it.
+    let mut pooled: Vec<f64> = vec![0.0; n];
     if shared {
         let per_item: Vec<f64> = (0..k)
             .map(|j| (0..n).map(|r| residual[r * k + j]).sum())
@@ -225,26 +257,38 @@ fn plan_items(
                     0.0
                 };
             }
+            if total <= 0.0 {
+                pooled[r] = left;
+            }
         }
     }
     // (5) Imports: residual orders placed with other regions' spare capacity within controls.
-    let mut flows = Vec::with_capacity(k);
+    let mut flows = vec![vec![0.0; n * n]; k];
     for (j, &c) in commodities.iter().enumerate() {
         let mut needs: Vec<f64> = (0..n).map(|r| residual[r * k + j]).collect();
         let mut sp: Vec<f64> = (0..n).map(|r| spare[r * k + j]).collect();
         let f = place_orders_within_controls(c, &mut needs, &mut sp, limits);
-        for o in 0..n {
-            let exported: f64 = f[o * n..(o + 1) * n].iter().sum();
-            production[o * k + j] += exported;
-            residual[o * k + j] = needs[o];
-            if shared {
-                // Spare capacity not taken for this item stays available to the next one.
-                if j + 1 < k {
-                    spare[o * k + j + 1] += sp[o];
-                }
+        for r in 0..n {
+            production[r * k + j] += f[r * n..(r + 1) * n].iter().sum::<f64>();
+            residual[r * k + j] = needs[r];
+            pooled[r] += sp[r];
+        }
+        flows[j] = f;
+    }
+    // Shared capacity one item could not use (its routes closed by a control, say) is offered
+    // once more to every item's remaining orders.
+    if shared && residual.iter().any(|&x| x > 0.0) && pooled.iter().any(|&x| x > 0.0) {
+        for (j, &c) in commodities.iter().enumerate() {
+            let mut needs: Vec<f64> = (0..n).map(|r| residual[r * k + j]).collect();
+            let f = place_orders_within_controls(c, &mut needs, &mut pooled, limits);
+            for r in 0..n {
+                production[r * k + j] += f[r * n..(r + 1) * n].iter().sum::<f64>();
+                residual[r * k + j] = needs[r];
+            }
+            for (x, y) in flows[j].iter_mut().zip(&f) {
+                *x += y;
             }
         }
-        flows.push(f);
     }
     Plan {
         production,
@@ -253,9 +297,8 @@ fn plan_items(
     }
 }
 
-/// Ships planned exports of one commodity that exporters can spare after home use (6), scaling
-/// every destination's share down alike when short. `avail[r]` is what the region holds now;
-/// returns the actual flows.
+/// Scales planned exports of one commodity to what exporters can spare after home use (6),
+/// every destination's share alike. Returns the flows to ship.
 fn ship(n: usize, planned: &[f64], avail: &[f64], home_use: &[f64]) -> Vec<f64> {
     let mut flows = planned.to_vec();
     for o in 0..n {
@@ -269,24 +312,102 @@ fn ship(n: usize, planned: &[f64], avail: &[f64], home_use: &[f64]) -> Vec<f64> 
     flows
 }
 
-/// Composition (NdPr, Dy/Tb share) used to plan feed: the region's concentrate pool plus what
-/// its mines can produce, else the world's mine mix.
-fn planning_shares(pool: &[f64; 3], x: &Exogenous, r: usize, world: [f64; 2]) -> [f64; 2] {
-    let mut c = *pool;
-    for (cap, s) in x.mine_cap[r].iter().zip(&x.mine_shares[r]) {
-        c[NDPR] += cap * s[0];
-        c[DYTB] += cap * s[1];
-        c[OTHER] += cap * (1.0 - s[0] - s[1]);
+/// Moves one commodity between regions (6): first the shipments due this month arrive, then
+/// exporters ship what the plan asks and they can spare; shipments on licensed routes arrive
+/// `delay` months later (a fractional delay splits a shipment over two months).
+#[allow(clippy::too_many_arguments)]
+fn trade(
+    n: usize,
+    month: usize,
+    c: Commodity,
+    planned: &[f64],
+    home_use: &[f64],
+    stocks: &mut Stocks,
+    limits: &Limits,
+    rec: &mut MonthRecord,
+) {
+    let ci = c as usize;
+    let mut still = Vec::with_capacity(stocks.transit.len());
+    for s in std::mem::take(&mut stocks.transit) {
+        if s.due <= month && s.commodity == c {
+            rec.arrivals[ci][s.origin * n + s.destination] += s.lot.total();
+            stocks.lots[s.destination][ci].add(&s.lot);
+        } else {
+            still.push(s);
+        }
     }
-    let total: f64 = c.iter().sum();
+    stocks.transit = still;
+    let avail: Vec<f64> = (0..n).map(|r| stocks.lots[r][ci].total()).collect();
+    let flows = ship(n, planned, &avail, home_use);
+    let mut arriving: Vec<(usize, usize, Lot)> = Vec::new();
+    for o in 0..n {
+        for d in 0..n {
+            let q = flows[o * n + d];
+            if q <= 0.0 {
+                continue;
+            }
+            let mut lot = stocks.lots[o][ci].take(q);
+            let delay = limits.delay(c, o, d);
+            if delay <= 0.0 {
+                arriving.push((o, d, lot));
+                continue;
+            }
+            let whole = delay.floor();
+            let late = delay - whole;
+            let first = lot.take(q * (1.0 - late));
+            for (due, part) in [
+                (month + whole as usize, first),
+                (month + whole as usize + 1, lot),
+            ] {
+                if part.total() <= 0.0 {
+                    continue;
+                }
+                if due == month {
+                    arriving.push((o, d, part));
+                } else {
+                    stocks.transit.push(Shipment {
+                        due,
+                        commodity: c,
+                        origin: o,
+                        destination: d,
+                        lot: part,
+                    });
+                }
+            }
+        }
+    }
+    for (o, d, lot) in arriving {
+        rec.arrivals[ci][o * n + d] += lot.total();
+        stocks.lots[d][ci].add(&lot);
+    }
+    rec.flows[ci] = flows;
+}
+
+/// Composition (NdPr, Dy/Tb share) of a region's own mines, or None without mines.
+fn mine_shares(x: &Exogenous, r: usize) -> Option<[f64; 2]> {
+    let total: f64 = x.mine_cap[r].iter().sum();
+    (total > 0.0).then(|| {
+        let mut s = [0.0; 2];
+        for (cap, sh) in x.mine_cap[r].iter().zip(&x.mine_shares[r]) {
+            s[0] += cap * sh[0] / total;
+            s[1] += cap * sh[1] / total;
+        }
+        s
+    })
+}
+
+/// Composition used to plan feed: the region's concentrate pool (what separation will draw
+/// on), else its mines' mix, else the world's mine mix.
+fn planning_shares(pool: &[f64; 3], x: &Exogenous, r: usize, world: [f64; 2]) -> [f64; 2] {
+    let total: f64 = pool.iter().sum();
     if total > 0.0 {
-        [c[NDPR] / total, c[DYTB] / total]
+        [pool[NDPR] / total, pool[DYTB] / total]
     } else {
-        world
+        mine_shares(x, r).unwrap_or(world)
     }
 }
 
-/// Feed (t REO) needed for planned oxide output, and the feed the plant can take (8).
+/// Feed (t REO) needed for planned oxide output, within the feed the plant can take (8).
 fn feed_need(
     plan: [f64; 2],
     shares: [f64; 2],
@@ -306,8 +427,8 @@ fn feed_need(
     need.min(capacity)
 }
 
-/// Runs one month. `stocks` and `stockpiles` are updated in place; `rec` receives every flow.
-/// When `init`, commercial stocks are first set to their targets (month 0).
+/// Runs one month (`month`, 0-based). `stocks` and `stockpiles` are updated in place; `rec`
+/// receives every flow. In month 0 (`init`) commercial stocks are first set to their targets.
 #[allow(clippy::too_many_arguments)]
 pub fn step(
     p: &ChainParams,
@@ -315,30 +436,40 @@ pub fn step(
     limits: &mut Limits,
     stocks: &mut Stocks,
     stockpiles: &mut [StockpileState],
+    month: usize,
     init: bool,
     rec: &mut MonthRecord,
 ) {
     let n = x.magnet_cap.len();
     let days = &p.inventory_days;
     let tau = p.rebuild_months;
+    use Commodity::*;
 
     // ---- Planning pass, downstream to upstream ----
-    // Magnets: use = end-use demand per grade.
+    // Magnets: use = end-use demand per grade, plus what stockpiles of the grade buy back.
+    let refill_use = |r: usize, c: Commodity| -> f64 {
+        stockpiles
+            .iter()
+            .filter(|s| s.region == r && s.commodity == c)
+            .map(|s| s.refill_wanted())
+            .sum()
+    };
     let mag_use: Vec<f64> = (0..n)
         .flat_map(|r| (0..2).map(move |g| x.demand[r].iter().map(|s| s[g]).sum::<f64>()))
+        .enumerate()
+        .map(|(i, u)| u + refill_use(i / 2, Commodity::magnet(crate::model::Grade::ALL[i % 2])))
         .collect();
-    let mut mag_stock: Vec<f64> = stocks
-        .magnet
-        .iter()
-        .flat_map(|m| m.iter().copied())
+    let position = |c: Commodity, r: usize| stocks.get(r, c) + stocks.inbound(c, r);
+    let mut mag_pos: Vec<f64> = (0..n)
+        .flat_map(|r| [position(MagnetStandard, r), position(MagnetHighTemp, r)])
         .collect();
     let mag_days: Vec<f64> = (0..n).flat_map(|r| [days[r][3], days[r][4]]).collect();
     let mag_plan = plan_items(
         n,
         2,
-        &[Commodity::MagnetStandard, Commodity::MagnetHighTemp],
+        &[MagnetStandard, MagnetHighTemp],
         mag_use,
-        &mut mag_stock,
+        &mut mag_pos,
         &mag_days,
         &x.magnet_cap,
         true,
@@ -346,17 +477,22 @@ pub fn step(
         init,
         limits,
     );
-    // Oxide use = planned magnet output times the recipes.
+    // Oxide use = planned magnet output times the recipes (+ oxide stockpile refills).
     let ox_use: Vec<f64> = (0..n)
         .flat_map(|r| {
             let pl = &mag_plan.production;
-            (0..2).map(move |e| pl[r * 2] * p.recipes[0][e] + pl[r * 2 + 1] * p.recipes[1][e])
+            (0..2).map(move |e| {
+                (
+                    r,
+                    e,
+                    pl[r * 2] * p.recipes[0][e] + pl[r * 2 + 1] * p.recipes[1][e],
+                )
+            })
         })
+        .map(|(r, e, u)| u + refill_use(r, if e == 0 { LightOxide } else { HeavyOxide }))
         .collect();
-    let mut ox_stock: Vec<f64> = stocks
-        .oxide
-        .iter()
-        .flat_map(|m| m.iter().copied())
+    let mut ox_pos: Vec<f64> = (0..n)
+        .flat_map(|r| [position(LightOxide, r), position(HeavyOxide, r)])
         .collect();
     let ox_days: Vec<f64> = (0..n).flat_map(|r| [days[r][1], days[r][2]]).collect();
     let ox_cap: Vec<f64> = (0..n)
@@ -365,9 +501,9 @@ pub fn step(
     let ox_plan = plan_items(
         n,
         2,
-        &[Commodity::LightOxide, Commodity::HeavyOxide],
+        &[LightOxide, HeavyOxide],
         ox_use,
-        &mut ox_stock,
+        &mut ox_pos,
         &ox_days,
         &ox_cap,
         false,
@@ -376,9 +512,18 @@ pub fn step(
         limits,
     );
     // Concentrate use = feed needed for the separation plan.
-    let shares: Vec<[f64; 2]> = (0..n)
-        .map(|r| planning_shares(&stocks.conc[r], x, r, p.world_shares))
+    let pools: Vec<[f64; 3]> = (0..n)
+        .map(|r| stocks.lots[r][Concentrate as usize].q)
         .collect();
+    let mut shares: Vec<[f64; 2]> = (0..n)
+        .map(|r| planning_shares(&pools[r], x, r, p.world_shares))
+        .collect();
+    if init {
+        // Month 0 starts from the feed mix the region will actually run on: its own mines
+        // plus the concentrate it imports (at the exporters' mine mix), so that the pool it
+        // starts with has the composition later months plan on.
+        shares = init_shares(p, x, &ox_plan, &*limits, n);
+    }
     let conc_use: Vec<f64> = (0..n)
         .map(|r| {
             let plan = [ox_plan.production[r * 2], ox_plan.production[r * 2 + 1]];
@@ -391,15 +536,15 @@ pub fn step(
             )
         })
         .collect();
-    let mut conc_stock: Vec<f64> = stocks.conc.iter().map(|c| c.iter().sum()).collect();
+    let mut conc_pos: Vec<f64> = (0..n).map(|r| position(Concentrate, r)).collect();
     let conc_days: Vec<f64> = (0..n).map(|r| days[r][0]).collect();
     let mine_cap: Vec<f64> = x.mine_cap.iter().map(|m| m.iter().sum()).collect();
     let conc_plan = plan_items(
         n,
         1,
-        &[Commodity::Concentrate],
+        &[Concentrate],
         conc_use,
-        &mut conc_stock,
+        &mut conc_pos,
         &conc_days,
         &mine_cap,
         false,
@@ -409,27 +554,42 @@ pub fn step(
     );
     if init {
         for r in 0..n {
-            stocks.magnet[r] = [mag_stock[r * 2], mag_stock[r * 2 + 1]];
-            stocks.oxide[r] = [ox_stock[r * 2], ox_stock[r * 2 + 1]];
-            let s = shares[r];
-            stocks.conc[r] = [
-                conc_stock[r] * s[0],
-                conc_stock[r] * s[1],
-                conc_stock[r] * (1.0 - s[0] - s[1]),
-            ];
+            let own = |c: Commodity, v: f64| {
+                let mut l = Lot::plain(v, n);
+                match c {
+                    LightOxide | HeavyOxide => l.a[r] = v,
+                    MagnetStandard | MagnetHighTemp => {
+                        l.a[r] = v;
+                        l.b[r] = v;
+                    }
+                    Concentrate => {}
+                }
+                l
+            };
+            stocks.lots[r][MagnetStandard as usize] = own(MagnetStandard, mag_pos[r * 2]);
+            stocks.lots[r][MagnetHighTemp as usize] = own(MagnetHighTemp, mag_pos[r * 2 + 1]);
+            stocks.lots[r][LightOxide as usize] = own(LightOxide, ox_pos[r * 2]);
+            stocks.lots[r][HeavyOxide as usize] = own(HeavyOxide, ox_pos[r * 2 + 1]);
+            let (s, q) = (shares[r], conc_pos[r]);
+            stocks.lots[r][Concentrate as usize] = Lot {
+                q: [q * s[0], q * s[1], q * (1.0 - s[0] - s[1])],
+                ..Lot::empty(n)
+            };
         }
     }
     rec.stocks_start = Some(stocks.clone());
     rec.stockpile_start = stockpiles.iter().map(|s| s.level).collect();
     rec.flows = vec![vec![0.0; n * n]; N_COMMODITIES];
+    rec.arrivals = vec![vec![0.0; n * n]; N_COMMODITIES];
+    rec.released = stockpiles.iter().map(|_| vec![0.0; n]).collect();
+    rec.refilled = stockpiles.iter().map(|_| vec![0.0; n]).collect();
 
     // ---- Physical pass, upstream to downstream ----
     // (7) Mines produce the planned concentrate, spread over sources pro rata to capacity.
     rec.mine_out = (0..n)
         .map(|r| {
-            let planned = conc_plan.production[r];
             let s = if mine_cap[r] > 0.0 {
-                (planned / mine_cap[r]).min(1.0)
+                (conc_plan.production[r] / mine_cap[r]).min(1.0)
             } else {
                 0.0
             };
@@ -444,97 +604,78 @@ pub fn step(
         })
         .collect();
     for r in 0..n {
-        for e in 0..3 {
-            stocks.conc[r][e] += rec.mine_out[r][e];
-        }
+        stocks.lots[r][Concentrate as usize].add(&Lot {
+            q: rec.mine_out[r],
+            ..Lot::empty(n)
+        });
     }
-    // Concentrate trade: content moves in the exporter's pool proportions.
-    let pool: Vec<f64> = stocks.conc.iter().map(|c| c.iter().sum()).collect();
-    let conc_flows = ship(n, &conc_plan.flows[0], &pool, &conc_plan.use_);
-    let mut moved = vec![[0.0; 3]; n];
-    for o in 0..n {
-        let out: f64 = conc_flows[o * n..(o + 1) * n].iter().sum();
-        if out <= 0.0 || pool[o] <= 0.0 {
-            continue;
-        }
-        for d in 0..n {
-            let f = conc_flows[o * n + d] / pool[o];
-            for e in 0..3 {
-                let q = stocks.conc[o][e] * f;
-                moved[d][e] += q;
-                moved[o][e] -= q;
-            }
-        }
-    }
-    for r in 0..n {
-        for e in 0..3 {
-            stocks.conc[r][e] = (stocks.conc[r][e] + moved[r][e]).max(0.0);
-        }
-    }
-    rec.flows[Commodity::Concentrate as usize] = conc_flows;
+    trade(
+        n,
+        month,
+        Concentrate,
+        &conc_plan.flows[0],
+        &conc_plan.use_,
+        stocks,
+        limits,
+        rec,
+    );
 
     // (8) Separation: feed for the plan at the pool's actual composition, within the stock.
     rec.feed = vec![0.0; n];
     rec.sep_out = vec![[0.0; 2]; n];
     rec.residue = vec![0.0; n];
     for r in 0..n {
-        let c = stocks.conc[r];
-        let total: f64 = c.iter().sum();
+        let pool = &mut stocks.lots[r][Concentrate as usize];
+        let total = pool.total();
         if total <= 0.0 {
             continue;
         }
-        let sh = [c[NDPR] / total, c[DYTB] / total];
+        let sh = [pool.q[NDPR] / total, pool.q[DYTB] / total];
         let plan = [ox_plan.production[r * 2], ox_plan.production[r * 2 + 1]];
         let feed = feed_need(plan, sh, x.recovery[r], x.light_cap[r], x.heavy_cap[r]).min(total);
-        let frac = feed / total;
-        let light = (c[NDPR] * frac * x.recovery[r])
+        let fed = pool.take(feed);
+        let light = (fed.q[NDPR] * x.recovery[r])
             .min(plan[NDPR])
             .min(x.light_cap[r]);
-        let heavy = (c[DYTB] * frac * x.recovery[r])
+        let heavy = (fed.q[DYTB] * x.recovery[r])
             .min(plan[DYTB])
             .min(x.heavy_cap[r]);
-        for e in 0..3 {
-            stocks.conc[r][e] -= c[e] * frac;
-        }
-        rec.feed[r] = feed;
+        rec.feed[r] = fed.total();
         rec.sep_out[r] = [light, heavy];
-        rec.residue[r] = feed - light - heavy;
-        stocks.oxide[r][NDPR] += light;
-        stocks.oxide[r][DYTB] += heavy;
+        rec.residue[r] = rec.feed[r] - light - heavy;
+        for (e, c) in [(NDPR, LightOxide), (DYTB, HeavyOxide)] {
+            let mut made = Lot::plain(rec.sep_out[r][e], n);
+            made.a[r] = rec.sep_out[r][e];
+            stocks.lots[r][c as usize].add(&made);
+        }
     }
-    // Oxide trade.
-    for e in 0..2 {
-        let avail: Vec<f64> = (0..n).map(|r| stocks.oxide[r][e]).collect();
+    for (e, c) in [(0, LightOxide), (1, HeavyOxide)] {
         let home: Vec<f64> = (0..n).map(|r| ox_plan.use_[r * 2 + e]).collect();
-        let f = ship(n, &ox_plan.flows[e], &avail, &home);
-        apply_flows(n, &f, |r, q| stocks.oxide[r][e] += q);
-        rec.flows[1 + e] = f;
-    }
-    // (9) Oxide stockpiles release against the magnet plants' planned use not in stock.
-    rec.released = vec![0.0; stockpiles.len()];
-    for (i, sp) in stockpiles.iter_mut().enumerate() {
-        let e = match sp.commodity {
-            Commodity::LightOxide => NDPR,
-            Commodity::HeavyOxide => DYTB,
-            _ => continue,
-        };
-        let r = sp.region;
-        let need = (ox_plan.use_[r * 2 + e] - stocks.oxide[r][e]).max(0.0);
-        let q = sp.release_for(need);
-        sp.level -= q;
-        stocks.oxide[r][e] += q;
-        rec.released[i] += q;
+        trade(n, month, c, &ox_plan.flows[e], &home, stocks, limits, rec);
     }
 
-    // (10) Magnet plants: planned output, cut first by Dy/Tb then by NdPr in stock.
+    // (9)-(10) Magnet plants: planned output, cut first by Dy/Tb then by NdPr available (stock
+    // plus what oxide stockpiles could release); stockpiles then release only what that output
+    // uses beyond the stock.
     rec.oxide_used = vec![[0.0; 2]; n];
     rec.magnet_out = vec![[0.0; 2]; n];
     for r in 0..n {
-        let mut out = [mag_plan.production[r * 2], mag_plan.production[r * 2 + 1]];
+        let planned = [mag_plan.production[r * 2], mag_plan.production[r * 2 + 1]];
+        let wanted: [f64; 2] = [0, 1].map(|e| (0..2).map(|g| planned[g] * p.recipes[g][e]).sum());
+        let stock = [stocks.get(r, LightOxide), stocks.get(r, HeavyOxide)];
+        let releasable = [LightOxide, HeavyOxide].map(|c| {
+            stockpiles
+                .iter()
+                .filter(|s| s.commodity == c && s.serves.contains(&r))
+                .map(|s| s.release_for(f64::INFINITY, f64::INFINITY))
+                .sum::<f64>()
+        });
+        let mut out = planned;
         for e in [DYTB, NDPR] {
             let need: f64 = (0..2).map(|g| out[g] * p.recipes[g][e]).sum();
-            if need > stocks.oxide[r][e] && need > 0.0 {
-                let s = stocks.oxide[r][e].max(0.0) / need;
+            let have = stock[e] + releasable[e];
+            if need > have && need > 0.0 {
+                let s = have.max(0.0) / need;
                 for (g, o) in out.iter_mut().enumerate() {
                     if p.recipes[g][e] > 0.0 {
                         *o *= s;
@@ -542,107 +683,243 @@ pub fn step(
                 }
             }
         }
-        for e in 0..2 {
+        let mut consumed = Vec::with_capacity(2);
+        for (e, c) in [(NDPR, LightOxide), (DYTB, HeavyOxide)] {
             let used: f64 = (0..2).map(|g| out[g] * p.recipes[g][e]).sum();
-            let used = used.min(stocks.oxide[r][e]);
-            stocks.oxide[r][e] -= used;
+            let mut short = (used - stock[e]).max(0.0);
+            for (i, sp) in stockpiles.iter_mut().enumerate() {
+                if sp.commodity != c || !sp.serves.contains(&r) || short <= 0.0 {
+                    continue;
+                }
+                if wanted[e] > stock[e] {
+                    sp.saw_shortage = true;
+                }
+                let q = sp.release_for(short, wanted[e]);
+                sp.level -= q;
+                short -= q;
+                rec.released[i][r] += q;
+                stocks.lots[r][c as usize].add(&Lot::plain(q, n));
+            }
+            let lot = &mut stocks.lots[r][c as usize];
+            let used = used.min(lot.total());
+            consumed.push(lot.take(used));
             rec.oxide_used[r][e] = used;
         }
         rec.magnet_out[r] = out;
-        stocks.magnet[r][0] += out[0];
-        stocks.magnet[r][1] += out[1];
+        // Made here; origin content is the mass-weighted origin of the oxide used.
+        let oxide_total: f64 = consumed.iter().map(Lot::total).sum();
+        for (g, c) in [(0, MagnetStandard), (1, MagnetHighTemp)] {
+            let mut made = Lot::plain(out[g], n);
+            made.a[r] = out[g];
+            if oxide_total > 0.0 {
+                for o in 0..n {
+                    made.b[o] = out[g] * consumed.iter().map(|l| l.a[o]).sum::<f64>() / oxide_total;
+                }
+            }
+            stocks.lots[r][c as usize].add(&made);
+        }
     }
-    // Magnet trade.
-    for g in 0..2 {
-        let avail: Vec<f64> = (0..n).map(|r| stocks.magnet[r][g]).collect();
+    for (g, c) in [(0, MagnetStandard), (1, MagnetHighTemp)] {
         let home: Vec<f64> = (0..n).map(|r| mag_plan.use_[r * 2 + g]).collect();
-        let f = ship(n, &mag_plan.flows[g], &avail, &home);
-        apply_flows(n, &f, |r, q| stocks.magnet[r][g] += q);
-        rec.flows[3 + g] = f;
+        trade(n, month, c, &mag_plan.flows[g], &home, stocks, limits, rec);
     }
 
-    // (11) End use: each grade served by sector priority, pro rata within a level.
+    // (11) End use: each grade served by sector priority, pro rata within a level. Sectors
+    // under an end-use denial draw only on the part of the stock free of the origin's content.
     rec.demand = x.demand.clone();
     rec.delivered = x.demand.iter().map(|s| vec![[0.0; 2]; s.len()]).collect();
     for r in 0..n {
-        for g in 0..2 {
+        let denials: Vec<_> = limits.denials(r).cloned().collect();
+        let denied: Vec<bool> = p.sector_ids[r]
+            .iter()
+            .map(|id| denials.iter().any(|d| d.sectors.contains(id)))
+            .collect();
+        for (g, c) in [(0, MagnetStandard), (1, MagnetHighTemp)] {
+            let lot = &mut stocks.lots[r][c as usize];
             let want: Vec<f64> = x.demand[r].iter().map(|s| s[g]).collect();
-            let got = by_priority(stocks.magnet[r][g], &want, &p.priority[r]);
-            for (s, q) in got.iter().enumerate() {
-                rec.delivered[r][s][g] = *q;
-                stocks.magnet[r][g] -= q;
+            if denied.iter().any(|&d| d) {
+                let tagged: f64 = denials
+                    .iter()
+                    .map(|d| lot.tagged(d.origin, d.extraterritorial))
+                    .sum();
+                let clean = (lot.total() - tagged).max(0.0);
+                let want_denied: Vec<f64> = want
+                    .iter()
+                    .zip(&denied)
+                    .map(|(w, d)| if *d { *w } else { 0.0 })
+                    .collect();
+                let got = by_priority(clean, &want_denied, &p.priority[r]);
+                for (s, q) in got.iter().enumerate() {
+                    rec.delivered[r][s][g] += lot.take_untagged(*q);
+                }
             }
-            stocks.magnet[r][g] = stocks.magnet[r][g].max(0.0);
+            let want_rest: Vec<f64> = want
+                .iter()
+                .zip(&denied)
+                .map(|(w, d)| if *d { 0.0 } else { *w })
+                .collect();
+            let got = by_priority(lot.total(), &want_rest, &p.priority[r]);
+            for (s, q) in got.iter().enumerate() {
+                rec.delivered[r][s][g] += lot.take(*q).total();
+            }
         }
     }
-    // (12) Magnet stockpiles release against unmet end-use demand.
+    // (12) Magnet stockpiles release against unmet end-use demand in the regions they serve.
     for (i, sp) in stockpiles.iter_mut().enumerate() {
         let g = match sp.commodity {
-            Commodity::MagnetStandard => 0,
-            Commodity::MagnetHighTemp => 1,
+            MagnetStandard => 0,
+            MagnetHighTemp => 1,
             _ => continue,
         };
-        let r = sp.region;
-        let unmet: Vec<f64> = x.demand[r]
-            .iter()
-            .zip(&rec.delivered[r])
-            .map(|(d, got)| (d[g] - got[g]).max(0.0))
-            .collect();
-        let q = sp.release_for(unmet.iter().sum());
-        if q <= 0.0 {
-            continue;
+        for ri in 0..sp.serves.len() {
+            let r = sp.serves[ri];
+            let wanted: f64 = x.demand[r].iter().map(|d| d[g]).sum();
+            let unmet: Vec<f64> = x.demand[r]
+                .iter()
+                .zip(&rec.delivered[r])
+                .map(|(d, got)| (d[g] - got[g]).max(0.0))
+                .collect();
+            let total_unmet: f64 = unmet.iter().sum();
+            if total_unmet > 0.0 {
+                sp.saw_shortage = true;
+            }
+            let q = sp.release_for(total_unmet, wanted);
+            if q <= 0.0 {
+                continue;
+            }
+            let first: Vec<usize> = sp
+                .priority_sectors
+                .iter()
+                .filter_map(|id| p.sector_ids[r].iter().position(|x| x == id))
+                .collect();
+            let got = serve(q, &unmet, &p.priority[r], &first);
+            // Rounding in the pro rata split may exceed the level by a few ulps.
+            let total = got.iter().sum::<f64>().min(sp.level);
+            for (s, v) in got.iter().enumerate() {
+                rec.delivered[r][s][g] += v;
+            }
+            sp.level -= total;
+            rec.released[i][r] += total;
         }
-        let got = serve(q, &unmet, &p.priority[r], &sp.priority_sectors);
-        let total: f64 = got.iter().sum();
-        for (s, v) in got.iter().enumerate() {
-            rec.delivered[r][s][g] += v;
+    }
+    // (14) Refill: stockpiles buy back from their region's commercial stock, after the crisis.
+    for (i, sp) in stockpiles.iter_mut().enumerate() {
+        let q = sp.refill_wanted().min(stocks.get(sp.region, sp.commodity));
+        if q > 0.0 {
+            stocks.lots[sp.region][sp.commodity as usize].take(q);
+            sp.level += q;
+            sp.refill_budget -= q;
+            rec.refilled[i][sp.region] = q;
         }
-        // Rounding in the pro rata split may exceed the level by a few ulps; never go below 0.
-        let taken = total.min(sp.level);
-        sp.level -= taken;
-        rec.released[i] += taken;
+        sp.end_month();
     }
     rec.stocks_end = Some(stocks.clone());
     rec.stockpile_end = stockpiles.iter().map(|s| s.level).collect();
 }
 
-fn apply_flows(n: usize, f: &[f64], mut add: impl FnMut(usize, f64)) {
-    for o in 0..n {
-        for d in 0..n {
-            let q = f[o * n + d];
-            if q != 0.0 {
-                add(o, -q);
-                add(d, q);
-            }
-        }
+/// Month-0 feed composition: the fixed point of "each region's pool is the mix of its own
+/// mine output and the concentrate it imports, and imports carry the exporter's pool mix",
+/// found by iterating the concentrate plan (a few rounds converge to well under 0.1%).
+fn init_shares(
+    p: &ChainParams,
+    x: &Exogenous,
+    ox_plan: &Plan,
+    limits: &Limits,
+    n: usize,
+) -> Vec<[f64; 2]> {
+    let own: Vec<[f64; 2]> = (0..n)
+        .map(|r| mine_shares(x, r).unwrap_or(p.world_shares))
+        .collect();
+    let mine_cap: Vec<f64> = x.mine_cap.iter().map(|m| m.iter().sum()).collect();
+    let no_cover = vec![0.0; n];
+    let mut shares = own.clone();
+    for _ in 0..8 {
+        let use_: Vec<f64> = (0..n)
+            .map(|r| {
+                let plan = [ox_plan.production[r * 2], ox_plan.production[r * 2 + 1]];
+                feed_need(
+                    plan,
+                    shares[r],
+                    x.recovery[r],
+                    x.light_cap[r],
+                    x.heavy_cap[r],
+                )
+            })
+            .collect();
+        let mut pos = vec![0.0; n];
+        let mut probe = limits.clone();
+        let plan = plan_items(
+            n,
+            1,
+            &[Commodity::Concentrate],
+            use_,
+            &mut pos,
+            &no_cover,
+            &mine_cap,
+            false,
+            1.0,
+            false,
+            &mut probe,
+        );
+        let f = &plan.flows[0];
+        shares = (0..n)
+            .map(|d| {
+                let home =
+                    (plan.production[d] - f[d * n..(d + 1) * n].iter().sum::<f64>()).max(0.0);
+                let mut s = [home * own[d][0], home * own[d][1]];
+                let mut total = home;
+                for o in (0..n).filter(|&o| o != d) {
+                    s[0] += f[o * n + d] * shares[o][0];
+                    s[1] += f[o * n + d] * shares[o][1];
+                    total += f[o * n + d];
+                }
+                if total > 0.0 {
+                    [s[0] / total, s[1] / total]
+                } else {
+                    own[d]
+                }
+            })
+            .collect();
     }
+    shares
 }
 
 /// Largest mass-balance error of a month, in tonnes, over every stage and region (13):
 /// concentrate, separation, each oxide, magnet plants (in contained oxide), each magnet grade,
-/// each stockpile, and world trade per commodity.
-/// `stockpiles[i]` is the (region, commodity) of stockpile `i`.
-pub fn mass_balance_error(
-    p: &ChainParams,
-    rec: &MonthRecord,
-    stockpiles: &[(usize, Commodity)],
-) -> f64 {
+/// each stockpile, and world trade per commodity (shipped = arrived + change in transit).
+/// `stockpiles[i]` is the commodity of stockpile `i`. NaN anywhere counts as infinite error.
+pub fn mass_balance_error(p: &ChainParams, rec: &MonthRecord, stockpiles: &[Commodity]) -> f64 {
+    use Commodity::*;
     let n = rec.mine_out.len();
     let s0 = rec.stocks_start.as_ref().expect("recorded");
     let s1 = rec.stocks_end.as_ref().expect("recorded");
     let mut worst: f64 = 0.0;
-    let mut check = |v: f64| worst = worst.max(v.abs());
-    // Stockpile releases of commodity `c` in region `r` this month.
+    let mut check = |v: f64| {
+        worst = if v.is_finite() {
+            worst.max(v.abs())
+        } else {
+            f64::INFINITY
+        }
+    };
+    // Stockpile flows of commodity `c` in region `r`: released into it, refilled out of it.
     let released_into = |r: usize, c: Commodity| -> f64 {
         rec.released
             .iter()
             .zip(stockpiles)
-            .filter(|(_, k)| **k == (r, c))
-            .map(|(q, _)| q)
+            .filter(|(_, k)| **k == c)
+            .map(|(q, _)| q[r])
+            .sum()
+    };
+    let refilled_from = |r: usize, c: Commodity| -> f64 {
+        rec.refilled
+            .iter()
+            .zip(stockpiles)
+            .filter(|(_, k)| **k == c)
+            .map(|(q, _)| q[r])
             .sum()
     };
     for r in 0..n {
-        let c = Commodity::Concentrate;
+        let c = Concentrate;
         check(
             s1.get(r, c)
                 - s0.get(r, c)
@@ -651,41 +928,41 @@ pub fn mass_balance_error(
                     - rec.feed[r]),
         );
         check(rec.feed[r] - rec.sep_out[r][0] - rec.sep_out[r][1] - rec.residue[r]);
-        for (e, c) in [(0, Commodity::LightOxide), (1, Commodity::HeavyOxide)] {
-            let released = released_into(r, c);
+        for (e, c) in [(0, LightOxide), (1, HeavyOxide)] {
             check(
                 s1.get(r, c)
                     - s0.get(r, c)
                     - (rec.sep_out[r][e] + rec.imports(r, c)
                         - rec.exports(r, c)
                         - rec.oxide_used[r][e]
-                        + released),
+                        + released_into(r, c)
+                        - refilled_from(r, c)),
             );
             let made: f64 = (0..2).map(|g| rec.magnet_out[r][g] * p.recipes[g][e]).sum();
             check(made - rec.oxide_used[r][e]);
         }
-        for (g, c) in [
-            (0, Commodity::MagnetStandard),
-            (1, Commodity::MagnetHighTemp),
-        ] {
+        for (g, c) in [(0, MagnetStandard), (1, MagnetHighTemp)] {
             let delivered: f64 = rec.delivered[r].iter().map(|s| s[g]).sum();
-            let released = released_into(r, c);
             check(
                 s1.get(r, c)
                     - s0.get(r, c)
                     - (rec.magnet_out[r][g] + rec.imports(r, c)
                         - rec.exports(r, c)
-                        - (delivered - released)),
+                        - (delivered - released_into(r, c))
+                        - refilled_from(r, c)),
             );
         }
     }
-    for i in 0..rec.released.len() {
-        check(rec.stockpile_end[i] - rec.stockpile_start[i] + rec.released[i]);
+    for i in 0..rec.refilled.len() {
+        check(
+            rec.stockpile_end[i] - rec.stockpile_start[i] + rec.released_by(i)
+                - rec.refilled[i].iter().sum::<f64>(),
+        );
     }
     for c in Commodity::ALL {
         let x: f64 = (0..n).map(|r| rec.exports(r, c)).sum();
         let m: f64 = (0..n).map(|r| rec.imports(r, c)).sum();
-        check(x - m);
+        check(x - m - (s1.in_transit(c) - s0.in_transit(c)));
     }
     worst
 }

@@ -3,6 +3,7 @@
 //! (`ParamId`). Built from a scenario file by `scenario::validate`; never written by users.
 
 pub mod chain;
+pub mod lot;
 pub mod trade;
 
 use crate::sim::params::{ParamId, ParamTable};
@@ -167,13 +168,66 @@ pub struct Region {
     pub sectors: Vec<Sector>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A step function of months since a control started: `(from month, share)` pairs in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule(pub Vec<(ParamId, ParamId)>);
+
+#[derive(Debug, Clone, PartialEq)]
 pub enum ControlKind {
     Ban,
-    /// Share of the covered pre-control flow.
-    QuotaShare(ParamId),
+    /// Allowed share of the covered pre-control flow, possibly graduated over time.
+    QuotaShare(Schedule),
     /// Tonnes per month across the covered commodities and destinations.
     QuotaTonnes(ParamId),
+    /// A share of applications (planned flows) is approved; approved shipments arrive late.
+    Licensing {
+        approval: Schedule,
+        delay_weeks: ParamId,
+    },
+    /// Magnets for the named sectors (indices into `Scenario::sectors`) are refused.
+    EndUseDenial {
+        sectors: Vec<usize>,
+        extraterritorial: bool,
+    },
+    /// Capacity additions outside the origin are delayed and slowed.
+    Technology {
+        delay_months: ParamId,
+        slowdown: ParamId,
+    },
+}
+
+impl ControlKind {
+    /// Whether the control limits flows on its routes (as opposed to acting at end use or on
+    /// capacity).
+    pub fn limits_flows(&self) -> bool {
+        !matches!(
+            self,
+            ControlKind::EndUseDenial { .. } | ControlKind::Technology { .. }
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Onset {
+    /// Starts in this month.
+    Month(ParamId),
+    /// Starts in each month with this annual hazard (first month at which it fires).
+    Hazard(ParamId),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ChangeAction {
+    /// In force again after this many months (None: never).
+    Suspend(Option<ParamId>),
+    /// The allowed share becomes at least this.
+    Relax(ParamId),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Change {
+    /// Model month of the event.
+    pub month: ParamId,
+    pub action: ChangeAction,
 }
 
 #[derive(Debug, Clone)]
@@ -183,10 +237,11 @@ pub struct Control {
     pub destinations: Vec<usize>,
     pub commodities: [bool; N_COMMODITIES],
     pub kind: ControlKind,
-    pub start: ParamId,
+    pub onset: Onset,
     /// None: lasts to the end of the horizon.
     pub duration: Option<ParamId>,
     pub probability: ParamId,
+    pub changes: Vec<Change>,
 }
 
 impl Control {
@@ -219,6 +274,20 @@ pub struct Stockpile {
     pub on_shortage: bool,
     /// Sectors served first, in this order (indices into `Scenario::sectors`).
     pub priority_sectors: Vec<usize>,
+    /// `Days` sizing counts these sectors' demand (empty: all of the region's sectors).
+    pub days_of_sectors: Vec<usize>,
+    /// `shortage` releases only above this unmet share.
+    pub threshold: ParamId,
+    /// Regions it releases to.
+    pub serves: Vec<usize>,
+    /// Refill rate, t/month (None: never refilled).
+    pub refill_rate: Option<ParamId>,
+    /// Quiet months after a crisis before refilling.
+    pub refill_delay: ParamId,
+    /// Refill budget, USD, and the price it buys at, USD/t (None: unlimited).
+    pub refill_budget: Option<(ParamId, ParamId)>,
+    /// Holding cost, USD per t per year.
+    pub holding_cost: ParamId,
 }
 
 #[derive(Debug, Clone)]

@@ -1,59 +1,144 @@
-//! Export controls: when each control is in force in a run, and how it limits the flows on the
-//! routes it covers.
+//! Export controls: when each control is in force in a run, how strong it is, and how it limits
+//! the flows on the routes it covers.
 //!
-//! A control covers (origin, destination, commodity) routes. While it is active it gives the
-//! covered routes a joint monthly budget in tonnes: 0 for a ban; `quota_t_per_month`; or
-//! `quota_share` times the reference flow, the mean covered monthly flow over the (up to) 12
-//! months before the control started. A control that starts in month 0 has no history, so its
-//! share applies to each commodity's uncontrolled planned flow of the month instead. Planned
-//! flows on covered routes are scaled down together to fit the budget. Commodities are planned
+//! A control covers (origin, destination, commodity) routes. Its course in a run (`Course`):
+//! whether it occurs at all, its start (a month, or a random onset from an annual hazard), its
+//! end, and later changes (suspensions, relaxations). While in force, flow controls give the
+//! covered routes a limit each month:
+//! - `ban`: nothing passes;
+//! - `quota` with a share (possibly graduated by a schedule): the share times the reference
+//!   flow, the mean covered monthly flow over the (up to) 12 months before the control
+//!   started; a control in force from month 0 has no history, so the share applies to each
+//!   commodity's uncontrolled planned flow of the month instead;
+//! - `quota` in tonnes: a joint monthly budget across the covered routes and commodities;
+//! - `licensing`: the approved share (a schedule) of the flow importers apply for passes, and
+//!   approved shipments arrive `delay_weeks` later.
+//!
+//! Planned flows on covered routes are scaled down together to fit. Commodities are planned
 //! downstream first (magnets, then oxides, then concentrate), so a budget shared by several
-//! commodities is used by magnets first.
+//! commodities is used by magnets first. A relaxation raises the allowed share (a relaxed ban
+//! becomes a share quota). `end_use_denial` and `technology` controls do not limit flows; the
+//! chain and the runner ask for them through `Limits::denials` and `technology_factor`.
 
 use rand::RngExt;
 
-use crate::model::{Commodity, ControlKind, Scenario};
+use crate::model::{
+    ChangeAction, Commodity, ControlKind, N_COMMODITIES, Onset, Scenario, Schedule,
+};
 use crate::sim::params::Values;
 use crate::sim::streams;
 
-/// When a control is in force in one run.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Window {
+/// A control's course in one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Course {
     pub occurs: bool,
-    /// First month in force.
+    /// First month in force (`usize::MAX`: never starts within reach).
     pub start: usize,
     /// First month no longer in force (may exceed the horizon).
     pub end: usize,
+    /// Suspended in months `from..to`.
+    pub suspended: Vec<(usize, usize)>,
+    /// From month `m`, the allowed share is at least `s`.
+    pub relaxed: Vec<(usize, f64)>,
 }
 
-impl Window {
+impl Course {
     pub fn active(&self, month: usize) -> bool {
-        self.occurs && month >= self.start && month < self.end
+        self.occurs
+            && month >= self.start
+            && month < self.end
+            && !self.suspended.iter().any(|&(a, b)| month >= a && month < b)
+    }
+
+    /// The relaxation floor on the allowed share in `month` (0 when not relaxed).
+    pub fn relaxed_share(&self, month: usize) -> f64 {
+        self.relaxed
+            .iter()
+            .filter(|(m, _)| *m <= month)
+            .map(|(_, s)| *s)
+            .fold(0.0, f64::max)
     }
 }
 
-/// Draws each control's occurrence from its own stream (`controls.NAME.occurs`) and reads its
-/// sampled start and duration (rounded to whole months).
-pub fn windows(sc: &Scenario, v: &Values, seed: u64, run: u64) -> Vec<Window> {
+fn whole_months(x: f64) -> usize {
+    x.round().clamp(0.0, 1e9) as usize
+}
+
+/// Draws each control's course: occurrence from the stream `controls.NAME.occurs`, a random
+/// onset from `controls.NAME.onset`, the rest from its sampled parameters.
+pub fn courses(sc: &Scenario, v: &Values, seed: u64, run: u64) -> Vec<Course> {
     sc.controls
         .iter()
         .map(|c| {
             let p = v[c.probability];
-            let occurs = if p >= 1.0 {
-                true
-            } else {
+            let occurs = p >= 1.0 || {
                 let u: f64 =
                     streams::stream(seed, run, &format!("controls.{}.occurs", c.name)).random();
                 u < p
             };
-            let start = v[c.start].round().max(0.0) as usize;
+            let start = match c.onset {
+                Onset::Month(m) => whole_months(v[m]),
+                Onset::Hazard(h) => onset_month(
+                    v[h],
+                    streams::stream(seed, run, &format!("controls.{}.onset", c.name)).random(),
+                ),
+            };
             let end = match c.duration {
-                Some(d) => start + v[d].round().max(0.0) as usize,
+                Some(d) => start.saturating_add(whole_months(v[d])),
                 None => usize::MAX,
             };
-            Window { occurs, start, end }
+            let mut suspended = Vec::new();
+            let mut relaxed = Vec::new();
+            for ch in &c.changes {
+                let m = whole_months(v[ch.month]);
+                match ch.action {
+                    ChangeAction::Suspend(months) => suspended.push((
+                        m,
+                        months.map_or(usize::MAX, |k| m.saturating_add(whole_months(v[k]))),
+                    )),
+                    ChangeAction::Relax(s) => relaxed.push((m, v[s])),
+                }
+            }
+            Course {
+                occurs,
+                start,
+                end,
+                suspended,
+                relaxed,
+            }
         })
         .collect()
+}
+
+/// First month in which an event with annual probability `hazard` fires, from one uniform
+/// draw `u`: months are independent trials with monthly probability 1 - (1 - hazard)^(1/12),
+/// so the waiting time is geometric and `floor(ln(1 - u) / ln(1 - monthly))`.
+pub fn onset_month(hazard: f64, u: f64) -> usize {
+    if hazard <= 0.0 {
+        return usize::MAX;
+    }
+    if hazard >= 1.0 {
+        return 0;
+    }
+    let monthly = 1.0 - (1.0 - hazard).powf(1.0 / 12.0);
+    let k = ((1.0 - u).ln() / (1.0 - monthly).ln()).floor();
+    if k.is_finite() && k < 1e9 {
+        k as usize
+    } else {
+        usize::MAX
+    }
+}
+
+/// The share a schedule gives `since` months after the start: the last step whose month has
+/// passed (the first step applies before its month).
+pub fn schedule_share(s: &Schedule, v: &Values, since: usize) -> f64 {
+    let mut share = s.0.first().map_or(1.0, |&(_, sh)| v[sh]);
+    for &(m, sh) in &s.0 {
+        if v[m] <= since as f64 {
+            share = v[sh];
+        }
+    }
+    share
 }
 
 /// Rolling record of each control's covered flow, for share quotas.
@@ -73,20 +158,21 @@ impl History {
         }
     }
 
-    /// Records the actual flows of a month (`flows[c][o * n + d]`) for controls not yet started.
+    /// Records the shipments of a month (`flows[c][o * n + d]`) for controls not yet started.
     pub fn record(&mut self, sc: &Scenario, flows: &[Vec<f64>], n: usize) {
         for (i, c) in sc.controls.iter().enumerate() {
             if self.reference[i].is_some() {
                 continue;
             }
-            let mut total = 0.0;
-            for com in Commodity::ALL {
-                for &d in &c.destinations {
-                    if c.covers(com, c.origin, d) {
-                        total += flows[com as usize][c.origin * n + d];
-                    }
-                }
-            }
+            let total: f64 = Commodity::ALL
+                .iter()
+                .filter(|com| c.commodities[**com as usize])
+                .flat_map(|com| {
+                    c.destinations
+                        .iter()
+                        .map(move |&d| flows[*com as usize][c.origin * n + d])
+                })
+                .sum();
             let h = &mut self.flows[i];
             if h.len() == 12 {
                 h.remove(0);
@@ -94,22 +180,48 @@ impl History {
             h.push(total);
         }
     }
+
+    fn reference(&mut self, i: usize) -> Option<f64> {
+        let flows = &self.flows[i];
+        *self.reference[i].get_or_insert_with(|| {
+            (!flows.is_empty()).then(|| flows.iter().sum::<f64>() / flows.len() as f64)
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
 struct Active {
-    control: usize,
-    /// Remaining joint budget this month; None for a share of each commodity's own flow.
+    origin: usize,
+    destinations: Vec<usize>,
+    commodities: [bool; N_COMMODITIES],
+    /// Remaining joint budget this month; None: a share of each commodity's own flow.
     budget: Option<f64>,
     share: f64,
+    /// Delivery delay of what passes, months (licensing).
+    delay: f64,
+}
+
+/// An end-use denial in force against a destination.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Denial {
+    pub origin: usize,
+    /// Indices into `Scenario::sectors`.
+    pub sectors: Vec<usize>,
+    pub extraterritorial: bool,
 }
 
 /// The limits in force in one month.
 #[derive(Debug, Clone, Default)]
 pub struct Limits {
     active: Vec<Active>,
-    routes: Vec<(usize, Vec<usize>, [bool; crate::model::N_COMMODITIES])>,
+    /// `(destination, denial)` pairs in force.
+    denials: Vec<(usize, Denial)>,
+    /// Controls in force this month (any kind), by index.
+    in_force: Vec<usize>,
 }
+
+/// Average weeks per month (365.25 / 7 / 12).
+pub const WEEKS_PER_MONTH: f64 = 365.25 / 7.0 / 12.0;
 
 impl Limits {
     /// No controls: every route open.
@@ -120,45 +232,68 @@ impl Limits {
     pub fn for_month(
         sc: &Scenario,
         v: &Values,
-        windows: &[Window],
+        courses: &[Course],
         history: &mut History,
         month: usize,
     ) -> Self {
-        let mut active = Vec::new();
+        let mut limits = Limits::default();
         for (i, c) in sc.controls.iter().enumerate() {
-            if !windows[i].active(month) {
+            let course = &courses[i];
+            if !course.active(month) {
                 continue;
             }
-            let (budget, share) = match c.kind {
-                ControlKind::Ban => (Some(0.0), 0.0),
-                ControlKind::QuotaTonnes(t) => (Some(v[t]), 1.0),
+            limits.in_force.push(i);
+            let since = month - course.start;
+            let floor = course.relaxed_share(month);
+            let (budget, share, delay) = match &c.kind {
+                ControlKind::Ban if floor <= 0.0 => (Some(0.0), 0.0, 0.0),
+                ControlKind::Ban => (history.reference(i).map(|r| floor * r), floor, 0.0),
                 ControlKind::QuotaShare(s) => {
-                    let reference = *history.reference[i].get_or_insert_with(|| {
-                        let h = &history.flows[i];
-                        (!h.is_empty()).then(|| h.iter().sum::<f64>() / h.len() as f64)
-                    });
-                    (reference.map(|r| v[s] * r), v[s])
+                    let share = schedule_share(s, v, since).max(floor);
+                    (history.reference(i).map(|r| share * r), share, 0.0)
                 }
+                ControlKind::QuotaTonnes(t) => (Some(v[*t]), 1.0, 0.0),
+                ControlKind::Licensing {
+                    approval,
+                    delay_weeks,
+                } => (
+                    None,
+                    schedule_share(approval, v, since).max(floor),
+                    v[*delay_weeks] / WEEKS_PER_MONTH,
+                ),
+                ControlKind::EndUseDenial {
+                    sectors,
+                    extraterritorial,
+                } => {
+                    for &d in &c.destinations {
+                        let denial = Denial {
+                            origin: c.origin,
+                            sectors: sectors.clone(),
+                            extraterritorial: *extraterritorial,
+                        };
+                        limits.denials.push((d, denial));
+                    }
+                    continue;
+                }
+                ControlKind::Technology { .. } => continue,
             };
-            active.push(Active {
-                control: i,
+            limits.active.push(Active {
+                origin: c.origin,
+                destinations: c.destinations.clone(),
+                commodities: c.commodities,
                 budget,
                 share,
+                delay,
             });
         }
-        let routes = sc
-            .controls
-            .iter()
-            .map(|c| (c.origin, c.destinations.clone(), c.commodities))
-            .collect();
-        Limits { active, routes }
+        limits
     }
 
     pub fn is_active(&self, control: usize) -> bool {
-        self.active.iter().any(|a| a.control == control)
+        self.in_force.contains(&control)
     }
 
-    /// Scales planned flows of commodity `c` on covered routes down to the budgets and gives
+    /// Scales planned flows of commodity `c` on covered routes down to the limits and gives
     /// what was cut back to the importers' `needs` and exporters' `spare`. Returns, per route,
     /// whether a control now holds it at its limit (closed to further orders).
     pub fn apply(
@@ -169,13 +304,14 @@ impl Limits {
         needs: &mut [f64],
         spare: &mut [f64],
     ) -> Vec<bool> {
+        // Each control's own scale on the planned flows; a route takes the strictest scale of
+        // the controls covering it. Budgets are then charged with what actually passes, so a
+        // quota is not used up by flow that another control blocks.
+        let mut route_scale = vec![1.0f64; n * n];
         let mut closed = vec![false; n * n];
-        for a in &mut self.active {
-            let (origin, dests, coms) = &self.routes[a.control];
-            if !coms[c as usize] {
-                continue;
-            }
-            let covered: f64 = dests.iter().map(|&d| flows[origin * n + d]).sum();
+        for a in self.active.iter().filter(|a| a.commodities[c as usize]) {
+            let o = a.origin;
+            let covered: f64 = a.destinations.iter().map(|&d| flows[o * n + d]).sum();
             let allowed = match a.budget {
                 Some(b) => b.max(0.0),
                 None => a.share * covered,
@@ -185,27 +321,127 @@ impl Limits {
             } else {
                 1.0
             };
-            for &d in dests {
-                let f = &mut flows[origin * n + d];
-                let cut = *f * (1.0 - scale);
-                *f -= cut;
-                needs[d] += cut;
-                spare[*origin] += cut;
+            for &d in &a.destinations {
+                route_scale[o * n + d] = route_scale[o * n + d].min(scale);
                 if scale < 1.0 || allowed <= 0.0 || a.budget.is_none() {
-                    closed[origin * n + d] = true;
+                    closed[o * n + d] = true;
                 }
             }
+        }
+        for o in 0..n {
+            for d in 0..n {
+                let f = &mut flows[o * n + d];
+                let cut = *f * (1.0 - route_scale[o * n + d]);
+                *f -= cut;
+                needs[d] += cut;
+                spare[o] += cut;
+            }
+        }
+        for a in self.active.iter_mut().filter(|a| a.commodities[c as usize]) {
             if let Some(b) = &mut a.budget {
-                *b = (*b - covered.min(allowed)).max(0.0);
+                let passed: f64 = a
+                    .destinations
+                    .iter()
+                    .map(|&d| flows[a.origin * n + d])
+                    .sum();
+                *b = (*b - passed).max(0.0);
             }
         }
         closed
     }
 
-    /// Whether any active control covers a route into region `d`.
-    pub fn against(&self, d: usize) -> bool {
+    /// Delivery delay (months) of shipments of `c` from `o` to `d`: the longest delay of the
+    /// licensing controls covering the route.
+    pub fn delay(&self, c: Commodity, o: usize, d: usize) -> f64 {
         self.active
             .iter()
-            .any(|a| self.routes[a.control].1.contains(&d))
+            .filter(|a| a.commodities[c as usize] && a.origin == o && a.destinations.contains(&d))
+            .map(|a| a.delay)
+            .fold(0.0, f64::max)
+    }
+
+    /// End-use denials in force against region `d`.
+    pub fn denials(&self, d: usize) -> impl Iterator<Item = &Denial> {
+        self.denials
+            .iter()
+            .filter(move |(x, _)| *x == d)
+            .map(|(_, den)| den)
+    }
+
+    /// Whether any control in force covers a route into region `d`.
+    pub fn against(&self, sc: &Scenario, d: usize) -> bool {
+        self.in_force
+            .iter()
+            .any(|&i| sc.controls[i].destinations.contains(&d))
+    }
+}
+
+/// Multiplier (0..=1) on the capacity growth of region `r` in `month` from technology-export
+/// controls: growth is paused for `delay_months` after a control covering the region starts,
+/// then slowed by `slowdown` while it is in force.
+pub fn technology_factor(
+    sc: &Scenario,
+    v: &Values,
+    courses: &[Course],
+    r: usize,
+    month: usize,
+) -> f64 {
+    let mut f: f64 = 1.0;
+    for (c, course) in sc.controls.iter().zip(courses) {
+        if let ControlKind::Technology {
+            delay_months,
+            slowdown,
+        } = c.kind
+            && c.destinations.contains(&r)
+            && course.active(month)
+        {
+            let since = (month - course.start) as f64;
+            f = f.min(if since < v[delay_months] {
+                0.0
+            } else {
+                1.0 - v[slowdown]
+            });
+        }
+    }
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn onset_is_geometric_in_months() {
+        // Monthly hazard for 15%/yr: 1 - 0.85^(1/12) = 0.013452...; P(start in month 0) = that.
+        let m = 1.0 - 0.85f64.powf(1.0 / 12.0);
+        assert_eq!(onset_month(0.15, m * 0.999), 0);
+        assert_eq!(onset_month(0.15, m * 1.001), 1);
+        // P(start within 12 months) = 15%: u just below 0.15 starts in month 11, above in 12.
+        assert_eq!(onset_month(0.15, 0.1499), 11);
+        assert_eq!(onset_month(0.15, 0.1501), 12);
+        assert_eq!(onset_month(0.0, 0.5), usize::MAX);
+    }
+
+    #[test]
+    fn course_handles_suspension_and_relaxation() {
+        let c = Course {
+            occurs: true,
+            start: 2,
+            end: 20,
+            suspended: vec![(5, 8)],
+            relaxed: vec![(10, 0.6)],
+        };
+        let active: Vec<bool> = (0..22).map(|m| c.active(m)).collect();
+        assert!(
+            !active[1]
+                && active[2]
+                && active[4]
+                && !active[5]
+                && !active[7]
+                && active[8]
+                && !active[20]
+        );
+        assert_eq!(c.relaxed_share(9), 0.0);
+        assert_eq!(c.relaxed_share(10), 0.6);
     }
 }

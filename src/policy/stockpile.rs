@@ -15,26 +15,65 @@ pub struct StockpileState {
     pub region: usize,
     pub commodity: Commodity,
     pub level: f64,
+    /// Level it is refilled to (its initial size).
+    pub capacity: f64,
     pub max_release: f64,
     pub on_control: bool,
     pub on_shortage: bool,
+    /// `shortage` releases only when unmet need exceeds this share of the need.
+    pub threshold: f64,
     /// Set each month by the runner: a relevant control is in force.
     pub control_active: bool,
-    /// Region-local sector indices served first, in order.
+    /// Regions it releases to (its own by default).
+    pub serves: Vec<usize>,
+    /// Sector indices (into `Scenario::sectors`) served first, in order.
     pub priority_sectors: Vec<usize>,
+    /// Refill: t/month, after `refill_delay` quiet months, within `refill_budget` tonnes.
+    pub refill_rate: f64,
+    pub refill_delay: f64,
+    pub refill_budget: f64,
+    /// Months since the last month with a crisis (a relevant control or a shortage).
+    pub quiet_months: f64,
+    /// Unmet need was seen this month (set during the step).
+    pub saw_shortage: bool,
 }
 
 impl StockpileState {
-    pub fn triggered(&self) -> bool {
-        self.on_shortage || (self.on_control && self.control_active)
+    /// Whether the stockpile may release against `need` out of `wanted` (the full need).
+    pub fn triggered(&self, need: f64, wanted: f64) -> bool {
+        let share = if wanted > 0.0 { need / wanted } else { 0.0 };
+        (self.on_shortage && need > 0.0 && share > self.threshold)
+            || (self.on_control && self.control_active)
     }
 
-    /// Tonnes to release against `need` this month.
-    pub fn release_for(&self, need: f64) -> f64 {
-        if !self.triggered() || need <= 0.0 {
+    /// Tonnes to release against `need` (of a total need `wanted`) this month.
+    pub fn release_for(&self, need: f64, wanted: f64) -> f64 {
+        if need <= 0.0 || !self.triggered(need, wanted) {
             return 0.0;
         }
         need.min(self.max_release).min(self.level).max(0.0)
+    }
+
+    /// Tonnes the stockpile wants to buy back this month: after `refill_delay` months without
+    /// a crisis, up to `refill_rate`, its capacity and the remaining budget.
+    pub fn refill_wanted(&self) -> f64 {
+        if self.control_active || self.quiet_months < self.refill_delay {
+            return 0.0;
+        }
+        self.refill_rate
+            .min(self.capacity - self.level)
+            .min(self.refill_budget)
+            .max(0.0)
+    }
+
+    /// Updates the crisis clock at the end of a month.
+    pub fn end_month(&mut self) {
+        if self.control_active || self.saw_shortage {
+            self.quiet_months = 0.0;
+        } else {
+            self.quiet_months += 1.0;
+        }
+        self.saw_shortage = false;
     }
 }
 
@@ -112,22 +151,64 @@ mod tests {
         assert_eq!(got, vec![1.0, 1.0, 8.0]);
     }
 
-    #[test]
-    fn release_respects_trigger_rate_and_level() {
-        let mut s = StockpileState {
+    fn state() -> StockpileState {
+        StockpileState {
             region: 0,
             commodity: Commodity::MagnetHighTemp,
             level: 50.0,
+            capacity: 50.0,
             max_release: 20.0,
             on_control: true,
             on_shortage: false,
+            threshold: 0.0,
             control_active: false,
+            serves: vec![0],
             priority_sectors: vec![],
-        };
-        assert_eq!(s.release_for(30.0), 0.0);
+            refill_rate: 10.0,
+            refill_delay: 2.0,
+            refill_budget: 15.0,
+            quiet_months: f64::INFINITY,
+            saw_shortage: false,
+        }
+    }
+
+    #[test]
+    fn release_respects_trigger_rate_and_level() {
+        let mut s = state();
+        assert_eq!(s.release_for(30.0, 100.0), 0.0);
         s.control_active = true;
-        assert_eq!(s.release_for(30.0), 20.0);
+        assert_eq!(s.release_for(30.0, 100.0), 20.0);
         s.level = 5.0;
-        assert_eq!(s.release_for(30.0), 5.0);
+        assert_eq!(s.release_for(30.0, 100.0), 5.0);
+    }
+
+    #[test]
+    fn shortage_trigger_waits_for_the_threshold() {
+        let mut s = state();
+        s.on_control = false;
+        s.on_shortage = true;
+        s.threshold = 0.1;
+        assert_eq!(
+            s.release_for(5.0, 100.0),
+            0.0,
+            "5% unmet is under the 10% threshold"
+        );
+        assert_eq!(s.release_for(15.0, 100.0), 15.0);
+    }
+
+    #[test]
+    fn refill_waits_for_quiet_months_and_respects_budget() {
+        let mut s = state();
+        s.level = 0.0;
+        s.control_active = true;
+        s.end_month();
+        s.control_active = false;
+        assert_eq!(s.refill_wanted(), 0.0);
+        s.end_month();
+        assert_eq!(s.refill_wanted(), 0.0, "one quiet month of two");
+        s.end_month();
+        assert_eq!(s.refill_wanted(), 10.0);
+        s.refill_budget = 4.0;
+        assert_eq!(s.refill_wanted(), 4.0);
     }
 }

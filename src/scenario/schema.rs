@@ -215,19 +215,70 @@ pub struct ControlFile {
     /// Default: every region other than the origin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destinations: Option<Vec<Spanned<String>>>,
-    pub commodities: Vec<Spanned<String>>,
+    /// Required except for `technology` controls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commodities: Option<Vec<Spanned<String>>>,
+    /// ban | quota | licensing | end_use_denial | technology
     #[serde(rename = "type")]
     pub kind: Spanned<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quota_share: Option<P>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quota_t_per_month: Option<P>,
+    /// Graduated quota (allowed share) or licensing (approval share) over months since start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<Spanned<Vec<StepFile>>>,
+    /// Licensing: delivery delay of approved shipments, weeks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_weeks: Option<P>,
+    /// End-use denial: sectors refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sectors: Option<Vec<Spanned<String>>>,
+    /// End-use denial: also refuse magnets made elsewhere from the origin's oxide.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extraterritorial: Option<bool>,
+    /// Technology ban: months by which capacity additions outside the origin are delayed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_months: Option<P>,
+    /// Technology ban: share by which capacity growth outside the origin is slowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slowdown: Option<P>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_month: Option<P>,
+    /// Random onset: annual probability that the control starts (instead of `start_month`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onset_hazard_per_year: Option<P>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_months: Option<P>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probability: Option<P>,
+    /// Later events that suspend or relax the control.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Spanned<ChangeFile>>,
+}
+
+/// One step of a schedule: from `month` months after the start, `share`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepFile {
+    pub month: P,
+    pub share: P,
+}
+
+/// A later event on a control.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeFile {
+    /// Model month (0 = scenario start) of the event.
+    pub month: P,
+    /// suspend | relax
+    pub action: Spanned<String>,
+    /// relax: the allowed share from then on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share: Option<P>,
+    /// suspend: months the suspension lasts (default: to the end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub months: Option<P>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -248,4 +299,23 @@ pub struct StockpileFile {
     pub release_controls: Option<Vec<Spanned<String>>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub priority_sectors: Vec<Spanned<String>>,
+    /// `initial_days` counts the demand of these sectors only (default: all of the region's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days_of_sectors: Option<Vec<Spanned<String>>>,
+    /// `shortage` releases only when unmet need exceeds this share of the need.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release_threshold: Option<P>,
+    /// Regions the stockpile releases to (default: its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serves: Option<Vec<Spanned<String>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refill_t_per_month: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refill_delay_months: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refill_budget_usd: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purchase_price_usd_per_t: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holding_cost_usd_per_t_year: Option<P>,
 }

@@ -10,8 +10,9 @@ use super::compose::Sources;
 use super::diagnostic::Diagnostic;
 use super::schema::{self, P, Param};
 use crate::model::{
-    Commodity, Control, ControlKind, Grade, MagnetPlant, Mine, N_COMMODITIES, Outage, Region,
-    Scenario, Sector, Separation, Stockpile, StockpileSize, YearMonth,
+    Change, ChangeAction, Commodity, Control, ControlKind, Grade, MagnetPlant, Mine, N_COMMODITIES,
+    Onset, Outage, Region, Scenario, Schedule, Sector, Separation, Stockpile, StockpileSize,
+    YearMonth,
 };
 use crate::sim::params::{ParamId, ParamTable};
 
@@ -60,6 +61,18 @@ const MONTHS: Bounds = Bounds {
     hi: 12000.0,
     lo_inclusive: true,
     what: "a number of months between 0 and 12000",
+};
+const POSITIVE: Bounds = Bounds {
+    lo: 0.0,
+    hi: f64::INFINITY,
+    lo_inclusive: false,
+    what: "a number > 0",
+};
+const DELAY_WEEKS: Bounds = Bounds {
+    lo: 0.0,
+    hi: 104.0,
+    lo_inclusive: true,
+    what: "a number of weeks between 0 and 104",
 };
 const DAYS: Bounds = Bounds {
     lo: 0.0,
@@ -313,7 +326,7 @@ impl<'a> Validator<'a> {
         let mut controls = Vec::new();
         let mut seen = BTreeSet::new();
         for c in &f.controls {
-            controls.push(self.control(c.get_ref(), &region_names, &mut seen));
+            controls.push(self.control(c.get_ref(), &region_names, &sectors, &mut seen));
         }
         let control_names: Vec<String> =
             controls.iter().map(|c: &Control| c.name.clone()).collect();
@@ -366,15 +379,18 @@ impl<'a> Validator<'a> {
             let k = format!("{rkey}.mines.{name}");
             let ndpr_share = self.param(&format!("{k}.ndpr_share"), &m.ndpr_share, SHARE);
             let dytb_share = self.param(&format!("{k}.dytb_share"), &m.dytb_share, SHARE);
-            if let (Param::Fixed(a), Param::Fixed(b)) =
-                (m.ndpr_share.get_ref(), m.dytb_share.get_ref())
-                && a + b > 1.0
-            {
+            // The largest values the two shares can take must still leave room for the rest.
+            let top = |p: &Param| match p {
+                Param::Fixed(v) => *v,
+                Param::Dist(d) => d.support().1,
+            };
+            let (a, b) = (top(m.ndpr_share.get_ref()), top(m.dytb_share.get_ref()));
+            if a + b > 1.0 {
                 self.invalid(
                     m.dytb_share.span(),
                     &format!("{k}.dytb_share"),
-                    format!("ndpr_share + dytb_share = {}", a + b),
-                    "shares of the REO that sum to at most 1",
+                    format!("ndpr_share + dytb_share can reach {}", a + b),
+                    "shares of the REO that sum to at most 1 for every value they can take",
                 );
             }
             mines.push(Mine {
@@ -524,10 +540,41 @@ impl<'a> Validator<'a> {
         }
     }
 
+    fn schedule(&mut self, key: &str, steps: &Spanned<Vec<schema::StepFile>>) -> Schedule {
+        if steps.get_ref().is_empty() {
+            self.invalid(
+                steps.span(),
+                key,
+                "an empty schedule".into(),
+                "one or more { month = M, share = S } steps",
+            );
+        }
+        let mut out = Vec::new();
+        let mut last = f64::NEG_INFINITY;
+        for (i, st) in steps.get_ref().iter().enumerate() {
+            let m = self.param(&format!("{key}.{i}.month"), &st.month, MONTHS);
+            let sh = self.param(&format!("{key}.{i}.share"), &st.share, SHARE);
+            if let Param::Fixed(v) = st.month.get_ref() {
+                if *v < last {
+                    self.invalid(
+                        st.month.span(),
+                        &format!("{key}.{i}.month"),
+                        format!("month {v} after month {last}"),
+                        "steps in increasing order of month",
+                    );
+                }
+                last = *v;
+            }
+            out.push((m, sh));
+        }
+        Schedule(out)
+    }
+
     fn control(
         &mut self,
         c: &schema::ControlFile,
         regions: &[String],
+        sectors: &[String],
         seen: &mut BTreeSet<String>,
     ) -> Control {
         let name = self.name("controls.name", &c.name, seen);
@@ -535,9 +582,26 @@ impl<'a> Validator<'a> {
         let origin = self.region_ref(&format!("{k}.origin"), &c.origin, regions);
         let destinations = match &c.destinations {
             Some(ds) => {
+                if ds.is_empty() {
+                    self.invalid(
+                        c.origin.span(),
+                        &format!("{k}.destinations"),
+                        "an empty destinations list: the control would cover nothing".into(),
+                        "one or more regions other than the origin (leave the key out for all of them)",
+                    );
+                }
                 let mut out = Vec::new();
                 for d in ds {
                     let i = self.region_ref(&format!("{k}.destinations"), d, regions);
+                    if out.contains(&i) {
+                        self.invalid(
+                            d.span(),
+                            &format!("{k}.destinations"),
+                            format!("\"{}\" listed twice", d.get_ref()),
+                            "each destination once",
+                        );
+                        continue;
+                    }
                     if i == origin && regions.get(i) == Some(d.get_ref()) {
                         self.invalid(
                             d.span(),
@@ -552,85 +616,282 @@ impl<'a> Validator<'a> {
             }
             None => (0..regions.len()).filter(|&i| i != origin).collect(),
         };
+        let kind_name = c.kind.get_ref().as_str();
         let mut commodities = [false; N_COMMODITIES];
-        if c.commodities.is_empty() {
-            self.error(
-                None,
+        match &c.commodities {
+            None if kind_name != "technology" => self.error(
+                Some(c.kind.span()),
                 &format!("{k}.commodities"),
-                format!("`{k}.commodities` is empty"),
-                "an empty list".into(),
+                format!("control `{name}` has no `commodities`"),
+                "`commodities` is missing".into(),
                 Some(COMMODITY_GROUPS.into()),
-            );
-        }
-        for s in &c.commodities {
-            match commodity_group(s.get_ref()) {
-                Some(list) => list.iter().for_each(|&c| commodities[c as usize] = true),
-                None => self.invalid(
-                    s.span(),
-                    &format!("{k}.commodities"),
-                    format!("found \"{}\"", s.get_ref()),
-                    COMMODITY_GROUPS,
-                ),
+            ),
+            None => {}
+            Some(list) => {
+                if list.is_empty() {
+                    self.invalid(
+                        c.kind.span(),
+                        &format!("{k}.commodities"),
+                        "an empty list".into(),
+                        COMMODITY_GROUPS,
+                    );
+                }
+                for s in list {
+                    match commodity_group(s.get_ref()) {
+                        Some(l) => l.iter().for_each(|&c| commodities[c as usize] = true),
+                        None => self.invalid(
+                            s.span(),
+                            &format!("{k}.commodities"),
+                            format!("found \"{}\"", s.get_ref()),
+                            COMMODITY_GROUPS,
+                        ),
+                    }
+                }
             }
         }
-        let share = c
-            .quota_share
-            .as_ref()
-            .map(|p| self.param(&format!("{k}.quota_share"), p, SHARE));
-        let tonnes = c
-            .quota_t_per_month
-            .as_ref()
-            .map(|p| self.param(&format!("{k}.quota_t_per_month"), p, NONNEG));
-        let kind = match (c.kind.get_ref().as_str(), share, tonnes) {
-            ("ban", None, None) => ControlKind::Ban,
-            ("quota", Some(s), None) => ControlKind::QuotaShare(s),
-            ("quota", None, Some(t)) => ControlKind::QuotaTonnes(t),
-            ("ban", _, _) => {
-                self.invalid(
-                    c.kind.span(),
-                    &format!("{k}.type"),
-                    "a ban with a quota_share or quota_t_per_month".into(),
-                    "type = \"ban\" without quota keys, or type = \"quota\" with one quota key",
-                );
-                ControlKind::Ban
-            }
-            ("quota", _, _) => {
-                self.invalid(
-                    c.kind.span(),
-                    &format!("{k}.type"),
-                    format!(
-                        "a quota with {} of quota_share and quota_t_per_month",
-                        if share.is_some() { "both" } else { "neither" }
-                    ),
-                    "exactly one of quota_share (share of the pre-control flow) or quota_t_per_month",
-                );
-                ControlKind::Ban
-            }
-            (other, _, _) => {
+        // Which keys each type takes; anything else given is an error naming the type.
+        let given: Vec<(&str, bool)> = vec![
+            ("quota_share", c.quota_share.is_some()),
+            ("quota_t_per_month", c.quota_t_per_month.is_some()),
+            ("schedule", c.schedule.is_some()),
+            ("delay_weeks", c.delay_weeks.is_some()),
+            ("sectors", c.sectors.is_some()),
+            ("extraterritorial", c.extraterritorial.is_some()),
+            ("delay_months", c.delay_months.is_some()),
+            ("slowdown", c.slowdown.is_some()),
+        ];
+        let allowed: &[&str] = match kind_name {
+            "ban" => &[],
+            "quota" => &["quota_share", "quota_t_per_month", "schedule"],
+            "licensing" => &["schedule", "delay_weeks"],
+            "end_use_denial" => &["sectors", "extraterritorial"],
+            "technology" => &["delay_months", "slowdown"],
+            other => {
                 self.invalid(
                     c.kind.span(),
                     &format!("{k}.type"),
                     format!("found \"{other}\""),
-                    "\"ban\" or \"quota\"",
+                    "\"ban\", \"quota\", \"licensing\", \"end_use_denial\" or \"technology\"",
                 );
-                ControlKind::Ban
+                &[
+                    "quota_share",
+                    "quota_t_per_month",
+                    "schedule",
+                    "delay_weeks",
+                    "sectors",
+                    "extraterritorial",
+                    "delay_months",
+                    "slowdown",
+                ]
             }
         };
-        let start = self.opt_param(&format!("{k}.start_month"), &c.start_month, MONTHS, 0.0);
+        let extra: Vec<&str> = given
+            .iter()
+            .filter(|(n, g)| *g && !allowed.contains(n))
+            .map(|(n, _)| *n)
+            .collect();
+        if !extra.is_empty() {
+            self.invalid(
+                c.kind.span(),
+                &format!("{k}.type"),
+                format!("type = \"{kind_name}\" with {}", extra.join(", ")),
+                if allowed.is_empty() {
+                    format!("no type-specific keys for type = \"{kind_name}\"")
+                } else {
+                    format!("for type = \"{kind_name}\": {}", allowed.join(", "))
+                },
+            );
+        }
+        let kind = match kind_name {
+            "quota" => {
+                let n = [
+                    c.quota_share.is_some(),
+                    c.quota_t_per_month.is_some(),
+                    c.schedule.is_some(),
+                ]
+                .iter()
+                .filter(|x| **x)
+                .count();
+                if n != 1 {
+                    self.invalid(
+                        c.kind.span(),
+                        &format!("{k}.type"),
+                        format!("a quota with {n} of quota_share, quota_t_per_month and schedule"),
+                        "exactly one of quota_share (share of the pre-control flow), quota_t_per_month, \
+                         or schedule (graduated share)",
+                    );
+                }
+                if let Some(p) = &c.quota_t_per_month {
+                    ControlKind::QuotaTonnes(self.param(
+                        &format!("{k}.quota_t_per_month"),
+                        p,
+                        NONNEG,
+                    ))
+                } else if let Some(steps) = &c.schedule {
+                    ControlKind::QuotaShare(self.schedule(&format!("{k}.schedule"), steps))
+                } else {
+                    let share =
+                        self.opt_param(&format!("{k}.quota_share"), &c.quota_share, SHARE, 0.0);
+                    let zero = self.params.fixed(format!("{k}.schedule.0.month"), 0.0);
+                    ControlKind::QuotaShare(Schedule(vec![(zero, share)]))
+                }
+            }
+            "licensing" => {
+                let approval = match &c.schedule {
+                    Some(steps) => self.schedule(&format!("{k}.schedule"), steps),
+                    None => {
+                        self.invalid(
+                            c.kind.span(),
+                            &format!("{k}.schedule"),
+                            "licensing without an approval schedule".into(),
+                            "schedule = [{ month = 0, share = 0.0 }, { month = 2, share = 0.25 }, ...]",
+                        );
+                        Schedule(vec![])
+                    }
+                };
+                let delay_weeks = self.opt_param(
+                    &format!("{k}.delay_weeks"),
+                    &c.delay_weeks,
+                    DELAY_WEEKS,
+                    0.0,
+                );
+                ControlKind::Licensing {
+                    approval,
+                    delay_weeks,
+                }
+            }
+            "end_use_denial" => {
+                let mut idx = Vec::new();
+                match &c.sectors {
+                    Some(list) if !list.is_empty() => {
+                        for s in list {
+                            match sectors.iter().position(|n| n == s.get_ref()) {
+                                Some(i) => idx.push(i),
+                                None => self.error(
+                                    Some(s.span()),
+                                    &format!("{k}.sectors"),
+                                    format!("unknown sector \"{}\" in `{k}.sectors`", s.get_ref()),
+                                    "no region defines this sector".into(),
+                                    Some(format!("one of: {}", sectors.join(", "))),
+                                ),
+                            }
+                        }
+                    }
+                    _ => self.invalid(
+                        c.kind.span(),
+                        &format!("{k}.sectors"),
+                        "an end-use denial without sectors".into(),
+                        "sectors = [\"defense\"] (sectors whose shipments are refused)",
+                    ),
+                }
+                ControlKind::EndUseDenial {
+                    sectors: idx,
+                    extraterritorial: c.extraterritorial.unwrap_or(false),
+                }
+            }
+            "technology" => ControlKind::Technology {
+                delay_months: self.opt_param(
+                    &format!("{k}.delay_months"),
+                    &c.delay_months,
+                    MONTHS,
+                    0.0,
+                ),
+                slowdown: self.opt_param(&format!("{k}.slowdown"), &c.slowdown, SHARE, 0.0),
+            },
+            _ => ControlKind::Ban,
+        };
+        let onset = match (&c.start_month, &c.onset_hazard_per_year) {
+            (Some(_), Some(h)) => {
+                self.invalid(
+                    h.span(),
+                    &format!("{k}.onset_hazard_per_year"),
+                    "both start_month and onset_hazard_per_year".into(),
+                    "one of start_month (a month) or onset_hazard_per_year (random onset)",
+                );
+                Onset::Month(self.params.fixed(format!("{k}.start_month"), 0.0))
+            }
+            (_, Some(h)) => {
+                Onset::Hazard(self.param(&format!("{k}.onset_hazard_per_year"), h, SHARE))
+            }
+            (s, None) => Onset::Month(self.opt_param(&format!("{k}.start_month"), s, MONTHS, 0.0)),
+        };
         let duration = c
             .duration_months
             .as_ref()
             .map(|p| self.param(&format!("{k}.duration_months"), p, MONTHS));
         let probability = self.opt_param(&format!("{k}.probability"), &c.probability, SHARE, 1.0);
+        let mut changes = Vec::new();
+        for (i, ch) in c.changes.iter().enumerate() {
+            let ck = format!("{k}.changes.{i}");
+            let ch = ch.get_ref();
+            let month = self.param(&format!("{ck}.month"), &ch.month, MONTHS);
+            let action = match ch.action.get_ref().as_str() {
+                "suspend" => {
+                    if ch.share.is_some() {
+                        self.invalid(
+                            ch.action.span(),
+                            &format!("{ck}.share"),
+                            "suspend with a share".into(),
+                            "suspend takes `months` (optional), not `share`",
+                        );
+                    }
+                    ChangeAction::Suspend(
+                        ch.months
+                            .as_ref()
+                            .map(|p| self.param(&format!("{ck}.months"), p, MONTHS)),
+                    )
+                }
+                "relax" => {
+                    if matches!(
+                        kind,
+                        ControlKind::QuotaTonnes(_)
+                            | ControlKind::EndUseDenial { .. }
+                            | ControlKind::Technology { .. }
+                    ) {
+                        self.invalid(
+                            ch.action.span(),
+                            &format!("{ck}.action"),
+                            format!("relax on a {kind_name} control"),
+                            "relax applies to ban, share quota and licensing controls; use suspend",
+                        );
+                    }
+                    match &ch.share {
+                        Some(p) => {
+                            ChangeAction::Relax(self.param(&format!("{ck}.share"), p, SHARE))
+                        }
+                        None => {
+                            self.invalid(
+                                ch.action.span(),
+                                &format!("{ck}.share"),
+                                "relax without a share".into(),
+                                "relax with share = S (the allowed share from then on)",
+                            );
+                            ChangeAction::Relax(self.params.fixed(format!("{ck}.share"), 1.0))
+                        }
+                    }
+                }
+                other => {
+                    self.invalid(
+                        ch.action.span(),
+                        &format!("{ck}.action"),
+                        format!("found \"{other}\""),
+                        "\"suspend\" or \"relax\"",
+                    );
+                    ChangeAction::Suspend(None)
+                }
+            };
+            changes.push(Change { month, action });
+        }
         Control {
             name,
             origin,
             destinations,
             commodities,
             kind,
-            start,
+            onset,
             duration,
             probability,
+            changes,
         }
     }
 
@@ -691,6 +952,15 @@ impl<'a> Validator<'a> {
         if let Some(list) = &s.release_on {
             on_control = false;
             on_shortage = false;
+            if list.is_empty() {
+                self.error(
+                    None,
+                    &format!("{k}.release_on"),
+                    format!("`{k}.release_on` is empty: the stockpile would never release"),
+                    "an empty list".into(),
+                    Some("\"control\", \"shortage\" or both".into()),
+                );
+            }
             for t in list {
                 match t.get_ref().as_str() {
                     "control" => on_control = true,
@@ -724,40 +994,116 @@ impl<'a> Validator<'a> {
                 ),
             }
         }
-        let mut priority_sectors = Vec::new();
-        let region_sectors: Vec<usize> = regions
-            .get(region)
-            .map(|r| r.sectors.iter().map(|s| s.sector).collect())
-            .unwrap_or_default();
-        for p in &s.priority_sectors {
-            match sectors
-                .iter()
-                .position(|n| n == p.get_ref())
-                .filter(|i| region_sectors.contains(i))
+        let serves = match &s.serves {
+            Some(list) => {
+                if list.is_empty() {
+                    self.error(
+                        None,
+                        &format!("{k}.serves"),
+                        format!("`{k}.serves` is empty"),
+                        "an empty list".into(),
+                        Some("one or more defined regions".into()),
+                    );
+                }
+                list.iter()
+                    .map(|r| self.region_ref(&format!("{k}.serves"), r, region_names))
+                    .collect()
+            }
+            None => vec![region],
+        };
+        // Sectors named by the stockpile must exist in a region it serves.
+        let mut region_sectors: Vec<usize> = Vec::new();
+        for &r in serves.iter().chain([&region]) {
+            for sec in regions
+                .get(r)
+                .map(|x| x.sectors.as_slice())
+                .unwrap_or_default()
             {
-                Some(i) => priority_sectors.push(i),
-                None => self.error(
-                    Some(p.span()),
-                    &format!("{k}.priority_sectors"),
-                    format!(
-                        "unknown sector \"{}\" in `{k}.priority_sectors`",
-                        p.get_ref()
-                    ),
-                    format!(
-                        "region \"{}\" has no sector with this name",
-                        s.region.get_ref()
-                    ),
-                    Some(format!(
-                        "one of the region's sectors: {}",
-                        region_sectors
-                            .iter()
-                            .map(|&i| sectors[i].as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
-                ),
+                if !region_sectors.contains(&sec.sector) {
+                    region_sectors.push(sec.sector);
+                }
             }
         }
+        let sector_list = |v: &mut Self, key: &str, list: &[Spanned<String>]| -> Vec<usize> {
+            let mut out = Vec::new();
+            for p in list {
+                match sectors
+                    .iter()
+                    .position(|n| n == p.get_ref())
+                    .filter(|i| region_sectors.contains(i))
+                {
+                    Some(i) => out.push(i),
+                    None => v.error(
+                        Some(p.span()),
+                        key,
+                        format!("unknown sector \"{}\" in `{key}`", p.get_ref()),
+                        "no region this stockpile serves has a sector with this name".to_string(),
+                        Some(format!(
+                            "one of the sectors of the regions it serves: {}",
+                            region_sectors
+                                .iter()
+                                .map(|&i| sectors[i].as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
+                    ),
+                }
+            }
+            out
+        };
+        let priority_sectors =
+            sector_list(self, &format!("{k}.priority_sectors"), &s.priority_sectors);
+        let days_of_sectors = match &s.days_of_sectors {
+            Some(list) => sector_list(self, &format!("{k}.days_of_sectors"), list),
+            None => Vec::new(),
+        };
+        let threshold = self.opt_param(
+            &format!("{k}.release_threshold"),
+            &s.release_threshold,
+            SHARE,
+            0.0,
+        );
+        let refill_rate = s
+            .refill_t_per_month
+            .as_ref()
+            .map(|p| self.param(&format!("{k}.refill_t_per_month"), p, NONNEG));
+        let refill_delay = self.opt_param(
+            &format!("{k}.refill_delay_months"),
+            &s.refill_delay_months,
+            MONTHS,
+            0.0,
+        );
+        let refill_budget = match (&s.refill_budget_usd, &s.purchase_price_usd_per_t) {
+            (Some(b), Some(pr)) => Some((
+                self.param(&format!("{k}.refill_budget_usd"), b, NONNEG),
+                self.param(&format!("{k}.purchase_price_usd_per_t"), pr, POSITIVE),
+            )),
+            (None, None) => None,
+            (Some(b), None) => {
+                self.invalid(
+                    b.span(),
+                    &format!("{k}.refill_budget_usd"),
+                    "a budget without a price".into(),
+                    "refill_budget_usd together with purchase_price_usd_per_t",
+                );
+                None
+            }
+            (None, Some(pr)) => {
+                self.invalid(
+                    pr.span(),
+                    &format!("{k}.purchase_price_usd_per_t"),
+                    "a price without a budget".into(),
+                    "purchase_price_usd_per_t together with refill_budget_usd",
+                );
+                None
+            }
+        };
+        let holding_cost = self.opt_param(
+            &format!("{k}.holding_cost_usd_per_t_year"),
+            &s.holding_cost_usd_per_t_year,
+            NONNEG,
+            0.0,
+        );
         Stockpile {
             name,
             region,
@@ -768,6 +1114,13 @@ impl<'a> Validator<'a> {
             release_controls,
             on_shortage,
             priority_sectors,
+            days_of_sectors,
+            threshold,
+            serves,
+            refill_rate,
+            refill_delay,
+            refill_budget,
+            holding_cost,
         }
     }
 }

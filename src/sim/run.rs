@@ -5,7 +5,7 @@ use rand_distr::{Bernoulli, Distribution};
 
 use crate::model::chain::{self, ChainParams, DAYS_PER_MONTH, Exogenous, MonthRecord, Stocks};
 use crate::model::{Commodity, Outage, Scenario, StockpileSize};
-use crate::policy::controls::{self, History, Limits, Window};
+use crate::policy::controls::{self, Course, History, Limits};
 use crate::policy::stockpile::StockpileState;
 use crate::scenario::schema::Param;
 use crate::sim::params::Values;
@@ -15,7 +15,7 @@ use crate::sim::streams::{self, Stream};
 #[derive(Debug, Clone)]
 pub struct RunOutput {
     pub values: Values,
-    pub windows: Vec<Window>,
+    pub courses: Vec<Course>,
     pub records: Vec<MonthRecord>,
     /// Stockpile levels at the start of month 0.
     pub stockpile_initial: Vec<f64>,
@@ -83,6 +83,11 @@ pub fn chain_params(sc: &Scenario, v: &Values) -> ChainParams {
             .iter()
             .map(|r| r.sectors.iter().map(|s| s.priority).collect())
             .collect(),
+        sector_ids: sc
+            .regions
+            .iter()
+            .map(|r| r.sectors.iter().map(|s| s.sector).collect())
+            .collect(),
         world_shares: if total > 0.0 {
             [ndpr / total, dytb / total]
         } else {
@@ -109,7 +114,8 @@ fn demand(sc: &Scenario, v: &Values, t: usize) -> Vec<Vec<[f64; 2]>> {
 }
 
 /// Initial stockpile level: tonnes, or days of the region's month-0 use (magnets: end-use
-/// demand for the grade; oxides: the oxide contained in the region's magnet demand).
+/// demand for the grade; oxides: the oxide contained in the region's magnet demand), counting
+/// only `days_of_sectors` when given.
 fn stockpile_initial(sc: &Scenario, v: &Values, p: &ChainParams) -> Vec<f64> {
     let d0 = demand(sc, v, 0);
     sc.stockpiles
@@ -117,7 +123,19 @@ fn stockpile_initial(sc: &Scenario, v: &Values, p: &ChainParams) -> Vec<f64> {
         .map(|s| match s.size {
             StockpileSize::Tonnes(t) => v[t],
             StockpileSize::Days(days) => {
-                let per_grade: [f64; 2] = [0, 1].map(|g| d0[s.region].iter().map(|x| x[g]).sum());
+                let region = &sc.regions[s.region];
+                let counted = |ls: usize| {
+                    s.days_of_sectors.is_empty()
+                        || s.days_of_sectors.contains(&region.sectors[ls].sector)
+                };
+                let per_grade: [f64; 2] = [0, 1].map(|g| {
+                    d0[s.region]
+                        .iter()
+                        .enumerate()
+                        .filter(|(ls, _)| counted(*ls))
+                        .map(|(_, x)| x[g])
+                        .sum()
+                });
                 let monthly = match s.commodity {
                     Commodity::MagnetStandard => per_grade[0],
                     Commodity::MagnetHighTemp => per_grade[1],
@@ -145,40 +163,34 @@ pub fn simulate(sc: &Scenario, seed: u64, run: u64) -> RunOutput {
 /// run's streams).
 pub fn simulate_with(sc: &Scenario, v: Values, seed: u64, run: u64) -> RunOutput {
     let n = sc.regions.len();
-    let windows = controls::windows(sc, &v, seed, run);
+    let courses = controls::courses(sc, &v, seed, run);
     let params = chain_params(sc, &v);
     let initial = stockpile_initial(sc, &v, &params);
     let mut stockpiles: Vec<StockpileState> = sc
         .stockpiles
         .iter()
         .zip(&initial)
-        .map(|(s, &level)| {
-            let region_sectors: Vec<usize> = sc.regions[s.region]
-                .sectors
-                .iter()
-                .map(|x| x.sector)
-                .collect();
-            StockpileState {
-                region: s.region,
-                commodity: s.commodity,
-                level,
-                max_release: s.max_release.map_or(f64::INFINITY, |id| v[id]),
-                on_control: s.on_control,
-                on_shortage: s.on_shortage,
-                control_active: false,
-                priority_sectors: s
-                    .priority_sectors
-                    .iter()
-                    .filter_map(|g| region_sectors.iter().position(|x| x == g))
-                    .collect(),
-            }
+        .map(|(s, &level)| StockpileState {
+            region: s.region,
+            commodity: s.commodity,
+            level,
+            capacity: level,
+            max_release: s.max_release.map_or(f64::INFINITY, |id| v[id]),
+            on_control: s.on_control,
+            on_shortage: s.on_shortage,
+            threshold: v[s.threshold],
+            control_active: false,
+            serves: s.serves.clone(),
+            priority_sectors: s.priority_sectors.clone(),
+            refill_rate: s.refill_rate.map_or(0.0, |id| v[id]),
+            refill_delay: v[s.refill_delay],
+            refill_budget: s.refill_budget.map_or(f64::INFINITY, |(b, p)| v[b] / v[p]),
+            quiet_months: f64::INFINITY,
+            saw_shortage: false,
         })
         .collect();
 
     // Outage processes, each on its own stream, in a fixed order.
-    let mut mine_out: Vec<Vec<Option<OutageState>>> = Vec::new();
-    let mut sep_out: Vec<Vec<Option<OutageState>>> = Vec::new();
-    let mut mag_out: Vec<Vec<Option<OutageState>>> = Vec::new();
     fn mk(o: &Option<Outage>, seed: u64, run: u64) -> Option<OutageState<'_>> {
         o.as_ref().map(|def| OutageState {
             def,
@@ -186,6 +198,9 @@ pub fn simulate_with(sc: &Scenario, v: Values, seed: u64, run: u64) -> RunOutput
             remaining: 0,
         })
     }
+    let mut mine_out: Vec<Vec<Option<OutageState>>> = Vec::new();
+    let mut sep_out: Vec<Vec<Option<OutageState>>> = Vec::new();
+    let mut mag_out: Vec<Vec<Option<OutageState>>> = Vec::new();
     for r in &sc.regions {
         mine_out.push(r.mines.iter().map(|m| mk(&m.outage, seed, run)).collect());
         sep_out.push(
@@ -201,6 +216,16 @@ pub fn simulate_with(sc: &Scenario, v: Values, seed: u64, run: u64) -> RunOutput
                 .collect(),
         );
     }
+    // Months of capacity growth each region has had; technology-export controls slow it.
+    let mut growth_months = vec![0.0; n];
+    // Capacity after growth: declines follow the calendar, additions the region's growth clock.
+    let grown = |rate: f64, t: usize, gm: f64| {
+        if rate > 0.0 {
+            (1.0 + rate).powf(gm / 12.0)
+        } else {
+            growth_factor(rate, t)
+        }
+    };
 
     let mut stocks = Stocks::zero(n);
     let mut history = History::new(sc.controls.len());
@@ -211,12 +236,13 @@ pub fn simulate_with(sc: &Scenario, v: Values, seed: u64, run: u64) -> RunOutput
             ..Default::default()
         };
         for (ri, r) in sc.regions.iter().enumerate() {
+            let gm = growth_months[ri];
             let mut caps = Vec::with_capacity(r.mines.len());
             let mut shares = Vec::with_capacity(r.mines.len());
             for (m, o) in r.mines.iter().zip(mine_out[ri].iter_mut()) {
                 let avail = o.as_mut().map_or(1.0, |o| o.month(&v));
                 caps.push(
-                    v[m.capacity] * v[m.utilisation] * growth_factor(v[m.growth], t) / 12.0 * avail,
+                    v[m.capacity] * v[m.utilisation] * grown(v[m.growth], t, gm) / 12.0 * avail,
                 );
                 shares.push([v[m.ndpr_share], v[m.dytb_share]]);
             }
@@ -224,7 +250,7 @@ pub fn simulate_with(sc: &Scenario, v: Values, seed: u64, run: u64) -> RunOutput
             x.mine_shares.push(shares);
             let (mut light, mut heavy, mut rec_w) = (0.0, 0.0, 0.0);
             for (s, o) in r.separation.iter().zip(sep_out[ri].iter_mut()) {
-                let f = v[s.utilisation] * growth_factor(v[s.growth], t) / 12.0
+                let f = v[s.utilisation] * grown(v[s.growth], t, gm) / 12.0
                     * o.as_mut().map_or(1.0, |o| o.month(&v));
                 light += v[s.light_capacity] * f;
                 heavy += v[s.heavy_capacity] * f;
@@ -243,15 +269,15 @@ pub fn simulate_with(sc: &Scenario, v: Values, seed: u64, run: u64) -> RunOutput
             let mut mag = 0.0;
             for (m, o) in r.magnet_plants.iter().zip(mag_out[ri].iter_mut()) {
                 let avail = o.as_mut().map_or(1.0, |o| o.month(&v));
-                mag +=
-                    v[m.capacity] * v[m.utilisation] * growth_factor(v[m.growth], t) / 12.0 * avail;
+                mag += v[m.capacity] * v[m.utilisation] * grown(v[m.growth], t, gm) / 12.0 * avail;
             }
             x.magnet_cap.push(mag);
+            growth_months[ri] += controls::technology_factor(sc, &v, &courses, ri, t);
         }
-        let mut limits = Limits::for_month(sc, &v, &windows, &mut history, t);
+        let mut limits = Limits::for_month(sc, &v, &courses, &mut history, t);
         for (sp, def) in stockpiles.iter_mut().zip(&sc.stockpiles) {
             sp.control_active = if def.release_controls.is_empty() {
-                limits.against(def.region)
+                def.serves.iter().any(|&r| limits.against(sc, r))
             } else {
                 def.release_controls.iter().any(|&c| limits.is_active(c))
             };
@@ -263,6 +289,7 @@ pub fn simulate_with(sc: &Scenario, v: Values, seed: u64, run: u64) -> RunOutput
             &mut limits,
             &mut stocks,
             &mut stockpiles,
+            t,
             t == 0,
             &mut rec,
         );
@@ -271,7 +298,7 @@ pub fn simulate_with(sc: &Scenario, v: Values, seed: u64, run: u64) -> RunOutput
     }
     RunOutput {
         values: v,
-        windows,
+        courses,
         records,
         stockpile_initial: initial,
         params,

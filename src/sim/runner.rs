@@ -11,7 +11,7 @@ use std::time::SystemTime;
 
 use rayon::prelude::*;
 
-use crate::model::Scenario;
+use crate::model::{Onset, Scenario};
 use crate::scenario::schema::Param;
 use crate::sim::run;
 use crate::stats::outcomes::Outcomes;
@@ -48,15 +48,33 @@ pub struct Results {
     pub finished: SystemTime,
 }
 
-/// Names of the per-run sampled inputs: every parameter with a distribution, and the
-/// occurrence of every control that may not happen.
-pub fn sampled_keys(sc: &Scenario) -> Vec<String> {
-    let mut keys: Vec<String> = sc.params.sampled().map(|(_, d)| d.key.clone()).collect();
-    for c in &sc.controls {
+/// Per-run random events reported as inputs in runs.csv besides the sampled parameters.
+#[derive(Debug, Clone, Copy)]
+enum Event {
+    /// Whether control `i` happens (controls that may not happen).
+    Occurs(usize),
+    /// Start month of control `i` (random onset); empty when it never starts.
+    Start(usize),
+}
+
+fn events(sc: &Scenario) -> Vec<(String, Event)> {
+    let mut out = Vec::new();
+    for (i, c) in sc.controls.iter().enumerate() {
         if !matches!(sc.params.defs[c.probability.0].value, Param::Fixed(p) if p >= 1.0) {
-            keys.push(format!("controls.{}.occurs", c.name));
+            out.push((format!("controls.{}.occurs", c.name), Event::Occurs(i)));
+        }
+        if matches!(c.onset, Onset::Hazard(_)) {
+            out.push((format!("controls.{}.start", c.name), Event::Start(i)));
         }
     }
+    out
+}
+
+/// Names of the per-run sampled inputs: every parameter with a distribution, then the random
+/// events (occurrence of controls that may not happen, start of randomly timed controls).
+pub fn sampled_keys(sc: &Scenario) -> Vec<String> {
+    let mut keys: Vec<String> = sc.params.sampled().map(|(_, d)| d.key.clone()).collect();
+    keys.extend(events(sc).into_iter().map(|(k, _)| k));
     keys
 }
 
@@ -76,14 +94,19 @@ fn run_batch(
     let mut rows = Vec::with_capacity((runs.end - runs.start) as usize);
     let mut buf = Vec::with_capacity(catalog.cells.len());
     let sampled_ids: Vec<usize> = sc.params.sampled().map(|(id, _)| id.0).collect();
+    let events = events(sc);
     for i in runs {
         let out = run::simulate(sc, seed, i);
         sketches.add_run(catalog, &out, &mut buf);
         let mut sampled: Vec<f64> = sampled_ids.iter().map(|&id| out.values.0[id]).collect();
-        for (c, w) in sc.controls.iter().zip(&out.windows) {
-            if !matches!(sc.params.defs[c.probability.0].value, Param::Fixed(p) if p >= 1.0) {
-                sampled.push(if w.occurs { 1.0 } else { 0.0 });
-            }
+        for (_, e) in &events {
+            sampled.push(match *e {
+                Event::Occurs(i) => f64::from(u8::from(out.courses[i].occurs)),
+                Event::Start(i) => {
+                    let s = out.courses[i].start;
+                    if s < sc.horizon { s as f64 } else { f64::NAN }
+                }
+            });
         }
         rows.push(RunRow {
             run: i,

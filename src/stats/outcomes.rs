@@ -137,7 +137,7 @@ impl Outcomes {
                 Scope::Stockpile(i) => {
                     let initial = out.stockpile_initial[i];
                     let levels: Vec<f64> = out.records.iter().map(|r| r.stockpile_end[i]).collect();
-                    let released: f64 = out.records.iter().map(|r| r.released[i]).sum();
+                    let released: f64 = out.records.iter().map(|r| r.released_by(i)).sum();
                     let min = levels.iter().copied().fold(initial, f64::min);
                     let depleted_month = levels.iter().position(|&l| l < EMPTY_T);
                     values.extend([

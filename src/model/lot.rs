@@ -1,0 +1,134 @@
+//! A quantity of one commodity with its composition and origin tags.
+//!
+//! Stocks, shipments in transit and flows between stages are `Lot`s, so that composition
+//! (for concentrate) and origin content (for oxides and magnets, which end-use denial controls
+//! need) follow the material. Every removal takes the same share of quantity and tags (a stock
+//! is a well-mixed pool), except `take_untagged`, which end use needs to serve denied sectors
+//! from the part of a stock free of the controlled origin.
+
+/// Quantity and tags. `q` is `[total, 0, 0]` for oxides and magnets and the content
+/// `[NdPr, Dy/Tb, other REO]` for concentrate. `a` and `b` are per-origin-region tonnes:
+/// for oxides `a[o]` = separated in `o`; for magnets `a[o]` = made in `o` and `b[o]` = tonnes
+/// whose oxide was separated in `o` (mass-weighted). Concentrate carries no tags.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Lot {
+    pub q: [f64; 3],
+    pub a: Vec<f64>,
+    pub b: Vec<f64>,
+}
+
+impl Lot {
+    /// An empty lot with room for `n` origin tags.
+    pub fn empty(n: usize) -> Lot {
+        Lot {
+            q: [0.0; 3],
+            a: vec![0.0; n],
+            b: vec![0.0; n],
+        }
+    }
+
+    /// `t` tonnes of an oxide or magnet without origin tags.
+    pub fn plain(t: f64, n: usize) -> Lot {
+        Lot {
+            q: [t, 0.0, 0.0],
+            a: vec![0.0; n],
+            b: vec![0.0; n],
+        }
+    }
+
+    pub fn total(&self) -> f64 {
+        self.q.iter().sum()
+    }
+
+    pub fn add(&mut self, other: &Lot) {
+        for (x, y) in self.q.iter_mut().zip(&other.q) {
+            *x += y;
+        }
+        for (x, y) in self.a.iter_mut().zip(&other.a) {
+            *x += y;
+        }
+        for (x, y) in self.b.iter_mut().zip(&other.b) {
+            *x += y;
+        }
+    }
+
+    /// Removes `amount` (at most the total) in proportion to everything the lot holds.
+    pub fn take(&mut self, amount: f64) -> Lot {
+        let total = self.total();
+        let f = if total > 0.0 {
+            (amount / total).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let mut out = Lot {
+            q: [0.0; 3],
+            a: vec![0.0; self.a.len()],
+            b: vec![0.0; self.b.len()],
+        };
+        for (x, o) in self.q.iter_mut().zip(out.q.iter_mut()) {
+            *o = *x * f;
+            *x -= *o;
+        }
+        for (x, o) in self.a.iter_mut().zip(out.a.iter_mut()) {
+            *o = *x * f;
+            *x -= *o;
+        }
+        for (x, o) in self.b.iter_mut().zip(out.b.iter_mut()) {
+            *o = *x * f;
+            *x -= *o;
+        }
+        out
+    }
+
+    /// Removes `amount` from the untagged part only (tags unchanged). For oxides and magnets.
+    pub fn take_untagged(&mut self, amount: f64) -> f64 {
+        let q = amount.clamp(0.0, self.q[0]);
+        self.q[0] -= q;
+        q
+    }
+
+    /// Tonnes of a magnet lot that a denial against origin `o` refuses: made in `o`, or, when
+    /// extraterritorial, also made elsewhere from `o`'s oxide.
+    pub fn tagged(&self, o: usize, extraterritorial: bool) -> f64 {
+        let made = self.a.get(o).copied().unwrap_or(0.0);
+        if extraterritorial {
+            made.max(self.b.get(o).copied().unwrap_or(0.0))
+        } else {
+            made
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn take_is_proportional_and_conserves() {
+        let mut l = Lot {
+            q: [6.0, 3.0, 1.0],
+            a: vec![2.0, 0.0],
+            b: vec![],
+        };
+        let out = l.take(5.0);
+        assert_eq!(out.q, [3.0, 1.5, 0.5]);
+        assert_eq!(out.a, vec![1.0, 0.0]);
+        assert_eq!(l.total(), 5.0);
+        let mut back = l.clone();
+        back.add(&out);
+        assert_eq!(back.q, [6.0, 3.0, 1.0]);
+    }
+
+    #[test]
+    fn untagged_take_leaves_tags() {
+        let mut l = Lot {
+            q: [10.0, 0.0, 0.0],
+            a: vec![4.0],
+            b: vec![6.0],
+        };
+        assert_eq!(l.take_untagged(3.0), 3.0);
+        assert_eq!((l.q[0], l.a[0], l.b[0]), (7.0, 4.0, 6.0));
+        assert_eq!(l.tagged(0, false), 4.0);
+        assert_eq!(l.tagged(0, true), 6.0);
+    }
+}
