@@ -6,8 +6,19 @@ use super::{Context, Export, num};
 
 pub struct TimeseriesCsv;
 
-pub const COLUMNS: [&str; 11] = [
-    "month", "date", "series", "region", "item", "mean", "p5", "p25", "p50", "p75", "p95",
+pub const COLUMNS: [&str; 12] = [
+    "month",
+    "date",
+    "series",
+    "region",
+    "item",
+    "destination",
+    "mean",
+    "p5",
+    "p25",
+    "p50",
+    "p75",
+    "p95",
 ];
 
 impl Export for TimeseriesCsv {
@@ -30,6 +41,7 @@ impl Export for TimeseriesCsv {
                     cell.series.to_string(),
                     cell.region.clone(),
                     cell.item.clone(),
+                    cell.destination.clone(),
                 ];
                 row.push(num(mean));
                 row.extend(q.map(num));

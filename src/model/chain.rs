@@ -134,6 +134,10 @@ pub struct MonthRecord {
     /// `[commodity][o * n + d]` arrived this month (imports); differs from `flows` only when
     /// licensing delays shipments.
     pub arrivals: Vec<Vec<f64>>,
+    /// `[commodity][o * n + d]` shipped under licence (approved) this month.
+    pub licensed: Vec<Vec<f64>>,
+    /// `[commodity][o * n + d]` shipped this month that arrives in a later month.
+    pub delayed: Vec<Vec<f64>>,
     /// `[region][local sector][grade]`.
     pub demand: Vec<Vec<[f64; 2]>>,
     /// `[region][local sector][grade]`, including stockpile releases.
@@ -188,7 +192,7 @@ struct Plan {
 }
 
 /// Plans `k` items (grades or oxides) that share (`shared`: `cap[r]`) or split (`cap[r*k+j]`)
-/// producing capacity. `use_`, `position` (stock plus inbound transit), `days` are `[r*k+j]`.
+/// producing capacity. `use_`, `position` (stock on hand), `days` are `[r*k+j]`.
 /// In month 0 (`init`) positions are first set to their targets and returned that way.
 #[allow(clippy::too_many_arguments)]
 fn plan_items(
@@ -347,6 +351,9 @@ fn trade(
                 continue;
             }
             let mut lot = stocks.lots[o][ci].take(q);
+            if limits.licensed(c, o, d) {
+                rec.licensed[ci][o * n + d] += q;
+            }
             let delay = limits.delay(c, o, d);
             if delay <= 0.0 {
                 arriving.push((o, d, lot));
@@ -365,6 +372,7 @@ fn trade(
                 if due == month {
                     arriving.push((o, d, part));
                 } else {
+                    rec.delayed[ci][o * n + d] += part.total();
                     stocks.transit.push(Shipment {
                         due,
                         commodity: c,
@@ -459,7 +467,10 @@ pub fn step(
         .enumerate()
         .map(|(i, u)| u + refill_use(i / 2, Commodity::magnet(crate::model::Grade::ALL[i % 2])))
         .collect();
-    let position = |c: Commodity, r: usize| stocks.get(r, c) + stocks.inbound(c, r);
+    // Orders look at stock on hand only: goods delayed in transit are not counted until they
+    // arrive (a buyer facing licensing delays keeps ordering; the pipeline then overshoots
+    // and orders fall back, as in 2025).
+    let position = |c: Commodity, r: usize| stocks.get(r, c);
     let mut mag_pos: Vec<f64> = (0..n)
         .flat_map(|r| [position(MagnetStandard, r), position(MagnetHighTemp, r)])
         .collect();
@@ -581,6 +592,8 @@ pub fn step(
     rec.stockpile_start = stockpiles.iter().map(|s| s.level).collect();
     rec.flows = vec![vec![0.0; n * n]; N_COMMODITIES];
     rec.arrivals = vec![vec![0.0; n * n]; N_COMMODITIES];
+    rec.licensed = vec![vec![0.0; n * n]; N_COMMODITIES];
+    rec.delayed = vec![vec![0.0; n * n]; N_COMMODITIES];
     rec.released = stockpiles.iter().map(|_| vec![0.0; n]).collect();
     rec.refilled = stockpiles.iter().map(|_| vec![0.0; n]).collect();
 
@@ -760,7 +773,9 @@ pub fn step(
                 .collect();
             let got = by_priority(lot.total(), &want_rest, &p.priority[r]);
             for (s, q) in got.iter().enumerate() {
-                rec.delivered[r][s][g] += lot.take(*q).total();
+                // The lot gives up `q` (to rounding: `take` never takes more than it holds).
+                lot.take(*q);
+                rec.delivered[r][s][g] += q;
             }
         }
     }

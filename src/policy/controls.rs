@@ -197,8 +197,12 @@ struct Active {
     /// Remaining joint budget this month; None: a share of each commodity's own flow.
     budget: Option<f64>,
     share: f64,
+    /// For share-of-flow limits: what is left of each commodity's allowance this month once
+    /// it has been set (orders placed again later in the month must not get a new share).
+    left: [Option<f64>; N_COMMODITIES],
     /// Delivery delay of what passes, months (licensing).
     delay: f64,
+    licensing: bool,
 }
 
 /// An end-use denial in force against a destination.
@@ -243,6 +247,9 @@ impl Limits {
                 continue;
             }
             limits.in_force.push(i);
+            // The reference flow is frozen in the first month in force, whatever the type, so
+            // that a later relaxation measures against the flow before the control.
+            history.reference(i);
             let since = month - course.start;
             let floor = course.relaxed_share(month);
             let (budget, share, delay) = match &c.kind {
@@ -283,7 +290,9 @@ impl Limits {
                 commodities: c.commodities,
                 budget,
                 share,
+                left: [None; N_COMMODITIES],
                 delay,
+                licensing: matches!(c.kind, ControlKind::Licensing { .. }),
             });
         }
         limits
@@ -307,15 +316,24 @@ impl Limits {
         // Each control's own scale on the planned flows; a route takes the strictest scale of
         // the controls covering it. Budgets are then charged with what actually passes, so a
         // quota is not used up by flow that another control blocks.
+        let ci = c as usize;
         let mut route_scale = vec![1.0f64; n * n];
         let mut closed = vec![false; n * n];
-        for a in self.active.iter().filter(|a| a.commodities[c as usize]) {
+        let mut allowed_by = vec![0.0; self.active.len()];
+        for (k, a) in self
+            .active
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.commodities[ci])
+        {
             let o = a.origin;
             let covered: f64 = a.destinations.iter().map(|&d| flows[o * n + d]).sum();
-            let allowed = match a.budget {
-                Some(b) => b.max(0.0),
-                None => a.share * covered,
+            let allowed = match (a.budget, a.left[ci]) {
+                (Some(b), _) => b.max(0.0),
+                (None, Some(left)) => left.max(0.0),
+                (None, None) => a.share * covered,
             };
+            allowed_by[k] = allowed;
             let scale = if covered > allowed && covered > 0.0 {
                 allowed / covered
             } else {
@@ -337,14 +355,22 @@ impl Limits {
                 spare[o] += cut;
             }
         }
-        for a in self.active.iter_mut().filter(|a| a.commodities[c as usize]) {
-            if let Some(b) = &mut a.budget {
-                let passed: f64 = a
-                    .destinations
-                    .iter()
-                    .map(|&d| flows[a.origin * n + d])
-                    .sum();
-                *b = (*b - passed).max(0.0);
+        for (k, a) in self
+            .active
+            .iter_mut()
+            .enumerate()
+            .filter(|(_, a)| a.commodities[ci])
+        {
+            let passed: f64 = a
+                .destinations
+                .iter()
+                .map(|&d| flows[a.origin * n + d])
+                .sum();
+            match &mut a.budget {
+                Some(b) => *b = (*b - passed).max(0.0),
+                // A share of the flow first asked for this month; what remains of it is all a
+                // later round of orders in the same month may get.
+                None => a.left[ci] = Some((allowed_by[k] - passed).max(0.0)),
             }
         }
         closed
@@ -358,6 +384,13 @@ impl Limits {
             .filter(|a| a.commodities[c as usize] && a.origin == o && a.destinations.contains(&d))
             .map(|a| a.delay)
             .fold(0.0, f64::max)
+    }
+
+    /// Whether shipments of `c` from `o` to `d` need a licence this month.
+    pub fn licensed(&self, c: Commodity, o: usize, d: usize) -> bool {
+        self.active.iter().any(|a| {
+            a.licensing && a.commodities[c as usize] && a.origin == o && a.destinations.contains(&d)
+        })
     }
 
     /// End-use denials in force against region `d`.

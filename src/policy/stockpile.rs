@@ -120,7 +120,12 @@ pub fn by_priority(supply: f64, demand: &[f64], priority: &[u32]) -> Vec<f64> {
         if want <= 0.0 {
             continue;
         }
-        let share = (left / want).min(1.0);
+        // Supply within rounding of the demand serves it in full (no 1e-14 t shortfalls).
+        let share = if left >= want * (1.0 - 1e-12) {
+            1.0
+        } else {
+            left / want
+        };
         for (i, (d, p)) in demand.iter().zip(priority).enumerate() {
             if *p == level {
                 out[i] = d.max(0.0) * share;

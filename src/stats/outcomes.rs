@@ -4,7 +4,7 @@
 //! region x sector. A month is a shortfall month in a scope when unmet demand exceeds
 //! `SHORTFALL_THRESHOLD` of the scope's demand that month.
 
-use crate::model::Scenario;
+use crate::model::{Commodity, Scenario};
 use crate::sim::run::RunOutput;
 
 /// Unmet share of a month's demand above which the month counts as a shortfall month (0.1%).
@@ -20,13 +20,18 @@ pub const DEMAND_METRICS: [&str; 5] = [
     "max_monthly_shortfall_share",
     "time_to_recover_months",
 ];
-pub const STOCKPILE_METRICS: [&str; 5] = [
+pub const STOCKPILE_METRICS: [&str; 8] = [
     "stockpile_initial_t",
     "stockpile_released_t",
     "stockpile_min_t",
     "stockpile_depleted",
     "stockpile_depleted_month",
+    "stockpile_min_cover_months",
+    "stockpile_refilled_t",
+    "stockpile_holding_cost_usd",
 ];
+/// Trade metrics, world totals over the horizon.
+pub const TRADE_METRICS: [&str; 2] = ["licensed_shipments_t", "delayed_shipments_t"];
 
 /// Names one outcome: the metric and its scope (empty strings for "all").
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +70,7 @@ enum Scope {
         sector: Option<usize>,
     },
     Stockpile(usize),
+    Trade,
 }
 
 /// The outcome catalog of a scenario.
@@ -97,6 +103,13 @@ impl Outcomes {
             }));
         }
         scopes.extend((0..sc.stockpiles.len()).map(Scope::Stockpile));
+        if sc
+            .controls
+            .iter()
+            .any(|c| matches!(c.kind, crate::model::ControlKind::Licensing { .. }))
+        {
+            scopes.push(Scope::Trade);
+        }
         let mut keys = Vec::new();
         for sc_ in &scopes {
             match *sc_ {
@@ -106,6 +119,16 @@ impl Outcomes {
                             metric: m,
                             region: region.map_or(String::new(), |r| sc.regions[r].name.clone()),
                             sector: sector.map_or(String::new(), |s| sc.sectors[s].clone()),
+                            item: String::new(),
+                        });
+                    }
+                }
+                Scope::Trade => {
+                    for m in TRADE_METRICS {
+                        keys.push(MetricKey {
+                            metric: m,
+                            region: String::new(),
+                            sector: String::new(),
                             item: String::new(),
                         });
                     }
@@ -135,18 +158,71 @@ impl Outcomes {
                     values.extend(demand_metrics(&demand, &unmet));
                 }
                 Scope::Stockpile(i) => {
+                    let sp = &sc.stockpiles[i];
                     let initial = out.stockpile_initial[i];
                     let levels: Vec<f64> = out.records.iter().map(|r| r.stockpile_end[i]).collect();
                     let released: f64 = out.records.iter().map(|r| r.released_by(i)).sum();
+                    let refilled: f64 = out
+                        .records
+                        .iter()
+                        .map(|r| r.refilled[i].iter().sum::<f64>())
+                        .sum();
                     let min = levels.iter().copied().fold(initial, f64::min);
                     let depleted_month = levels.iter().position(|&l| l < EMPTY_T);
+                    // Months of cover: level over the monthly use it stands for (the served
+                    // regions' demand for the grade, or the oxide in that demand).
+                    let cover = out
+                        .records
+                        .iter()
+                        .zip(&levels)
+                        .map(|(rec, level)| {
+                            let per_grade: [f64; 2] = [0, 1].map(|g| {
+                                sp.serves
+                                    .iter()
+                                    .map(|&r| rec.demand[r].iter().map(|d| d[g]).sum::<f64>())
+                                    .sum()
+                            });
+                            let rc = &out.params.recipes;
+                            let monthly = match sp.commodity {
+                                Commodity::MagnetStandard => per_grade[0],
+                                Commodity::MagnetHighTemp => per_grade[1],
+                                Commodity::LightOxide => {
+                                    per_grade[0] * rc[0][0] + per_grade[1] * rc[1][0]
+                                }
+                                Commodity::HeavyOxide => {
+                                    per_grade[0] * rc[0][1] + per_grade[1] * rc[1][1]
+                                }
+                                Commodity::Concentrate => 0.0,
+                            };
+                            if monthly > 0.0 {
+                                level / monthly
+                            } else {
+                                f64::INFINITY
+                            }
+                        })
+                        .fold(f64::INFINITY, f64::min);
+                    let holding: f64 =
+                        levels.iter().sum::<f64>() * out.values[sp.holding_cost] / 12.0;
                     values.extend([
                         initial,
                         released,
                         min,
                         if depleted_month.is_some() { 1.0 } else { 0.0 },
                         depleted_month.map_or(f64::NAN, |m| m as f64),
+                        if cover.is_finite() { cover } else { f64::NAN },
+                        refilled,
+                        holding,
                     ]);
+                }
+                Scope::Trade => {
+                    let total =
+                        |f: &dyn Fn(&crate::model::chain::MonthRecord) -> &Vec<Vec<f64>>| -> f64 {
+                            out.records
+                                .iter()
+                                .map(|r| f(r).iter().flatten().sum::<f64>())
+                                .sum()
+                        };
+                    values.extend([total(&|r| &r.licensed), total(&|r| &r.delayed)]);
                 }
             }
         }

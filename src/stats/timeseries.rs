@@ -32,6 +32,12 @@ enum What {
     Unmet(Option<usize>),
     Inventory(Commodity),
     Stockpile(usize),
+    /// Shipments on one route (origin = the cell's region).
+    Route(usize, Commodity),
+    /// Shipments under licence on one route.
+    Licensed(usize, Commodity),
+    /// Tonnes in transit to the region at month end.
+    Transit(Commodity),
 }
 
 #[derive(Debug, Clone)]
@@ -39,6 +45,8 @@ pub struct Cell {
     pub series: &'static str,
     pub region: String,
     pub item: String,
+    /// Destination region of route series (`exports_to`, `licensed`), else empty.
+    pub destination: String,
     region_index: usize,
     what: What,
 }
@@ -53,10 +61,15 @@ impl Catalog {
     pub fn new(sc: &Scenario) -> Self {
         let mut cells = Vec::new();
         let mut push = |series, r: usize, item: String, what| {
+            let destination = match what {
+                What::Route(d, _) | What::Licensed(d, _) => sc.regions[d].name.clone(),
+                _ => String::new(),
+            };
             cells.push(Cell {
                 series,
                 region: sc.regions[r].name.clone(),
                 item,
+                destination,
                 region_index: r,
                 what,
             })
@@ -103,12 +116,39 @@ impl Catalog {
         for (i, s) in sc.stockpiles.iter().enumerate() {
             push("stockpile", s.region, s.name.clone(), What::Stockpile(i));
         }
+        let n = sc.regions.len();
+        let licensing = sc
+            .controls
+            .iter()
+            .any(|c| matches!(c.kind, crate::model::ControlKind::Licensing { .. }));
+        for o in 0..n {
+            for d in (0..n).filter(|&d| d != o) {
+                for c in Commodity::ALL {
+                    push("exports_to", o, c.name().to_string(), What::Route(d, c));
+                }
+            }
+        }
+        if licensing {
+            for o in 0..n {
+                for d in (0..n).filter(|&d| d != o) {
+                    for c in Commodity::ALL {
+                        push("licensed", o, c.name().to_string(), What::Licensed(d, c));
+                    }
+                }
+            }
+            for r in 0..n {
+                for c in Commodity::ALL {
+                    push("in_transit", r, c.name().to_string(), What::Transit(c));
+                }
+            }
+        }
         Catalog { cells }
     }
 
     /// Values of every cell in one month of a run, appended to `out`.
     pub fn values(&self, rec: &MonthRecord, out: &mut Vec<f64>) {
         let stocks = rec.stocks_end.as_ref().expect("month recorded");
+        let n = rec.mine_out.len();
         for c in &self.cells {
             let r = c.region_index;
             let sector_sum = |ls: Option<usize>, f: &dyn Fn(usize) -> f64| match ls {
@@ -133,6 +173,9 @@ impl Catalog {
                 }),
                 What::Inventory(com) => stocks.get(r, com),
                 What::Stockpile(i) => rec.stockpile_end[i],
+                What::Route(d, com) => rec.flows[com as usize][r * n + d],
+                What::Licensed(d, com) => rec.licensed[com as usize][r * n + d],
+                What::Transit(com) => stocks.inbound(com, r),
             };
             out.push(if v.abs() < ZERO { 0.0 } else { v });
         }
