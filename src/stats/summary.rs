@@ -50,7 +50,13 @@ impl Summary {
                 max: f64::NAN,
             };
         }
-        let mean = v.iter().sum::<f64>() / n as f64;
+        // Identical values have mean exactly that value and sd exactly 0 (a plain sum would
+        // leave rounding residue in both).
+        let mean = if v[0] == v[n - 1] {
+            v[0]
+        } else {
+            v.iter().sum::<f64>() / n as f64
+        };
         let sd = if n > 1 {
             (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
         } else {
