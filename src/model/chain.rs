@@ -20,6 +20,10 @@ use crate::policy::stockpile::{StockpileState, by_priority, serve};
 
 /// Average days per month (365.25 / 12), converting "days of cover" to months.
 pub const DAYS_PER_MONTH: f64 = 30.4375;
+/// Share of a magnet's oxide (by mass) from an origin at which the magnet counts as containing
+/// that origin's material (facts: the October 2025 rule reached items with >= 0.1% Chinese
+/// rare-earth value; mass stands in for value here).
+pub const DE_MINIMIS: f64 = 0.001;
 const NDPR: usize = 0;
 const DYTB: usize = 1;
 const OTHER: usize = 2;
@@ -719,14 +723,27 @@ pub fn step(
             rec.oxide_used[r][e] = used;
         }
         rec.magnet_out[r] = out;
-        // Made here; origin content is the mass-weighted origin of the oxide used.
-        let oxide_total: f64 = consumed.iter().map(Lot::total).sum();
+        // Made here. A grade's output carries origin `o`'s content in full when `o` supplied at
+        // least `DE_MINIMIS` of the oxide (by mass) that grade used, as a rule on products
+        // containing controlled material would count it.
+        let share_of = |l: &Lot, o: usize| {
+            if l.total() > 0.0 {
+                l.a[o] / l.total()
+            } else {
+                0.0
+            }
+        };
         for (g, c) in [(0, MagnetStandard), (1, MagnetHighTemp)] {
             let mut made = Lot::plain(out[g], n);
             made.a[r] = out[g];
-            if oxide_total > 0.0 {
+            let (wl, wh) = (p.recipes[g][NDPR], p.recipes[g][DYTB]);
+            if wl + wh > 0.0 {
                 for o in 0..n {
-                    made.b[o] = out[g] * consumed.iter().map(|l| l.a[o]).sum::<f64>() / oxide_total;
+                    let share = (wl * share_of(&consumed[0], o) + wh * share_of(&consumed[1], o))
+                        / (wl + wh);
+                    if share >= DE_MINIMIS {
+                        made.b[o] = out[g];
+                    }
                 }
             }
             stocks.lots[r][c as usize].add(&made);

@@ -9,7 +9,7 @@
 /// Quantity and tags. `q` is `[total, 0, 0]` for oxides and magnets and the content
 /// `[NdPr, Dy/Tb, other REO]` for concentrate. `a` and `b` are per-origin-region tonnes:
 /// for oxides `a[o]` = separated in `o`; for magnets `a[o]` = made in `o` and `b[o]` = tonnes
-/// whose oxide was separated in `o` (mass-weighted). Concentrate carries no tags.
+/// made with oxide from `o` (at least the de-minimis share). Concentrate carries no tags.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Lot {
     pub q: [f64; 3],
