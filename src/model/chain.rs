@@ -88,7 +88,9 @@ pub struct Stocks {
 impl Stocks {
     pub fn zero(n: usize) -> Self {
         Stocks {
-            lots: vec![vec![Lot::empty(n); N_COMMODITIES]; n],
+            lots: (0..n)
+                .map(|_| Commodity::ALL.map(|c| Lot::empty(c, n)).to_vec())
+                .collect(),
             transit: Vec::new(),
         }
     }
@@ -114,6 +116,45 @@ impl Stocks {
             .filter(|s| s.commodity == c && s.destination == d)
             .map(|s| s.lot.total())
             .sum()
+    }
+}
+
+/// Tonnes held, by region and commodity, and in transit: what records keep of `Stocks` (the
+/// lots themselves, with their tags, stay in the run).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StockTotals {
+    /// `[region][commodity]` commercial stock.
+    pub held: Vec<[f64; N_COMMODITIES]>,
+    /// `[region][commodity]` in transit to the region.
+    pub inbound: Vec<[f64; N_COMMODITIES]>,
+}
+
+impl StockTotals {
+    pub fn of(s: &Stocks) -> Self {
+        let n = s.lots.len();
+        let held = (0..n)
+            .map(|r| Commodity::ALL.map(|c| s.get(r, c)))
+            .collect();
+        let mut inbound = vec![[0.0; N_COMMODITIES]; n];
+        for sh in &s.transit {
+            inbound[sh.destination][sh.commodity as usize] += sh.lot.total();
+        }
+        StockTotals { held, inbound }
+    }
+
+    /// Stock of commodity `c` in region `r`.
+    pub fn get(&self, r: usize, c: Commodity) -> f64 {
+        self.held[r][c as usize]
+    }
+
+    /// Tonnes of `c` in transit to region `d`.
+    pub fn inbound(&self, c: Commodity, d: usize) -> f64 {
+        self.inbound[d][c as usize]
+    }
+
+    /// Tonnes of `c` in transit to any region.
+    pub fn in_transit(&self, c: Commodity) -> f64 {
+        self.inbound.iter().map(|x| x[c as usize]).sum()
     }
 }
 
@@ -150,8 +191,8 @@ pub struct MonthRecord {
     pub released: Vec<Vec<f64>>,
     /// `[stockpile][region]` bought back from the commercial stock of its region this month.
     pub refilled: Vec<Vec<f64>>,
-    pub stocks_start: Option<Stocks>,
-    pub stocks_end: Option<Stocks>,
+    pub stocks_start: Option<StockTotals>,
+    pub stocks_end: Option<StockTotals>,
     /// `[stockpile]` level at the start and end of the month.
     pub stockpile_start: Vec<f64>,
     pub stockpile_end: Vec<f64>,
@@ -570,7 +611,7 @@ pub fn step(
     if init {
         for r in 0..n {
             let own = |c: Commodity, v: f64| {
-                let mut l = Lot::plain(v, n);
+                let mut l = Lot::plain(c, v, n);
                 match c {
                     LightOxide | HeavyOxide => l.a[r] = v,
                     MagnetStandard | MagnetHighTemp => {
@@ -586,13 +627,11 @@ pub fn step(
             stocks.lots[r][LightOxide as usize] = own(LightOxide, ox_pos[r * 2]);
             stocks.lots[r][HeavyOxide as usize] = own(HeavyOxide, ox_pos[r * 2 + 1]);
             let (s, q) = (shares[r], conc_pos[r]);
-            stocks.lots[r][Concentrate as usize] = Lot {
-                q: [q * s[0], q * s[1], q * (1.0 - s[0] - s[1])],
-                ..Lot::empty(n)
-            };
+            stocks.lots[r][Concentrate as usize] =
+                Lot::concentrate([q * s[0], q * s[1], q * (1.0 - s[0] - s[1])]);
         }
     }
-    rec.stocks_start = Some(stocks.clone());
+    rec.stocks_start = Some(StockTotals::of(stocks));
     rec.stockpile_start = stockpiles.iter().map(|s| s.level).collect();
     rec.flows = vec![vec![0.0; n * n]; N_COMMODITIES];
     rec.arrivals = vec![vec![0.0; n * n]; N_COMMODITIES];
@@ -621,10 +660,7 @@ pub fn step(
         })
         .collect();
     for r in 0..n {
-        stocks.lots[r][Concentrate as usize].add(&Lot {
-            q: rec.mine_out[r],
-            ..Lot::empty(n)
-        });
+        stocks.lots[r][Concentrate as usize].add(&Lot::concentrate(rec.mine_out[r]));
     }
     trade(
         n,
@@ -661,7 +697,7 @@ pub fn step(
         rec.sep_out[r] = [light, heavy];
         rec.residue[r] = rec.feed[r] - light - heavy;
         for (e, c) in [(NDPR, LightOxide), (DYTB, HeavyOxide)] {
-            let mut made = Lot::plain(rec.sep_out[r][e], n);
+            let mut made = Lot::plain(c, rec.sep_out[r][e], n);
             made.a[r] = rec.sep_out[r][e];
             stocks.lots[r][c as usize].add(&made);
         }
@@ -715,7 +751,7 @@ pub fn step(
                 sp.level -= q;
                 short -= q;
                 rec.released[i][r] += q;
-                stocks.lots[r][c as usize].add(&Lot::plain(q, n));
+                stocks.lots[r][c as usize].add(&Lot::plain(c, q, n));
             }
             let lot = &mut stocks.lots[r][c as usize];
             let used = used.min(lot.total());
@@ -734,7 +770,7 @@ pub fn step(
             }
         };
         for (g, c) in [(0, MagnetStandard), (1, MagnetHighTemp)] {
-            let mut made = Lot::plain(out[g], n);
+            let mut made = Lot::plain(c, out[g], n);
             made.a[r] = out[g];
             let (wl, wh) = (p.recipes[g][NDPR], p.recipes[g][DYTB]);
             if wl + wh > 0.0 {
@@ -845,7 +881,7 @@ pub fn step(
         }
         sp.end_month();
     }
-    rec.stocks_end = Some(stocks.clone());
+    rec.stocks_end = Some(StockTotals::of(stocks));
     rec.stockpile_end = stockpiles.iter().map(|s| s.level).collect();
 }
 

@@ -6,6 +6,8 @@
 //! is a well-mixed pool), except `take_untagged`, which end use needs to serve denied sectors
 //! from the part of a stock free of the controlled origin.
 
+use crate::model::Commodity;
+
 /// Quantity and tags. `q` is `[total, 0, 0]` for oxides and magnets and the content
 /// `[NdPr, Dy/Tb, other REO]` for concentrate. `a` and `b` are per-origin-region tonnes:
 /// for oxides `a[o]` = separated in `o`; for magnets `a[o]` = made in `o` and `b[o]` = tonnes
@@ -18,21 +20,35 @@ pub struct Lot {
 }
 
 impl Lot {
-    /// An empty lot with room for `n` origin tags.
-    pub fn empty(n: usize) -> Lot {
+    /// An empty lot of commodity `c` with room for the tags that commodity carries (`n`
+    /// regions): none for concentrate, `a` for oxides, `a` and `b` for magnets. Lots of one
+    /// commodity always have the same shape, so adding them never drops a tag.
+    pub fn empty(c: Commodity, n: usize) -> Lot {
+        let (a, b) = match c {
+            Commodity::Concentrate => (0, 0),
+            Commodity::LightOxide | Commodity::HeavyOxide => (n, 0),
+            Commodity::MagnetStandard | Commodity::MagnetHighTemp => (n, n),
+        };
         Lot {
             q: [0.0; 3],
-            a: vec![0.0; n],
-            b: vec![0.0; n],
+            a: vec![0.0; a],
+            b: vec![0.0; b],
         }
     }
 
     /// `t` tonnes of an oxide or magnet without origin tags.
-    pub fn plain(t: f64, n: usize) -> Lot {
+    pub fn plain(c: Commodity, t: f64, n: usize) -> Lot {
+        let mut l = Lot::empty(c, n);
+        l.q[0] = t;
+        l
+    }
+
+    /// Concentrate with content `q` (NdPr, Dy/Tb, other).
+    pub fn concentrate(q: [f64; 3]) -> Lot {
         Lot {
-            q: [t, 0.0, 0.0],
-            a: vec![0.0; n],
-            b: vec![0.0; n],
+            q,
+            a: Vec::new(),
+            b: Vec::new(),
         }
     }
 
