@@ -11,6 +11,7 @@
 
 pub mod app;
 pub mod export;
+pub mod market;
 pub mod model;
 pub mod policy;
 pub mod scenario;

@@ -64,6 +64,8 @@ pub struct Exogenous {
     pub magnet_cap: Vec<f64>,
     /// `[region][local sector][grade]` t magnet.
     pub demand: Vec<Vec<[f64; 2]>>,
+    /// `[region][NDPR | DYTB]` oxide recovered from recycled magnets this month.
+    pub recycled: Vec<[f64; 2]>,
 }
 
 /// A shipment in transit (licensing delays).
@@ -196,6 +198,17 @@ pub struct MonthRecord {
     /// `[stockpile]` level at the start and end of the month.
     pub stockpile_start: Vec<f64>,
     pub stockpile_end: Vec<f64>,
+    /// `[region][NDPR | DYTB]` oxide from recycling added this month.
+    pub recycled: Vec<[f64; 2]>,
+    /// `[region][commodity]` planned home use, target stock and home capacity (t/month), which
+    /// the market uses to measure tightness.
+    pub home_use: Vec<[f64; N_COMMODITIES]>,
+    pub target: Vec<[f64; N_COMMODITIES]>,
+    pub capacity: Vec<[f64; N_COMMODITIES]>,
+    /// `[region][commodity]` price index in force this month (set by the runner).
+    pub prices: Vec<[f64; N_COMMODITIES]>,
+    /// `[region][local sector]` substituted share of demand this month (set by the runner).
+    pub substituted: Vec<Vec<f64>>,
 }
 
 impl MonthRecord {
@@ -632,6 +645,48 @@ pub fn step(
         }
     }
     rec.stocks_start = Some(StockTotals::of(stocks));
+    rec.home_use = (0..n)
+        .map(|r| {
+            [
+                conc_plan.use_[r],
+                ox_plan.use_[r * 2],
+                ox_plan.use_[r * 2 + 1],
+                mag_plan.use_[r * 2],
+                mag_plan.use_[r * 2 + 1],
+            ]
+        })
+        .collect();
+    rec.target = (0..n)
+        .map(|r| {
+            let u = rec.home_use[r];
+            [
+                conc_days[r],
+                ox_days[r * 2],
+                ox_days[r * 2 + 1],
+                mag_days[r * 2],
+                mag_days[r * 2 + 1],
+            ]
+            .iter()
+            .zip(u)
+            .map(|(d, u)| target(*d, u))
+            .collect::<Vec<_>>()
+            .try_into()
+            .expect("five commodities")
+        })
+        .collect();
+    rec.capacity = (0..n)
+        .map(|r| {
+            let (us, uh) = (mag_plan.use_[r * 2], mag_plan.use_[r * 2 + 1]);
+            let hs = if us + uh > 0.0 { uh / (us + uh) } else { 0.5 };
+            [
+                mine_cap[r],
+                x.light_cap[r],
+                x.heavy_cap[r],
+                x.magnet_cap[r] * (1.0 - hs),
+                x.magnet_cap[r] * hs,
+            ]
+        })
+        .collect();
     rec.stockpile_start = stockpiles.iter().map(|s| s.level).collect();
     rec.flows = vec![vec![0.0; n * n]; N_COMMODITIES];
     rec.arrivals = vec![vec![0.0; n * n]; N_COMMODITIES];
@@ -700,6 +755,22 @@ pub fn step(
             let mut made = Lot::plain(c, rec.sep_out[r][e], n);
             made.a[r] = rec.sep_out[r][e];
             stocks.lots[r][c as usize].add(&made);
+        }
+    }
+    // Recycled oxide joins the region's stock (tagged as separated there).
+    rec.recycled = if x.recycled.is_empty() {
+        vec![[0.0; 2]; n]
+    } else {
+        x.recycled.clone()
+    };
+    for r in 0..n {
+        for (e, c) in [(NDPR, LightOxide), (DYTB, HeavyOxide)] {
+            let q = rec.recycled[r][e];
+            if q > 0.0 {
+                let mut l = Lot::plain(c, q, n);
+                l.a[r] = q;
+                stocks.lots[r][c as usize].add(&l);
+            }
         }
     }
     for (e, c) in [(0, LightOxide), (1, HeavyOxide)] {
@@ -1000,7 +1071,7 @@ pub fn mass_balance_error(p: &ChainParams, rec: &MonthRecord, stockpiles: &[Comm
             check(
                 s1.get(r, c)
                     - s0.get(r, c)
-                    - (rec.sep_out[r][e] + rec.imports(r, c)
+                    - (rec.sep_out[r][e] + rec.recycled[r][e] + rec.imports(r, c)
                         - rec.exports(r, c)
                         - rec.oxide_used[r][e]
                         + released_into(r, c)

@@ -115,6 +115,16 @@ pub struct Outage {
     pub loss: ParamId,
 }
 
+/// A capacity project that comes online during the run.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    /// Stream key for the success draw, e.g. `regions.rest_of_world.magnet_plants.x.success`.
+    pub key: String,
+    pub online_month: ParamId,
+    pub ramp_months: ParamId,
+    pub success: ParamId,
+}
+
 #[derive(Debug, Clone)]
 pub struct Mine {
     pub name: String,
@@ -124,6 +134,7 @@ pub struct Mine {
     pub dytb_share: ParamId,
     pub growth: ParamId,
     pub outage: Option<Outage>,
+    pub pipeline: Option<Pipeline>,
 }
 
 #[derive(Debug, Clone)]
@@ -135,6 +146,7 @@ pub struct Separation {
     pub utilisation: ParamId,
     pub growth: ParamId,
     pub outage: Option<Outage>,
+    pub pipeline: Option<Pipeline>,
 }
 
 #[derive(Debug, Clone)]
@@ -144,6 +156,7 @@ pub struct MagnetPlant {
     pub utilisation: ParamId,
     pub growth: ParamId,
     pub outage: Option<Outage>,
+    pub pipeline: Option<Pipeline>,
 }
 
 #[derive(Debug, Clone)]
@@ -155,6 +168,55 @@ pub struct Sector {
     pub high_temp_share: ParamId,
     /// 1 is served first; equal priorities share pro rata.
     pub priority: u32,
+    pub response: SectorResponse,
+}
+
+/// How a sector's demand responds to magnet prices.
+#[derive(Debug, Clone)]
+pub struct SectorResponse {
+    /// Short-run price elasticity (<= 0).
+    pub elasticity: ParamId,
+    pub substitution_ceiling: ParamId,
+    pub heavy_free_ceiling: ParamId,
+    /// Share per year.
+    pub substitution_rate: ParamId,
+    pub substitution_lag: ParamId,
+    pub substitution_trigger: ParamId,
+    /// USD per t of magnet not delivered.
+    pub value: ParamId,
+}
+
+/// Recycling of magnet scrap in a region.
+#[derive(Debug, Clone)]
+pub struct Recycling {
+    pub scrap_share: ParamId,
+    pub base_rate: ParamId,
+    pub price_slope: ParamId,
+    pub max_rate: ParamId,
+    pub recovery: ParamId,
+}
+
+/// Price dynamics and price-driven capacity expansion.
+#[derive(Debug, Clone)]
+pub struct Market {
+    pub price_response: ParamId,
+    pub price_reversion: ParamId,
+    pub price_ceiling: ParamId,
+    pub price_floor: ParamId,
+    pub expansion: Option<Expansion>,
+}
+
+/// Stages that expansion adds capacity to.
+pub const STAGES: [&str; 3] = ["mine", "separation", "magnet"];
+
+#[derive(Debug, Clone)]
+pub struct Expansion {
+    pub trigger_price: ParamId,
+    pub sustain_months: ParamId,
+    pub step_share: ParamId,
+    /// `[mine, separation, magnet]`.
+    pub lead_months: [ParamId; 3],
+    pub min_step: [ParamId; 3],
 }
 
 #[derive(Debug, Clone)]
@@ -166,6 +228,7 @@ pub struct Region {
     /// Target commercial inventory per commodity, days of use.
     pub inventory_days: [ParamId; N_COMMODITIES],
     pub sectors: Vec<Sector>,
+    pub recycling: Option<Recycling>,
 }
 
 /// A step function of months since a control started: `(from month, share)` pairs in order.
@@ -288,6 +351,9 @@ pub struct Stockpile {
     pub refill_budget: Option<(ParamId, ParamId)>,
     /// Holding cost, USD per t per year.
     pub holding_cost: ParamId,
+    /// Release while the region's price index of the commodity is at least this (None: no
+    /// price trigger).
+    pub price_trigger: Option<ParamId>,
 }
 
 #[derive(Debug, Clone)]
@@ -302,6 +368,7 @@ pub struct Scenario {
     /// Oxide per tonne of magnet, `[grade][0 = NdPr, 1 = Dy/Tb]`.
     pub recipes: [[ParamId; 2]; 2],
     pub rebuild_months: ParamId,
+    pub market: Market,
     pub controls: Vec<Control>,
     pub stockpiles: Vec<Stockpile>,
     pub params: ParamTable,

@@ -24,6 +24,8 @@ pub struct StockpileState {
     pub threshold: f64,
     /// Set each month by the runner: a relevant control is in force.
     pub control_active: bool,
+    /// Set each month by the runner: the price trigger holds (always false without one).
+    pub price_high: bool,
     /// Regions it releases to (its own by default).
     pub serves: Vec<usize>,
     /// Sector indices (into `Scenario::sectors`) served first, in order.
@@ -44,6 +46,7 @@ impl StockpileState {
         let share = if wanted > 0.0 { need / wanted } else { 0.0 };
         (self.on_shortage && need > 0.0 && share > self.threshold)
             || (self.on_control && self.control_active)
+            || self.price_high
     }
 
     /// Tonnes to release against `need` (of a total need `wanted`) this month.
@@ -57,7 +60,7 @@ impl StockpileState {
     /// Tonnes the stockpile wants to buy back this month: after `refill_delay` months without
     /// a crisis, up to `refill_rate`, its capacity and the remaining budget.
     pub fn refill_wanted(&self) -> f64 {
-        if self.control_active || self.quiet_months < self.refill_delay {
+        if self.control_active || self.price_high || self.quiet_months < self.refill_delay {
             return 0.0;
         }
         self.refill_rate
@@ -68,7 +71,7 @@ impl StockpileState {
 
     /// Updates the crisis clock at the end of a month.
     pub fn end_month(&mut self) {
-        if self.control_active || self.saw_shortage {
+        if self.control_active || self.saw_shortage || self.price_high {
             self.quiet_months = 0.0;
         } else {
             self.quiet_months += 1.0;
@@ -167,6 +170,7 @@ mod tests {
             on_shortage: false,
             threshold: 0.0,
             control_active: false,
+            price_high: false,
             serves: vec![0],
             priority_sectors: vec![],
             refill_rate: 10.0,

@@ -102,6 +102,49 @@ pub struct Market {
     /// Months over which a gap between a commercial inventory and its target is closed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rebuild_months: Option<P>,
+    /// Monthly change of log price per unit of log tightness.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_response: Option<P>,
+    /// Share of the log price gap to the starting price closed each month.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_reversion: Option<P>,
+    /// Highest and lowest price index (1 = starting price).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_ceiling: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_floor: Option<P>,
+    /// New capacity triggered by sustained high prices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expansion: Option<ExpansionFile>,
+}
+
+/// Capacity expansion triggered by sustained high prices, per stage.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpansionFile {
+    /// Price index of the stage's output above which the clock runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger_price: Option<P>,
+    /// Months the price must stay above the trigger before a decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sustain_months: Option<P>,
+    /// Capacity decided each time, as a share of the region's current capacity of the stage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_share: Option<P>,
+    /// Months from decision to output, per stage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mine_lead_months: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub separation_lead_months: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub magnet_lead_months: Option<P>,
+    /// Smallest step, t/yr per stage (so that regions without capacity can start some).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mine_min_step_t: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub separation_min_step_t: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub magnet_min_step_t: Option<P>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -117,6 +160,28 @@ pub struct RegionFile {
     pub inventory_days: InventoryDays,
     #[serde(default)]
     pub sectors: BTreeMap<String, Spanned<SectorFile>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recycling: Option<RecyclingFile>,
+}
+
+/// Recycling of magnet scrap into oxide in a region.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecyclingFile {
+    /// Magnet scrap available each month, as a share of the region's magnet demand.
+    pub scrap_share: P,
+    /// Share of that scrap recycled at the starting price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_rate: Option<P>,
+    /// Increase of the recycled share per unit of magnet price index above 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_slope: Option<P>,
+    /// Highest recycled share.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_rate: Option<P>,
+    /// Oxide recovered from recycled magnets, share of their rare-earth content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<P>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, Default)]
@@ -161,6 +226,15 @@ pub struct MineFile {
     pub growth: Option<P>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outage: Option<OutageFile>,
+    /// Pipeline project: model month it starts producing (default: producing from month 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub online_month: Option<P>,
+    /// Months from first output to full capacity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ramp_months: Option<P>,
+    /// Probability that the project comes online at all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_probability: Option<P>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -179,6 +253,15 @@ pub struct SeparationFile {
     pub growth: Option<P>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outage: Option<OutageFile>,
+    /// Pipeline project: model month it starts producing (default: producing from month 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub online_month: Option<P>,
+    /// Months from first output to full capacity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ramp_months: Option<P>,
+    /// Probability that the project comes online at all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_probability: Option<P>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -193,6 +276,15 @@ pub struct MagnetPlantFile {
     pub growth: Option<P>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outage: Option<OutageFile>,
+    /// Pipeline project: model month it starts producing (default: producing from month 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub online_month: Option<P>,
+    /// Months from first output to full capacity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ramp_months: Option<P>,
+    /// Probability that the project comes online at all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_probability: Option<P>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -205,6 +297,27 @@ pub struct SectorFile {
     pub high_temp_share: P,
     /// 1 is served first.
     pub priority: Spanned<i64>,
+    /// Short-run price elasticity of demand (<= 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elasticity: Option<P>,
+    /// Highest share of demand substituted away (ferrite, induction motors, thrifting).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub substitution_ceiling: Option<P>,
+    /// Highest share of high_temp demand moved to the standard grade (heavy-free designs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heavy_free_ceiling: Option<P>,
+    /// Share of demand substituted per year once it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub substitution_rate: Option<P>,
+    /// Months the magnet price must stay above the trigger before substitution starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub substitution_lag_months: Option<P>,
+    /// Magnet price index that starts the substitution clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub substitution_trigger: Option<P>,
+    /// Value of output lost per tonne of magnet not delivered, USD.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_usd_per_t: Option<P>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -318,4 +431,7 @@ pub struct StockpileFile {
     pub purchase_price_usd_per_t: Option<P>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub holding_cost_usd_per_t_year: Option<P>,
+    /// `price` releases while the region's price index of the commodity is at least this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release_price_index: Option<P>,
 }

@@ -10,9 +10,9 @@ use super::compose::Sources;
 use super::diagnostic::Diagnostic;
 use super::schema::{self, P, Param};
 use crate::model::{
-    Change, ChangeAction, Commodity, Control, ControlKind, Grade, MagnetPlant, Mine, N_COMMODITIES,
-    Onset, Outage, Region, Scenario, Schedule, Sector, Separation, Stockpile, StockpileSize,
-    YearMonth,
+    Change, ChangeAction, Commodity, Control, ControlKind, Expansion, Grade, MagnetPlant, Market,
+    Mine, N_COMMODITIES, Onset, Outage, Pipeline, Recycling, Region, Scenario, Schedule, Sector,
+    SectorResponse, Separation, Stockpile, StockpileSize, YearMonth,
 };
 use crate::sim::params::{ParamId, ParamTable};
 
@@ -67,6 +67,24 @@ const POSITIVE: Bounds = Bounds {
     hi: f64::INFINITY,
     lo_inclusive: false,
     what: "a number > 0",
+};
+const ELASTICITY: Bounds = Bounds {
+    lo: -5.0,
+    hi: 0.0,
+    lo_inclusive: true,
+    what: "an elasticity between -5 and 0",
+};
+const PRICE_INDEX: Bounds = Bounds {
+    lo: 1.0,
+    hi: 1000.0,
+    lo_inclusive: true,
+    what: "a price index (1 = starting price) between 1 and 1000",
+};
+const PRICE_FLOOR: Bounds = Bounds {
+    lo: 0.0,
+    hi: 1.0,
+    lo_inclusive: false,
+    what: "a price index above 0 and at most 1",
 };
 const DELAY_WEEKS: Bounds = Bounds {
     lo: 0.0,
@@ -217,6 +235,110 @@ impl<'a> Validator<'a> {
         s
     }
 
+    fn pipeline(
+        &mut self,
+        k: &str,
+        online: &Option<P>,
+        ramp: &Option<P>,
+        success: &Option<P>,
+    ) -> Option<Pipeline> {
+        if online.is_none() && ramp.is_none() && success.is_none() {
+            return None;
+        }
+        Some(Pipeline {
+            key: format!("{k}.success"),
+            online_month: self.opt_param(&format!("{k}.online_month"), online, MONTHS, 0.0),
+            ramp_months: self.opt_param(&format!("{k}.ramp_months"), ramp, MONTHS, 0.0),
+            success: self.opt_param(&format!("{k}.success_probability"), success, SHARE, 1.0),
+        })
+    }
+
+    fn market(&mut self, m: &schema::Market) -> Market {
+        let k = "market";
+        Market {
+            price_response: self.opt_param(
+                &format!("{k}.price_response"),
+                &m.price_response,
+                NONNEG,
+                0.3,
+            ),
+            price_reversion: self.opt_param(
+                &format!("{k}.price_reversion"),
+                &m.price_reversion,
+                SHARE,
+                0.1,
+            ),
+            price_ceiling: self.opt_param(
+                &format!("{k}.price_ceiling"),
+                &m.price_ceiling,
+                PRICE_INDEX,
+                20.0,
+            ),
+            price_floor: self.opt_param(
+                &format!("{k}.price_floor"),
+                &m.price_floor,
+                PRICE_FLOOR,
+                0.2,
+            ),
+            expansion: m.expansion.as_ref().map(|e| {
+                let k = "market.expansion";
+                let lead = |v: &mut Self, name: &str, p: &Option<P>, d: f64| {
+                    v.opt_param(&format!("{k}.{name}"), p, MONTHS, d)
+                };
+                Expansion {
+                    trigger_price: self.opt_param(
+                        &format!("{k}.trigger_price"),
+                        &e.trigger_price,
+                        PRICE_INDEX,
+                        2.0,
+                    ),
+                    sustain_months: self.opt_param(
+                        &format!("{k}.sustain_months"),
+                        &e.sustain_months,
+                        MONTHS,
+                        6.0,
+                    ),
+                    step_share: self.opt_param(
+                        &format!("{k}.step_share"),
+                        &e.step_share,
+                        NONNEG,
+                        0.1,
+                    ),
+                    lead_months: [
+                        lead(self, "mine_lead_months", &e.mine_lead_months, 84.0),
+                        lead(
+                            self,
+                            "separation_lead_months",
+                            &e.separation_lead_months,
+                            36.0,
+                        ),
+                        lead(self, "magnet_lead_months", &e.magnet_lead_months, 24.0),
+                    ],
+                    min_step: [
+                        self.opt_param(
+                            &format!("{k}.mine_min_step_t"),
+                            &e.mine_min_step_t,
+                            NONNEG,
+                            0.0,
+                        ),
+                        self.opt_param(
+                            &format!("{k}.separation_min_step_t"),
+                            &e.separation_min_step_t,
+                            NONNEG,
+                            0.0,
+                        ),
+                        self.opt_param(
+                            &format!("{k}.magnet_min_step_t"),
+                            &e.magnet_min_step_t,
+                            NONNEG,
+                            0.0,
+                        ),
+                    ],
+                }
+            }),
+        }
+    }
+
     fn outage(&mut self, key: &str, o: &Option<schema::OutageFile>) -> Option<Outage> {
         let o = o.as_ref()?;
         let probability = self.param(&format!("{key}.probability"), &o.probability, SHARE);
@@ -288,6 +410,7 @@ impl<'a> Validator<'a> {
             REBUILD,
             3.0,
         );
+        let market = self.market(&f.market);
 
         // Sector names are the union over regions, sorted, so that every region can be looked
         // up by the same sector index.
@@ -345,8 +468,15 @@ impl<'a> Validator<'a> {
 
         if !self.diags.is_empty() {
             // Report in file order, as a compiler would.
-            self.diags
-                .sort_by_key(|d| d.span.as_ref().map_or(usize::MAX, |s| s.start));
+            self.diags.sort_by(|a, b| {
+                let key = |d: &Diagnostic| {
+                    (
+                        d.path.clone(),
+                        d.span.as_ref().map_or(usize::MAX, |s| s.start),
+                    )
+                };
+                key(a).cmp(&key(b))
+            });
             return Err(self.diags);
         }
         Ok(Scenario {
@@ -358,6 +488,7 @@ impl<'a> Validator<'a> {
             sectors,
             recipes,
             rebuild_months,
+            market,
             controls,
             stockpiles,
             params: self.params,
@@ -405,6 +536,12 @@ impl<'a> Validator<'a> {
                 dytb_share,
                 growth: self.opt_param(&format!("{k}.growth"), &m.growth, GROWTH, 0.0),
                 outage: self.outage(&format!("{k}.outage"), &m.outage),
+                pipeline: self.pipeline(
+                    &k,
+                    &m.online_month,
+                    &m.ramp_months,
+                    &m.success_probability,
+                ),
                 name,
             });
         }
@@ -434,6 +571,12 @@ impl<'a> Validator<'a> {
                 ),
                 growth: self.opt_param(&format!("{k}.growth"), &s.growth, GROWTH, 0.0),
                 outage: self.outage(&format!("{k}.outage"), &s.outage),
+                pipeline: self.pipeline(
+                    &k,
+                    &s.online_month,
+                    &s.ramp_months,
+                    &s.success_probability,
+                ),
                 name,
             });
         }
@@ -453,6 +596,12 @@ impl<'a> Validator<'a> {
                 ),
                 growth: self.opt_param(&format!("{k}.growth"), &m.growth, GROWTH, 0.0),
                 outage: self.outage(&format!("{k}.outage"), &m.outage),
+                pipeline: self.pipeline(
+                    &k,
+                    &m.online_month,
+                    &m.ramp_months,
+                    &m.success_probability,
+                ),
                 name,
             });
         }
@@ -509,6 +658,50 @@ impl<'a> Validator<'a> {
                     SHARE,
                 ),
                 priority: priority.clamp(1, 1000) as u32,
+                response: SectorResponse {
+                    elasticity: self.opt_param(
+                        &format!("{k}.elasticity"),
+                        &s.elasticity,
+                        ELASTICITY,
+                        0.0,
+                    ),
+                    substitution_ceiling: self.opt_param(
+                        &format!("{k}.substitution_ceiling"),
+                        &s.substitution_ceiling,
+                        SHARE,
+                        0.0,
+                    ),
+                    heavy_free_ceiling: self.opt_param(
+                        &format!("{k}.heavy_free_ceiling"),
+                        &s.heavy_free_ceiling,
+                        SHARE,
+                        0.0,
+                    ),
+                    substitution_rate: self.opt_param(
+                        &format!("{k}.substitution_rate"),
+                        &s.substitution_rate,
+                        SHARE,
+                        0.0,
+                    ),
+                    substitution_lag: self.opt_param(
+                        &format!("{k}.substitution_lag_months"),
+                        &s.substitution_lag_months,
+                        MONTHS,
+                        6.0,
+                    ),
+                    substitution_trigger: self.opt_param(
+                        &format!("{k}.substitution_trigger"),
+                        &s.substitution_trigger,
+                        PRICE_INDEX,
+                        1.5,
+                    ),
+                    value: self.opt_param(
+                        &format!("{k}.value_usd_per_t"),
+                        &s.value_usd_per_t,
+                        NONNEG,
+                        0.0,
+                    ),
+                },
             });
         }
         Region {
@@ -518,6 +711,21 @@ impl<'a> Validator<'a> {
             magnet_plants,
             inventory_days,
             sectors: out_sectors,
+            recycling: r.recycling.as_ref().map(|rc| {
+                let k = format!("{rkey}.recycling");
+                Recycling {
+                    scrap_share: self.param(&format!("{k}.scrap_share"), &rc.scrap_share, SHARE),
+                    base_rate: self.opt_param(&format!("{k}.base_rate"), &rc.base_rate, SHARE, 0.0),
+                    price_slope: self.opt_param(
+                        &format!("{k}.price_slope"),
+                        &rc.price_slope,
+                        NONNEG,
+                        0.0,
+                    ),
+                    max_rate: self.opt_param(&format!("{k}.max_rate"), &rc.max_rate, SHARE, 1.0),
+                    recovery: self.opt_param(&format!("{k}.recovery"), &rc.recovery, SHARE, 1.0),
+                }
+            }),
         }
     }
 
@@ -948,7 +1156,7 @@ impl<'a> Validator<'a> {
             .max_release_t_per_month
             .as_ref()
             .map(|p| self.param(&format!("{k}.max_release_t_per_month"), p, NONNEG));
-        let (mut on_control, mut on_shortage) = (true, true);
+        let (mut on_control, mut on_shortage, mut on_price) = (true, true, false);
         if let Some(list) = &s.release_on {
             on_control = false;
             on_shortage = false;
@@ -965,11 +1173,12 @@ impl<'a> Validator<'a> {
                 match t.get_ref().as_str() {
                     "control" => on_control = true,
                     "shortage" => on_shortage = true,
+                    "price" => on_price = true,
                     other => self.invalid(
                         t.span(),
                         &format!("{k}.release_on"),
                         format!("found \"{other}\""),
-                        "\"control\" (while an export control against the region is active) or \"shortage\"",
+                        "\"control\" (while an export control against the region is active), \"shortage\" or \"price\"",
                     ),
                 }
             }
@@ -1121,6 +1330,14 @@ impl<'a> Validator<'a> {
             refill_delay,
             refill_budget,
             holding_cost,
+            price_trigger: on_price.then(|| {
+                self.opt_param(
+                    &format!("{k}.release_price_index"),
+                    &s.release_price_index,
+                    PRICE_INDEX,
+                    2.0,
+                )
+            }),
         }
     }
 }

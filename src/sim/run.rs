@@ -3,6 +3,7 @@
 
 use rand_distr::{Bernoulli, Distribution};
 
+use crate::market;
 use crate::model::chain::{self, ChainParams, DAYS_PER_MONTH, Exogenous, MonthRecord, Stocks};
 use crate::model::{Commodity, Outage, Scenario, StockpileSize};
 use crate::policy::controls::{self, Course, History, Limits};
@@ -20,6 +21,9 @@ pub struct RunOutput {
     /// Stockpile levels at the start of month 0.
     pub stockpile_initial: Vec<f64>,
     pub params: ChainParams,
+    /// `[region][mine, separation, magnet]` capacity (t/yr) new by the horizon's end: pipeline
+    /// projects online and price-driven additions.
+    pub new_capacity: Vec<[f64; 3]>,
 }
 
 /// Outage process of one asset.
@@ -180,6 +184,7 @@ pub fn simulate_with(sc: &Scenario, v: Values, seed: u64, run: u64) -> RunOutput
             on_shortage: s.on_shortage,
             threshold: v[s.threshold],
             control_active: false,
+            price_high: false,
             serves: s.serves.clone(),
             priority_sectors: s.priority_sectors.clone(),
             refill_rate: s.refill_rate.map_or(0.0, |id| v[id]),
@@ -216,6 +221,50 @@ pub fn simulate_with(sc: &Scenario, v: Values, seed: u64, run: u64) -> RunOutput
                 .collect(),
         );
     }
+    // Pipeline projects: whether each succeeds, and when it comes online (technology controls
+    // in force against its region by then delay it and stretch its ramp-up).
+    let project = |ri: usize, p: &Option<crate::model::Pipeline>| -> Option<Project> {
+        p.as_ref().map(|p| {
+            let u: f64 = rand::RngExt::random(&mut streams::stream(seed, run, &p.key));
+            let planned = v[p.online_month].round().max(0.0) as usize;
+            let (delay, slowdown) = technology_before(sc, &v, &courses, ri, planned);
+            Project {
+                success: u < v[p.success],
+                online: planned + delay.round() as usize,
+                ramp: v[p.ramp_months] / (1.0 - slowdown).max(1e-6),
+            }
+        })
+    };
+    let mine_projects: Vec<Vec<Option<Project>>> = sc
+        .regions
+        .iter()
+        .enumerate()
+        .map(|(ri, r)| r.mines.iter().map(|m| project(ri, &m.pipeline)).collect())
+        .collect();
+    let sep_projects: Vec<Vec<Option<Project>>> = sc
+        .regions
+        .iter()
+        .enumerate()
+        .map(|(ri, r)| {
+            r.separation
+                .iter()
+                .map(|m| project(ri, &m.pipeline))
+                .collect()
+        })
+        .collect();
+    let mag_projects: Vec<Vec<Option<Project>>> = sc
+        .regions
+        .iter()
+        .enumerate()
+        .map(|(ri, r)| {
+            r.magnet_plants
+                .iter()
+                .map(|m| project(ri, &m.pipeline))
+                .collect()
+        })
+        .collect();
+    let on = |p: &Option<Project>, t: usize| p.as_ref().map_or(1.0, |p| p.factor(t));
+
     // Months of capacity growth each region has had; technology-export controls slow it.
     let mut growth_months = vec![0.0; n];
     // Capacity after growth: declines follow the calendar, additions the region's growth clock.
@@ -227,36 +276,87 @@ pub fn simulate_with(sc: &Scenario, v: Values, seed: u64, run: u64) -> RunOutput
         }
     };
 
+    let mut prices = market::Prices::new(n);
+    let mut response = market::Response::new(sc);
+    let mut expansion = market::Expansion::new(n);
     let mut stocks = Stocks::zero(n);
     let mut history = History::new(sc.controls.len());
     let mut records = Vec::with_capacity(sc.horizon);
+    let base = |t: usize| demand(sc, &v, t);
     for t in 0..sc.horizon {
-        let mut x = Exogenous {
-            demand: demand(sc, &v, t),
-            ..Default::default()
-        };
+        let base_demand = base(t);
+        let mut x = Exogenous::default();
+        x.demand = sc
+            .regions
+            .iter()
+            .enumerate()
+            .map(|(ri, r)| {
+                r.sectors
+                    .iter()
+                    .enumerate()
+                    .map(|(ls, s)| {
+                        let d = base_demand[ri][ls][0] + base_demand[ri][ls][1];
+                        response.demand(
+                            ri,
+                            ls,
+                            d,
+                            v[s.high_temp_share],
+                            v[s.response.elasticity],
+                            &prices,
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        x.recycled = (0..n)
+            .map(|ri| market::recycled(sc, &v, ri, &x.demand[ri], &params.recipes, &prices))
+            .collect();
+        let mut nominal = vec![[0.0; 3]; n];
         for (ri, r) in sc.regions.iter().enumerate() {
             let gm = growth_months[ri];
-            let mut caps = Vec::with_capacity(r.mines.len());
-            let mut shares = Vec::with_capacity(r.mines.len());
-            for (m, o) in r.mines.iter().zip(mine_out[ri].iter_mut()) {
+            let mut caps = Vec::with_capacity(r.mines.len() + 1);
+            let mut shares = Vec::with_capacity(r.mines.len() + 1);
+            for (mi, (m, o)) in r.mines.iter().zip(mine_out[ri].iter_mut()).enumerate() {
                 let avail = o.as_mut().map_or(1.0, |o| o.month(&v));
-                caps.push(
-                    v[m.capacity] * v[m.utilisation] * grown(v[m.growth], t, gm) / 12.0 * avail,
-                );
+                let cap = v[m.capacity] * v[m.utilisation] * grown(v[m.growth], t, gm) / 12.0
+                    * on(&mine_projects[ri][mi], t);
+                nominal[ri][0] += cap * 12.0;
+                caps.push(cap * avail);
                 shares.push([v[m.ndpr_share], v[m.dytb_share]]);
+            }
+            // Price-driven new mines produce the region's existing mix (else the world's).
+            let added = expansion.online(ri, 0, t);
+            if added > 0.0 {
+                let mix = mix_of(&caps, &shares).unwrap_or(params.world_shares);
+                caps.push(added / 12.0);
+                shares.push(mix);
+                nominal[ri][0] += added;
             }
             x.mine_cap.push(caps);
             x.mine_shares.push(shares);
             let (mut light, mut heavy, mut rec_w) = (0.0, 0.0, 0.0);
-            for (s, o) in r.separation.iter().zip(sep_out[ri].iter_mut()) {
+            for (si, (s, o)) in r.separation.iter().zip(sep_out[ri].iter_mut()).enumerate() {
                 let f = v[s.utilisation] * grown(v[s.growth], t, gm) / 12.0
-                    * o.as_mut().map_or(1.0, |o| o.month(&v));
-                light += v[s.light_capacity] * f;
-                heavy += v[s.heavy_capacity] * f;
+                    * on(&sep_projects[ri][si], t);
+                let avail = o.as_mut().map_or(1.0, |o| o.month(&v));
+                nominal[ri][1] += (v[s.light_capacity] + v[s.heavy_capacity]) * f * 12.0;
+                light += v[s.light_capacity] * f * avail;
+                heavy += v[s.heavy_capacity] * f * avail;
                 rec_w += v[s.recovery] * (v[s.light_capacity] + v[s.heavy_capacity]);
             }
-            let nominal: f64 = r
+            let added = expansion.online(ri, 1, t);
+            if added > 0.0 {
+                // New separation keeps the region's light/heavy split (5% heavy where it has none).
+                let hs = if light + heavy > 0.0 && heavy > 0.0 {
+                    heavy / (light + heavy)
+                } else {
+                    0.05
+                };
+                light += added / 12.0 * (1.0 - hs);
+                heavy += added / 12.0 * hs;
+                nominal[ri][1] += added;
+            }
+            let nominal_sep: f64 = r
                 .separation
                 .iter()
                 .map(|s| v[s.light_capacity] + v[s.heavy_capacity])
@@ -264,13 +364,27 @@ pub fn simulate_with(sc: &Scenario, v: Values, seed: u64, run: u64) -> RunOutput
             x.light_cap.push(light);
             x.heavy_cap.push(heavy);
             // Region recovery: capacity-weighted mean of its plants' recoveries.
-            x.recovery
-                .push(if nominal > 0.0 { rec_w / nominal } else { 1.0 });
+            x.recovery.push(if nominal_sep > 0.0 {
+                rec_w / nominal_sep
+            } else {
+                0.95
+            });
             let mut mag = 0.0;
-            for (m, o) in r.magnet_plants.iter().zip(mag_out[ri].iter_mut()) {
+            for (pi, (m, o)) in r
+                .magnet_plants
+                .iter()
+                .zip(mag_out[ri].iter_mut())
+                .enumerate()
+            {
                 let avail = o.as_mut().map_or(1.0, |o| o.month(&v));
-                mag += v[m.capacity] * v[m.utilisation] * grown(v[m.growth], t, gm) / 12.0 * avail;
+                let cap = v[m.capacity] * v[m.utilisation] * grown(v[m.growth], t, gm) / 12.0
+                    * on(&mag_projects[ri][pi], t);
+                nominal[ri][2] += cap * 12.0;
+                mag += cap * avail;
             }
+            let added = expansion.online(ri, 2, t);
+            mag += added / 12.0;
+            nominal[ri][2] += added;
             x.magnet_cap.push(mag);
             growth_months[ri] += controls::technology_factor(sc, &v, &courses, ri, t);
         }
@@ -281,6 +395,9 @@ pub fn simulate_with(sc: &Scenario, v: Values, seed: u64, run: u64) -> RunOutput
             } else {
                 def.release_controls.iter().any(|&c| limits.is_active(c))
             };
+            sp.price_high = def
+                .price_trigger
+                .is_some_and(|p| prices.index(def.region, def.commodity) >= v[p]);
         }
         let mut rec = MonthRecord::default();
         chain::step(
@@ -294,13 +411,141 @@ pub fn simulate_with(sc: &Scenario, v: Values, seed: u64, run: u64) -> RunOutput
             &mut rec,
         );
         history.record(sc, &rec.flows, n);
+        rec.prices = prices.all();
+        rec.substituted = response.substituted.clone();
+        prices.update(sc, &v, &rec);
+        response.update(sc, &v, &prices);
+        let tech = |r: usize| technology_in_force(sc, &v, &courses, r, t);
+        expansion.update(sc, &v, t, &prices, &nominal, &tech);
         records.push(rec);
     }
+    // Capacity (t/yr) new by the end: pipeline projects online and price-driven additions.
+    let end = sc.horizon.saturating_sub(1);
+    let new_capacity: Vec<[f64; 3]> = sc
+        .regions
+        .iter()
+        .enumerate()
+        .map(|(ri, r)| {
+            let mine: f64 = r
+                .mines
+                .iter()
+                .zip(&mine_projects[ri])
+                .filter(|(_, p)| p.is_some())
+                .map(|(m, p)| v[m.capacity] * v[m.utilisation] * on(p, end))
+                .sum();
+            let sep: f64 = r
+                .separation
+                .iter()
+                .zip(&sep_projects[ri])
+                .filter(|(_, p)| p.is_some())
+                .map(|(s, p)| {
+                    (v[s.light_capacity] + v[s.heavy_capacity]) * v[s.utilisation] * on(p, end)
+                })
+                .sum();
+            let mag: f64 = r
+                .magnet_plants
+                .iter()
+                .zip(&mag_projects[ri])
+                .filter(|(_, p)| p.is_some())
+                .map(|(m, p)| v[m.capacity] * v[m.utilisation] * on(p, end))
+                .sum();
+            [mine, sep, mag]
+                .iter()
+                .enumerate()
+                .map(|(k, x)| x + expansion.online(ri, k, end))
+                .collect::<Vec<f64>>()
+                .try_into()
+                .expect("three stages")
+        })
+        .collect();
     RunOutput {
         values: v,
         courses,
         records,
         stockpile_initial: initial,
         params,
+        new_capacity,
     }
+}
+
+/// A pipeline project in one run.
+#[derive(Debug, Clone, Copy)]
+struct Project {
+    success: bool,
+    online: usize,
+    ramp: f64,
+}
+
+impl Project {
+    /// Share of the project's capacity available in month `t`.
+    fn factor(&self, t: usize) -> f64 {
+        if !self.success || t < self.online {
+            0.0
+        } else if self.ramp <= 0.0 {
+            1.0
+        } else {
+            ((t - self.online + 1) as f64 / self.ramp).min(1.0)
+        }
+    }
+}
+
+/// Capacity-weighted (NdPr, Dy/Tb) mix of a region's mines this month.
+fn mix_of(caps: &[f64], shares: &[[f64; 2]]) -> Option<[f64; 2]> {
+    let total: f64 = caps.iter().sum();
+    (total > 0.0).then(|| {
+        let mut m = [0.0; 2];
+        for (c, s) in caps.iter().zip(shares) {
+            m[0] += c * s[0] / total;
+            m[1] += c * s[1] / total;
+        }
+        m
+    })
+}
+
+/// Largest (delay months, slowdown) of the technology controls against region `r` that occur
+/// and start by month `by`.
+fn technology_before(
+    sc: &Scenario,
+    v: &Values,
+    courses: &[controls::Course],
+    r: usize,
+    by: usize,
+) -> (f64, f64) {
+    let mut out = (0.0f64, 0.0f64);
+    for (c, course) in sc.controls.iter().zip(courses) {
+        if let crate::model::ControlKind::Technology {
+            delay_months,
+            slowdown,
+        } = c.kind
+            && c.destinations.contains(&r)
+            && course.occurs
+            && course.start <= by
+        {
+            out = (out.0.max(v[delay_months]), out.1.max(v[slowdown]));
+        }
+    }
+    out
+}
+
+/// (delay months, slowdown) of technology controls in force against `r` in month `t`.
+fn technology_in_force(
+    sc: &Scenario,
+    v: &Values,
+    courses: &[controls::Course],
+    r: usize,
+    t: usize,
+) -> (f64, f64) {
+    let mut out = (0.0f64, 0.0f64);
+    for (c, course) in sc.controls.iter().zip(courses) {
+        if let crate::model::ControlKind::Technology {
+            delay_months,
+            slowdown,
+        } = c.kind
+            && c.destinations.contains(&r)
+            && course.active(t)
+        {
+            out = (out.0.max(v[delay_months]), out.1.max(v[slowdown]));
+        }
+    }
+    out
 }

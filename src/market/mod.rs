@@ -1,0 +1,254 @@
+//! Market response: regional prices driven by tightness, demand response (short-run
+//! elasticity, substitution and heavy-free designs with a lag and hysteresis), recycling that
+//! rises with price, and new capacity decided when prices stay high. docs/model.md, section
+//! "Market response", gives the equations; (M1)-(M6) below refer to it.
+
+use crate::model::chain::MonthRecord;
+use crate::model::{Commodity, N_COMMODITIES, Scenario};
+use crate::sim::params::Values;
+
+/// Price indexes (1 = the scenario's starting price) per region and commodity.
+#[derive(Debug, Clone)]
+pub struct Prices {
+    /// `[region][commodity]` log of the index.
+    ln: Vec<[f64; N_COMMODITIES]>,
+    /// `[region][commodity]` tightness in month 0, the reference for later months.
+    x0: Vec<[f64; N_COMMODITIES]>,
+}
+
+impl Prices {
+    pub fn new(n: usize) -> Self {
+        Prices {
+            ln: vec![[0.0; N_COMMODITIES]; n],
+            x0: vec![[f64::NAN; N_COMMODITIES]; n],
+        }
+    }
+
+    pub fn index(&self, r: usize, c: Commodity) -> f64 {
+        self.ln[r][c as usize].exp()
+    }
+
+    pub fn all(&self) -> Vec<[f64; N_COMMODITIES]> {
+        self.ln.iter().map(|row| row.map(f64::exp)).collect()
+    }
+
+    /// Magnet price index a sector faces: the grades weighted by its high_temp share.
+    pub fn magnet(&self, r: usize, high_temp_share: f64) -> f64 {
+        (1.0 - high_temp_share) * self.index(r, Commodity::MagnetStandard)
+            + high_temp_share * self.index(r, Commodity::MagnetHighTemp)
+    }
+
+    /// (M1)-(M2) Updates every price from the month's tightness
+    /// `x = (home use + target stock) / (stock at start + home capacity + imports - exports)`,
+    /// relative to month 0: `ln P' = (1 - reversion) ln P + response ln(x / x0)`, within
+    /// `[floor, ceiling]`.
+    pub fn update(&mut self, sc: &Scenario, v: &Values, rec: &MonthRecord) {
+        let m = &sc.market;
+        let (k, theta) = (v[m.price_response], v[m.price_reversion]);
+        let (lo, hi) = (v[m.price_floor].ln(), v[m.price_ceiling].ln());
+        let start = rec.stocks_start.as_ref().expect("recorded");
+        for r in 0..self.ln.len() {
+            for c in Commodity::ALL {
+                let ci = c as usize;
+                let need = rec.home_use[r][ci] + rec.target[r][ci];
+                let avail =
+                    start.get(r, c) + rec.capacity[r][ci] + rec.imports(r, c) - rec.exports(r, c);
+                let x = if need > 0.0 {
+                    need / avail.max(need * 1e-3)
+                } else {
+                    0.0
+                };
+                if self.x0[r][ci].is_nan() {
+                    self.x0[r][ci] = x;
+                }
+                let x0 = self.x0[r][ci];
+                let rel = if x > 0.0 && x0 > 0.0 { x / x0 } else { 1.0 };
+                let ln = &mut self.ln[r][ci];
+                *ln = ((1.0 - theta) * *ln + k * rel.ln()).clamp(lo, hi);
+            }
+        }
+    }
+}
+
+/// Substitution and heavy-free design shares per region and sector, which only grow.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// `[region][local sector]` share of demand substituted away.
+    pub substituted: Vec<Vec<f64>>,
+    /// `[region][local sector]` share of high_temp demand moved to standard.
+    pub heavy_free: Vec<Vec<f64>>,
+    high_months: Vec<Vec<f64>>,
+    high_ht_months: Vec<Vec<f64>>,
+}
+
+impl Response {
+    pub fn new(sc: &Scenario) -> Self {
+        let zeros: Vec<Vec<f64>> = sc
+            .regions
+            .iter()
+            .map(|r| vec![0.0; r.sectors.len()])
+            .collect();
+        Response {
+            substituted: zeros.clone(),
+            heavy_free: zeros.clone(),
+            high_months: zeros.clone(),
+            high_ht_months: zeros,
+        }
+    }
+
+    /// (M3) Demand of one sector this month, `[standard, high_temp]` t: base demand times
+    /// `P^elasticity` times `(1 - substituted)`, with `heavy_free` of the high_temp part moved
+    /// to standard.
+    pub fn demand(
+        &self,
+        r: usize,
+        ls: usize,
+        base: f64,
+        ht_share: f64,
+        elasticity: f64,
+        prices: &Prices,
+    ) -> [f64; 2] {
+        let p = prices.magnet(r, ht_share);
+        let d = base * p.powf(elasticity) * (1.0 - self.substituted[r][ls]);
+        let ht = ht_share * (1.0 - self.heavy_free[r][ls]);
+        [d * (1.0 - ht), d * ht]
+    }
+
+    /// (M4) After a month: where the sector's magnet price has stayed at or above its trigger
+    /// for more than `lag` months, substitution grows by `rate / 12` toward its ceiling (the
+    /// high_temp price drives heavy-free designs the same way). Shares never fall.
+    pub fn update(&mut self, sc: &Scenario, v: &Values, prices: &Prices) {
+        for (r, reg) in sc.regions.iter().enumerate() {
+            for (ls, s) in reg.sectors.iter().enumerate() {
+                let x = &s.response;
+                let trigger = v[x.substitution_trigger];
+                let step = v[x.substitution_rate] / 12.0;
+                let grow = |months: &mut f64, share: &mut f64, price: f64, ceiling: f64| {
+                    *months = if price >= trigger { *months + 1.0 } else { 0.0 };
+                    if *months > v[x.substitution_lag] {
+                        *share = (*share + step).min(ceiling.max(*share));
+                    }
+                };
+                let p = prices.magnet(r, v[s.high_temp_share]);
+                grow(
+                    &mut self.high_months[r][ls],
+                    &mut self.substituted[r][ls],
+                    p,
+                    v[x.substitution_ceiling],
+                );
+                let pht = prices.index(r, Commodity::MagnetHighTemp);
+                grow(
+                    &mut self.high_ht_months[r][ls],
+                    &mut self.heavy_free[r][ls],
+                    pht,
+                    v[x.heavy_free_ceiling],
+                );
+            }
+        }
+    }
+}
+
+/// (M5) Oxide recycled in region `r` this month, `[NdPr, Dy/Tb]` t: scrap (a share of the
+/// region's magnet demand) times the recycled share `min(max, base + slope (P - 1)^+)` times
+/// the scrap's oxide content at the recipes times recovery.
+pub fn recycled(
+    sc: &Scenario,
+    v: &Values,
+    r: usize,
+    demand: &[[f64; 2]],
+    recipes: &[[f64; 2]; 2],
+    prices: &Prices,
+) -> [f64; 2] {
+    let Some(rc) = &sc.regions[r].recycling else {
+        return [0.0; 2];
+    };
+    let total: f64 = demand.iter().map(|d| d[0] + d[1]).sum();
+    if total <= 0.0 {
+        return [0.0; 2];
+    }
+    let ht: f64 = demand.iter().map(|d| d[1]).sum::<f64>() / total;
+    let p = prices.magnet(r, ht);
+    let rate = (v[rc.base_rate] + v[rc.price_slope] * (p - 1.0).max(0.0)).min(v[rc.max_rate]);
+    let scrap = total * v[rc.scrap_share] * rate;
+    [0, 1].map(|e| scrap * ((1.0 - ht) * recipes[0][e] + ht * recipes[1][e]) * v[rc.recovery])
+}
+
+/// (M6) Capacity decided when a stage's output price stays high, per region and stage
+/// (`[mine, separation, magnet]`), arriving after the stage's lead time.
+#[derive(Debug, Clone)]
+pub struct Expansion {
+    high_months: Vec<[f64; 3]>,
+    /// `(arrival month, region, stage, t/yr)`.
+    pub decided: Vec<(usize, usize, usize, f64)>,
+}
+
+impl Expansion {
+    pub fn new(n: usize) -> Self {
+        Expansion {
+            high_months: vec![[0.0; 3]; n],
+            decided: Vec::new(),
+        }
+    }
+
+    /// Price index of a stage's output in region `r`.
+    pub fn stage_price(prices: &Prices, r: usize, stage: usize) -> f64 {
+        match stage {
+            0 => prices.index(r, Commodity::Concentrate),
+            1 => prices
+                .index(r, Commodity::LightOxide)
+                .max(prices.index(r, Commodity::HeavyOxide)),
+            _ => prices
+                .index(r, Commodity::MagnetStandard)
+                .max(prices.index(r, Commodity::MagnetHighTemp)),
+        }
+    }
+
+    /// After month `t`: a stage whose price has been at or above the trigger for
+    /// `sustain_months` decides `max(min_step, step_share * capacity)` t/yr, arriving after its
+    /// lead time plus any technology-control delay (and reduced by its slowdown).
+    /// `capacity[r][stage]` is the region's current capacity in t/yr; `tech(r)` gives the
+    /// (delay months, slowdown) of technology controls in force against `r`.
+    pub fn update(
+        &mut self,
+        sc: &Scenario,
+        v: &Values,
+        t: usize,
+        prices: &Prices,
+        capacity: &[[f64; 3]],
+        tech: &dyn Fn(usize) -> (f64, f64),
+    ) {
+        let Some(e) = &sc.market.expansion else {
+            return;
+        };
+        for (r, months) in self.high_months.iter_mut().enumerate() {
+            for stage in 0..3 {
+                let h = &mut months[stage];
+                *h = if Self::stage_price(prices, r, stage) >= v[e.trigger_price] {
+                    *h + 1.0
+                } else {
+                    0.0
+                };
+                if *h >= v[e.sustain_months].max(1.0) {
+                    *h = 0.0;
+                    let (delay, slowdown) = tech(r);
+                    let amount = (v[e.step_share] * capacity[r][stage]).max(v[e.min_step[stage]])
+                        * (1.0 - slowdown);
+                    let arrive =
+                        t + 1 + (v[e.lead_months[stage]] + delay).round().max(0.0) as usize;
+                    if amount > 0.0 {
+                        self.decided.push((arrive, r, stage, amount));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Capacity (t/yr) decided for `r`, `stage` that has arrived by month `t`.
+    pub fn online(&self, r: usize, stage: usize, t: usize) -> f64 {
+        self.decided
+            .iter()
+            .filter(|d| d.1 == r && d.2 == stage && d.0 <= t)
+            .map(|d| d.3)
+            .sum()
+    }
+}
