@@ -9,21 +9,8 @@ use crate::stats::summary::Summary;
 pub struct SummaryCsv;
 
 pub const COLUMNS: [&str; 15] = [
-    "metric",
-    "region",
-    "sector",
-    "stockpile",
-    "n",
-    "mean",
-    "sd",
-    "mcse",
-    "p5",
-    "p25",
-    "p50",
-    "p75",
-    "p95",
-    "min",
-    "max",
+    "metric", "region", "sector", "item", "n", "mean", "sd", "mcse", "p5", "p25", "p50", "p75",
+    "p95", "min", "max",
 ];
 
 impl Export for SummaryCsv {

@@ -209,6 +209,8 @@ pub struct MonthRecord {
     pub prices: Vec<[f64; N_COMMODITIES]>,
     /// `[region][local sector]` substituted share of demand this month (set by the runner).
     pub substituted: Vec<Vec<f64>>,
+    /// `[region][local sector]` share of high_temp demand moved to standard (set by the runner).
+    pub heavy_free: Vec<Vec<f64>>,
 }
 
 impl MonthRecord {

@@ -413,6 +413,7 @@ pub fn simulate_with(sc: &Scenario, v: Values, seed: u64, run: u64) -> RunOutput
         history.record(sc, &rec.flows, n);
         rec.prices = prices.all();
         rec.substituted = response.substituted.clone();
+        rec.heavy_free = response.heavy_free.clone();
         prices.update(sc, &v, &rec);
         response.update(sc, &v, &prices);
         let tech = |r: usize| technology_in_force(sc, &v, &courses, r, t);

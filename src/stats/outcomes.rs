@@ -13,12 +13,25 @@ pub const SHORTFALL_THRESHOLD: f64 = 0.001;
 /// A stockpile counts as empty when it holds less than this many tonnes.
 pub const EMPTY_T: f64 = 1e-6;
 
-pub const DEMAND_METRICS: [&str; 5] = [
+pub const DEMAND_METRICS: [&str; 6] = [
     "unmet_demand_t",
     "unmet_share",
     "shortfall_months",
     "max_monthly_shortfall_share",
     "time_to_recover_months",
+    "lost_output_usd",
+];
+/// Per region and commodity (item = commodity).
+pub const PRICE_METRICS: [&str; 2] = ["peak_price_index", "months_above_2x"];
+/// Per region and sector.
+pub const RESPONSE_METRICS: [&str; 2] = ["substitution_share", "heavy_free_share"];
+/// Per region: oxide recycled over the horizon, and capacity new by its end per stage
+/// (item = mine, separation, magnet; t/yr).
+pub const SUPPLY_METRICS: [&str; 4] = [
+    "recycled_t",
+    "new_capacity_t_per_yr",
+    "new_capacity_t_per_yr",
+    "new_capacity_t_per_yr",
 ];
 pub const STOCKPILE_METRICS: [&str; 8] = [
     "stockpile_initial_t",
@@ -39,8 +52,9 @@ pub struct MetricKey {
     pub metric: &'static str,
     pub region: String,
     pub sector: String,
-    /// Stockpile name for stockpile metrics.
+    /// Stockpile name, commodity or stage, as `item_kind` says; empty otherwise.
     pub item: String,
+    pub item_kind: &'static str,
 }
 
 impl MetricKey {
@@ -49,7 +63,7 @@ impl MetricKey {
         let parts: Vec<String> = [
             ("region", &self.region),
             ("sector", &self.sector),
-            ("stockpile", &self.item),
+            (self.item_kind, &self.item),
         ]
         .iter()
         .filter(|(_, v)| !v.is_empty())
@@ -71,6 +85,9 @@ enum Scope {
     },
     Stockpile(usize),
     Trade,
+    Price(usize, Commodity),
+    Response(usize, usize),
+    Supply(usize),
 }
 
 /// The outcome catalog of a scenario.
@@ -110,6 +127,13 @@ impl Outcomes {
         {
             scopes.push(Scope::Trade);
         }
+        for r in 0..sc.regions.len() {
+            scopes.extend(Commodity::ALL.map(|c| Scope::Price(r, c)));
+        }
+        for (r, reg) in sc.regions.iter().enumerate() {
+            scopes.extend((0..reg.sectors.len()).map(|ls| Scope::Response(r, ls)));
+        }
+        scopes.extend((0..sc.regions.len()).map(Scope::Supply));
         let mut keys = Vec::new();
         for sc_ in &scopes {
             match *sc_ {
@@ -120,6 +144,7 @@ impl Outcomes {
                             region: region.map_or(String::new(), |r| sc.regions[r].name.clone()),
                             sector: sector.map_or(String::new(), |s| sc.sectors[s].clone()),
                             item: String::new(),
+                            item_kind: "",
                         });
                     }
                 }
@@ -130,6 +155,43 @@ impl Outcomes {
                             region: String::new(),
                             sector: String::new(),
                             item: String::new(),
+                            item_kind: "",
+                        });
+                    }
+                }
+                Scope::Price(r, c) => {
+                    for m in PRICE_METRICS {
+                        keys.push(MetricKey {
+                            metric: m,
+                            region: sc.regions[r].name.clone(),
+                            sector: String::new(),
+                            item: c.name().to_string(),
+                            item_kind: "commodity",
+                        });
+                    }
+                }
+                Scope::Response(r, ls) => {
+                    for m in RESPONSE_METRICS {
+                        keys.push(MetricKey {
+                            metric: m,
+                            region: sc.regions[r].name.clone(),
+                            sector: sc.sectors[sc.regions[r].sectors[ls].sector].clone(),
+                            item: String::new(),
+                            item_kind: "",
+                        });
+                    }
+                }
+                Scope::Supply(r) => {
+                    for (m, item) in SUPPLY_METRICS
+                        .iter()
+                        .zip(["", "mine", "separation", "magnet"])
+                    {
+                        keys.push(MetricKey {
+                            metric: m,
+                            region: sc.regions[r].name.clone(),
+                            sector: String::new(),
+                            item: item.to_string(),
+                            item_kind: if item.is_empty() { "" } else { "stage" },
                         });
                     }
                 }
@@ -140,6 +202,7 @@ impl Outcomes {
                             region: sc.regions[sc.stockpiles[i].region].name.clone(),
                             sector: String::new(),
                             item: sc.stockpiles[i].name.clone(),
+                            item_kind: "stockpile",
                         });
                     }
                 }
@@ -154,8 +217,9 @@ impl Outcomes {
         for scope in &self.scopes {
             match *scope {
                 Scope::Demand { region, sector } => {
-                    let (demand, unmet) = monthly(sc, out, region, sector);
+                    let (demand, unmet, lost) = monthly(sc, out, region, sector);
                     values.extend(demand_metrics(&demand, &unmet));
+                    values.push(lost);
                 }
                 Scope::Stockpile(i) => {
                     let sp = &sc.stockpiles[i];
@@ -224,6 +288,29 @@ impl Outcomes {
                         };
                     values.extend([total(&|r| &r.licensed), total(&|r| &r.delayed)]);
                 }
+                Scope::Price(r, c) => {
+                    let path: Vec<f64> = out
+                        .records
+                        .iter()
+                        .map(|rec| rec.prices[r][c as usize])
+                        .collect();
+                    values.push(path.iter().copied().fold(0.0, f64::max));
+                    values.push(path.iter().filter(|p| **p >= 2.0).count() as f64);
+                }
+                Scope::Response(r, ls) => {
+                    let last = out.records.last();
+                    values.push(last.map_or(0.0, |rec| rec.substituted[r][ls]));
+                    values.push(last.map_or(0.0, |rec| rec.heavy_free[r][ls]));
+                }
+                Scope::Supply(r) => {
+                    values.push(
+                        out.records
+                            .iter()
+                            .map(|rec| rec.recycled[r][0] + rec.recycled[r][1])
+                            .sum(),
+                    );
+                    values.extend(out.new_capacity[r]);
+                }
             }
         }
         values
@@ -231,14 +318,16 @@ impl Outcomes {
 }
 
 /// Monthly demand and unmet demand (t) of a scope.
+/// Monthly demand and unmet demand (t) of a scope, and the value of output lost (USD).
 fn monthly(
     sc: &Scenario,
     out: &RunOutput,
     region: Option<usize>,
     sector: Option<usize>,
-) -> (Vec<f64>, Vec<f64>) {
+) -> (Vec<f64>, Vec<f64>, f64) {
     let mut demand = vec![0.0; out.records.len()];
     let mut unmet = vec![0.0; out.records.len()];
+    let mut lost = 0.0;
     for (t, rec) in out.records.iter().enumerate() {
         for (r, reg) in sc.regions.iter().enumerate() {
             if region.is_some_and(|x| x != r) {
@@ -250,13 +339,15 @@ fn monthly(
                 }
                 for g in 0..2 {
                     let d = rec.demand[r][ls][g];
+                    let u = (d - rec.delivered[r][ls][g]).max(0.0);
                     demand[t] += d;
-                    unmet[t] += (d - rec.delivered[r][ls][g]).max(0.0);
+                    unmet[t] += u;
+                    lost += u * out.values[s.response.value];
                 }
             }
         }
     }
-    (demand, unmet)
+    (demand, unmet, lost)
 }
 
 /// The demand metrics from monthly demand and unmet demand, in `DEMAND_METRICS` order.
@@ -319,6 +410,7 @@ mod tests {
             region: "a".into(),
             sector: "ev".into(),
             item: String::new(),
+            item_kind: "",
         };
         assert_eq!(k.column(), "unmet_share[region=a,sector=ev]");
         let g = MetricKey {
@@ -326,6 +418,7 @@ mod tests {
             region: String::new(),
             sector: String::new(),
             item: String::new(),
+            item_kind: "",
         };
         assert_eq!(g.column(), "unmet_share");
     }

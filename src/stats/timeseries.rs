@@ -38,6 +38,12 @@ enum What {
     Licensed(usize, Commodity),
     /// Tonnes in transit to the region at month end.
     Transit(Commodity),
+    /// Price index in force during the month.
+    Price(Commodity),
+    /// Share of a sector's demand substituted away.
+    Substitution(usize),
+    /// Oxide recovered from recycled magnets (0 = NdPr, 1 = Dy/Tb).
+    Recycling(usize),
 }
 
 #[derive(Debug, Clone)]
@@ -117,6 +123,42 @@ impl Catalog {
             push("stockpile", s.region, s.name.clone(), What::Stockpile(i));
         }
         let n = sc.regions.len();
+        for r in 0..n {
+            for c in Commodity::ALL {
+                push("price", r, c.name().to_string(), What::Price(c));
+            }
+        }
+        for (r, reg) in sc.regions.iter().enumerate() {
+            let mut secs: Vec<(usize, usize)> = reg
+                .sectors
+                .iter()
+                .enumerate()
+                .map(|(ls, s)| (s.sector, ls))
+                .collect();
+            secs.sort_unstable();
+            for (g, ls) in secs {
+                push(
+                    "substitution",
+                    r,
+                    sc.sectors[g].clone(),
+                    What::Substitution(ls),
+                );
+            }
+        }
+        for r in 0..n {
+            push(
+                "recycling",
+                r,
+                "light_oxide".to_string(),
+                What::Recycling(0),
+            );
+            push(
+                "recycling",
+                r,
+                "heavy_oxide".to_string(),
+                What::Recycling(1),
+            );
+        }
         let licensing = sc
             .controls
             .iter()
@@ -176,6 +218,9 @@ impl Catalog {
                 What::Route(d, com) => rec.flows[com as usize][r * n + d],
                 What::Licensed(d, com) => rec.licensed[com as usize][r * n + d],
                 What::Transit(com) => stocks.inbound(com, r),
+                What::Price(com) => rec.prices[r][com as usize],
+                What::Substitution(ls) => rec.substituted[r][ls],
+                What::Recycling(e) => rec.recycled[r][e],
             };
             out.push(if v.abs() < ZERO { 0.0 } else { v });
         }
