@@ -10,6 +10,7 @@
 //! - `export`: the output files.
 
 pub mod app;
+pub mod calibration;
 pub mod export;
 pub mod market;
 pub mod model;

@@ -954,6 +954,30 @@ pub fn step(
         }
         sp.end_month();
     }
+    // A stage that could not make its plan for want of inputs has no usable spare capacity:
+    // the market sees what it made, not what it could have made.
+    for r in 0..n {
+        let made = [
+            rec.sep_out[r][0],
+            rec.sep_out[r][1],
+            rec.magnet_out[r][0],
+            rec.magnet_out[r][1],
+        ];
+        let planned = [
+            ox_plan.production[r * 2],
+            ox_plan.production[r * 2 + 1],
+            mag_plan.production[r * 2],
+            mag_plan.production[r * 2 + 1],
+        ];
+        for (i, c) in [LightOxide, HeavyOxide, MagnetStandard, MagnetHighTemp]
+            .into_iter()
+            .enumerate()
+        {
+            if made[i] < planned[i] * (1.0 - 1e-9) {
+                rec.capacity[r][c as usize] = made[i];
+            }
+        }
+    }
     rec.stocks_end = Some(StockTotals::of(stocks));
     rec.stockpile_end = stockpiles.iter().map(|s| s.level).collect();
 }

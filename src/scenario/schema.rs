@@ -116,6 +116,29 @@ pub struct Market {
     /// New capacity triggered by sustained high prices.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expansion: Option<ExpansionFile>,
+    /// Demand response of every sector that does not set its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<ResponseFile>,
+}
+
+/// Demand-response defaults (the same keys a sector may set for itself).
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elasticity: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub substitution_ceiling: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heavy_free_ceiling: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub substitution_rate: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub substitution_lag_months: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub substitution_trigger: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_usd_per_t: Option<P>,
 }
 
 /// Capacity expansion triggered by sustained high prices, per stage.

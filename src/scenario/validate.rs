@@ -122,6 +122,18 @@ fn valid_name(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
+/// `[market.response]` parameters shared by sectors that do not set their own.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ResponseDefaults {
+    elasticity: Option<ParamId>,
+    substitution_ceiling: Option<ParamId>,
+    heavy_free_ceiling: Option<ParamId>,
+    substitution_rate: Option<ParamId>,
+    substitution_lag: Option<ParamId>,
+    substitution_trigger: Option<ParamId>,
+    value: Option<ParamId>,
+}
+
 pub(crate) struct Validator<'a> {
     sources: &'a Sources,
     pub(crate) diags: Vec<Diagnostic>,
@@ -251,6 +263,49 @@ impl<'a> Validator<'a> {
             ramp_months: self.opt_param(&format!("{k}.ramp_months"), ramp, MONTHS, 0.0),
             success: self.opt_param(&format!("{k}.success_probability"), success, SHARE, 1.0),
         })
+    }
+
+    /// `[market.response]` defaults, registered once.
+    fn response_defaults(&mut self, r: Option<&schema::ResponseFile>) -> ResponseDefaults {
+        let Some(r) = r else {
+            return ResponseDefaults::default();
+        };
+        let k = "market.response";
+        let mut one = |name: &str, p: &Option<P>, b: Bounds| {
+            p.as_ref().map(|p| self.param(&format!("{k}.{name}"), p, b))
+        };
+        ResponseDefaults {
+            elasticity: one("elasticity", &r.elasticity, ELASTICITY),
+            substitution_ceiling: one("substitution_ceiling", &r.substitution_ceiling, SHARE),
+            heavy_free_ceiling: one("heavy_free_ceiling", &r.heavy_free_ceiling, SHARE),
+            substitution_rate: one("substitution_rate", &r.substitution_rate, SHARE),
+            substitution_lag: one(
+                "substitution_lag_months",
+                &r.substitution_lag_months,
+                MONTHS,
+            ),
+            substitution_trigger: one("substitution_trigger", &r.substitution_trigger, PRICE_INDEX),
+            value: one("value_usd_per_t", &r.value_usd_per_t, NONNEG),
+        }
+    }
+
+    /// A sector's response parameter: its own value, else the `[market.response]` default,
+    /// else `fallback`.
+    #[allow(clippy::too_many_arguments)]
+    fn response_param(
+        &mut self,
+        k: &str,
+        name: &str,
+        own: &Option<P>,
+        default: Option<ParamId>,
+        b: Bounds,
+        fallback: f64,
+    ) -> ParamId {
+        match (own, default) {
+            (Some(p), _) => self.param(&format!("{k}.{name}"), p, b),
+            (None, Some(id)) => id,
+            (None, None) => self.params.fixed(format!("{k}.{name}"), fallback),
+        }
     }
 
     fn market(&mut self, m: &schema::Market) -> Market {
@@ -411,6 +466,7 @@ impl<'a> Validator<'a> {
             3.0,
         );
         let market = self.market(&f.market);
+        let response_defaults = self.response_defaults(f.market.response.as_ref());
 
         // Sector names are the union over regions, sorted, so that every region can be looked
         // up by the same sector index.
@@ -442,7 +498,7 @@ impl<'a> Validator<'a> {
                     REGION_NAME_RULE,
                 );
             }
-            regions.push(self.region(rname, &rkey, r.get_ref(), &sectors));
+            regions.push(self.region(rname, &rkey, r.get_ref(), &sectors, &response_defaults));
         }
         let region_names: Vec<String> = f.regions.keys().cloned().collect();
 
@@ -495,12 +551,14 @@ impl<'a> Validator<'a> {
         })
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn region(
         &mut self,
         rname: &str,
         rkey: &str,
         r: &schema::RegionFile,
         sectors: &[String],
+        d: &ResponseDefaults,
     ) -> Region {
         let mut seen = BTreeSet::new();
         let mut mines = Vec::new();
@@ -659,45 +717,59 @@ impl<'a> Validator<'a> {
                 ),
                 priority: priority.clamp(1, 1000) as u32,
                 response: SectorResponse {
-                    elasticity: self.opt_param(
-                        &format!("{k}.elasticity"),
+                    elasticity: self.response_param(
+                        &k,
+                        "elasticity",
                         &s.elasticity,
+                        d.elasticity,
                         ELASTICITY,
                         0.0,
                     ),
-                    substitution_ceiling: self.opt_param(
-                        &format!("{k}.substitution_ceiling"),
+                    substitution_ceiling: self.response_param(
+                        &k,
+                        "substitution_ceiling",
                         &s.substitution_ceiling,
+                        d.substitution_ceiling,
                         SHARE,
                         0.0,
                     ),
-                    heavy_free_ceiling: self.opt_param(
-                        &format!("{k}.heavy_free_ceiling"),
+                    heavy_free_ceiling: self.response_param(
+                        &k,
+                        "heavy_free_ceiling",
                         &s.heavy_free_ceiling,
+                        d.heavy_free_ceiling,
                         SHARE,
                         0.0,
                     ),
-                    substitution_rate: self.opt_param(
-                        &format!("{k}.substitution_rate"),
+                    substitution_rate: self.response_param(
+                        &k,
+                        "substitution_rate",
                         &s.substitution_rate,
+                        d.substitution_rate,
                         SHARE,
                         0.0,
                     ),
-                    substitution_lag: self.opt_param(
-                        &format!("{k}.substitution_lag_months"),
+                    substitution_lag: self.response_param(
+                        &k,
+                        "substitution_lag_months",
                         &s.substitution_lag_months,
+                        d.substitution_lag,
                         MONTHS,
                         6.0,
                     ),
-                    substitution_trigger: self.opt_param(
-                        &format!("{k}.substitution_trigger"),
+                    substitution_trigger: self.response_param(
+                        &k,
+                        "substitution_trigger",
                         &s.substitution_trigger,
+                        d.substitution_trigger,
                         PRICE_INDEX,
                         1.5,
                     ),
-                    value: self.opt_param(
-                        &format!("{k}.value_usd_per_t"),
+                    value: self.response_param(
+                        &k,
+                        "value_usd_per_t",
                         &s.value_usd_per_t,
+                        d.value,
                         NONNEG,
                         0.0,
                     ),
