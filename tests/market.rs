@@ -1,0 +1,150 @@
+//! Market response properties (issue: market response and calibration).
+
+mod common;
+
+use proptest::prelude::*;
+use reesim::model::Commodity;
+use reesim::sim::run::{RunOutput, simulate};
+
+fn peak(out: &RunOutput, r: usize, c: Commodity) -> f64 {
+    out.records
+        .iter()
+        .map(|rec| rec.prices[r][c as usize])
+        .fold(0.0, f64::max)
+}
+
+fn ban_with(extra: &str) -> reesim::scenario::Loaded {
+    common::extending("total-ban-12m.toml", extra)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    #[test]
+    fn more_elastic_demand_never_raises_the_peak_price(seed in any::<u64>(), e in -1.0f64..0.0, more in 0.0f64..1.0) {
+        let a = ban_with(&format!("[market.response]\nelasticity = {e}\n"));
+        let b = ban_with(&format!("[market.response]\nelasticity = {}\n", (e - more).max(-5.0)));
+        let (oa, ob) = (simulate(&a.scenario, seed, 0), simulate(&b.scenario, seed, 0));
+        for r in 0..a.scenario.regions.len() {
+            for c in [Commodity::MagnetStandard, Commodity::MagnetHighTemp] {
+                prop_assert!(peak(&ob, r, c) <= peak(&oa, r, c) * (1.0 + 1e-9), "{:?} in region {}", c, r);
+            }
+        }
+    }
+
+    #[test]
+    fn without_demand_or_supply_response_prices_do_not_change_physical_outcomes(seed in any::<u64>(), k in 0.0f64..2.0, theta in 0.0f64..1.0) {
+        // Prices move with any response and reversion, but with zero elasticity, no
+        // substitution and no recycling, what is delivered is the physical outcome.
+        let plain = common::load_at(&common::scenarios_dir().join("x.toml"), &common::repo_scenario("total-ban-12m.toml"));
+        let priced = ban_with(&format!("[market]\nprice_response = {k}\nprice_reversion = {theta}\n"));
+        let (a, b) = (simulate(&plain.scenario, seed, 0), simulate(&priced.scenario, seed, 0));
+        for (ra, rb) in a.records.iter().zip(&b.records) {
+            prop_assert_eq!(&ra.delivered, &rb.delivered);
+        }
+    }
+}
+
+#[test]
+fn recycling_never_exceeds_its_ceiling() {
+    let l = ban_with(
+        "[regions.rest_of_world.recycling]\nscrap_share = 0.2\nbase_rate = 0.01\nprice_slope = 0.5\nmax_rate = 0.1\nrecovery = 0.6\n",
+    );
+    let row = l.scenario.region_index("rest_of_world").unwrap();
+    for run in 0..5 {
+        let out = simulate(&l.scenario, 9, run);
+        let mut hit_ceiling = false;
+        for rec in &out.records {
+            let d: f64 = rec.demand[row].iter().map(|s| s[0] + s[1]).sum();
+            let ht: f64 = rec.demand[row].iter().map(|s| s[1]).sum::<f64>() / d;
+            for e in 0..2 {
+                let content = (1.0 - ht) * out.params.recipes[0][e] + ht * out.params.recipes[1][e];
+                let ceiling = d * 0.2 * 0.1 * content * 0.6;
+                assert!(
+                    rec.recycled[row][e] <= ceiling * (1.0 + 1e-9),
+                    "recycled {} > ceiling {ceiling}",
+                    rec.recycled[row][e]
+                );
+                hit_ceiling |= rec.recycled[row][e] >= ceiling * (1.0 - 1e-9) && ceiling > 0.0;
+            }
+        }
+        assert!(
+            hit_ceiling,
+            "the ban should drive recycling to its ceiling at some point"
+        );
+    }
+}
+
+/// b has a magnet plant project (online month 6, 6-month ramp) and demand enough to use it.
+fn project(extra: &str) -> Vec<f64> {
+    let text = common::importer_exporter(1000.0, 24, extra).replace(
+        "[regions.b.sectors.defense]",
+        "[[regions.b.magnet_plants]]\nname = \"new_plant\"\ncapacity_t = 2400\nonline_month = 6\nramp_months = 6\nsuccess_probability = SUCCESS\n[regions.b.sectors.defense]",
+    );
+    let text = text
+        .replace(
+            "SUCCESS",
+            if extra.contains("NEVER") {
+                "0.0"
+            } else {
+                "1.0"
+            },
+        )
+        .replace("# NEVER\n", "");
+    let l = common::load_str(&text);
+    simulate(&l.scenario, 1, 0)
+        .records
+        .iter()
+        .map(|r| r.magnet_out[1][0])
+        .collect()
+}
+
+#[test]
+fn a_project_with_probability_zero_never_comes_online() {
+    let never = project("# NEVER\n");
+    assert!(never.iter().all(|&x| x == 0.0), "{never:?}");
+    let sure = project("");
+    // Hand-computed: nothing before month 6, then 1/6 of 200 t/month more each month.
+    for (t, &x) in sure.iter().enumerate() {
+        let expected = if t < 6 {
+            0.0
+        } else {
+            200.0 * ((t - 5) as f64 / 6.0).min(1.0)
+        };
+        assert!((x - expected).abs() < 1e-9, "month {t}: {x} vs {expected}");
+    }
+}
+
+#[test]
+fn a_technology_ban_never_brings_capacity_forward() {
+    let free = project("");
+    let tech = project(
+        "[[controls]]\nname = \"tech\"\norigin = \"a\"\ntype = \"technology\"\ndelay_months = 4\nslowdown = 0.5\n",
+    );
+    assert!(tech.iter().zip(&free).all(|(t, f)| *t <= *f + 1e-12));
+    // Delayed by 4 months and ramping over 12 instead of 6.
+    assert_eq!(tech[9], 0.0);
+    assert!((tech[10] - 200.0 / 12.0).abs() < 1e-9, "{}", tech[10]);
+}
+
+#[test]
+fn prices_return_to_their_start_after_a_disruption() {
+    let l = common::load_str(&common::importer_exporter(
+        100.0,
+        120,
+        &common::ban_from_a(2, Some(6)),
+    ));
+    let out = simulate(&l.scenario, 1, 0);
+    let during = out.records[7].prices[1][Commodity::MagnetStandard as usize];
+    assert!(
+        during > 1.5,
+        "the ban should raise b's magnet price: {during}"
+    );
+    let last = out.records.last().unwrap();
+    for r in 0..2 {
+        for c in Commodity::ALL {
+            let p = last.prices[r][c as usize];
+            assert!((0.9..=1.1).contains(&p), "region {r} {c:?}: {p}");
+        }
+    }
+}
