@@ -20,6 +20,22 @@ use crate::policy::stockpile::{StockpileState, by_priority, serve};
 
 /// Average days per month (365.25 / 12), converting "days of cover" to months.
 pub const DAYS_PER_MONTH: f64 = 30.4375;
+/// Largest output per grade `[standard, high_temp]` that oxide `avail` (`[NdPr, Dy/Tb]`, t)
+/// can feed, high_temp first up to `ht_want` t (it needs the scarcer Dy/Tb), the rest of the
+/// oxide to standard.
+pub fn grade_caps(avail: [f64; 2], recipes: &[[f64; 2]; 2], ht_want: f64) -> [f64; 2] {
+    let per = |a: f64, need: f64| if need > 0.0 { a / need } else { f64::INFINITY };
+    let ht_cap = per(avail[NDPR], recipes[1][NDPR]).min(per(avail[DYTB], recipes[1][DYTB]));
+    let ht = ht_cap.min(ht_want.max(0.0));
+    let left = [
+        avail[NDPR] - ht * recipes[1][NDPR],
+        avail[DYTB] - ht * recipes[1][DYTB],
+    ];
+    let std_cap =
+        per(left[NDPR].max(0.0), recipes[0][NDPR]).min(per(left[DYTB].max(0.0), recipes[0][DYTB]));
+    [std_cap, ht_cap]
+}
+
 /// Share of a magnet's oxide (by mass) from an origin at which the magnet counts as containing
 /// that origin's material (facts: the October 2025 rule reached items with >= 0.1% Chinese
 /// rare-earth value; mass stands in for value here).
@@ -85,6 +101,9 @@ pub struct Stocks {
     /// `[region][commodity]`.
     pub lots: Vec<Vec<Lot>>,
     pub transit: Vec<Shipment>,
+    /// `[region][NDPR | DYTB]` last month's oxide imports, and whether they were rationed
+    /// (less arrived than was ordered abroad); empty before the first month.
+    pub oxide_imports: Vec<[(f64, bool); 2]>,
 }
 
 impl Stocks {
@@ -94,6 +113,7 @@ impl Stocks {
                 .map(|_| Commodity::ALL.map(|c| Lot::empty(c, n)).to_vec())
                 .collect(),
             transit: Vec::new(),
+            oxide_imports: Vec::new(),
         }
     }
 
@@ -249,6 +269,8 @@ struct Plan {
     flows: Vec<Vec<f64>>,
     /// Home use per region and item, `r * k + j`.
     use_: Vec<f64>,
+    /// Orders each region wanted to place abroad, `r * k + j` (before controls).
+    import_orders: Vec<f64>,
 }
 
 /// Plans `k` items (grades or oxides) that share (`shared`: `cap[r]`) or split (`cap[r*k+j]`)
@@ -263,6 +285,7 @@ fn plan_items(
     position: &mut [f64],
     days: &[f64],
     cap: &[f64],
+    item_cap: Option<&[f64]>,
     shared: bool,
     rebuild: f64,
     init: bool,
@@ -287,10 +310,15 @@ fn plan_items(
             } else {
                 1.0
             };
+            let mut usable = 0.0;
             for j in 0..k {
-                production[r * k + j] = want[r * k + j] * s;
+                let limit = item_cap.map_or(f64::INFINITY, |c| c[r * k + j]);
+                production[r * k + j] = (want[r * k + j] * s).min(limit);
+                usable += limit;
             }
-            spare[r * k] = (cap[r] - total.min(cap[r])).max(0.0);
+            // Capacity that inputs cannot feed is no spare capacity either.
+            let made: f64 = production[r * k..(r + 1) * k].iter().sum();
+            spare[r * k] = (cap[r].min(usable) - made).max(0.0);
         } else {
             for j in 0..k {
                 let i = r * k + j;
@@ -304,6 +332,7 @@ fn plan_items(
         .zip(&production)
         .map(|(w, p)| (w - p).max(0.0))
         .collect();
+    let import_orders = residual.clone();
     // (4) Spare shared capacity is offered to each item in proportion to the world's residual
     // orders for it.
     let mut pooled: Vec<f64> = vec![0.0; n];
@@ -358,6 +387,7 @@ fn plan_items(
         production,
         flows,
         use_,
+        import_orders,
     }
 }
 
@@ -535,6 +565,26 @@ pub fn step(
         .flat_map(|r| [position(MagnetStandard, r), position(MagnetHighTemp, r)])
         .collect();
     let mag_days: Vec<f64> = (0..n).flat_map(|r| [days[r][3], days[r][4]]).collect();
+    // (3a) Where oxide imports were rationed last month (a quota, a ban, short exporters),
+    // plants plan each grade only as far as stock, their region's own separation capacity and
+    // last month's imports can feed it; orders beyond that go to other regions' magnet makers,
+    // as magnet making moved to where the oxide was in 2010-11. Unrationed regions plan freely.
+    let mag_item_cap: Vec<f64> = (0..n)
+        .flat_map(|r| {
+            let Some(imports) = stocks.oxide_imports.get(r) else {
+                return [f64::INFINITY; 2];
+            };
+            if !imports[0].1 && !imports[1].1 {
+                return [f64::INFINITY; 2];
+            }
+            let own = [x.light_cap[r], x.heavy_cap[r]];
+            let avail: [f64; 2] = [0, 1].map(|e| {
+                let c = if e == 0 { LightOxide } else { HeavyOxide };
+                stocks.get(r, c) + own[e] + imports[e].0
+            });
+            grade_caps(avail, &p.recipes, mag_use[r * 2 + 1])
+        })
+        .collect();
     let mag_plan = plan_items(
         n,
         2,
@@ -543,6 +593,7 @@ pub fn step(
         &mut mag_pos,
         &mag_days,
         &x.magnet_cap,
+        Some(&mag_item_cap),
         true,
         tau,
         init,
@@ -577,6 +628,7 @@ pub fn step(
         &mut ox_pos,
         &ox_days,
         &ox_cap,
+        None,
         false,
         tau,
         init,
@@ -618,6 +670,7 @@ pub fn step(
         &mut conc_pos,
         &conc_days,
         &mine_cap,
+        None,
         false,
         tau,
         init,
@@ -954,6 +1007,14 @@ pub fn step(
         }
         sp.end_month();
     }
+    stocks.oxide_imports = (0..n)
+        .map(|r| {
+            [(0, LightOxide), (1, HeavyOxide)].map(|(e, c)| {
+                let got = rec.imports(r, c);
+                (got, got < ox_plan.import_orders[r * 2 + e] * 0.999)
+            })
+        })
+        .collect();
     // A stage that could not make its plan for want of inputs has no usable spare capacity:
     // the market sees what it made, not what it could have made.
     for r in 0..n {
@@ -1021,6 +1082,7 @@ fn init_shares(
             &mut pos,
             &no_cover,
             &mine_cap,
+            None,
             false,
             1.0,
             false,
