@@ -22,3 +22,38 @@ fn hindcast_medians_stay_inside_their_bands() {
         );
     }
 }
+
+#[test]
+fn the_baseline_carries_the_calibrated_market_parameters() {
+    // The tuned values live in the baseline; the hindcast scenario must use the same ones.
+    let base = reesim::scenario::load(&common::scenarios_dir().join("baseline.toml")).unwrap();
+    let hist =
+        reesim::scenario::load(&common::scenarios_dir().join("history/2010-quota.toml")).unwrap();
+    let value = |l: &reesim::scenario::Loaded, key: &str| {
+        let d = l
+            .scenario
+            .params
+            .defs
+            .iter()
+            .find(|d| d.key == key)
+            .unwrap_or_else(|| panic!("no {key}"));
+        format!("{:?}", d.value)
+    };
+    for key in [
+        "market.price_response",
+        "market.price_reversion",
+        "market.price_ceiling",
+        "market.response.elasticity",
+        "market.response.substitution_rate",
+        "market.response.substitution_ceiling",
+        "market.response.heavy_free_ceiling",
+        "market.response.substitution_lag_months",
+        "market.response.substitution_trigger",
+    ] {
+        assert_eq!(
+            value(&base, key),
+            value(&hist, key),
+            "{key} differs between baseline.toml and 2010-quota.toml"
+        );
+    }
+}
