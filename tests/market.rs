@@ -13,6 +13,12 @@ fn peak(out: &RunOutput, r: usize, c: Commodity) -> f64 {
         .fold(0.0, f64::max)
 }
 
+/// Switches off every price-driven response of the baseline: demand elasticity, substitution,
+/// heavy-free designs, recycling and price-driven expansion.
+const NO_RESPONSE: &str = "[market.response]\nelasticity = 0\nsubstitution_ceiling = 0\nheavy_free_ceiling = 0\n\
+    [market.expansion]\ntrigger_price = 1000\n\
+    [regions.china.recycling]\nscrap_share = 0\n[regions.rest_of_world.recycling]\nscrap_share = 0\n";
+
 fn ban_with(extra: &str) -> reesim::scenario::Loaded {
     common::extending("total-ban-12m.toml", extra)
 }
@@ -41,8 +47,8 @@ proptest! {
     fn without_demand_or_supply_response_prices_do_not_change_physical_outcomes(seed in any::<u64>(), k in 0.0f64..2.0, theta in 0.0f64..1.0) {
         // Prices move with any response and reversion, but with zero elasticity, no
         // substitution and no recycling, what is delivered is the physical outcome.
-        let plain = common::load_at(&common::scenarios_dir().join("x.toml"), &common::repo_scenario("total-ban-12m.toml"));
-        let priced = ban_with(&format!("[market]\nprice_response = {k}\nprice_reversion = {theta}\n"));
+        let plain = ban_with(NO_RESPONSE);
+        let priced = ban_with(&format!("{NO_RESPONSE}[market]\nprice_response = {k}\nprice_reversion = {theta}\n"));
         let (a, b) = (simulate(&plain.scenario, seed, 0), simulate(&priced.scenario, seed, 0));
         for (ra, rb) in a.records.iter().zip(&b.records) {
             prop_assert_eq!(&ra.delivered, &rb.delivered);
