@@ -30,11 +30,7 @@ fn baseline(c: &mut Criterion) {
         b.iter(|| {
             runner::run(
                 sc,
-                Settings {
-                    runs: RUNS,
-                    seed: 1,
-                    threads,
-                },
+                Settings::mc(RUNS, 1, threads),
                 &mut |_| Ok(()),
                 &mut |_| {},
             )

@@ -51,6 +51,12 @@ pub struct RunArgs {
     pub seed: Option<u64>,
     pub threads: Option<usize>,
     pub out: Option<PathBuf>,
+    /// "mc" (default) or "lhs".
+    pub sampling: Option<String>,
+    /// Stop once the watched metrics' relative MCSE is at most this.
+    pub until_mcse: Option<f64>,
+    /// Metrics watched by `until_mcse` (runs.csv column names); default `unmet_demand_t`.
+    pub metrics: Option<Vec<String>>,
 }
 
 /// Validated settings of a run.
@@ -77,7 +83,28 @@ impl RunArgs {
             Some(t) => t,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
+        let sampling = parse_sampling(self.sampling.as_deref())?;
+        let until = match (self.until_mcse, self.metrics) {
+            (Some(rel), metrics) => {
+                if !(rel > 0.0 && rel.is_finite()) {
+                    return Err(AppError::Usage(format!(
+                        "--until-mcse must be a number above 0, found {rel}"
+                    )));
+                }
+                Some(runner::Until {
+                    rel,
+                    metrics: metrics.unwrap_or_else(|| vec!["unmet_demand_t".into()]),
+                })
+            }
+            (None, Some(_)) => {
+                return Err(AppError::Usage("--metrics goes with --until-mcse".into()));
+            }
+            (None, None) => None,
+        };
         let loaded = scenario::load(&self.scenario)?;
+        if let Some(u) = &until {
+            check_metrics(&loaded.scenario, &u.metrics)?;
+        }
         let out = self.out.unwrap_or_else(|| default_out_dir(&self.scenario));
         Ok(RunPlan {
             loaded,
@@ -85,9 +112,46 @@ impl RunArgs {
                 runs,
                 seed: self.seed.unwrap_or(DEFAULT_SEED),
                 threads,
+                sampling,
+                until,
             },
             out,
         })
+    }
+}
+
+/// Checks that metric names are runs.csv columns of the scenario.
+pub fn check_metrics(sc: &crate::model::Scenario, metrics: &[String]) -> Result<(), AppError> {
+    let keys = crate::stats::outcomes::Outcomes::new(sc).keys;
+    for m in metrics {
+        if !keys.iter().any(|k| k.column() == *m) {
+            let similar: Vec<String> = keys
+                .iter()
+                .map(|k| k.column())
+                .filter(|c| c.starts_with(m.split('[').next().unwrap_or("")))
+                .take(5)
+                .collect();
+            return Err(AppError::Usage(format!(
+                "unknown metric `{m}`; metrics are runs.csv column names{}",
+                if similar.is_empty() {
+                    ", e.g. unmet_demand_t".to_string()
+                } else {
+                    format!(", e.g. {}", similar.join(", "))
+                }
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Parses `--sampling`.
+pub fn parse_sampling(s: Option<&str>) -> Result<runner::Sampling, AppError> {
+    match s {
+        None | Some("mc") => Ok(runner::Sampling::Mc),
+        Some("lhs") => Ok(runner::Sampling::Lhs),
+        Some(other) => Err(AppError::Usage(format!(
+            "--sampling must be mc or lhs, found `{other}`"
+        ))),
     }
 }
 
@@ -123,7 +187,7 @@ pub fn execute(
         )))?;
     let results = runner::run(
         sc,
-        plan.settings,
+        plan.settings.clone(),
         &mut |rows| runs_csv.append(rows),
         progress,
     )?;
@@ -131,7 +195,7 @@ pub fn execute(
     let ctx = Context {
         loaded: &plan.loaded,
         results: &results,
-        settings: plan.settings,
+        settings: &plan.settings,
     };
     let exports: [&dyn Export; 3] = [&SummaryCsv, &TimeseriesCsv, &ManifestJson];
     for e in exports {

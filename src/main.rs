@@ -20,6 +20,22 @@ struct Cli {
     command: Command,
 }
 
+/// Sampling and stopping options shared by the commands that run batches.
+#[derive(clap::Args, Clone)]
+struct SamplingArgs {
+    /// Sampling of the per-run parameters: mc (independent draws) or lhs (Latin hypercube).
+    #[arg(long, default_value = "mc")]
+    sampling: String,
+    /// Add runs until the relative Monte Carlo standard error of the watched metrics is at most
+    /// this (e.g. 0.01), up to --runs.
+    #[arg(long)]
+    until_mcse: Option<f64>,
+    /// Metrics watched by --until-mcse, comma-separated runs.csv column names
+    /// (default: unmet_demand_t).
+    #[arg(long, value_delimiter = ',')]
+    metrics: Option<Vec<String>>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run a scenario's Monte Carlo batch and write summary.csv, timeseries.csv, runs.csv and
@@ -39,6 +55,8 @@ enum Command {
         /// Output directory (default: reesim-out/<scenario file stem>).
         #[arg(long)]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        sampling: SamplingArgs,
     },
     /// Check a scenario file without running it (exit 0 if valid).
     Validate {
@@ -105,6 +123,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
             seed,
             threads,
             out,
+            sampling,
         } => {
             let plan = RunArgs {
                 scenario,
@@ -112,6 +131,9 @@ fn run(cli: Cli) -> Result<(), AppError> {
                 seed: Some(seed),
                 threads,
                 out,
+                sampling: Some(sampling.sampling),
+                until_mcse: sampling.until_mcse,
+                metrics: sampling.metrics,
             }
             .plan()?;
             let bar = if std::io::stderr().is_terminal() {
@@ -133,6 +155,28 @@ fn run(cli: Cli) -> Result<(), AppError> {
             let (results, written) = app::execute(&plan, &mut |n| bar.inc(n))?;
             bar.finish_and_clear();
             print_summary(&plan, &results);
+            if let Some(u) = &plan.settings.until {
+                let met = results.achieved.iter().all(|(_, e)| *e <= u.rel);
+                println!(
+                    "\n{} after {} runs: {}",
+                    if met {
+                        "MCSE target met"
+                    } else {
+                        "MCSE target NOT met (run cap reached)"
+                    },
+                    results.runs,
+                    results
+                        .achieved
+                        .iter()
+                        .map(|(m, e)| format!(
+                            "relative MCSE of {m} = {} (target {})",
+                            fmt(*e),
+                            u.rel
+                        ))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                );
+            }
             println!(
                 "\nwrote {}",
                 written
@@ -153,8 +197,14 @@ fn print_summary(plan: &app::RunPlan, r: &Results) {
         .duration_since(r.started)
         .map_or(0.0, |d| d.as_secs_f64());
     println!(
-        "{}: {} runs, seed {}, {} months from {} ({:.2} s)\n",
-        sc.name, plan.settings.runs, plan.settings.seed, sc.horizon, sc.start, secs
+        "{}: {} runs ({}), seed {}, {} months from {} ({:.2} s)\n",
+        sc.name,
+        r.runs,
+        plan.settings.sampling.name(),
+        plan.settings.seed,
+        sc.horizon,
+        sc.start,
+        secs
     );
     println!(
         "{:<32} {:<16} {:<14} {:>12} {:>12} {:>12} {:>12}",
@@ -197,6 +247,9 @@ fn print_summary(plan: &app::RunPlan, r: &Results) {
 }
 
 fn fmt(v: f64) -> String {
+    if v.is_infinite() {
+        return "inf".into();
+    }
     if !v.is_finite() {
         "-".into()
     } else if v.abs() >= 100.0 {

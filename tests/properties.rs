@@ -87,11 +87,7 @@ fn runner_results_do_not_depend_on_thread_count() {
         let mut rows = Vec::new();
         let r = runner::run(
             &l.scenario,
-            Settings {
-                runs: 70,
-                seed: 5,
-                threads,
-            },
+            Settings::mc(70, 5, threads),
             &mut |b| {
                 rows.extend(b.iter().map(|r| (r.run, r.metrics.clone())));
                 Ok(())

@@ -54,17 +54,8 @@ fn every_shipped_scenario_validates_and_runs() {
     for f in &files {
         let l = reesim::scenario::load(f).unwrap_or_else(|e| panic!("{}:\n{e}", f.display()));
         let sc = &l.scenario;
-        let r = runner::run(
-            sc,
-            Settings {
-                runs: 200,
-                seed: 1,
-                threads: 2,
-            },
-            &mut |_| Ok(()),
-            &mut |_| {},
-        )
-        .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        let r = runner::run(sc, Settings::mc(200, 1, 2), &mut |_| Ok(()), &mut |_| {})
+            .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         for (key, values) in r.outcomes.keys.iter().zip(&r.metric_values) {
             assert_eq!(values.len(), 200);
             if key.metric != "stockpile_depleted_month"

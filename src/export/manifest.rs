@@ -29,7 +29,15 @@ impl Export for ManifestJson {
                 .map(|d| (d.key.clone(), serde_json::to_value(&d.value).unwrap_or_default()))
                 .collect::<serde_json::Map<_, _>>(),
             "seed": s.seed,
-            "runs": s.runs,
+            "runs": ctx.results.runs,
+            "runs_requested": s.runs,
+            "sampling": s.sampling.name(),
+            "until_mcse": s.until.as_ref().map(|u| serde_json::json!({
+                "relative_mcse": u.rel,
+                "metrics": u.metrics,
+                "achieved": ctx.results.achieved.iter().map(|(m, e)| serde_json::json!({"metric": m, "relative_mcse": if e.is_finite() { serde_json::json!(e) } else { serde_json::Value::Null }})).collect::<Vec<_>>(),
+                "met": ctx.results.achieved.iter().all(|(_, e)| *e <= u.rel),
+            })),
             "threads": s.threads,
             "batch_size": crate::sim::runner::BATCH,
             "started": rfc3339(ctx.results.started),

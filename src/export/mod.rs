@@ -17,7 +17,7 @@ use crate::sim::runner::Results;
 pub struct Context<'a> {
     pub loaded: &'a crate::scenario::Loaded,
     pub results: &'a Results,
-    pub settings: crate::sim::runner::Settings,
+    pub settings: &'a crate::sim::runner::Settings,
 }
 
 /// One output file written from finished results.

@@ -49,18 +49,70 @@ impl ParamTable {
     /// Values for run `run`: fixed numbers as written, distributions sampled from their own
     /// streams.
     pub fn sample(&self, seed: u64, run: u64) -> Values {
+        self.sample_with(seed, run, None)
+    }
+
+    /// Values for run `run`, by plain Monte Carlo or, with a design, by Latin hypercube: the
+    /// run's uniform draw `u` becomes `(stratum + u) / n` with the parameter's stratum for this
+    /// run in the design's block.
+    pub fn sample_with(&self, seed: u64, run: u64, lhs: Option<&Lhs>) -> Values {
         Values(
             self.defs
                 .iter()
                 .map(|d| match &d.value {
                     Param::Fixed(v) => *v,
                     Param::Dist(dist) => {
-                        let u: f64 = streams::stream(seed, run, &d.key).random();
+                        let mut u: f64 = streams::stream(seed, run, &d.key).random();
+                        if let Some(l) = lhs {
+                            u = l.stratify(&d.key, run, u);
+                        }
                         dist.quantile(u)
                     }
                 })
                 .collect(),
         )
+    }
+}
+
+/// A Latin hypercube design over a block of runs `start..start + n`: for every sampled
+/// parameter, a random permutation of the `n` strata, drawn from a stream keyed by the seed,
+/// the block and the parameter (so it does not depend on threads, and parameters that two
+/// scenarios share get the same strata).
+#[derive(Debug, Clone)]
+pub struct Lhs {
+    start: u64,
+    n: u64,
+    perms: std::collections::HashMap<String, Vec<u32>>,
+}
+
+impl Lhs {
+    pub fn new(table: &ParamTable, seed: u64, start: u64, n: u64) -> Lhs {
+        let mut perms = std::collections::HashMap::new();
+        for (_, d) in table.sampled() {
+            perms.entry(d.key.clone()).or_insert_with(|| {
+                let mut p: Vec<u32> = (0..n as u32).collect();
+                let mut rng = streams::stream(seed, start, &format!("{}#lhs", d.key));
+                for i in (1..p.len()).rev() {
+                    let j = rng.random_range(0..=i);
+                    p.swap(i, j);
+                }
+                p
+            });
+        }
+        Lhs { start, n, perms }
+    }
+
+    /// The stratified uniform for parameter `key` in run `run` (a run of this block).
+    pub fn stratify(&self, key: &str, run: u64, u: f64) -> f64 {
+        match self.perms.get(key) {
+            Some(p) => (p[(run - self.start) as usize] as f64 + u) / self.n as f64,
+            None => u,
+        }
+    }
+
+    /// The stratum (0..n) of parameter `key` in run `run`.
+    pub fn stratum(&self, key: &str, run: u64) -> Option<u32> {
+        self.perms.get(key).map(|p| p[(run - self.start) as usize])
     }
 }
 

@@ -21,12 +21,58 @@ use crate::stats::timeseries::{Catalog, Sketches};
 /// summation order of time-series means.
 pub const BATCH: u64 = 32;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Settings {
+    /// Runs to do (with `until`: the most to do).
     pub runs: u64,
     pub seed: u64,
     pub threads: usize,
+    pub sampling: Sampling,
+    /// Stop once these metrics' relative Monte Carlo standard errors are small enough.
+    pub until: Option<Until>,
 }
+
+impl Settings {
+    /// Plain Monte Carlo over `runs` runs.
+    pub fn mc(runs: u64, seed: u64, threads: usize) -> Self {
+        Settings {
+            runs,
+            seed,
+            threads,
+            sampling: Sampling::Mc,
+            until: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sampling {
+    /// Independent draws per run.
+    Mc,
+    /// Latin hypercube per block of runs (the whole batch, or each block with `until`).
+    Lhs,
+}
+
+impl Sampling {
+    pub fn name(self) -> &'static str {
+        match self {
+            Sampling::Mc => "mc",
+            Sampling::Lhs => "lhs",
+        }
+    }
+}
+
+/// Stop rule: add blocks of `UNTIL_BLOCK` runs until every listed metric's relative MCSE
+/// (`sd / sqrt(n) / |mean|`) is at most `rel`.
+#[derive(Debug, Clone)]
+pub struct Until {
+    pub rel: f64,
+    /// runs.csv column names of the metrics watched.
+    pub metrics: Vec<String>,
+}
+
+/// Runs added at a time under a stop rule (a multiple of `BATCH`).
+pub const UNTIL_BLOCK: u64 = 256;
 
 /// One run's row of runs.csv.
 #[derive(Debug, Clone)]
@@ -46,6 +92,23 @@ pub struct Results {
     pub metric_values: Vec<Vec<f64>>,
     pub started: SystemTime,
     pub finished: SystemTime,
+    /// Runs done.
+    pub runs: u64,
+    /// With a stop rule: each watched metric's relative MCSE when the runner stopped.
+    pub achieved: Vec<(String, f64)>,
+}
+
+/// Relative Monte Carlo standard error of a metric's mean: 0 when every run gave the same
+/// value, infinite when the mean is 0 but runs differ.
+pub fn relative_mcse(values: &[f64]) -> f64 {
+    let s = crate::stats::summary::Summary::of(values);
+    if s.sd == 0.0 || s.n == 0 {
+        0.0
+    } else if s.mean == 0.0 {
+        f64::INFINITY
+    } else {
+        s.mcse / s.mean.abs()
+    }
 }
 
 /// Per-run random events reported as inputs in runs.csv besides the sampled parameters.
@@ -89,6 +152,7 @@ fn run_batch(
     outcomes: &Outcomes,
     seed: u64,
     runs: std::ops::Range<u64>,
+    lhs: Option<&crate::sim::params::Lhs>,
 ) -> BatchOut {
     let mut sketches = Sketches::new(sc.horizon, catalog.cells.len());
     let mut rows = Vec::with_capacity((runs.end - runs.start) as usize);
@@ -96,7 +160,7 @@ fn run_batch(
     let sampled_ids: Vec<usize> = sc.params.sampled().map(|(id, _)| id.0).collect();
     let events = events(sc);
     for i in runs {
-        let out = run::simulate(sc, seed, i);
+        let out = run::simulate_with(sc, sc.params.sample_with(seed, i, lhs), seed, i);
         sketches.add_run(catalog, &out, &mut buf);
         let mut sampled: Vec<f64> = sampled_ids.iter().map(|&id| out.values.0[id]).collect();
         for (_, e) in &events {
@@ -126,6 +190,10 @@ pub enum RunError {
     },
     #[error("{0}")]
     Sink(#[from] std::io::Error),
+    #[error(
+        "unknown metric `{0}` (use a runs.csv column name such as unmet_demand_t or unmet_share[region=rest_of_world])"
+    )]
+    UnknownMetric(String),
 }
 
 /// Runs the batch. `on_rows` receives finished runs in run order as they complete (for
@@ -146,30 +214,69 @@ pub fn run(
     let outcomes = Outcomes::new(sc);
     let mut total = Sketches::new(sc.horizon, catalog.cells.len());
     let mut metric_values = vec![Vec::with_capacity(settings.runs as usize); outcomes.keys.len()];
-    let n_batches = settings.runs.div_ceil(BATCH);
+    let watched: Vec<usize> = match &settings.until {
+        Some(u) => u
+            .metrics
+            .iter()
+            .map(|m| {
+                outcomes
+                    .keys
+                    .iter()
+                    .position(|k| k.column() == *m)
+                    .ok_or_else(|| RunError::UnknownMetric(m.clone()))
+            })
+            .collect::<Result<_, _>>()?,
+        None => Vec::new(),
+    };
     let wave = (threads as u64 * 2).max(1);
-    let mut next = 0;
-    while next < n_batches {
-        let batches: Vec<u64> = (next..(next + wave).min(n_batches)).collect();
-        next += batches.len() as u64;
-        let outs: Vec<BatchOut> = pool.install(|| {
-            batches
-                .par_iter()
-                .map(|&b| {
-                    let range = b * BATCH..((b + 1) * BATCH).min(settings.runs);
-                    run_batch(sc, &catalog, &outcomes, settings.seed, range)
-                })
-                .collect()
-        });
-        for out in outs {
-            total.merge(&out.sketches);
-            on_rows(&out.rows)?;
-            for row in &out.rows {
-                for (m, v) in row.metrics.iter().enumerate() {
-                    metric_values[m].push(*v);
+    // Runs go in blocks: the whole batch, or `UNTIL_BLOCK` at a time under a stop rule. Each
+    // block has its own Latin hypercube design; batch boundaries and merge order stay those of
+    // one long sequence of runs, so results do not depend on the threads.
+    let block = if settings.until.is_some() {
+        UNTIL_BLOCK
+    } else {
+        settings.runs.max(1)
+    };
+    let mut done = 0;
+    let mut achieved = Vec::new();
+    while done < settings.runs {
+        let end = (done + block).min(settings.runs);
+        let lhs = (settings.sampling == Sampling::Lhs)
+            .then(|| crate::sim::params::Lhs::new(&sc.params, settings.seed, done, end - done));
+        let (first, last) = (done / BATCH, end.div_ceil(BATCH));
+        let mut next = first;
+        while next < last {
+            let batches: Vec<u64> = (next..(next + wave).min(last)).collect();
+            next += batches.len() as u64;
+            let outs: Vec<BatchOut> = pool.install(|| {
+                batches
+                    .par_iter()
+                    .map(|&b| {
+                        let range = (b * BATCH).max(done)..((b + 1) * BATCH).min(end);
+                        run_batch(sc, &catalog, &outcomes, settings.seed, range, lhs.as_ref())
+                    })
+                    .collect()
+            });
+            for out in outs {
+                total.merge(&out.sketches);
+                on_rows(&out.rows)?;
+                for row in &out.rows {
+                    for (m, v) in row.metrics.iter().enumerate() {
+                        metric_values[m].push(*v);
+                    }
                 }
+                on_progress(out.rows.len() as u64);
             }
-            on_progress(out.rows.len() as u64);
+        }
+        done = end;
+        if let Some(u) = &settings.until {
+            achieved = watched
+                .iter()
+                .map(|&m| (outcomes.keys[m].column(), relative_mcse(&metric_values[m])))
+                .collect();
+            if achieved.iter().all(|(_, e)| *e <= u.rel) {
+                break;
+            }
         }
     }
     Ok(Results {
@@ -180,5 +287,7 @@ pub fn run(
         metric_values,
         started,
         finished: SystemTime::now(),
+        runs: done,
+        achieved,
     })
 }
