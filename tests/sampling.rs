@@ -95,7 +95,7 @@ fn until_mcse_stops_once_the_target_is_met_and_records_it() {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("u/manifest.json")).unwrap())
             .unwrap();
     let runs = m["runs"].as_u64().unwrap();
-    assert!(runs < 5000 && runs % 256 == 0, "{runs}");
+    assert!(runs < 5000 && runs.is_multiple_of(256), "{runs}");
     assert_eq!(m["until_mcse"]["met"], true);
     let achieved = m["until_mcse"]["achieved"][0]["relative_mcse"]
         .as_f64()
