@@ -206,3 +206,226 @@ pub fn execute(
     }
     Ok((results, written))
 }
+
+fn threads_or_all(threads: Option<usize>) -> Result<usize, AppError> {
+    match threads {
+        Some(0) => Err(AppError::Usage(
+            "--threads must be at least 1, found 0".into(),
+        )),
+        Some(t) => Ok(t),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
+}
+
+fn check_runs(runs: u64) -> Result<(), AppError> {
+    if runs == 0 {
+        Err(AppError::Usage("--runs must be at least 1, found 0".into()))
+    } else {
+        Ok(())
+    }
+}
+
+fn stem(p: &Path) -> String {
+    p.file_stem()
+        .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned())
+}
+
+/// `reesim compare` arguments.
+pub struct CompareArgs {
+    pub a: PathBuf,
+    pub b: PathBuf,
+    pub runs: u64,
+    pub seed: u64,
+    pub threads: Option<usize>,
+    pub out: Option<PathBuf>,
+    pub sampling: String,
+    pub until_mcse: Option<f64>,
+    pub metrics: Option<Vec<String>>,
+}
+
+pub struct CompareReport {
+    pub a_name: String,
+    pub b_name: String,
+    pub runs: u64,
+    pub diffs: Vec<crate::tools::compare::Difference>,
+    pub written: PathBuf,
+}
+
+/// Runs both scenarios on common random numbers (same seed, same run indices; with
+/// `--until-mcse`, B runs as many runs as A needed) and writes compare.csv.
+pub fn compare(args: CompareArgs) -> Result<CompareReport, AppError> {
+    check_runs(args.runs)?;
+    let threads = threads_or_all(args.threads)?;
+    let sampling = parse_sampling(Some(&args.sampling))?;
+    let a = scenario::load(&args.a)?;
+    let b = scenario::load(&args.b)?;
+    let until = args.until_mcse.map(|rel| runner::Until {
+        rel,
+        metrics: args
+            .metrics
+            .clone()
+            .unwrap_or_else(|| vec!["unmet_demand_t".into()]),
+    });
+    if let Some(u) = &until {
+        check_metrics(&a.scenario, &u.metrics)?;
+    }
+    let settings = Settings {
+        runs: args.runs,
+        seed: args.seed,
+        threads,
+        sampling,
+        until,
+    };
+    let ba = crate::tools::run_batch(&a.scenario, &settings)?;
+    let settings_b = Settings {
+        runs: ba.rows.len() as u64,
+        until: None,
+        ..settings
+    };
+    let bb = crate::tools::run_batch(&b.scenario, &settings_b)?;
+    let diffs = crate::tools::compare::differences(&ba, &bb);
+    let dir = args.out.unwrap_or_else(|| {
+        PathBuf::from("reesim-out").join(format!("{}-vs-{}", stem(&args.a), stem(&args.b)))
+    });
+    let written = crate::export::decision::compare_csv(&dir, &diffs)
+        .map_err(io_err(format!("cannot write `{}`", dir.display())))?;
+    Ok(CompareReport {
+        a_name: a.scenario.name,
+        b_name: b.scenario.name,
+        runs: ba.rows.len() as u64,
+        diffs,
+        written,
+    })
+}
+
+/// `reesim sensitivity` arguments.
+pub struct SensitivityArgs {
+    pub scenario: PathBuf,
+    pub runs: u64,
+    pub seed: u64,
+    pub threads: Option<usize>,
+    pub out: Option<PathBuf>,
+    pub outcomes: Option<Vec<String>>,
+    pub sampling: String,
+}
+
+pub struct SensitivityReport {
+    pub runs: u64,
+    pub rows: Vec<crate::tools::sensitivity::Influence>,
+    pub written: PathBuf,
+}
+
+pub fn sensitivity(args: SensitivityArgs) -> Result<SensitivityReport, AppError> {
+    check_runs(args.runs)?;
+    let threads = threads_or_all(args.threads)?;
+    let sampling = parse_sampling(Some(&args.sampling))?;
+    let l = scenario::load(&args.scenario)?;
+    let outcomes = args
+        .outcomes
+        .unwrap_or_else(|| vec!["unmet_demand_t".into(), "unmet_share".into()]);
+    check_metrics(&l.scenario, &outcomes)?;
+    let settings = Settings {
+        runs: args.runs,
+        seed: args.seed,
+        threads,
+        sampling,
+        until: None,
+    };
+    let batch = crate::tools::run_batch(&l.scenario, &settings)?;
+    let rows = crate::tools::sensitivity::influences(&batch, &outcomes);
+    let dir = args.out.unwrap_or_else(|| {
+        PathBuf::from("reesim-out").join(format!("{}-sensitivity", stem(&args.scenario)))
+    });
+    let written = crate::export::decision::sensitivity_csv(&dir, &rows)
+        .map_err(io_err(format!("cannot write `{}`", dir.display())))?;
+    Ok(SensitivityReport {
+        runs: args.runs,
+        rows,
+        written,
+    })
+}
+
+/// `reesim size-stockpile` arguments.
+pub struct SizeArgs {
+    pub scenario: PathBuf,
+    pub stockpile: String,
+    pub target: String,
+    pub runs: u64,
+    pub seed: u64,
+    pub threads: Option<usize>,
+    pub max_t: Option<f64>,
+    pub tolerance_t: Option<f64>,
+    pub out: Option<PathBuf>,
+    pub sampling: String,
+}
+
+pub struct SizeReport {
+    pub stockpile: String,
+    pub target: String,
+    pub runs: u64,
+    pub sizing: crate::tools::size::Sizing,
+    pub written: PathBuf,
+}
+
+pub fn size_stockpile(args: SizeArgs) -> Result<SizeReport, AppError> {
+    check_runs(args.runs)?;
+    let threads = threads_or_all(args.threads)?;
+    let sampling = parse_sampling(Some(&args.sampling))?;
+    let target = crate::tools::size::Target::parse(&args.target).map_err(AppError::Usage)?;
+    let l = scenario::load(&args.scenario)?;
+    let sc = &l.scenario;
+    check_metrics(sc, &[target.metric().to_string()])?;
+    let Some(index) = sc.stockpiles.iter().position(|s| s.name == args.stockpile) else {
+        let names: Vec<&str> = sc.stockpiles.iter().map(|s| s.name.as_str()).collect();
+        return Err(AppError::Usage(format!(
+            "no stockpile named `{}` in {}; {}",
+            args.stockpile,
+            args.scenario.display(),
+            if names.is_empty() {
+                "it defines none".to_string()
+            } else {
+                format!("it defines: {}", names.join(", "))
+            }
+        )));
+    };
+    let per_day = crate::sim::run::tonnes_per_day(sc, args.seed, 0, index);
+    let cap = match args.max_t {
+        Some(c) if c > 0.0 && c.is_finite() => c,
+        Some(c) => {
+            return Err(AppError::Usage(format!(
+                "--max-t must be a number above 0, found {c}"
+            )));
+        }
+        None if per_day > 0.0 => 365.0 * per_day,
+        None => {
+            return Err(AppError::Usage(
+                "the stockpile serves no demand to size against; give --max-t".into(),
+            ));
+        }
+    };
+    let tolerance = args.tolerance_t.unwrap_or(cap * 0.005).max(1e-9);
+    let settings = Settings {
+        runs: args.runs,
+        seed: args.seed,
+        threads,
+        sampling,
+        until: None,
+    };
+    let sizing = crate::tools::size::size(sc, index, &target, &settings, cap, tolerance)?;
+    let dir = args.out.unwrap_or_else(|| {
+        PathBuf::from("reesim-out").join(format!(
+            "{}-size-{}",
+            stem(&args.scenario),
+            args.stockpile
+        ))
+    });
+    let written = crate::export::decision::curve_csv(&dir, &sizing)
+        .map_err(io_err(format!("cannot write `{}`", dir.display())))?;
+    Ok(SizeReport {
+        stockpile: args.stockpile,
+        target: args.target,
+        runs: args.runs,
+        sizing,
+        written,
+    })
+}

@@ -63,6 +63,75 @@ enum Command {
         /// Scenario file (TOML).
         scenario: PathBuf,
     },
+    /// Compare two scenarios on common random numbers: paired differences B - A for every
+    /// outcome metric (compare.csv).
+    Compare {
+        /// Scenario A (the reference).
+        a: PathBuf,
+        /// Scenario B.
+        b: PathBuf,
+        #[arg(long, default_value_t = app::DEFAULT_RUNS)]
+        runs: u64,
+        #[arg(long, default_value_t = app::DEFAULT_SEED)]
+        seed: u64,
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Output directory (default: reesim-out/<A stem>-vs-<B stem>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        sampling: SamplingArgs,
+    },
+    /// Rank sampled inputs by their influence on outcomes: Spearman and partial rank
+    /// correlation (sensitivity.csv, tornado order).
+    Sensitivity {
+        scenario: PathBuf,
+        #[arg(long, default_value_t = app::DEFAULT_RUNS)]
+        runs: u64,
+        #[arg(long, default_value_t = app::DEFAULT_SEED)]
+        seed: u64,
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Output directory (default: reesim-out/<stem>-sensitivity).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Outcomes, comma-separated runs.csv column names (default: unmet_demand_t,unmet_share).
+        #[arg(long, value_delimiter = ',')]
+        outcomes: Option<Vec<String>>,
+        /// Sampling: mc or lhs.
+        #[arg(long, default_value = "mc")]
+        sampling: String,
+    },
+    /// Find the smallest initial size of a stockpile that meets a target, e.g.
+    /// 'P(unmet_share[sector=defense] <= 0.01) >= 0.95' or 'mean(unmet_demand_t) <= 500'
+    /// (stockpile_curve.csv).
+    SizeStockpile {
+        scenario: PathBuf,
+        /// Name of the stockpile to size.
+        #[arg(long)]
+        stockpile: String,
+        /// The target.
+        #[arg(long)]
+        target: String,
+        #[arg(long, default_value_t = app::DEFAULT_RUNS)]
+        runs: u64,
+        #[arg(long, default_value_t = app::DEFAULT_SEED)]
+        seed: u64,
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Largest size tried, tonnes (default: 365 days of the stockpile's use).
+        #[arg(long)]
+        max_t: Option<f64>,
+        /// Stop bisecting when the bracket is this narrow, tonnes (default: 0.5% of the cap).
+        #[arg(long)]
+        tolerance_t: Option<f64>,
+        /// Output directory (default: reesim-out/<stem>-size-<stockpile>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Sampling: mc or lhs.
+        #[arg(long, default_value = "mc")]
+        sampling: String,
+    },
     /// Print the fully resolved scenario (all `extends` merged) as TOML.
     Show {
         /// Scenario file (TOML).
@@ -110,6 +179,171 @@ fn run(cli: Cli) -> Result<(), AppError> {
                 sc.horizon,
                 sc.start
             );
+            Ok(())
+        }
+        Command::Compare {
+            a,
+            b,
+            runs,
+            seed,
+            threads,
+            out,
+            sampling,
+        } => {
+            let r = app::compare(app::CompareArgs {
+                a,
+                b,
+                runs,
+                seed,
+                threads,
+                out,
+                sampling: sampling.sampling,
+                until_mcse: sampling.until_mcse,
+                metrics: sampling.metrics,
+            })?;
+            println!(
+                "{} vs {}: {} paired runs (seed {})\n",
+                r.a_name, r.b_name, r.runs, seed
+            );
+            println!(
+                "{:<30} {:<14} {:<12} {:>12} {:>12} {:>22} {:>9}",
+                "metric",
+                "region",
+                "sector/item",
+                "mean A",
+                "mean B",
+                "B - A [95% CI]",
+                "P(B better)"
+            );
+            for d in r.diffs.iter().filter(|d| {
+                matches!(
+                    d.metric,
+                    "unmet_demand_t"
+                        | "unmet_share"
+                        | "shortfall_months"
+                        | "lost_output_usd"
+                        | "stockpile_min_t"
+                ) && (d.sector.is_empty() || d.region.is_empty())
+            }) {
+                let scope = if d.item.is_empty() {
+                    d.sector.as_str()
+                } else {
+                    d.item.as_str()
+                };
+                println!(
+                    "{:<30} {:<14} {:<12} {:>12} {:>12} {:>22} {:>9}{}",
+                    d.metric,
+                    if d.region.is_empty() {
+                        "all"
+                    } else {
+                        &d.region
+                    },
+                    if scope.is_empty() { "all" } else { scope },
+                    fmt(d.mean_a),
+                    fmt(d.mean_b),
+                    format!("{} [{}, {}]", fmt(d.mean), fmt(d.ci.0), fmt(d.ci.1)),
+                    d.p_b_better.map_or("-".into(), |p| format!("{:.2}", p)),
+                    if d.significant() { "  *" } else { "" }
+                );
+            }
+            println!(
+                "\n* the 95% interval excludes zero\nwrote {}",
+                r.written.display()
+            );
+            Ok(())
+        }
+        Command::Sensitivity {
+            scenario,
+            runs,
+            seed,
+            threads,
+            out,
+            outcomes,
+            sampling,
+        } => {
+            let r = app::sensitivity(app::SensitivityArgs {
+                scenario,
+                runs,
+                seed,
+                threads,
+                out,
+                outcomes,
+                sampling,
+            })?;
+            let mut last = String::new();
+            for i in &r.rows {
+                if i.outcome != last {
+                    println!("\n{}: inputs by influence ({} runs)", i.outcome, r.runs);
+                    println!("{:<64} {:>9} {:>9}", "input", "PRCC", "Spearman");
+                    last = i.outcome.clone();
+                }
+                println!("{:<64} {:>9.3} {:>9.3}", i.input, i.prcc, i.spearman);
+            }
+            if r.rows.is_empty() {
+                println!("no sampled inputs vary in this scenario: nothing to rank");
+            }
+            println!("\nwrote {}", r.written.display());
+            Ok(())
+        }
+        Command::SizeStockpile {
+            scenario,
+            stockpile,
+            target,
+            runs,
+            seed,
+            threads,
+            max_t,
+            tolerance_t,
+            out,
+            sampling,
+        } => {
+            let r = app::size_stockpile(app::SizeArgs {
+                scenario,
+                stockpile,
+                target,
+                runs,
+                seed,
+                threads,
+                max_t,
+                tolerance_t,
+                out,
+                sampling,
+            })?;
+            let s = &r.sizing;
+            match &s.answer {
+                Some(a) => println!(
+                    "smallest {} meeting {}: {} t = {} days of use; statistic {} (95% interval {} - {}), {} runs per size",
+                    r.stockpile,
+                    r.target,
+                    fmt(a.tonnes),
+                    fmt(a.days),
+                    fmt(a.value),
+                    fmt(a.interval.0),
+                    fmt(a.interval.1),
+                    r.runs
+                ),
+                None => println!(
+                    "no size of {} up to the cap of {} t ({} days) meets {}",
+                    r.stockpile,
+                    fmt(s.cap_t),
+                    fmt(s.cap_t / s.tonnes_per_day),
+                    r.target
+                ),
+            }
+            println!(
+                "{:>12} {:>10} {:>12} {:>6}",
+                "size t", "days", "statistic", "meets"
+            );
+            for p in &s.curve {
+                println!(
+                    "{:>12} {:>10} {:>12} {:>6}",
+                    fmt(p.tonnes),
+                    fmt(p.days),
+                    fmt(p.value),
+                    if p.met { "yes" } else { "no" }
+                );
+            }
+            println!("\nwrote {}", r.written.display());
             Ok(())
         }
         Command::Show { scenario } => {

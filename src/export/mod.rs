@@ -2,6 +2,7 @@
 //! written under a temporary name in the output directory and renamed into place only when
 //! complete (`AtomicFile`), so no half-written result is ever left behind.
 
+pub mod decision;
 pub mod manifest;
 pub mod runs;
 pub mod summary;

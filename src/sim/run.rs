@@ -121,40 +121,46 @@ fn demand(sc: &Scenario, v: &Values, t: usize) -> Vec<Vec<[f64; 2]>> {
 /// demand for the grade; oxides: the oxide contained in the region's magnet demand), counting
 /// only `days_of_sectors` when given.
 fn stockpile_initial(sc: &Scenario, v: &Values, p: &ChainParams) -> Vec<f64> {
-    let d0 = demand(sc, v, 0);
-    sc.stockpiles
-        .iter()
-        .map(|s| match s.size {
+    (0..sc.stockpiles.len())
+        .map(|i| match sc.stockpiles[i].size {
             StockpileSize::Tonnes(t) => v[t],
-            StockpileSize::Days(days) => {
-                let region = &sc.regions[s.region];
-                let counted = |ls: usize| {
-                    s.days_of_sectors.is_empty()
-                        || s.days_of_sectors.contains(&region.sectors[ls].sector)
-                };
-                let per_grade: [f64; 2] = [0, 1].map(|g| {
-                    d0[s.region]
-                        .iter()
-                        .enumerate()
-                        .filter(|(ls, _)| counted(*ls))
-                        .map(|(_, x)| x[g])
-                        .sum()
-                });
-                let monthly = match s.commodity {
-                    Commodity::MagnetStandard => per_grade[0],
-                    Commodity::MagnetHighTemp => per_grade[1],
-                    Commodity::LightOxide => {
-                        per_grade[0] * p.recipes[0][0] + per_grade[1] * p.recipes[1][0]
-                    }
-                    Commodity::HeavyOxide => {
-                        per_grade[0] * p.recipes[0][1] + per_grade[1] * p.recipes[1][1]
-                    }
-                    Commodity::Concentrate => 0.0,
-                };
-                v[days] / DAYS_PER_MONTH * monthly
-            }
+            StockpileSize::Days(days) => v[days] / DAYS_PER_MONTH * monthly_use(sc, v, p, i),
         })
         .collect()
+}
+
+/// Month-0 use (t/month) that stockpile `i`'s days of cover refer to: the region's demand for
+/// its magnet grade, or the oxide in the region's magnet demand, counting only
+/// `days_of_sectors` when given.
+fn monthly_use(sc: &Scenario, v: &Values, p: &ChainParams, i: usize) -> f64 {
+    let s = &sc.stockpiles[i];
+    let d0 = demand(sc, v, 0);
+    let region = &sc.regions[s.region];
+    let counted = |ls: usize| {
+        s.days_of_sectors.is_empty() || s.days_of_sectors.contains(&region.sectors[ls].sector)
+    };
+    let per_grade: [f64; 2] = [0, 1].map(|g| {
+        d0[s.region]
+            .iter()
+            .enumerate()
+            .filter(|(ls, _)| counted(*ls))
+            .map(|(_, x)| x[g])
+            .sum()
+    });
+    match s.commodity {
+        Commodity::MagnetStandard => per_grade[0],
+        Commodity::MagnetHighTemp => per_grade[1],
+        Commodity::LightOxide => per_grade[0] * p.recipes[0][0] + per_grade[1] * p.recipes[1][0],
+        Commodity::HeavyOxide => per_grade[0] * p.recipes[0][1] + per_grade[1] * p.recipes[1][1],
+        Commodity::Concentrate => 0.0,
+    }
+}
+
+/// Tonnes of stockpile `i` per day of cover, with the parameters of run `run` (month-0 use / 30.4375).
+pub fn tonnes_per_day(sc: &Scenario, seed: u64, run: u64, i: usize) -> f64 {
+    let v = sc.params.sample(seed, run);
+    let p = chain_params(sc, &v);
+    monthly_use(sc, &v, &p, i) / DAYS_PER_MONTH
 }
 
 /// Simulates run `run` of a batch seeded with `seed`.

@@ -1,0 +1,120 @@
+//! CSV files of the decision tools: compare.csv, sensitivity.csv, stockpile_curve.csv.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::{AtomicFile, num};
+use crate::tools::compare::Difference;
+use crate::tools::sensitivity::Influence;
+use crate::tools::size::Sizing;
+
+fn write(dir: &Path, name: &str, header: &[&str], rows: Vec<Vec<String>>) -> io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let mut f = AtomicFile::create(dir, name)?;
+    {
+        let mut csv = csv::Writer::from_writer(f.writer());
+        csv.write_record(header)?;
+        for r in rows {
+            csv.write_record(&r)?;
+        }
+        csv.flush()?;
+    }
+    f.commit()
+}
+
+pub const COMPARE_COLUMNS: [&str; 15] = [
+    "metric",
+    "region",
+    "sector",
+    "item",
+    "n",
+    "mean_a",
+    "mean_b",
+    "mean_diff",
+    "ci95_low",
+    "ci95_high",
+    "p5_diff",
+    "p50_diff",
+    "p95_diff",
+    "p_b_better",
+    "significant",
+];
+
+/// compare.csv: one row per metric and scope with the paired difference B - A.
+pub fn compare_csv(dir: &Path, diffs: &[Difference]) -> io::Result<PathBuf> {
+    let rows = diffs
+        .iter()
+        .map(|d| {
+            let mut r = vec![
+                d.metric.to_string(),
+                d.region.clone(),
+                d.sector.clone(),
+                d.item.clone(),
+                d.n.to_string(),
+            ];
+            r.extend([d.mean_a, d.mean_b, d.mean, d.ci.0, d.ci.1].map(num));
+            r.extend(d.quantiles.map(num));
+            r.push(d.p_b_better.map_or(String::new(), num));
+            r.push(if d.significant() { "1" } else { "0" }.into());
+            r
+        })
+        .collect();
+    write(dir, "compare.csv", &COMPARE_COLUMNS, rows)
+}
+
+pub const SENSITIVITY_COLUMNS: [&str; 5] = ["outcome", "input", "rank", "spearman", "prcc"];
+
+/// sensitivity.csv: per outcome, inputs ranked by |PRCC| (tornado order).
+pub fn sensitivity_csv(dir: &Path, rows: &[Influence]) -> io::Result<PathBuf> {
+    let mut rank = 0;
+    let mut last = String::new();
+    let out = rows
+        .iter()
+        .map(|r| {
+            if r.outcome != last {
+                last = r.outcome.clone();
+                rank = 0;
+            }
+            rank += 1;
+            vec![
+                r.outcome.clone(),
+                r.input.clone(),
+                rank.to_string(),
+                num(r.spearman),
+                num(r.prcc),
+            ]
+        })
+        .collect();
+    write(dir, "sensitivity.csv", &SENSITIVITY_COLUMNS, out)
+}
+
+pub const CURVE_COLUMNS: [&str; 7] = [
+    "size_t",
+    "size_days",
+    "statistic",
+    "ci95_low",
+    "ci95_high",
+    "meets_target",
+    "chosen",
+];
+
+/// stockpile_curve.csv: every evaluated size, smallest first.
+pub fn curve_csv(dir: &Path, s: &Sizing) -> io::Result<PathBuf> {
+    let chosen = s.answer.as_ref().map(|a| a.tonnes);
+    let rows = s
+        .curve
+        .iter()
+        .map(|p| {
+            vec![
+                num(p.tonnes),
+                num(p.days),
+                num(p.value),
+                num(p.interval.0),
+                num(p.interval.1),
+                if p.met { "1" } else { "0" }.into(),
+                if Some(p.tonnes) == chosen { "1" } else { "0" }.into(),
+            ]
+        })
+        .collect();
+    write(dir, "stockpile_curve.csv", &CURVE_COLUMNS, rows)
+}

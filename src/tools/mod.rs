@@ -1,0 +1,70 @@
+//! Decision tools built on the runner's common random numbers: compare two scenarios, rank
+//! inputs by influence (sensitivity), and size a stockpile to a target.
+
+pub mod compare;
+pub mod sensitivity;
+pub mod size;
+
+use crate::model::Scenario;
+use crate::sim::runner::{self, RunError, RunRow, Settings};
+use crate::stats::outcomes::Outcomes;
+
+/// Every run's sampled inputs and metrics, in run order.
+pub struct Batch {
+    pub outcomes: Outcomes,
+    pub sampled_keys: Vec<String>,
+    pub rows: Vec<RunRow>,
+}
+
+impl Batch {
+    /// Values of the metric whose runs.csv column is `column`, by run.
+    pub fn metric(&self, column: &str) -> Option<Vec<f64>> {
+        let i = self
+            .outcomes
+            .keys
+            .iter()
+            .position(|k| k.column() == column)?;
+        Some(self.rows.iter().map(|r| r.metrics[i]).collect())
+    }
+}
+
+/// Runs a batch and keeps every run's row.
+pub fn run_batch(sc: &Scenario, settings: &Settings) -> Result<Batch, RunError> {
+    let mut rows = Vec::new();
+    let r = runner::run(
+        sc,
+        settings.clone(),
+        &mut |b| {
+            rows.extend_from_slice(b);
+            Ok(())
+        },
+        &mut |_| {},
+    )?;
+    Ok(Batch {
+        outcomes: r.outcomes,
+        sampled_keys: r.sampled_keys,
+        rows,
+    })
+}
+
+/// Whether lower values of a metric are better (Some(true)), higher are (Some(false)), or
+/// neither is (None).
+pub fn lower_is_better(metric: &str) -> Option<bool> {
+    match metric {
+        "unmet_demand_t"
+        | "unmet_share"
+        | "shortfall_months"
+        | "max_monthly_shortfall_share"
+        | "time_to_recover_months"
+        | "lost_output_usd"
+        | "peak_price_index"
+        | "months_above_2x"
+        | "stockpile_depleted"
+        | "stockpile_holding_cost_usd" => Some(true),
+        "stockpile_min_t"
+        | "stockpile_min_cover_months"
+        | "new_capacity_t_per_yr"
+        | "recycled_t" => Some(false),
+        _ => None,
+    }
+}

@@ -1,0 +1,293 @@
+//! `reesim size-stockpile`: the smallest initial size of a stockpile that meets a target.
+//!
+//! Every size is run with the same seed and run indices (common random numbers), and more
+//! stockpile never increases unmet demand in any run (tests/properties.rs), so a target on
+//! unmet demand is monotone in the size and bisection finds the smallest size that meets it.
+
+use super::{Batch, run_batch};
+use crate::model::{Scenario, StockpileSize};
+use crate::scenario::schema::Param;
+use crate::sim::runner::{RunError, Settings};
+use crate::stats::summary::Summary;
+
+/// A reliability target on one metric (a runs.csv column).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// `P(metric op x) >= p`
+    Probability {
+        metric: String,
+        op: Op,
+        x: f64,
+        p: f64,
+    },
+    /// `mean(metric) op x`
+    Mean { metric: String, op: Op, x: f64 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Op {
+    Le,
+    Lt,
+    Ge,
+    Gt,
+}
+
+impl Op {
+    fn holds(self, a: f64, b: f64) -> bool {
+        match self {
+            Op::Le => a <= b,
+            Op::Lt => a < b,
+            Op::Ge => a >= b,
+            Op::Gt => a > b,
+        }
+    }
+}
+
+fn split_op(s: &str) -> Option<(&str, Op, &str)> {
+    for (tok, op) in [("<=", Op::Le), (">=", Op::Ge), ("<", Op::Lt), (">", Op::Gt)] {
+        if let Some(i) = s.find(tok) {
+            return Some((s[..i].trim(), op, s[i + tok.len()..].trim()));
+        }
+    }
+    None
+}
+
+fn number(s: &str, what: &str) -> Result<f64, String> {
+    s.trim()
+        .parse::<f64>()
+        .map_err(|_| format!("{what}: `{}` is not a number", s.trim()))
+}
+
+impl Target {
+    /// Parses `P(METRIC <= X) >= P` or `mean(METRIC) <= X` (`<`, `>=`, `>` work too).
+    pub fn parse(s: &str) -> Result<Target, String> {
+        let s = s.trim();
+        let usage = "a target such as `P(unmet_share[sector=defense] <= 0.01) >= 0.95` or `mean(unmet_demand_t) <= 500`";
+        if let Some(rest) = s.strip_prefix("P(").or_else(|| s.strip_prefix("p(")) {
+            let close = rest
+                .rfind(')')
+                .ok_or_else(|| format!("missing `)` in `{s}`; expected {usage}"))?;
+            let (inner, after) = (&rest[..close], &rest[close + 1..]);
+            let (metric, op, x) = split_op(inner)
+                .ok_or_else(|| format!("no comparison inside P(...) in `{s}`; expected {usage}"))?;
+            let (_, op2, p) = split_op(after).ok_or_else(|| {
+                format!("no `>= probability` after P(...) in `{s}`; expected {usage}")
+            })?;
+            if !matches!(op2, Op::Ge | Op::Gt) {
+                return Err(format!(
+                    "a probability target reads `P(...) >= p`, found `{}`",
+                    after.trim()
+                ));
+            }
+            let p = number(p, "probability")?;
+            if !(0.0..=1.0).contains(&p) {
+                return Err(format!("probability {p} is not between 0 and 1"));
+            }
+            Ok(Target::Probability {
+                metric: metric.to_string(),
+                op,
+                x: number(x, "threshold")?,
+                p,
+            })
+        } else if let Some(rest) = s.strip_prefix("mean(") {
+            let close = rest
+                .rfind(')')
+                .ok_or_else(|| format!("missing `)` in `{s}`; expected {usage}"))?;
+            let (_, op, x) = split_op(&rest[close + 1..]).ok_or_else(|| {
+                format!("no comparison after mean(...) in `{s}`; expected {usage}")
+            })?;
+            Ok(Target::Mean {
+                metric: rest[..close].trim().to_string(),
+                op,
+                x: number(x, "threshold")?,
+            })
+        } else {
+            Err(format!("cannot read target `{s}`; expected {usage}"))
+        }
+    }
+
+    pub fn metric(&self) -> &str {
+        match self {
+            Target::Probability { metric, .. } | Target::Mean { metric, .. } => metric,
+        }
+    }
+
+    /// The target's statistic on a batch (probability or mean) and whether it is met.
+    pub fn evaluate(&self, values: &[f64]) -> (f64, bool) {
+        match self {
+            Target::Probability { op, x, p, .. } => {
+                let n = values.len().max(1) as f64;
+                let share = values.iter().filter(|v| op.holds(**v, *x)).count() as f64 / n;
+                (share, share >= *p)
+            }
+            Target::Mean { op, x, .. } => {
+                let m = Summary::of(values).mean;
+                (m, op.holds(m, *x))
+            }
+        }
+    }
+}
+
+/// Wilson score 95% interval for a proportion `p` from `n` runs.
+pub fn wilson(p: f64, n: usize) -> (f64, f64) {
+    let z = super::compare::Z95;
+    let n = n.max(1) as f64;
+    let d = 1.0 + z * z / n;
+    let c = (p + z * z / (2.0 * n)) / d;
+    let h = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / d;
+    ((c - h).max(0.0), (c + h).min(1.0))
+}
+
+/// One evaluated size.
+#[derive(Debug, Clone)]
+pub struct Point {
+    pub tonnes: f64,
+    pub days: f64,
+    /// The target's statistic (probability or mean) at this size.
+    pub value: f64,
+    pub met: bool,
+    /// 95% interval of the statistic (Wilson for a probability, mean +/- 1.96 MCSE).
+    pub interval: (f64, f64),
+}
+
+#[derive(Debug, Clone)]
+pub struct Sizing {
+    /// The smallest size found that meets the target (None: not met within the cap).
+    pub answer: Option<Point>,
+    pub cap_t: f64,
+    /// Every evaluated size, smallest first.
+    pub curve: Vec<Point>,
+    pub tonnes_per_day: f64,
+}
+
+/// The scenario with stockpile `index` set to `tonnes`.
+pub fn with_size(sc: &Scenario, index: usize, tonnes: f64) -> Scenario {
+    let mut s = sc.clone();
+    let key = format!("stockpiles.{}.initial_t", s.stockpiles[index].name);
+    let id = s.params.add(key, Param::Fixed(tonnes));
+    s.stockpiles[index].size = StockpileSize::Tonnes(id);
+    s
+}
+
+fn point(target: &Target, batch: &Batch, tonnes: f64, per_day: f64) -> Result<Point, RunError> {
+    let values = batch
+        .metric(target.metric())
+        .ok_or_else(|| RunError::UnknownMetric(target.metric().to_string()))?;
+    let values: Vec<f64> = values.into_iter().filter(|v| v.is_finite()).collect();
+    let (value, met) = target.evaluate(&values);
+    let interval = match target {
+        Target::Probability { .. } => wilson(value, values.len()),
+        Target::Mean { .. } => {
+            let s = Summary::of(&values);
+            (
+                s.mean - super::compare::Z95 * s.mcse,
+                s.mean + super::compare::Z95 * s.mcse,
+            )
+        }
+    };
+    Ok(Point {
+        tonnes,
+        days: if per_day > 0.0 {
+            tonnes / per_day
+        } else {
+            f64::NAN
+        },
+        value,
+        met,
+        interval,
+    })
+}
+
+/// Bisection on the size of stockpile `index` between 0 and `cap_t` until the bracket is
+/// within `tolerance_t`.
+pub fn size(
+    sc: &Scenario,
+    index: usize,
+    target: &Target,
+    settings: &Settings,
+    cap_t: f64,
+    tolerance_t: f64,
+) -> Result<Sizing, RunError> {
+    let per_day = crate::sim::run::tonnes_per_day(sc, settings.seed, 0, index);
+    let mut curve = Vec::new();
+    let mut eval = |t: f64| -> Result<Point, RunError> {
+        let p = point(
+            target,
+            &run_batch(&with_size(sc, index, t), settings)?,
+            t,
+            per_day,
+        )?;
+        curve.push(p.clone());
+        Ok(p)
+    };
+    let zero = eval(0.0)?;
+    let answer = if zero.met {
+        Some(zero)
+    } else {
+        let top = eval(cap_t)?;
+        if !top.met {
+            None
+        } else {
+            let (mut lo, mut hi, mut best) = (0.0, cap_t, top);
+            while hi - lo > tolerance_t {
+                let mid = 0.5 * (lo + hi);
+                let p = eval(mid)?;
+                if p.met {
+                    hi = mid;
+                    best = p;
+                } else {
+                    lo = mid;
+                }
+            }
+            Some(best)
+        }
+    };
+    curve.sort_by(|a, b| a.tonnes.total_cmp(&b.tonnes));
+    Ok(Sizing {
+        answer,
+        cap_t,
+        curve,
+        tonnes_per_day: per_day,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_parse() {
+        assert_eq!(
+            Target::parse("P(unmet_share[sector=defense] <= 0.01) >= 0.95").unwrap(),
+            Target::Probability {
+                metric: "unmet_share[sector=defense]".into(),
+                op: Op::Le,
+                x: 0.01,
+                p: 0.95
+            }
+        );
+        assert_eq!(
+            Target::parse("mean(unmet_demand_t) <= 500").unwrap(),
+            Target::Mean {
+                metric: "unmet_demand_t".into(),
+                op: Op::Le,
+                x: 500.0
+            }
+        );
+        assert!(Target::parse("P(x <= 1) <= 0.5").is_err());
+        assert!(Target::parse("median(x) < 3").is_err());
+        assert!(Target::parse("P(x <= 1) >= 1.5").is_err());
+    }
+
+    #[test]
+    fn evaluation_and_wilson_by_hand() {
+        let t = Target::parse("P(x <= 1) >= 0.75").unwrap();
+        assert_eq!(t.evaluate(&[0.0, 1.0, 2.0, 0.5]), (0.75, true));
+        let (lo, hi) = wilson(0.5, 100);
+        // Wilson 95% for 50/100: 0.4038 - 0.5962
+        assert!(
+            (lo - 0.4038).abs() < 1e-3 && (hi - 0.5962).abs() < 1e-3,
+            "{lo} {hi}"
+        );
+    }
+}

@@ -1,0 +1,212 @@
+//! The decision tools end to end: compare, sensitivity and size-stockpile.
+
+mod common;
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn reesim() -> Command {
+    Command::cargo_bin("reesim").unwrap()
+}
+
+fn csv_rows(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    (
+        header,
+        lines
+            .map(|l| l.split(',').map(str::to_string).collect())
+            .collect(),
+    )
+}
+
+#[test]
+fn comparing_a_scenario_with_itself_gives_zero_differences() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/total-ban-12m.toml");
+    reesim()
+        .args([
+            "compare",
+            s.to_str().unwrap(),
+            s.to_str().unwrap(),
+            "--runs",
+            "40",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let (h, rows) = csv_rows(&dir.path().join("compare.csv"));
+    assert!(rows.len() > 50);
+    for col in [
+        "mean_diff",
+        "ci95_low",
+        "ci95_high",
+        "p5_diff",
+        "p50_diff",
+        "p95_diff",
+    ] {
+        let i = h.iter().position(|c| c == col).unwrap();
+        for r in &rows {
+            assert!(r[i].is_empty() || r[i] == "0", "{col} = {} in {r:?}", r[i]);
+        }
+    }
+    let sig = h.iter().position(|c| c == "significant").unwrap();
+    assert!(rows.iter().all(|r| r[sig] == "0"));
+}
+
+#[test]
+fn comparing_a_ban_with_its_stockpile_variant_shows_the_stockpile_helping() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let out = reesim()
+        .args(["compare"])
+        .arg(root.join("total-ban-12m.toml"))
+        .arg(root.join("total-ban-12m-stockpile.toml"))
+        .args(["--runs", "60", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(text.contains("P(B better)"), "{text}");
+    let (h, rows) = csv_rows(&dir.path().join("compare.csv"));
+    let col = |n: &str| h.iter().position(|c| c == n).unwrap();
+    let global = rows
+        .iter()
+        .find(|r| r[0] == "unmet_demand_t" && r[1].is_empty() && r[2].is_empty())
+        .unwrap();
+    assert!(global[col("mean_diff")].parse::<f64>().unwrap() < 0.0);
+    assert_eq!(global[col("significant")], "1");
+    assert_eq!(global[col("p_b_better")], "1");
+}
+
+#[test]
+fn size_stockpile_finds_the_known_size_and_a_monotone_curve() {
+    // b needs 100 t/month and gets nothing for 12 months: unmet = 1200 - S. The target
+    // mean(unmet_demand_t) <= 300 needs S = 900 t.
+    let dir = tempfile::tempdir().unwrap();
+    let text = common::importer_exporter(100.0, 12, &common::ban_from_a(0, None))
+        + "[[stockpiles]]\nname = \"reserve\"\nregion = \"b\"\ncommodity = \"magnet_standard\"\ninitial_t = 0\n";
+    let path = dir.path().join("s.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = reesim()
+        .args([
+            "size-stockpile",
+            path.to_str().unwrap(),
+            "--stockpile",
+            "reserve",
+            "--target",
+            "mean(unmet_demand_t) <= 300",
+        ])
+        .args([
+            "--runs",
+            "4",
+            "--max-t",
+            "2000",
+            "--tolerance-t",
+            "5",
+            "--out",
+        ])
+        .arg(dir.path().join("o"))
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let (h, rows) = csv_rows(&dir.path().join("o/stockpile_curve.csv"));
+    let col = |n: &str| h.iter().position(|c| c == n).unwrap();
+    let chosen = rows
+        .iter()
+        .find(|r| r[col("chosen")] == "1")
+        .expect("a chosen size");
+    let size: f64 = chosen[col("size_t")].parse().unwrap();
+    assert!((900.0..=905.0).contains(&size), "{size}\n{stdout}");
+    // Days: 100 t/month is 3.285 t/day, so 900 t is ~274 days.
+    let days: f64 = chosen[col("size_days")].parse().unwrap();
+    assert!((days - size / (100.0 / 30.4375)).abs() < 1e-6);
+    // Monotone: the mean unmet never rises with size.
+    let stat: Vec<f64> = rows
+        .iter()
+        .map(|r| r[col("statistic")].parse().unwrap())
+        .collect();
+    assert!(stat.windows(2).all(|w| w[1] <= w[0] + 1e-9), "{stat:?}");
+    // A target no size meets within the cap says so.
+    let out = reesim()
+        .args([
+            "size-stockpile",
+            path.to_str().unwrap(),
+            "--stockpile",
+            "reserve",
+            "--target",
+            "mean(unmet_demand_t) <= 100",
+        ])
+        .args(["--runs", "2", "--max-t", "500", "--out"])
+        .arg(dir.path().join("p"))
+        .assert()
+        .success();
+    assert!(
+        String::from_utf8_lossy(&out.get_output().stdout)
+            .contains("no size of reserve up to the cap")
+    );
+    // Bad input: unknown stockpile, unreadable target.
+    reesim()
+        .args([
+            "size-stockpile",
+            path.to_str().unwrap(),
+            "--stockpile",
+            "nope",
+            "--target",
+            "mean(unmet_demand_t) <= 1",
+        ])
+        .assert()
+        .code(2);
+    reesim()
+        .args([
+            "size-stockpile",
+            path.to_str().unwrap(),
+            "--stockpile",
+            "reserve",
+            "--target",
+            "median(x) < 1",
+        ])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn sensitivity_ranks_the_driving_input_first() {
+    // The stockpile size drives b's unmet demand; a's own demand barely touches it.
+    let dir = tempfile::tempdir().unwrap();
+    let text = common::importer_exporter(100.0, 12, &common::ban_from_a(0, None)).replace(
+        "demand_t = 1200\nhigh_temp_share = 0.5",
+        "demand_t = { dist = \"uniform\", min = 1000, max = 1400 }\nhigh_temp_share = 0.5",
+    ) + "[[stockpiles]]\nname = \"reserve\"\nregion = \"b\"\ncommodity = \"magnet_standard\"\ninitial_t = { dist = \"uniform\", min = 0, max = 1000 }\n";
+    let path = dir.path().join("s.toml");
+    std::fs::write(&path, text).unwrap();
+    reesim()
+        .args([
+            "sensitivity",
+            path.to_str().unwrap(),
+            "--runs",
+            "200",
+            "--sampling",
+            "lhs",
+            "--outcomes",
+            "unmet_demand_t",
+            "--out",
+        ])
+        .arg(dir.path().join("o"))
+        .assert()
+        .success();
+    let (h, rows) = csv_rows(&dir.path().join("o/sensitivity.csv"));
+    let col = |n: &str| h.iter().position(|c| c == n).unwrap();
+    assert_eq!(rows[0][col("input")], "stockpiles.reserve.initial_t");
+    assert_eq!(rows[0][col("rank")], "1");
+    let prcc: f64 = rows[0][col("prcc")].parse().unwrap();
+    assert!(prcc < -0.99, "{prcc}");
+}
