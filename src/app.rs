@@ -32,12 +32,14 @@ pub enum AppError {
     },
     #[error("error: {0}")]
     Run(#[from] runner::RunError),
+    #[error("{0}")]
+    Sweep(crate::tools::sweep::SweepError),
 }
 
 impl AppError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            AppError::Load(_) | AppError::Usage(_) => 2,
+            AppError::Load(_) | AppError::Usage(_) | AppError::Sweep(_) => 2,
             AppError::Io { .. } | AppError::Run(_) => 1,
         }
     }
@@ -426,6 +428,72 @@ pub fn size_stockpile(args: SizeArgs) -> Result<SizeReport, AppError> {
         target: args.target,
         runs: args.runs,
         sizing,
+        written,
+    })
+}
+
+/// `reesim sweep` arguments.
+pub struct SweepArgs {
+    pub scenario: PathBuf,
+    pub set: Vec<String>,
+    pub runs: u64,
+    pub seed: u64,
+    pub threads: Option<usize>,
+    pub out: Option<PathBuf>,
+    pub sampling: String,
+}
+
+pub struct SweepReport {
+    pub paths: Vec<String>,
+    pub points: Vec<(Vec<String>, Results)>,
+    pub written: PathBuf,
+}
+
+/// Runs every grid point with the same seed and runs (common random numbers) and writes
+/// sweep.csv.
+pub fn sweep(args: SweepArgs) -> Result<SweepReport, AppError> {
+    check_runs(args.runs)?;
+    if args.set.is_empty() {
+        return Err(AppError::Usage(
+            "sweep needs at least one --set PATH=V1,V2,...".into(),
+        ));
+    }
+    let threads = threads_or_all(args.threads)?;
+    let sampling = parse_sampling(Some(&args.sampling))?;
+    let axes: Vec<crate::tools::sweep::Axis> = args
+        .set
+        .iter()
+        .map(|s| crate::tools::sweep::Axis::parse(s))
+        .collect::<Result<_, _>>()
+        .map_err(AppError::Usage)?;
+    let base = scenario::load(&args.scenario)?;
+    let grid = crate::tools::sweep::grid(&args.scenario, &base, &axes).map_err(AppError::Sweep)?;
+    let settings = Settings {
+        runs: args.runs,
+        seed: args.seed,
+        threads,
+        sampling,
+        until: None,
+    };
+    let mut points = Vec::with_capacity(grid.len());
+    for (values, loaded) in grid {
+        let r = runner::run(
+            &loaded.scenario,
+            settings.clone(),
+            &mut |_| Ok(()),
+            &mut |_| {},
+        )?;
+        points.push((values, r));
+    }
+    let paths: Vec<String> = axes.iter().map(|a| a.path.clone()).collect();
+    let dir = args.out.unwrap_or_else(|| {
+        PathBuf::from("reesim-out").join(format!("{}-sweep", stem(&args.scenario)))
+    });
+    let written = crate::export::decision::sweep_csv(&dir, &paths, &points)
+        .map_err(io_err(format!("cannot write `{}`", dir.display())))?;
+    Ok(SweepReport {
+        paths,
+        points,
         written,
     })
 }

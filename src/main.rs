@@ -132,6 +132,26 @@ enum Command {
         #[arg(long, default_value = "mc")]
         sampling: String,
     },
+    /// Run a full factorial grid over scenario values addressed by dotted paths, e.g.
+    /// --set stockpiles.row_magnet_standard.initial_days=0,30,60 or =0..180:30 (sweep.csv).
+    Sweep {
+        scenario: PathBuf,
+        /// PATH=V1,V2,... or PATH=START..END:STEP; repeat for more axes.
+        #[arg(long = "set", required = true)]
+        set: Vec<String>,
+        #[arg(long, default_value_t = app::DEFAULT_RUNS)]
+        runs: u64,
+        #[arg(long, default_value_t = app::DEFAULT_SEED)]
+        seed: u64,
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Output directory (default: reesim-out/<stem>-sweep).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Sampling: mc or lhs.
+        #[arg(long, default_value = "mc")]
+        sampling: String,
+    },
     /// Print the fully resolved scenario (all `extends` merged) as TOML.
     Show {
         /// Scenario file (TOML).
@@ -341,6 +361,51 @@ fn run(cli: Cli) -> Result<(), AppError> {
                     fmt(p.days),
                     fmt(p.value),
                     if p.met { "yes" } else { "no" }
+                );
+            }
+            println!("\nwrote {}", r.written.display());
+            Ok(())
+        }
+        Command::Sweep {
+            scenario,
+            set,
+            runs,
+            seed,
+            threads,
+            out,
+            sampling,
+        } => {
+            let r = app::sweep(app::SweepArgs {
+                scenario,
+                set,
+                runs,
+                seed,
+                threads,
+                out,
+                sampling,
+            })?;
+            println!("{} grid points x {} runs\n", r.points.len(), runs);
+            println!(
+                "{:<60} {:>14} {:>14} {:>14}",
+                r.paths.join(", "),
+                "unmet t mean",
+                "p50",
+                "p95"
+            );
+            for (values, res) in &r.points {
+                let i = res
+                    .outcomes
+                    .keys
+                    .iter()
+                    .position(|k| k.column() == "unmet_demand_t")
+                    .unwrap_or(0);
+                let s = reesim::stats::summary::Summary::of(&res.metric_values[i]);
+                println!(
+                    "{:<60} {:>14} {:>14} {:>14}",
+                    values.join(", "),
+                    fmt(s.mean),
+                    fmt(s.quantiles[2]),
+                    fmt(s.quantiles[4])
                 );
             }
             println!("\nwrote {}", r.written.display());

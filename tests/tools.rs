@@ -210,3 +210,65 @@ fn sensitivity_ranks_the_driving_input_first() {
     let prcc: f64 = rows[0][col("prcc")].parse().unwrap();
     assert!(prcc < -0.99, "{prcc}");
 }
+
+#[test]
+fn a_sweep_point_reproduces_a_separate_run_with_the_same_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    reesim()
+        .args(["sweep"])
+        .arg(root.join("total-ban-12m-stockpile.toml"))
+        .args([
+            "--set",
+            "stockpiles.row_magnet_high_temp.initial_days=0,60",
+            "--runs",
+            "40",
+            "--out",
+        ])
+        .arg(dir.path().join("sweep"))
+        .assert()
+        .success();
+    // The shipped stockpile scenario holds 60 days: its own run must match the 60-day point.
+    reesim()
+        .args(["run"])
+        .arg(root.join("total-ban-12m-stockpile.toml"))
+        .args(["--runs", "40", "--out"])
+        .arg(dir.path().join("run"))
+        .assert()
+        .success();
+    let (sh, sweep) = csv_rows(&dir.path().join("sweep/sweep.csv"));
+    let (_, run) = csv_rows(&dir.path().join("run/summary.csv"));
+    let at60: Vec<Vec<String>> = sweep
+        .iter()
+        .filter(|r| r[0] == "60")
+        .map(|r| r[1..].to_vec())
+        .collect();
+    assert_eq!(sh[0], "stockpiles.row_magnet_high_temp.initial_days");
+    assert_eq!(
+        at60, run,
+        "the 60-day sweep point differs from the separate run"
+    );
+    let at0: Vec<Vec<String>> = sweep
+        .iter()
+        .filter(|r| r[0] == "0")
+        .map(|r| r[1..].to_vec())
+        .collect();
+    assert_ne!(at0, run);
+    // Invalid paths and values are argument errors naming the path.
+    let out = reesim()
+        .args(["sweep"])
+        .arg(root.join("total-ban-12m-stockpile.toml"))
+        .args([
+            "--set",
+            "stockpiles.nope.initial_days=1",
+            "--runs",
+            "2",
+            "--out",
+        ])
+        .arg(dir.path().join("bad"))
+        .assert()
+        .code(2);
+    assert!(
+        String::from_utf8_lossy(&out.get_output().stderr).contains("stockpiles.nope.initial_days")
+    );
+}

@@ -118,3 +118,33 @@ pub fn curve_csv(dir: &Path, s: &Sizing) -> io::Result<PathBuf> {
         .collect();
     write(dir, "stockpile_curve.csv", &CURVE_COLUMNS, rows)
 }
+
+/// sweep.csv: one row per grid point and metric: the swept values, then the metric's summary.
+pub fn sweep_csv(
+    dir: &Path,
+    paths: &[String],
+    points: &[(Vec<String>, crate::sim::runner::Results)],
+) -> io::Result<PathBuf> {
+    let mut header: Vec<String> = paths.to_vec();
+    header.extend(super::summary::COLUMNS.iter().map(|c| c.to_string()));
+    let mut rows = Vec::new();
+    for (values, r) in points {
+        for (key, v) in r.outcomes.keys.iter().zip(&r.metric_values) {
+            let s = crate::stats::summary::Summary::of(v);
+            let mut row = values.clone();
+            row.extend([
+                key.metric.to_string(),
+                key.region.clone(),
+                key.sector.clone(),
+                key.item.clone(),
+            ]);
+            row.push(s.n.to_string());
+            row.extend([s.mean, s.sd, s.mcse].map(num));
+            row.extend(s.quantiles.map(num));
+            row.extend([s.min, s.max].map(num));
+            rows.push(row);
+        }
+    }
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    write(dir, "sweep.csv", &header, rows)
+}

@@ -4,6 +4,7 @@
 pub mod compare;
 pub mod sensitivity;
 pub mod size;
+pub mod sweep;
 
 use crate::model::Scenario;
 use crate::sim::runner::{self, RunError, RunRow, Settings};
