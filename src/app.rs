@@ -232,6 +232,55 @@ fn stem(p: &Path) -> String {
         .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned())
 }
 
+/// `--sampling`, `--until-mcse`, `--metrics` as given to a tool command.
+#[derive(Debug, Clone, Default)]
+pub struct SamplingChoice {
+    pub sampling: String,
+    pub until_mcse: Option<f64>,
+    pub metrics: Option<Vec<String>>,
+}
+
+impl SamplingChoice {
+    /// Validated settings for `sc`.
+    fn settings(
+        &self,
+        sc: &crate::model::Scenario,
+        runs: u64,
+        seed: u64,
+        threads: usize,
+    ) -> Result<Settings, AppError> {
+        check_runs(runs)?;
+        let sampling = parse_sampling(Some(if self.sampling.is_empty() {
+            "mc"
+        } else {
+            &self.sampling
+        }))?;
+        let until = match (self.until_mcse, &self.metrics) {
+            (Some(rel), m) => {
+                if !(rel > 0.0 && rel.is_finite()) {
+                    return Err(AppError::Usage(format!(
+                        "--until-mcse must be a number above 0, found {rel}"
+                    )));
+                }
+                let metrics = m.clone().unwrap_or_else(|| vec!["unmet_demand_t".into()]);
+                check_metrics(sc, &metrics)?;
+                Some(runner::Until { rel, metrics })
+            }
+            (None, Some(_)) => {
+                return Err(AppError::Usage("--metrics goes with --until-mcse".into()));
+            }
+            (None, None) => None,
+        };
+        Ok(Settings {
+            runs,
+            seed,
+            threads,
+            sampling,
+            until,
+        })
+    }
+}
+
 /// `reesim compare` arguments.
 pub struct CompareArgs {
     pub a: PathBuf,
@@ -256,6 +305,7 @@ pub struct CompareReport {
 /// Runs both scenarios on common random numbers (same seed, same run indices; with
 /// `--until-mcse`, B runs as many runs as A needed) and writes compare.csv.
 pub fn compare(args: CompareArgs) -> Result<CompareReport, AppError> {
+    let started = std::time::SystemTime::now();
     check_runs(args.runs)?;
     let threads = threads_or_all(args.threads)?;
     let sampling = parse_sampling(Some(&args.sampling))?;
@@ -291,6 +341,18 @@ pub fn compare(args: CompareArgs) -> Result<CompareReport, AppError> {
     });
     let written = crate::export::decision::compare_csv(&dir, &diffs)
         .map_err(io_err(format!("cannot write `{}`", dir.display())))?;
+    crate::export::decision::tool_manifest(
+        &dir,
+        "compare",
+        &[&args.a, &args.b],
+        &settings_b,
+        vec![
+            crate::export::decision::batch_entry("a", ba.rows.len(), &ba.achieved),
+            crate::export::decision::batch_entry("b", bb.rows.len(), &bb.achieved),
+        ],
+        started,
+    )
+    .map_err(io_err(format!("cannot write `{}`", dir.display())))?;
     Ok(CompareReport {
         a_name: a.scenario.name,
         b_name: b.scenario.name,
@@ -308,7 +370,7 @@ pub struct SensitivityArgs {
     pub threads: Option<usize>,
     pub out: Option<PathBuf>,
     pub outcomes: Option<Vec<String>>,
-    pub sampling: String,
+    pub sampling: SamplingChoice,
 }
 
 pub struct SensitivityReport {
@@ -318,21 +380,16 @@ pub struct SensitivityReport {
 }
 
 pub fn sensitivity(args: SensitivityArgs) -> Result<SensitivityReport, AppError> {
-    check_runs(args.runs)?;
+    let started = std::time::SystemTime::now();
     let threads = threads_or_all(args.threads)?;
-    let sampling = parse_sampling(Some(&args.sampling))?;
     let l = scenario::load(&args.scenario)?;
     let outcomes = args
         .outcomes
         .unwrap_or_else(|| vec!["unmet_demand_t".into(), "unmet_share".into()]);
     check_metrics(&l.scenario, &outcomes)?;
-    let settings = Settings {
-        runs: args.runs,
-        seed: args.seed,
-        threads,
-        sampling,
-        until: None,
-    };
+    let settings = args
+        .sampling
+        .settings(&l.scenario, args.runs, args.seed, threads)?;
     let batch = crate::tools::run_batch(&l.scenario, &settings)?;
     let rows = crate::tools::sensitivity::influences(&batch, &outcomes);
     let dir = args.out.unwrap_or_else(|| {
@@ -340,8 +397,21 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<SensitivityReport, AppError>
     });
     let written = crate::export::decision::sensitivity_csv(&dir, &rows)
         .map_err(io_err(format!("cannot write `{}`", dir.display())))?;
+    crate::export::decision::tool_manifest(
+        &dir,
+        "sensitivity",
+        &[&args.scenario],
+        &settings,
+        vec![crate::export::decision::batch_entry(
+            "scenario",
+            batch.rows.len(),
+            &batch.achieved,
+        )],
+        started,
+    )
+    .map_err(io_err(format!("cannot write `{}`", dir.display())))?;
     Ok(SensitivityReport {
-        runs: args.runs,
+        runs: batch.rows.len() as u64,
         rows,
         written,
     })
@@ -358,7 +428,7 @@ pub struct SizeArgs {
     pub max_t: Option<f64>,
     pub tolerance_t: Option<f64>,
     pub out: Option<PathBuf>,
-    pub sampling: String,
+    pub sampling: SamplingChoice,
 }
 
 pub struct SizeReport {
@@ -370,9 +440,8 @@ pub struct SizeReport {
 }
 
 pub fn size_stockpile(args: SizeArgs) -> Result<SizeReport, AppError> {
-    check_runs(args.runs)?;
+    let started = std::time::SystemTime::now();
     let threads = threads_or_all(args.threads)?;
-    let sampling = parse_sampling(Some(&args.sampling))?;
     let target = crate::tools::size::Target::parse(&args.target).map_err(AppError::Usage)?;
     let l = scenario::load(&args.scenario)?;
     let sc = &l.scenario;
@@ -406,13 +475,7 @@ pub fn size_stockpile(args: SizeArgs) -> Result<SizeReport, AppError> {
         }
     };
     let tolerance = args.tolerance_t.unwrap_or(cap * 0.005).max(1e-9);
-    let settings = Settings {
-        runs: args.runs,
-        seed: args.seed,
-        threads,
-        sampling,
-        until: None,
-    };
+    let settings = args.sampling.settings(sc, args.runs, args.seed, threads)?;
     let sizing = crate::tools::size::size(sc, index, &target, &settings, cap, tolerance)?;
     let dir = args.out.unwrap_or_else(|| {
         PathBuf::from("reesim-out").join(format!(
@@ -423,6 +486,25 @@ pub fn size_stockpile(args: SizeArgs) -> Result<SizeReport, AppError> {
     });
     let written = crate::export::decision::curve_csv(&dir, &sizing)
         .map_err(io_err(format!("cannot write `{}`", dir.display())))?;
+    crate::export::decision::tool_manifest(
+        &dir,
+        "size-stockpile",
+        &[&args.scenario],
+        &settings,
+        sizing
+            .curve
+            .iter()
+            .map(|p| {
+                crate::export::decision::batch_entry(
+                    &format!("size_t={}", crate::export::num(p.tonnes)),
+                    p.runs,
+                    &[],
+                )
+            })
+            .collect(),
+        started,
+    )
+    .map_err(io_err(format!("cannot write `{}`", dir.display())))?;
     Ok(SizeReport {
         stockpile: args.stockpile,
         target: args.target,
@@ -440,7 +522,7 @@ pub struct SweepArgs {
     pub seed: u64,
     pub threads: Option<usize>,
     pub out: Option<PathBuf>,
-    pub sampling: String,
+    pub sampling: SamplingChoice,
 }
 
 pub struct SweepReport {
@@ -452,14 +534,13 @@ pub struct SweepReport {
 /// Runs every grid point with the same seed and runs (common random numbers) and writes
 /// sweep.csv.
 pub fn sweep(args: SweepArgs) -> Result<SweepReport, AppError> {
-    check_runs(args.runs)?;
+    let started = std::time::SystemTime::now();
     if args.set.is_empty() {
         return Err(AppError::Usage(
             "sweep needs at least one --set PATH=V1,V2,...".into(),
         ));
     }
     let threads = threads_or_all(args.threads)?;
-    let sampling = parse_sampling(Some(&args.sampling))?;
     let axes: Vec<crate::tools::sweep::Axis> = args
         .set
         .iter()
@@ -468,13 +549,9 @@ pub fn sweep(args: SweepArgs) -> Result<SweepReport, AppError> {
         .map_err(AppError::Usage)?;
     let base = scenario::load(&args.scenario)?;
     let grid = crate::tools::sweep::grid(&args.scenario, &base, &axes).map_err(AppError::Sweep)?;
-    let settings = Settings {
-        runs: args.runs,
-        seed: args.seed,
-        threads,
-        sampling,
-        until: None,
-    };
+    let settings = args
+        .sampling
+        .settings(&base.scenario, args.runs, args.seed, threads)?;
     let mut points = Vec::with_capacity(grid.len());
     for (values, loaded) in grid {
         let r = runner::run(
@@ -491,6 +568,20 @@ pub fn sweep(args: SweepArgs) -> Result<SweepReport, AppError> {
     });
     let written = crate::export::decision::sweep_csv(&dir, &paths, &points)
         .map_err(io_err(format!("cannot write `{}`", dir.display())))?;
+    crate::export::decision::tool_manifest(
+        &dir,
+        "sweep",
+        &[&args.scenario],
+        &settings,
+        points
+            .iter()
+            .map(|(v, r)| {
+                crate::export::decision::batch_entry(&v.join(","), r.runs as usize, &r.achieved)
+            })
+            .collect(),
+        started,
+    )
+    .map_err(io_err(format!("cannot write `{}`", dir.display())))?;
     Ok(SweepReport {
         paths,
         points,

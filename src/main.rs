@@ -36,6 +36,16 @@ struct SamplingArgs {
     metrics: Option<Vec<String>>,
 }
 
+impl From<SamplingArgs> for app::SamplingChoice {
+    fn from(a: SamplingArgs) -> Self {
+        app::SamplingChoice {
+            sampling: a.sampling,
+            until_mcse: a.until_mcse,
+            metrics: a.metrics,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run a scenario's Monte Carlo batch and write summary.csv, timeseries.csv, runs.csv and
@@ -98,9 +108,8 @@ enum Command {
         /// Outcomes, comma-separated runs.csv column names (default: unmet_demand_t,unmet_share).
         #[arg(long, value_delimiter = ',')]
         outcomes: Option<Vec<String>>,
-        /// Sampling: mc or lhs.
-        #[arg(long, default_value = "mc")]
-        sampling: String,
+        #[command(flatten)]
+        sampling: SamplingArgs,
     },
     /// Find the smallest initial size of a stockpile that meets a target, e.g.
     /// 'P(unmet_share[sector=defense] <= 0.01) >= 0.95' or 'mean(unmet_demand_t) <= 500'
@@ -128,9 +137,8 @@ enum Command {
         /// Output directory (default: reesim-out/<stem>-size-<stockpile>).
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Sampling: mc or lhs.
-        #[arg(long, default_value = "mc")]
-        sampling: String,
+        #[command(flatten)]
+        sampling: SamplingArgs,
     },
     /// Run a full factorial grid over scenario values addressed by dotted paths, e.g.
     /// --set stockpiles.row_magnet_standard.initial_days=0,30,60 or =0..180:30 (sweep.csv).
@@ -148,9 +156,8 @@ enum Command {
         /// Output directory (default: reesim-out/<stem>-sweep).
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Sampling: mc or lhs.
-        #[arg(long, default_value = "mc")]
-        sampling: String,
+        #[command(flatten)]
+        sampling: SamplingArgs,
     },
     /// Print the fully resolved scenario (all `extends` merged) as TOML.
     Show {
@@ -288,7 +295,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
                 threads,
                 out,
                 outcomes,
-                sampling,
+                sampling: sampling.into(),
             })?;
             let mut last = String::new();
             for i in &r.rows {
@@ -327,7 +334,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
                 max_t,
                 tolerance_t,
                 out,
-                sampling,
+                sampling: sampling.into(),
             })?;
             let s = &r.sizing;
             match &s.answer {
@@ -382,7 +389,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
                 seed,
                 threads,
                 out,
-                sampling,
+                sampling: sampling.into(),
             })?;
             println!("{} grid points x {} runs\n", r.points.len(), runs);
             println!(

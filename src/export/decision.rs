@@ -148,3 +148,43 @@ pub fn sweep_csv(
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     write(dir, "sweep.csv", &header, rows)
 }
+
+/// manifest.json of a tool command: what ran, with which settings, how many runs each batch
+/// needed and the Monte Carlo error it reached, by which program, and when.
+pub fn tool_manifest(
+    dir: &Path,
+    command: &str,
+    scenarios: &[&Path],
+    settings: &crate::sim::runner::Settings,
+    batches: Vec<serde_json::Value>,
+    started: std::time::SystemTime,
+) -> io::Result<PathBuf> {
+    let m = serde_json::json!({
+        "program": "reesim",
+        "version": env!("CARGO_PKG_VERSION"),
+        "command": command,
+        "scenario_files": scenarios.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        "seed": settings.seed,
+        "runs_requested": settings.runs,
+        "sampling": settings.sampling.name(),
+        "until_mcse": settings.until.as_ref().map(|u| serde_json::json!({"relative_mcse": u.rel, "metrics": u.metrics})),
+        "threads": settings.threads,
+        "batches": batches,
+        "started": super::manifest::rfc3339(started),
+        "finished": super::manifest::rfc3339(std::time::SystemTime::now()),
+    });
+    std::fs::create_dir_all(dir)?;
+    let mut f = AtomicFile::create(dir, "manifest.json")?;
+    serde_json::to_writer_pretty(&mut *f.writer(), &m)?;
+    std::io::Write::write_all(f.writer(), b"\n")?;
+    f.commit()
+}
+
+/// One batch's entry in a tool manifest.
+pub fn batch_entry(label: &str, runs: usize, achieved: &[(String, f64)]) -> serde_json::Value {
+    serde_json::json!({
+        "batch": label,
+        "runs": runs,
+        "achieved": achieved.iter().map(|(m, e)| serde_json::json!({"metric": m, "relative_mcse": if e.is_finite() { serde_json::json!(e) } else { serde_json::Value::Null }})).collect::<Vec<_>>(),
+    })
+}

@@ -15,6 +15,8 @@ pub struct Batch {
     pub outcomes: Outcomes,
     pub sampled_keys: Vec<String>,
     pub rows: Vec<RunRow>,
+    /// With a stop rule: each watched metric's relative MCSE when the batch stopped.
+    pub achieved: Vec<(String, f64)>,
 }
 
 impl Batch {
@@ -45,6 +47,7 @@ pub fn run_batch(sc: &Scenario, settings: &Settings) -> Result<Batch, RunError> 
         outcomes: r.outcomes,
         sampled_keys: r.sampled_keys,
         rows,
+        achieved: r.achieved,
     })
 }
 

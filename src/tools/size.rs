@@ -148,6 +148,8 @@ pub struct Point {
     pub met: bool,
     /// 95% interval of the statistic (Wilson for a probability, mean +/- 1.96 MCSE).
     pub interval: (f64, f64),
+    /// Runs behind the statistic.
+    pub runs: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -195,6 +197,7 @@ fn point(target: &Target, batch: &Batch, tonnes: f64, per_day: f64) -> Result<Po
         value,
         met,
         interval,
+        runs: batch.rows.len(),
     })
 }
 
