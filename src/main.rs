@@ -20,6 +20,20 @@ struct Cli {
     command: Command,
 }
 
+/// Size, seed and threads of a batch of runs, shared by the commands that run batches.
+#[derive(clap::Args, Clone, Copy)]
+struct BatchArgs {
+    /// Number of Monte Carlo runs (with --until-mcse: the most to do).
+    #[arg(long, default_value_t = app::DEFAULT_RUNS)]
+    runs: u64,
+    /// Random seed; the same seed and scenario give byte-identical outputs.
+    #[arg(long, default_value_t = app::DEFAULT_SEED)]
+    seed: u64,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
 /// Sampling and stopping options shared by the commands that run batches.
 #[derive(clap::Args, Clone)]
 struct SamplingArgs {
@@ -53,15 +67,8 @@ enum Command {
     Run {
         /// Scenario file (TOML).
         scenario: PathBuf,
-        /// Number of Monte Carlo runs.
-        #[arg(long, default_value_t = app::DEFAULT_RUNS)]
-        runs: u64,
-        /// Random seed; the same seed and scenario give byte-identical outputs.
-        #[arg(long, default_value_t = app::DEFAULT_SEED)]
-        seed: u64,
-        /// Worker threads (default: all cores). Results do not depend on it.
-        #[arg(long)]
-        threads: Option<usize>,
+        #[command(flatten)]
+        batch: BatchArgs,
         /// Output directory (default: reesim-out/<scenario file stem>).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -80,12 +87,8 @@ enum Command {
         a: PathBuf,
         /// Scenario B.
         b: PathBuf,
-        #[arg(long, default_value_t = app::DEFAULT_RUNS)]
-        runs: u64,
-        #[arg(long, default_value_t = app::DEFAULT_SEED)]
-        seed: u64,
-        #[arg(long)]
-        threads: Option<usize>,
+        #[command(flatten)]
+        batch: BatchArgs,
         /// Output directory (default: reesim-out/<A stem>-vs-<B stem>).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -96,12 +99,8 @@ enum Command {
     /// correlation (sensitivity.csv, tornado order).
     Sensitivity {
         scenario: PathBuf,
-        #[arg(long, default_value_t = app::DEFAULT_RUNS)]
-        runs: u64,
-        #[arg(long, default_value_t = app::DEFAULT_SEED)]
-        seed: u64,
-        #[arg(long)]
-        threads: Option<usize>,
+        #[command(flatten)]
+        batch: BatchArgs,
         /// Output directory (default: reesim-out/<stem>-sensitivity).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -122,12 +121,8 @@ enum Command {
         /// The target.
         #[arg(long)]
         target: String,
-        #[arg(long, default_value_t = app::DEFAULT_RUNS)]
-        runs: u64,
-        #[arg(long, default_value_t = app::DEFAULT_SEED)]
-        seed: u64,
-        #[arg(long)]
-        threads: Option<usize>,
+        #[command(flatten)]
+        batch: BatchArgs,
         /// Largest size tried, tonnes (default: 365 days of the stockpile's use).
         #[arg(long)]
         max_t: Option<f64>,
@@ -147,12 +142,8 @@ enum Command {
         /// PATH=V1,V2,... or PATH=START..END:STEP; repeat for more axes.
         #[arg(long = "set", required = true)]
         set: Vec<String>,
-        #[arg(long, default_value_t = app::DEFAULT_RUNS)]
-        runs: u64,
-        #[arg(long, default_value_t = app::DEFAULT_SEED)]
-        seed: u64,
-        #[arg(long)]
-        threads: Option<usize>,
+        #[command(flatten)]
+        batch: BatchArgs,
         /// Output directory (default: reesim-out/<stem>-sweep).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -209,14 +200,17 @@ fn run(cli: Cli) -> Result<(), AppError> {
             Ok(())
         }
         Command::Compare {
+            batch,
             a,
             b,
-            runs,
-            seed,
-            threads,
             out,
             sampling,
         } => {
+            let BatchArgs {
+                runs,
+                seed,
+                threads,
+            } = batch;
             let r = app::compare(app::CompareArgs {
                 a,
                 b,
@@ -280,14 +274,17 @@ fn run(cli: Cli) -> Result<(), AppError> {
             Ok(())
         }
         Command::Sensitivity {
+            batch,
             scenario,
-            runs,
-            seed,
-            threads,
             out,
             outcomes,
             sampling,
         } => {
+            let BatchArgs {
+                runs,
+                seed,
+                threads,
+            } = batch;
             let r = app::sensitivity(app::SensitivityArgs {
                 scenario,
                 runs,
@@ -313,17 +310,20 @@ fn run(cli: Cli) -> Result<(), AppError> {
             Ok(())
         }
         Command::SizeStockpile {
+            batch,
             scenario,
             stockpile,
             target,
-            runs,
-            seed,
-            threads,
             max_t,
             tolerance_t,
             out,
             sampling,
         } => {
+            let BatchArgs {
+                runs,
+                seed,
+                threads,
+            } = batch;
             let r = app::size_stockpile(app::SizeArgs {
                 scenario,
                 stockpile,
@@ -374,14 +374,17 @@ fn run(cli: Cli) -> Result<(), AppError> {
             Ok(())
         }
         Command::Sweep {
+            batch,
             scenario,
             set,
-            runs,
-            seed,
-            threads,
             out,
             sampling,
         } => {
+            let BatchArgs {
+                runs,
+                seed,
+                threads,
+            } = batch;
             let r = app::sweep(app::SweepArgs {
                 scenario,
                 set,
@@ -424,13 +427,16 @@ fn run(cli: Cli) -> Result<(), AppError> {
             Ok(())
         }
         Command::Run {
+            batch,
             scenario,
-            runs,
-            seed,
-            threads,
             out,
             sampling,
         } => {
+            let BatchArgs {
+                runs,
+                seed,
+                threads,
+            } = batch;
             let plan = RunArgs {
                 scenario,
                 runs: Some(runs),

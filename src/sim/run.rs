@@ -509,14 +509,14 @@ fn mix_of(caps: &[f64], shares: &[[f64; 2]]) -> Option<[f64; 2]> {
     })
 }
 
-/// Largest (delay months, slowdown) of the technology controls against region `r` that occur
-/// and start by month `by`.
-fn technology_before(
+/// Largest (delay months, slowdown) of the technology controls against region `r` whose
+/// course satisfies `applies`.
+fn technology(
     sc: &Scenario,
     v: &Values,
     courses: &[controls::Course],
     r: usize,
-    by: usize,
+    applies: impl Fn(&controls::Course) -> bool,
 ) -> (f64, f64) {
     let mut out = (0.0f64, 0.0f64);
     for (c, course) in sc.controls.iter().zip(courses) {
@@ -525,8 +525,7 @@ fn technology_before(
             slowdown,
         } = c.kind
             && c.destinations.contains(&r)
-            && course.occurs
-            && course.start <= by
+            && applies(course)
         {
             out = (out.0.max(v[delay_months]), out.1.max(v[slowdown]));
         }
@@ -534,7 +533,18 @@ fn technology_before(
     out
 }
 
-/// (delay months, slowdown) of technology controls in force against `r` in month `t`.
+/// Technology controls against `r` that occur and start by month `by`.
+fn technology_before(
+    sc: &Scenario,
+    v: &Values,
+    courses: &[controls::Course],
+    r: usize,
+    by: usize,
+) -> (f64, f64) {
+    technology(sc, v, courses, r, |c| c.occurs && c.start <= by)
+}
+
+/// Technology controls in force against `r` in month `t`.
 fn technology_in_force(
     sc: &Scenario,
     v: &Values,
@@ -542,17 +552,5 @@ fn technology_in_force(
     r: usize,
     t: usize,
 ) -> (f64, f64) {
-    let mut out = (0.0f64, 0.0f64);
-    for (c, course) in sc.controls.iter().zip(courses) {
-        if let crate::model::ControlKind::Technology {
-            delay_months,
-            slowdown,
-        } = c.kind
-            && c.destinations.contains(&r)
-            && course.active(t)
-        {
-            out = (out.0.max(v[delay_months]), out.1.max(v[slowdown]));
-        }
-    }
-    out
+    technology(sc, v, courses, r, |c| c.active(t))
 }
