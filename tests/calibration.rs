@@ -43,6 +43,8 @@ fn the_baseline_carries_the_calibrated_market_parameters() {
         "market.price_response",
         "market.price_reversion",
         "market.price_ceiling",
+        "market.oxide_cost_share",
+        "market.dytb_value_ratio",
         "market.response.elasticity",
         "market.response.substitution_rate",
         "market.response.substitution_ceiling",

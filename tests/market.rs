@@ -159,3 +159,33 @@ fn prices_return_to_their_start_after_a_disruption() {
         }
     }
 }
+
+#[test]
+fn magnet_prices_pass_on_the_cost_of_their_oxide() {
+    // In the 2010-11 hindcast Japan's Dy/Tb oxide price spikes; its high_temp magnet price
+    // never falls below (1 - w) + w * (the recipe-cost-weighted oxide price index), and that
+    // floor is what sets it at times.
+    let l =
+        reesim::scenario::load(&common::scenarios_dir().join("history/2010-quota.toml")).unwrap();
+    let sc = &l.scenario;
+    let v = sc.params.sample(1, 0);
+    let (w, rho) = (v[sc.market.oxide_cost_share], v[sc.market.dytb_value_ratio]);
+    assert!(w > 0.0, "the hindcast passes oxide costs on");
+    let out = simulate(sc, 1, 0);
+    let r = sc.region_index("japan").unwrap();
+    let (n, h) = (out.params.recipes[1][0], out.params.recipes[1][1] * rho);
+    let mut binding = false;
+    for rec in &out.records[1..] {
+        let p = &rec.prices[r];
+        let cost = (1.0 - w)
+            + w * (n * p[Commodity::LightOxide as usize] + h * p[Commodity::HeavyOxide as usize])
+                / (n + h);
+        let mag = p[Commodity::MagnetHighTemp as usize];
+        assert!(
+            mag >= cost * (1.0 - 1e-9) || mag >= 30.0 * (1.0 - 1e-9),
+            "magnet {mag} below cost {cost}"
+        );
+        binding |= (mag - cost).abs() < 1e-9 && cost > 1.5;
+    }
+    assert!(binding, "the cost floor should bind during the ban");
+}

@@ -42,7 +42,13 @@ impl Prices {
     /// `x = (home use + target stock) / (stock at start + home capacity + imports - exports)`,
     /// relative to month 0: `ln P' = (1 - reversion) ln P + response ln(x / x0)`, within
     /// `[floor, ceiling]`.
-    pub fn update(&mut self, sc: &Scenario, v: &Values, rec: &MonthRecord) {
+    pub fn update(
+        &mut self,
+        sc: &Scenario,
+        v: &Values,
+        rec: &MonthRecord,
+        recipes: &[[f64; 2]; 2],
+    ) {
         let m = &sc.market;
         let (k, theta) = (v[m.price_response], v[m.price_reversion]);
         let (lo, hi) = (v[m.price_floor].ln(), v[m.price_ceiling].ln());
@@ -65,6 +71,28 @@ impl Prices {
                 let rel = if x > 0.0 && x0 > 0.0 { x / x0 } else { 1.0 };
                 let ln = &mut self.ln[r][ci];
                 *ln = ((1.0 - theta) * *ln + k * rel.ln()).clamp(lo, hi);
+            }
+            // (M2a) Cost pass-through: a magnet grade costs at least
+            // `(1 - w) + w * (its oxides' price index, weighted by their cost in the recipe)`.
+            let w = v[m.oxide_cost_share];
+            if w > 0.0 {
+                let rho = v[m.dytb_value_ratio];
+                let (pl, ph) = (
+                    self.index(r, Commodity::LightOxide),
+                    self.index(r, Commodity::HeavyOxide),
+                );
+                for (g, c) in [
+                    (0, Commodity::MagnetStandard),
+                    (1, Commodity::MagnetHighTemp),
+                ] {
+                    let (cl, ch) = (recipes[g][0], recipes[g][1] * rho);
+                    if cl + ch <= 0.0 {
+                        continue;
+                    }
+                    let cost = (1.0 - w) + w * (cl * pl + ch * ph) / (cl + ch);
+                    let ln = &mut self.ln[r][c as usize];
+                    *ln = ln.max(cost.ln()).clamp(lo, hi);
+                }
             }
         }
     }

@@ -203,6 +203,10 @@ pub struct Market {
     pub price_reversion: ParamId,
     pub price_ceiling: ParamId,
     pub price_floor: ParamId,
+    /// Share of a magnet's price that is oxide cost (cost pass-through; 0 = none).
+    pub oxide_cost_share: ParamId,
+    /// Dy/Tb over NdPr oxide price per tonne at the start.
+    pub dytb_value_ratio: ParamId,
     pub expansion: Option<Expansion>,
 }
 

@@ -116,6 +116,13 @@ pub struct Market {
     /// New capacity triggered by sustained high prices.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expansion: Option<ExpansionFile>,
+    /// Share of a magnet's price that is the cost of its oxide (magnet prices rise at least as
+    /// the oxide they are made of does; 0: no pass-through).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oxide_cost_share: Option<P>,
+    /// Price of Dy/Tb oxide over NdPr oxide per tonne at the start (weights the oxides' costs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dytb_value_ratio: Option<P>,
     /// Demand response of every sector that does not set its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseFile>,

@@ -335,6 +335,18 @@ impl<'a> Validator<'a> {
                 PRICE_FLOOR,
                 0.2,
             ),
+            oxide_cost_share: self.opt_param(
+                &format!("{k}.oxide_cost_share"),
+                &m.oxide_cost_share,
+                SHARE,
+                0.0,
+            ),
+            dytb_value_ratio: self.opt_param(
+                &format!("{k}.dytb_value_ratio"),
+                &m.dytb_value_ratio,
+                POSITIVE,
+                6.3,
+            ),
             expansion: m.expansion.as_ref().map(|e| {
                 let k = "market.expansion";
                 let lead = |v: &mut Self, name: &str, p: &Option<P>, d: f64| {

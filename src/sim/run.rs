@@ -420,7 +420,7 @@ pub fn simulate_with(sc: &Scenario, v: Values, seed: u64, run: u64) -> RunOutput
         rec.prices = prices.all();
         rec.substituted = response.substituted.clone();
         rec.heavy_free = response.heavy_free.clone();
-        prices.update(sc, &v, &rec);
+        prices.update(sc, &v, &rec, &params.recipes);
         response.update(sc, &v, &prices);
         let tech = |r: usize| technology_in_force(sc, &v, &courses, r, t);
         expansion.update(sc, &v, t, &prices, &nominal, &tech);
