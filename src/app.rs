@@ -73,6 +73,7 @@ impl RunArgs {
     /// Checks arguments and loads the scenario.
     pub fn plan(self) -> Result<RunPlan, AppError> {
         let runs = self.runs.unwrap_or(DEFAULT_RUNS);
+        check_runs(runs)?;
         if runs == 0 {
             return Err(AppError::Usage("--runs must be at least 1, found 0".into()));
         }
@@ -116,6 +117,7 @@ impl RunArgs {
                 threads,
                 sampling,
                 until,
+                block: None,
             },
             out,
         })
@@ -219,7 +221,15 @@ fn threads_or_all(threads: Option<usize>) -> Result<usize, AppError> {
     }
 }
 
+/// The most runs one command takes (per-run outcome rows are kept in memory).
+pub const MAX_RUNS: u64 = 100_000_000;
+
 fn check_runs(runs: u64) -> Result<(), AppError> {
+    if runs > MAX_RUNS {
+        return Err(AppError::Usage(format!(
+            "--runs is at most {MAX_RUNS}, found {runs}"
+        )));
+    }
     if runs == 0 {
         Err(AppError::Usage("--runs must be at least 1, found 0".into()))
     } else {
@@ -263,6 +273,9 @@ impl SamplingChoice {
                     )));
                 }
                 let metrics = m.clone().unwrap_or_else(|| vec!["unmet_demand_t".into()]);
+                if metrics.is_empty() {
+                    return Err(AppError::Usage("--metrics is empty".into()));
+                }
                 check_metrics(sc, &metrics)?;
                 Some(runner::Until { rel, metrics })
             }
@@ -277,6 +290,7 @@ impl SamplingChoice {
             threads,
             sampling,
             until,
+            block: None,
         })
     }
 }
@@ -306,33 +320,24 @@ pub struct CompareReport {
 /// `--until-mcse`, B runs as many runs as A needed) and writes compare.csv.
 pub fn compare(args: CompareArgs) -> Result<CompareReport, AppError> {
     let started = std::time::SystemTime::now();
-    check_runs(args.runs)?;
     let threads = threads_or_all(args.threads)?;
-    let sampling = parse_sampling(Some(&args.sampling))?;
     let a = scenario::load(&args.a)?;
     let b = scenario::load(&args.b)?;
-    let until = args.until_mcse.map(|rel| runner::Until {
-        rel,
-        metrics: args
-            .metrics
-            .clone()
-            .unwrap_or_else(|| vec!["unmet_demand_t".into()]),
-    });
-    if let Some(u) = &until {
-        check_metrics(&a.scenario, &u.metrics)?;
-    }
-    let settings = Settings {
-        runs: args.runs,
-        seed: args.seed,
-        threads,
-        sampling,
-        until,
+    let choice = SamplingChoice {
+        sampling: args.sampling.clone(),
+        until_mcse: args.until_mcse,
+        metrics: args.metrics.clone(),
     };
+    let mut settings = choice.settings(&a.scenario, args.runs, args.seed, threads)?;
+    if settings.until.is_some() {
+        settings.block = Some(runner::UNTIL_BLOCK);
+    }
     let ba = crate::tools::run_batch(&a.scenario, &settings)?;
+    // B runs exactly A's runs, in A's blocks, so every run is paired with the same draws.
     let settings_b = Settings {
         runs: ba.rows.len() as u64,
         until: None,
-        ..settings
+        ..settings.clone()
     };
     let bb = crate::tools::run_batch(&b.scenario, &settings_b)?;
     let diffs = crate::tools::compare::differences(&ba, &bb);
@@ -345,7 +350,7 @@ pub fn compare(args: CompareArgs) -> Result<CompareReport, AppError> {
         &dir,
         "compare",
         &[&args.a, &args.b],
-        &settings_b,
+        &settings,
         vec![
             crate::export::decision::batch_entry("a", ba.rows.len(), &ba.achieved),
             crate::export::decision::batch_entry("b", bb.rows.len(), &bb.achieved),
@@ -474,7 +479,15 @@ pub fn size_stockpile(args: SizeArgs) -> Result<SizeReport, AppError> {
             ));
         }
     };
-    let tolerance = args.tolerance_t.unwrap_or(cap * 0.005).max(1e-9);
+    let tolerance = match args.tolerance_t {
+        Some(t) if t > 0.0 && t.is_finite() => t,
+        Some(t) => {
+            return Err(AppError::Usage(format!(
+                "--tolerance-t must be a number above 0, found {t}"
+            )));
+        }
+        None => cap * 0.005,
+    };
     let settings = args.sampling.settings(sc, args.runs, args.seed, threads)?;
     let sizing = crate::tools::size::size(sc, index, &target, &settings, cap, tolerance)?;
     let dir = args.out.unwrap_or_else(|| {

@@ -46,8 +46,28 @@ struct SamplingArgs {
     until_mcse: Option<f64>,
     /// Metrics watched by --until-mcse, comma-separated runs.csv column names
     /// (default: unmet_demand_t).
-    #[arg(long, value_delimiter = ',')]
-    metrics: Option<Vec<String>>,
+    #[arg(long)]
+    metrics: Option<String>,
+}
+
+/// A comma-separated list of runs.csv column names; commas inside `[...]` belong to a name.
+fn metric_list(s: &str) -> Vec<String> {
+    let (mut out, mut cur, mut depth) = (Vec::new(), String::new(), 0i32);
+    for ch in s.chars() {
+        match ch {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(std::mem::take(&mut cur).trim().to_string());
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(ch);
+    }
+    out.push(cur.trim().to_string());
+    out.retain(|m| !m.is_empty());
+    out
 }
 
 impl From<SamplingArgs> for app::SamplingChoice {
@@ -55,7 +75,7 @@ impl From<SamplingArgs> for app::SamplingChoice {
         app::SamplingChoice {
             sampling: a.sampling,
             until_mcse: a.until_mcse,
-            metrics: a.metrics,
+            metrics: a.metrics.as_deref().map(metric_list),
         }
     }
 }
@@ -105,8 +125,8 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
         /// Outcomes, comma-separated runs.csv column names (default: unmet_demand_t,unmet_share).
-        #[arg(long, value_delimiter = ',')]
-        outcomes: Option<Vec<String>>,
+        #[arg(long)]
+        outcomes: Option<String>,
         #[command(flatten)]
         sampling: SamplingArgs,
     },
@@ -220,7 +240,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
                 out,
                 sampling: sampling.sampling,
                 until_mcse: sampling.until_mcse,
-                metrics: sampling.metrics,
+                metrics: sampling.metrics.as_deref().map(metric_list),
             })?;
             println!(
                 "{} vs {}: {} paired runs (seed {})\n",
@@ -291,7 +311,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
                 seed,
                 threads,
                 out,
-                outcomes,
+                outcomes: outcomes.as_deref().map(metric_list),
                 sampling: sampling.into(),
             })?;
             let mut last = String::new();
@@ -445,7 +465,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
                 out,
                 sampling: Some(sampling.sampling),
                 until_mcse: sampling.until_mcse,
-                metrics: sampling.metrics,
+                metrics: sampling.metrics.as_deref().map(metric_list),
             }
             .plan()?;
             let bar = if std::io::stderr().is_terminal() {

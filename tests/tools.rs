@@ -272,3 +272,125 @@ fn a_sweep_point_reproduces_a_separate_run_with_the_same_seed() {
         String::from_utf8_lossy(&out.get_output().stderr).contains("stockpiles.nope.initial_days")
     );
 }
+
+#[test]
+fn review_regressions_for_the_tools() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let ban = root.join("total-ban-12m.toml");
+    // Compare under LHS with a stop rule still pairs every run: a scenario against itself is 0.
+    reesim()
+        .args([
+            "compare",
+            ban.to_str().unwrap(),
+            ban.to_str().unwrap(),
+            "--runs",
+            "600",
+            "--sampling",
+            "lhs",
+            "--until-mcse",
+            "0.5",
+            "--out",
+        ])
+        .arg(dir.path().join("c"))
+        .assert()
+        .success();
+    let (h, rows) = csv_rows(&dir.path().join("c/compare.csv"));
+    let i = h.iter().position(|c| c == "mean_diff").unwrap();
+    assert!(rows.iter().all(|r| r[i].is_empty() || r[i] == "0"));
+    // Two paths in one table, and metric names with commas inside brackets.
+    reesim()
+        .args([
+            "sweep",
+            root.join("total-ban-12m-stockpile.toml").to_str().unwrap(),
+        ])
+        .args([
+            "--set",
+            "market.price_response=0.01,0.1",
+            "--set",
+            "market.price_reversion=0.05",
+            "--runs",
+            "4",
+            "--out",
+        ])
+        .arg(dir.path().join("s"))
+        .assert()
+        .success();
+    reesim()
+        .args([
+            "sweep",
+            root.join("total-ban-12m-stockpile.toml").to_str().unwrap(),
+        ])
+        .args([
+            "--set",
+            "market.price_response=0.01",
+            "--set",
+            "market.price_response=0.1",
+            "--runs",
+            "4",
+            "--out",
+        ])
+        .arg(dir.path().join("s2"))
+        .assert()
+        .code(2);
+    reesim()
+        .args([
+            "sensitivity",
+            ban.to_str().unwrap(),
+            "--runs",
+            "40",
+            "--outcomes",
+            "unmet_share[region=rest_of_world,sector=ev],unmet_demand_t",
+            "--out",
+        ])
+        .arg(dir.path().join("t"))
+        .assert()
+        .success();
+    // A depletion month is undefined when the stockpile never runs out, which counts as "later
+    // than any month": P(depleted in month 11 or later) >= 0.9 needs S > 1,100 t here.
+    let text = common::importer_exporter(100.0, 12, &common::ban_from_a(0, None))
+        + "[[stockpiles]]\nname = \"reserve\"\nregion = \"b\"\ncommodity = \"magnet_standard\"\ninitial_t = 0\n";
+    let path = dir.path().join("d.toml");
+    std::fs::write(&path, text).unwrap();
+    reesim()
+        .args([
+            "size-stockpile",
+            path.to_str().unwrap(),
+            "--stockpile",
+            "reserve",
+        ])
+        .args([
+            "--target",
+            "P(stockpile_depleted_month[region=b,stockpile=reserve] >= 11) >= 0.9",
+        ])
+        .args([
+            "--runs",
+            "2",
+            "--max-t",
+            "5000",
+            "--tolerance-t",
+            "5",
+            "--out",
+        ])
+        .arg(dir.path().join("d"))
+        .assert()
+        .success();
+    let (h, rows) = csv_rows(&dir.path().join("d/stockpile_curve.csv"));
+    let col = |n: &str| h.iter().position(|c| c == n).unwrap();
+    let chosen: f64 = rows.iter().find(|r| r[col("chosen")] == "1").unwrap()[col("size_t")]
+        .parse()
+        .unwrap();
+    assert!(chosen > 1100.0 && chosen <= 1106.0, "{chosen}");
+    reesim()
+        .args([
+            "size-stockpile",
+            path.to_str().unwrap(),
+            "--stockpile",
+            "reserve",
+            "--target",
+            "mean(unmet_demand_t) <= 1",
+        ])
+        .args(["--tolerance-t", "-1"])
+        .assert()
+        .code(2);
+}

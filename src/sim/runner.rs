@@ -30,6 +30,9 @@ pub struct Settings {
     pub sampling: Sampling,
     /// Stop once these metrics' relative Monte Carlo standard errors are small enough.
     pub until: Option<Until>,
+    /// Runs per block (one Latin hypercube design each). Default: all runs, or
+    /// `UNTIL_BLOCK` under a stop rule. A paired batch sets it to match the other's blocks.
+    pub block: Option<u64>,
 }
 
 impl Settings {
@@ -41,6 +44,7 @@ impl Settings {
             threads,
             sampling: Sampling::Mc,
             until: None,
+            block: None,
         }
     }
 }
@@ -213,7 +217,9 @@ pub fn run(
     let catalog = Catalog::new(sc);
     let outcomes = Outcomes::new(sc);
     let mut total = Sketches::new(sc.horizon, catalog.cells.len());
-    let mut metric_values = vec![Vec::with_capacity(settings.runs as usize); outcomes.keys.len()];
+    // Reserve modestly: with a stop rule most of `runs` may never be done.
+    let mut metric_values =
+        vec![Vec::with_capacity(settings.runs.min(1 << 16) as usize); outcomes.keys.len()];
     let watched: Vec<usize> = match &settings.until {
         Some(u) => u
             .metrics

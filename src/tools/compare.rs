@@ -57,7 +57,8 @@ pub fn differences(a: &Batch, b: &Batch) -> Vec<Difference> {
         let mut sorted = d.clone();
         sorted.sort_by(f64::total_cmp);
         let q = |p: f64| quantile_sorted(&sorted, p);
-        let half = Z95 * s.mcse;
+        // With fewer than two pairs there is no interval to give.
+        let half = if s.n > 1 { Z95 * s.mcse } else { f64::NAN };
         let better = lower_is_better(key.metric).map(|lower| {
             let wins = pairs
                 .iter()

@@ -105,11 +105,20 @@ fn residuals(y: &[f64], xs: &[&Vec<f64>]) -> Vec<f64> {
 /// then by |PRCC|, largest first. Inputs that do not vary are left out.
 pub fn influences(batch: &Batch, outcomes: &[String]) -> Vec<Influence> {
     let n_in = batch.sampled_keys.len();
+    // An undefined value means "never" (a control that never started, a stockpile never
+    // empty): later or larger than any number.
+    let never = |v: f64| if v.is_nan() { f64::INFINITY } else { v };
     let inputs: Vec<(usize, Vec<f64>)> = (0..n_in)
         .map(|j| {
             (
                 j,
-                ranks(&batch.rows.iter().map(|r| r.sampled[j]).collect::<Vec<_>>()),
+                ranks(
+                    &batch
+                        .rows
+                        .iter()
+                        .map(|r| never(r.sampled[j]))
+                        .collect::<Vec<_>>(),
+                ),
             )
         })
         .filter(|(_, r)| r.iter().any(|&x| x != r[0]))
@@ -119,11 +128,9 @@ pub fn influences(batch: &Batch, outcomes: &[String]) -> Vec<Influence> {
         let Some(y) = batch.metric(name) else {
             continue;
         };
-        let y = ranks(
-            &y.iter()
-                .map(|v| if v.is_finite() { *v } else { f64::NEG_INFINITY })
-                .collect::<Vec<_>>(),
-        );
+        // PRCC needs more runs than regression terms; otherwise the residuals are all zero.
+        let enough = batch.rows.len() > inputs.len() + 2;
+        let y = ranks(&y.iter().map(|v| never(*v)).collect::<Vec<_>>());
         let mut rows: Vec<Influence> = inputs
             .iter()
             .map(|(j, xj)| {
@@ -132,7 +139,11 @@ pub fn influences(batch: &Batch, outcomes: &[String]) -> Vec<Influence> {
                     .filter(|(k, _)| k != j)
                     .map(|(_, x)| x)
                     .collect();
-                let prcc = pearson(&residuals(xj, &others), &residuals(&y, &others));
+                let prcc = if enough {
+                    pearson(&residuals(xj, &others), &residuals(&y, &others))
+                } else {
+                    f64::NAN
+                };
                 Influence {
                     outcome: name.clone(),
                     input: batch.sampled_keys[*j].clone(),

@@ -13,11 +13,12 @@ use crate::stats::summary::Summary;
 /// A reliability target on one metric (a runs.csv column).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Target {
-    /// `P(metric op x) >= p`
+    /// `P(metric op x) op2 p` (`op2` is `>=` or `>`)
     Probability {
         metric: String,
         op: Op,
         x: f64,
+        op2: Op,
         p: f64,
     },
     /// `mean(metric) op x`
@@ -87,6 +88,7 @@ impl Target {
                 metric: metric.to_string(),
                 op,
                 x: number(x, "threshold")?,
+                op2,
                 p,
             })
         } else if let Some(rest) = s.strip_prefix("mean(") {
@@ -115,10 +117,10 @@ impl Target {
     /// The target's statistic on a batch (probability or mean) and whether it is met.
     pub fn evaluate(&self, values: &[f64]) -> (f64, bool) {
         match self {
-            Target::Probability { op, x, p, .. } => {
+            Target::Probability { op, x, op2, p, .. } => {
                 let n = values.len().max(1) as f64;
                 let share = values.iter().filter(|v| op.holds(**v, *x)).count() as f64 / n;
-                (share, share >= *p)
+                (share, op2.holds(share, *p))
             }
             Target::Mean { op, x, .. } => {
                 let m = Summary::of(values).mean;
@@ -175,7 +177,12 @@ fn point(target: &Target, batch: &Batch, tonnes: f64, per_day: f64) -> Result<Po
     let values = batch
         .metric(target.metric())
         .ok_or_else(|| RunError::UnknownMetric(target.metric().to_string()))?;
-    let values: Vec<f64> = values.into_iter().filter(|v| v.is_finite()).collect();
+    // A metric undefined in a run means "never" (a stockpile that never ran out, cover with no
+    // demand): it counts, as later or larger than any number, so every run stays in.
+    let values: Vec<f64> = values
+        .into_iter()
+        .map(|v| if v.is_nan() { f64::INFINITY } else { v })
+        .collect();
     let (value, met) = target.evaluate(&values);
     let interval = match target {
         Target::Probability { .. } => wilson(value, values.len()),
@@ -266,6 +273,7 @@ mod tests {
                 metric: "unmet_share[sector=defense]".into(),
                 op: Op::Le,
                 x: 0.01,
+                op2: Op::Ge,
                 p: 0.95
             }
         );
@@ -280,6 +288,9 @@ mod tests {
         assert!(Target::parse("P(x <= 1) <= 0.5").is_err());
         assert!(Target::parse("median(x) < 3").is_err());
         assert!(Target::parse("P(x <= 1) >= 1.5").is_err());
+        let strict = Target::parse("P(x <= 1) > 0.5").unwrap();
+        assert_eq!(strict.evaluate(&[0.0, 2.0]), (0.5, false));
+        assert!(strict.evaluate(&[0.0, 0.0, 2.0]).1);
     }
 
     #[test]

@@ -86,129 +86,103 @@ impl Axis {
     }
 }
 
-/// A TOML value text: as written if it parses as a value, else as a string.
-fn value_text(v: &str) -> String {
-    if toml::from_str::<toml::Table>(&format!("x = {v}")).is_ok() {
-        v.to_string()
-    } else {
-        format!("{v:?}")
-    }
+/// A TOML value: the text as written if it parses as a value, else the text as a string.
+fn value_of(v: &str) -> toml::Value {
+    toml::from_str::<toml::Table>(&format!("x = {v}"))
+        .ok()
+        .and_then(|mut t| t.remove("x"))
+        .unwrap_or_else(|| toml::Value::String(v.to_string()))
 }
 
-/// TOML text setting `path` to `value`, walking the resolved scenario to tell tables from
-/// named lists.
-pub fn assignment(
-    file: &scenario::schema::ScenarioFile,
+/// Sets `path` to `value` in `doc`, the override document of one grid point, walking the
+/// resolved scenario `root` to tell named lists (mines, plants, controls, stockpiles) from
+/// tables: a segment after a named list is an entry name. Tables the file leaves out are
+/// created; whether keys are allowed is then checked by the scenario rules.
+pub fn assign(
+    root: &toml::Value,
+    doc: &mut toml::Table,
     path: &str,
     value: &str,
-) -> Result<String, String> {
-    let root = toml::Value::try_from(file).map_err(|e| e.to_string())?;
+) -> Result<(), String> {
     let segs: Vec<&str> = path.split('.').collect();
-    let mut cur = &root;
-    let mut header: Vec<String> = Vec::new(); // dotted table path so far
-    let mut out = String::new();
-    let mut i = 0;
-    while i + 1 < segs.len() {
-        let seg = segs[i];
-        let table = cur.as_table().ok_or_else(|| {
-            format!(
-                "invalid path `{path}`: `{}` is not a table",
-                header.join(".")
-            )
-        })?;
-        let next = match table.get(seg) {
-            Some(v) => v,
-            None => {
-                // A table the file does not spell out yet (all its keys defaulted) is fine as
-                // long as it is the last table on the path.
-                if i + 2 == segs.len() {
-                    header.push(seg.to_string());
-                    out += &format!(
-                        "[{}]\n{} = {}\n",
-                        header.join("."),
-                        segs[i + 1],
-                        value_text(value)
-                    );
-                    return Ok(out);
-                }
-                let known: Vec<&String> = table.keys().collect();
-                return Err(format!(
-                    "invalid path `{path}`: no `{seg}` under `{}`; there: {}",
-                    if header.is_empty() {
-                        "the scenario".to_string()
-                    } else {
-                        header.join(".")
-                    },
-                    known
-                        .iter()
-                        .map(|k| k.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            }
-        };
-        header.push(seg.to_string());
-        if let Some(list) = next.as_array() {
-            let name = segs.get(i + 1).copied().unwrap_or("");
-            let names: Vec<&str> = list
-                .iter()
-                .filter_map(|e| e.get("name").and_then(|n| n.as_str()))
-                .collect();
-            let entry = list
-                .iter()
-                .find(|e| e.get("name").and_then(|n| n.as_str()) == Some(name))
-                .ok_or_else(|| {
-                    format!(
-                        "invalid path `{path}`: no entry named `{name}` in `{}`; entries: {}",
-                        header.join("."),
-                        names.join(", ")
-                    )
-                })?;
-            out += &format!("[[{}]]\nname = {name:?}\n", header.join("."));
-            cur = entry;
-            i += 2;
-            if i + 1 == segs.len() {
-                out += &format!("{} = {}\n", segs[i], value_text(value));
-                return Ok(out);
-            }
-            // Deeper tables inside a list entry: `[a.b.c]` after `[[a.b]]` is the entry's table.
-            while i + 1 < segs.len() {
-                let sub = cur.get(segs[i]).ok_or_else(|| {
-                    format!("invalid path `{path}`: no `{}` in that entry", segs[i])
-                })?;
-                if !sub.is_table() {
-                    return Err(format!(
-                        "invalid path `{path}`: `{}` is not a table",
-                        segs[i]
-                    ));
-                }
-                header.push(segs[i].to_string());
-                cur = sub;
-                i += 1;
-            }
-            out += &format!(
-                "[{}]\n{} = {}\n",
-                header.join("."),
-                segs[i],
-                value_text(value)
-            );
-            return Ok(out);
-        }
-        cur = next;
-        i += 1;
-    }
-    if header.is_empty() {
+    if segs.len() < 2 {
         return Err(format!(
             "invalid path `{path}`: name a value inside a table, e.g. market.price_response"
         ));
     }
-    out += &format!(
-        "[{}]\n{} = {}\n",
-        header.join("."),
-        segs[segs.len() - 1],
-        value_text(value)
-    );
-    Ok(out)
+    let mut resolved = Some(root);
+    let mut table = doc;
+    let mut i = 0;
+    while i + 1 < segs.len() {
+        let seg = segs[i];
+        let here = resolved.and_then(|r| r.get(seg));
+        if let Some(list) = here.and_then(|v| v.as_array()) {
+            let name = segs[i + 1];
+            let entry = list
+                .iter()
+                .find(|e| e.get("name").and_then(|n| n.as_str()) == Some(name))
+                .ok_or_else(|| {
+                    let names: Vec<&str> = list
+                        .iter()
+                        .filter_map(|e| e.get("name").and_then(|n| n.as_str()))
+                        .collect();
+                    format!(
+                        "invalid path `{path}`: no entry named `{name}` in `{}`; entries: {}",
+                        segs[..=i].join("."),
+                        names.join(", ")
+                    )
+                })?;
+            if i + 2 >= segs.len() {
+                return Err(format!(
+                    "invalid path `{path}`: name a key of the entry `{name}`"
+                ));
+            }
+            let arr = table
+                .entry(seg)
+                .or_insert_with(|| toml::Value::Array(Vec::new()));
+            let arr = arr
+                .as_array_mut()
+                .ok_or_else(|| format!("invalid path `{path}`"))?;
+            let pos = match arr
+                .iter()
+                .position(|e| e.get("name").and_then(|n| n.as_str()) == Some(name))
+            {
+                Some(p) => p,
+                None => {
+                    let mut t = toml::Table::new();
+                    t.insert("name".into(), toml::Value::String(name.into()));
+                    arr.push(toml::Value::Table(t));
+                    arr.len() - 1
+                }
+            };
+            table = arr[pos].as_table_mut().expect("entries are tables");
+            resolved = Some(entry);
+            i += 2;
+            continue;
+        }
+        if let Some(v) = here
+            && !v.is_table()
+        {
+            return Err(format!(
+                "invalid path `{path}`: `{}` is a value, not a table",
+                segs[..=i].join(".")
+            ));
+        }
+        let t = table
+            .entry(seg)
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        table = t
+            .as_table_mut()
+            .ok_or_else(|| format!("invalid path `{path}`: `{seg}` is set twice"))?;
+        resolved = here;
+        i += 1;
+    }
+    let leaf = segs[segs.len() - 1];
+    if table.contains_key(leaf) {
+        return Err(format!("`{path}` is set twice"));
+    }
+    table.insert(leaf.to_string(), value_of(value));
+    Ok(())
 }
 
 /// Every grid point: the values (one per axis) and the scenario with them set.
@@ -228,20 +202,29 @@ pub fn grid(
             })
             .collect();
     }
-    let file_name = base_path.file_name().map_or_else(
-        || "scenario.toml".into(),
-        |f| f.to_string_lossy().into_owned(),
-    );
+    // The grid point extends the base file by its absolute path, so nothing in a value's text
+    // can change where `extends` looks.
+    let base_abs = std::fs::canonicalize(base_path).unwrap_or_else(|_| base_path.to_path_buf());
     let dir = base_path.parent().unwrap_or(Path::new("."));
+    let root = toml::Value::try_from(&base.file).map_err(|e| SweepError::Path(e.to_string()))?;
     let mut out = Vec::with_capacity(points.len());
     for p in points {
-        let mut text = format!("extends = {file_name:?}\n");
+        let mut doc = toml::Table::new();
         let mut label = Vec::new();
         for (a, v) in axes.iter().zip(&p) {
-            text += &assignment(&base.file, &a.path, v).map_err(SweepError::Path)?;
+            assign(&root, &mut doc, &a.path, v).map_err(SweepError::Path)?;
             label.push(format!("{}={v}", a.path));
         }
-        let virtual_path = dir.join(format!("--set {}", label.join(" --set ")));
+        let text = format!(
+            "extends = {}\n{}",
+            toml::Value::String(base_abs.display().to_string()),
+            toml::to_string(&doc).map_err(|e| SweepError::Path(e.to_string()))?
+        );
+        // Messages name the `--set`s; the label never becomes a real path component.
+        let virtual_path = dir.join(format!(
+            "--set {}",
+            label.join(" --set ").replace(['/', '\\'], "_")
+        ));
         let loaded = scenario::parse(&virtual_path, &text).map_err(SweepError::Invalid)?;
         out.push((p, loaded));
     }
