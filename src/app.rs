@@ -242,6 +242,15 @@ fn stem(p: &Path) -> String {
         .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned())
 }
 
+/// Runs, seed and threads of a tool command.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchSize {
+    pub runs: u64,
+    pub seed: u64,
+    /// None: all cores.
+    pub threads: Option<usize>,
+}
+
 /// `--sampling`, `--until-mcse`, `--metrics` as given to a tool command.
 #[derive(Debug, Clone, Default)]
 pub struct SamplingChoice {
@@ -299,9 +308,7 @@ impl SamplingChoice {
 pub struct CompareArgs {
     pub a: PathBuf,
     pub b: PathBuf,
-    pub runs: u64,
-    pub seed: u64,
-    pub threads: Option<usize>,
+    pub batch: BatchSize,
     pub out: Option<PathBuf>,
     pub sampling: String,
     pub until_mcse: Option<f64>,
@@ -320,7 +327,7 @@ pub struct CompareReport {
 /// `--until-mcse`, B runs as many runs as A needed) and writes compare.csv.
 pub fn compare(args: CompareArgs) -> Result<CompareReport, AppError> {
     let started = std::time::SystemTime::now();
-    let threads = threads_or_all(args.threads)?;
+    let threads = threads_or_all(args.batch.threads)?;
     let a = scenario::load(&args.a)?;
     let b = scenario::load(&args.b)?;
     let choice = SamplingChoice {
@@ -328,7 +335,7 @@ pub fn compare(args: CompareArgs) -> Result<CompareReport, AppError> {
         until_mcse: args.until_mcse,
         metrics: args.metrics.clone(),
     };
-    let mut settings = choice.settings(&a.scenario, args.runs, args.seed, threads)?;
+    let mut settings = choice.settings(&a.scenario, args.batch.runs, args.batch.seed, threads)?;
     if settings.until.is_some() {
         settings.block = Some(runner::UNTIL_BLOCK);
     }
@@ -370,9 +377,7 @@ pub fn compare(args: CompareArgs) -> Result<CompareReport, AppError> {
 /// `reesim sensitivity` arguments.
 pub struct SensitivityArgs {
     pub scenario: PathBuf,
-    pub runs: u64,
-    pub seed: u64,
-    pub threads: Option<usize>,
+    pub batch: BatchSize,
     pub out: Option<PathBuf>,
     pub outcomes: Option<Vec<String>>,
     pub sampling: SamplingChoice,
@@ -386,15 +391,15 @@ pub struct SensitivityReport {
 
 pub fn sensitivity(args: SensitivityArgs) -> Result<SensitivityReport, AppError> {
     let started = std::time::SystemTime::now();
-    let threads = threads_or_all(args.threads)?;
+    let threads = threads_or_all(args.batch.threads)?;
     let l = scenario::load(&args.scenario)?;
     let outcomes = args
         .outcomes
         .unwrap_or_else(|| vec!["unmet_demand_t".into(), "unmet_share".into()]);
     check_metrics(&l.scenario, &outcomes)?;
-    let settings = args
-        .sampling
-        .settings(&l.scenario, args.runs, args.seed, threads)?;
+    let settings =
+        args.sampling
+            .settings(&l.scenario, args.batch.runs, args.batch.seed, threads)?;
     let batch = crate::tools::run_batch(&l.scenario, &settings)?;
     let rows = crate::tools::sensitivity::influences(&batch, &outcomes);
     let dir = args.out.unwrap_or_else(|| {
@@ -427,9 +432,7 @@ pub struct SizeArgs {
     pub scenario: PathBuf,
     pub stockpile: String,
     pub target: String,
-    pub runs: u64,
-    pub seed: u64,
-    pub threads: Option<usize>,
+    pub batch: BatchSize,
     pub max_t: Option<f64>,
     pub tolerance_t: Option<f64>,
     pub out: Option<PathBuf>,
@@ -446,7 +449,7 @@ pub struct SizeReport {
 
 pub fn size_stockpile(args: SizeArgs) -> Result<SizeReport, AppError> {
     let started = std::time::SystemTime::now();
-    let threads = threads_or_all(args.threads)?;
+    let threads = threads_or_all(args.batch.threads)?;
     let target = crate::tools::size::Target::parse(&args.target).map_err(AppError::Usage)?;
     let l = scenario::load(&args.scenario)?;
     let sc = &l.scenario;
@@ -464,7 +467,7 @@ pub fn size_stockpile(args: SizeArgs) -> Result<SizeReport, AppError> {
             }
         )));
     };
-    let per_day = crate::sim::run::tonnes_per_day(sc, args.seed, 0, index);
+    let per_day = crate::sim::run::tonnes_per_day(sc, args.batch.seed, 0, index);
     let cap = match args.max_t {
         Some(c) if c > 0.0 && c.is_finite() => c,
         Some(c) => {
@@ -488,7 +491,9 @@ pub fn size_stockpile(args: SizeArgs) -> Result<SizeReport, AppError> {
         }
         None => cap * 0.005,
     };
-    let settings = args.sampling.settings(sc, args.runs, args.seed, threads)?;
+    let settings = args
+        .sampling
+        .settings(sc, args.batch.runs, args.batch.seed, threads)?;
     let sizing = crate::tools::size::size(sc, index, &target, &settings, cap, tolerance)?;
     let dir = args.out.unwrap_or_else(|| {
         PathBuf::from("reesim-out").join(format!(
@@ -521,7 +526,7 @@ pub fn size_stockpile(args: SizeArgs) -> Result<SizeReport, AppError> {
     Ok(SizeReport {
         stockpile: args.stockpile,
         target: args.target,
-        runs: args.runs,
+        runs: args.batch.runs,
         sizing,
         written,
     })
@@ -531,9 +536,7 @@ pub fn size_stockpile(args: SizeArgs) -> Result<SizeReport, AppError> {
 pub struct SweepArgs {
     pub scenario: PathBuf,
     pub set: Vec<String>,
-    pub runs: u64,
-    pub seed: u64,
-    pub threads: Option<usize>,
+    pub batch: BatchSize,
     pub out: Option<PathBuf>,
     pub sampling: SamplingChoice,
 }
@@ -553,7 +556,7 @@ pub fn sweep(args: SweepArgs) -> Result<SweepReport, AppError> {
             "sweep needs at least one --set PATH=V1,V2,...".into(),
         ));
     }
-    let threads = threads_or_all(args.threads)?;
+    let threads = threads_or_all(args.batch.threads)?;
     let axes: Vec<crate::tools::sweep::Axis> = args
         .set
         .iter()
@@ -562,9 +565,9 @@ pub fn sweep(args: SweepArgs) -> Result<SweepReport, AppError> {
         .map_err(AppError::Usage)?;
     let base = scenario::load(&args.scenario)?;
     let grid = crate::tools::sweep::grid(&args.scenario, &base, &axes).map_err(AppError::Sweep)?;
-    let settings = args
-        .sampling
-        .settings(&base.scenario, args.runs, args.seed, threads)?;
+    let settings =
+        args.sampling
+            .settings(&base.scenario, args.batch.runs, args.batch.seed, threads)?;
     let mut points = Vec::with_capacity(grid.len());
     for (values, loaded) in grid {
         let r = runner::run(

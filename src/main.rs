@@ -70,6 +70,16 @@ fn metric_list(s: &str) -> Vec<String> {
     out
 }
 
+impl From<BatchArgs> for app::BatchSize {
+    fn from(b: BatchArgs) -> Self {
+        app::BatchSize {
+            runs: b.runs,
+            seed: b.seed,
+            threads: b.threads,
+        }
+    }
+}
+
 impl From<SamplingArgs> for app::SamplingChoice {
     fn from(a: SamplingArgs) -> Self {
         app::SamplingChoice {
@@ -226,17 +236,10 @@ fn run(cli: Cli) -> Result<(), AppError> {
             out,
             sampling,
         } => {
-            let BatchArgs {
-                runs,
-                seed,
-                threads,
-            } = batch;
             let r = app::compare(app::CompareArgs {
                 a,
                 b,
-                runs,
-                seed,
-                threads,
+                batch: batch.into(),
                 out,
                 sampling: sampling.sampling,
                 until_mcse: sampling.until_mcse,
@@ -244,7 +247,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
             })?;
             println!(
                 "{} vs {}: {} paired runs (seed {})\n",
-                r.a_name, r.b_name, r.runs, seed
+                r.a_name, r.b_name, r.runs, batch.seed
             );
             println!(
                 "{:<30} {:<14} {:<12} {:>12} {:>12} {:>22} {:>9}",
@@ -300,16 +303,9 @@ fn run(cli: Cli) -> Result<(), AppError> {
             outcomes,
             sampling,
         } => {
-            let BatchArgs {
-                runs,
-                seed,
-                threads,
-            } = batch;
             let r = app::sensitivity(app::SensitivityArgs {
                 scenario,
-                runs,
-                seed,
-                threads,
+                batch: batch.into(),
                 out,
                 outcomes: outcomes.as_deref().map(metric_list),
                 sampling: sampling.into(),
@@ -339,18 +335,11 @@ fn run(cli: Cli) -> Result<(), AppError> {
             out,
             sampling,
         } => {
-            let BatchArgs {
-                runs,
-                seed,
-                threads,
-            } = batch;
             let r = app::size_stockpile(app::SizeArgs {
                 scenario,
                 stockpile,
                 target,
-                runs,
-                seed,
-                threads,
+                batch: batch.into(),
                 max_t,
                 tolerance_t,
                 out,
@@ -400,21 +389,14 @@ fn run(cli: Cli) -> Result<(), AppError> {
             out,
             sampling,
         } => {
-            let BatchArgs {
-                runs,
-                seed,
-                threads,
-            } = batch;
             let r = app::sweep(app::SweepArgs {
                 scenario,
                 set,
-                runs,
-                seed,
-                threads,
+                batch: batch.into(),
                 out,
                 sampling: sampling.into(),
             })?;
-            println!("{} grid points x {} runs\n", r.points.len(), runs);
+            println!("{} grid points x {} runs\n", r.points.len(), batch.runs);
             println!(
                 "{:<60} {:>14} {:>14} {:>14}",
                 r.paths.join(", "),
