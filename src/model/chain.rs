@@ -121,24 +121,6 @@ impl Stocks {
     pub fn get(&self, r: usize, c: Commodity) -> f64 {
         self.lots[r][c as usize].total()
     }
-
-    /// Tonnes of `c` in transit (to any region).
-    pub fn in_transit(&self, c: Commodity) -> f64 {
-        self.transit
-            .iter()
-            .filter(|s| s.commodity == c)
-            .map(|s| s.lot.total())
-            .sum()
-    }
-
-    /// Tonnes of `c` in transit to region `d`.
-    pub fn inbound(&self, c: Commodity, d: usize) -> f64 {
-        self.transit
-            .iter()
-            .filter(|s| s.commodity == c && s.destination == d)
-            .map(|s| s.lot.total())
-            .sum()
-    }
 }
 
 /// Tonnes held, by region and commodity, and in transit: what records keep of `Stocks` (the

@@ -228,11 +228,6 @@ pub struct Limits {
 pub const WEEKS_PER_MONTH: f64 = 365.25 / 7.0 / 12.0;
 
 impl Limits {
-    /// No controls: every route open.
-    pub fn none() -> Self {
-        Limits::default()
-    }
-
     pub fn for_month(
         sc: &Scenario,
         v: &Values,

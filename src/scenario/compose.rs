@@ -104,26 +104,11 @@ impl Sources {
     }
 }
 
-/// A problem reading the chain: a file that cannot be read at all (not a scenario error), or
-/// located diagnostics.
-pub enum ChainError {
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    Invalid(Vec<Diagnostic>),
-}
+/// Located diagnostics: a cycle, an unreadable extended file, a malformed `extends`.
+pub struct ChainError(pub Vec<Diagnostic>);
 
-/// Reads `path` and every file it extends, checking for cycles.
-pub fn read_chain(path: &Path) -> Result<Sources, ChainError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ChainError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    chain_from(path, text)
-}
-
-/// Like `read_chain`, with the scenario's own text given (its ancestors are read from disk).
+/// The chain of scenario files that starts with `path`, whose text is given; the files it
+/// extends are read from disk, checking for cycles.
 pub fn chain_from(path: &Path, text: String) -> Result<Sources, ChainError> {
     let mut sources = Sources::default();
     sources.push(path.to_path_buf(), text);
@@ -135,7 +120,7 @@ pub fn chain_from(path: &Path, text: String) -> Result<Sources, ChainError> {
             match extends_of(&sources, f) {
                 Ok(Some(x)) => x,
                 Ok(None) => return Ok(sources),
-                Err(d) => return Err(ChainError::Invalid(vec![*d])),
+                Err(d) => return Err(ChainError(vec![*d])),
             }
         };
         let dir = sources.files[last]
@@ -151,7 +136,7 @@ pub fn chain_from(path: &Path, text: String) -> Result<Sources, ChainError> {
                 .iter()
                 .map(|f| f.path.display().to_string())
                 .collect();
-            return Err(ChainError::Invalid(vec![sources.diagnostic(
+            return Err(ChainError(vec![sources.diagnostic(
                 Some(span),
                 "extends",
                 "`extends` forms a cycle".into(),
@@ -165,7 +150,7 @@ pub fn chain_from(path: &Path, text: String) -> Result<Sources, ChainError> {
                 sources.push(parent_path, text);
             }
             Err(e) => {
-                return Err(ChainError::Invalid(vec![sources.diagnostic(
+                return Err(ChainError(vec![sources.diagnostic(
                     Some(span),
                     "extends",
                     format!(

@@ -49,10 +49,8 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
 /// Parses and validates scenario text; `path` names it in messages and anchors relative
 /// `extends` paths.
 pub fn parse(path: &Path, text: &str) -> Result<Loaded, LoadError> {
-    let sources = compose::chain_from(path, text.to_string()).map_err(|e| match e {
-        compose::ChainError::Read { path, source } => LoadError::Read { path, source },
-        compose::ChainError::Invalid(d) => LoadError::Invalid(Diagnostics(d)),
-    })?;
+    let sources = compose::chain_from(path, text.to_string())
+        .map_err(|e| LoadError::Invalid(Diagnostics(e.0)))?;
     let invalid = |d: Diagnostic| LoadError::Invalid(Diagnostics(vec![d]));
     let doc = compose::merged(&sources).map_err(|d| invalid(*d))?;
     let file = schema::ScenarioFile::deserialize(toml::de::Deserializer::from(doc))

@@ -109,11 +109,6 @@ impl Lhs {
             None => u,
         }
     }
-
-    /// The stratum (0..n) of parameter `key` in run `run`.
-    pub fn stratum(&self, key: &str, run: u64) -> Option<u32> {
-        self.perms.get(key).map(|p| p[(run - self.start) as usize])
-    }
 }
 
 /// One run's parameter values, indexed by `ParamId`.
