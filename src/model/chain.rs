@@ -507,6 +507,22 @@ fn feed_need(
     need.min(capacity)
 }
 
+/// Each region's feed need for its planned oxide output at pool shares `shares`.
+fn feed_uses(x: &Exogenous, ox_plan: &Plan, shares: &[[f64; 2]]) -> Vec<f64> {
+    (0..shares.len())
+        .map(|r| {
+            let plan = [ox_plan.production[r * 2], ox_plan.production[r * 2 + 1]];
+            feed_need(
+                plan,
+                shares[r],
+                x.recovery[r],
+                x.light_cap[r],
+                x.heavy_cap[r],
+            )
+        })
+        .collect()
+}
+
 /// Runs one month (`month`, 0-based). `stocks` and `stockpiles` are updated in place; `rec`
 /// receives every flow. In month 0 (`init`) commercial stocks are first set to their targets.
 #[allow(clippy::too_many_arguments)]
@@ -629,18 +645,7 @@ pub fn step(
         // starts with has the composition later months plan on.
         shares = init_shares(p, x, &ox_plan, &*limits, n);
     }
-    let conc_use: Vec<f64> = (0..n)
-        .map(|r| {
-            let plan = [ox_plan.production[r * 2], ox_plan.production[r * 2 + 1]];
-            feed_need(
-                plan,
-                shares[r],
-                x.recovery[r],
-                x.light_cap[r],
-                x.heavy_cap[r],
-            )
-        })
-        .collect();
+    let conc_use = feed_uses(x, &ox_plan, &shares);
     let mut conc_pos: Vec<f64> = (0..n).map(|r| position(Concentrate, r)).collect();
     let conc_days: Vec<f64> = (0..n).map(|r| days[r][0]).collect();
     let mine_cap: Vec<f64> = x.mine_cap.iter().map(|m| m.iter().sum()).collect();
@@ -1042,18 +1047,7 @@ fn init_shares(
     let no_cover = vec![0.0; n];
     let mut shares = own.clone();
     for _ in 0..8 {
-        let use_: Vec<f64> = (0..n)
-            .map(|r| {
-                let plan = [ox_plan.production[r * 2], ox_plan.production[r * 2 + 1]];
-                feed_need(
-                    plan,
-                    shares[r],
-                    x.recovery[r],
-                    x.light_cap[r],
-                    x.heavy_cap[r],
-                )
-            })
-            .collect();
+        let use_ = feed_uses(x, ox_plan, &shares);
         let mut pos = vec![0.0; n];
         let mut probe = limits.clone();
         let plan = plan_items(
