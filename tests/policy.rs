@@ -331,3 +331,39 @@ fn refill_starts_after_the_delay_within_rate_and_budget() {
         0.0
     );
 }
+
+#[test]
+fn a_quota_on_several_commodities_cuts_each_to_the_share_of_its_own_flow() {
+    // `b` makes its own magnets (half high_temp), so it imports light and heavy oxide from `a`.
+    // A 50% quota on both oxides from month 4 lets each through at half its own mean flow over
+    // months 0-3, whatever order the commodities are planned in (a joint budget used first by
+    // light oxide would starve heavy oxide).
+    let extra = r#"
+[[regions.b.magnet_plants]]
+name = "b_mag"
+capacity_t = 100000
+
+[[controls]]
+name = "q"
+origin = "a"
+commodities = ["oxides"]
+type = "quota"
+quota_share = 0.5
+start_month = 4
+"#;
+    let text = common::importer_exporter(100.0, 8, extra)
+        .replace("high_temp_share = 0.0", "high_temp_share = 0.5");
+    let l = common::load_str(&text);
+    let out = simulate(&l.scenario, 1, 0);
+    for c in [Commodity::LightOxide, Commodity::HeavyOxide] {
+        let exports: Vec<f64> = out.records.iter().map(|r| r.exports(0, c)).collect();
+        let reference = exports[..4].iter().sum::<f64>() / 4.0;
+        assert!(reference > 1.0, "{c:?}: {exports:?}");
+        for (t, &e) in exports.iter().enumerate().skip(4) {
+            assert!(
+                (e - 0.5 * reference).abs() < 1e-6 * reference,
+                "{c:?} month {t}: {e} against half of {reference}: {exports:?}"
+            );
+        }
+    }
+}

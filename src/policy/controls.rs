@@ -6,19 +6,20 @@
 //! end, and later changes (suspensions, relaxations). While in force, flow controls give the
 //! covered routes a limit each month:
 //! - `ban`: nothing passes;
-//! - `quota` with a share (possibly graduated by a schedule): the share times the reference
-//!   flow, the mean covered monthly flow over the (up to) 12 months before the control
-//!   started; a control in force from month 0 has no history, so the share applies to each
-//!   commodity's uncontrolled planned flow of the month instead;
-//! - `quota` in tonnes: a joint monthly budget across the covered routes and commodities;
+//! - `quota` with a share (possibly graduated by a schedule): the share times each covered
+//!   commodity's reference flow, its mean covered monthly flow over the (up to) 12 months
+//!   before the control started; a control in force from month 0 has no history, so the share
+//!   applies to each commodity's uncontrolled planned flow of the month instead;
+//! - `quota` in tonnes: a monthly budget across the covered routes, split between the covered
+//!   commodities in proportion to their reference flows (with no history, one joint budget
+//!   that the commodities planned first use first: magnets, then oxides, then concentrate);
 //! - `licensing`: the approved share (a schedule) of the flow importers apply for passes, and
 //!   approved shipments arrive `delay_weeks` later.
 //!
-//! Planned flows on covered routes are scaled down together to fit. Commodities are planned
-//! downstream first (magnets, then oxides, then concentrate), so a budget shared by several
-//! commodities is used by magnets first. A relaxation raises the allowed share (a relaxed ban
-//! becomes a share quota). `end_use_denial` and `technology` controls do not limit flows; the
-//! chain and the runner ask for them through `Limits::denials` and `technology_factor`.
+//! Planned flows on covered routes are scaled down together to fit. A relaxation raises the
+//! allowed share (a relaxed ban becomes a share quota). `end_use_denial` and `technology`
+//! controls do not limit flows; the chain and the runner ask for them through
+//! `Limits::denials` and `technology_factor`.
 
 use rand::RngExt;
 
@@ -141,13 +142,14 @@ pub fn schedule_share(s: &Schedule, v: &Values, since: usize) -> f64 {
     share
 }
 
-/// Rolling record of each control's covered flow, for share quotas.
+/// Rolling record of each control's covered flow per commodity, for quotas.
 #[derive(Debug, Clone)]
 pub struct History {
-    /// Last 12 months of covered flow per control, oldest first.
-    flows: Vec<Vec<f64>>,
-    /// Reference flow frozen when the control started (None: no history at start).
-    reference: Vec<Option<Option<f64>>>,
+    /// Last 12 months of covered flow per control and commodity, oldest first.
+    flows: Vec<Vec<[f64; N_COMMODITIES]>>,
+    /// Reference flow per commodity, frozen when the control started (None: no history at
+    /// start).
+    reference: Vec<Option<Option<[f64; N_COMMODITIES]>>>,
 }
 
 impl History {
@@ -164,29 +166,53 @@ impl History {
             if self.reference[i].is_some() {
                 continue;
             }
-            let total: f64 = Commodity::ALL
+            let mut month = [0.0; N_COMMODITIES];
+            for com in Commodity::ALL
                 .iter()
                 .filter(|com| c.commodities[**com as usize])
-                .flat_map(|com| {
-                    c.destinations
-                        .iter()
-                        .map(move |&d| flows[*com as usize][c.origin * n + d])
-                })
-                .sum();
+            {
+                month[*com as usize] = c
+                    .destinations
+                    .iter()
+                    .map(|&d| flows[*com as usize][c.origin * n + d])
+                    .sum();
+            }
             let h = &mut self.flows[i];
             if h.len() == 12 {
                 h.remove(0);
             }
-            h.push(total);
+            h.push(month);
         }
     }
 
-    fn reference(&mut self, i: usize) -> Option<f64> {
+    /// Mean monthly covered flow per commodity before control `i` started (frozen on first
+    /// call).
+    fn reference(&mut self, i: usize) -> Option<[f64; N_COMMODITIES]> {
         let flows = &self.flows[i];
         *self.reference[i].get_or_insert_with(|| {
-            (!flows.is_empty()).then(|| flows.iter().sum::<f64>() / flows.len() as f64)
+            (!flows.is_empty()).then(|| {
+                let mut mean = [0.0; N_COMMODITIES];
+                for m in flows {
+                    for (a, x) in mean.iter_mut().zip(m) {
+                        *a += x / flows.len() as f64;
+                    }
+                }
+                mean
+            })
         })
     }
+}
+
+/// How much a flow control lets through this month.
+#[derive(Debug, Clone, Copy)]
+enum Budget {
+    /// Tonnes left per commodity (a share of each commodity's reference flow, or a tonnage
+    /// quota split by the reference mix).
+    Each([f64; N_COMMODITIES]),
+    /// Tonnes left across all covered commodities (a tonnage quota with no reference mix).
+    Joint(f64),
+    /// A share of each commodity's flow asked for this month (no reference flow).
+    Share,
 }
 
 #[derive(Debug, Clone)]
@@ -194,8 +220,7 @@ struct Active {
     origin: usize,
     destinations: Vec<usize>,
     commodities: [bool; N_COMMODITIES],
-    /// Remaining joint budget this month; None: a share of each commodity's own flow.
-    budget: Option<f64>,
+    budget: Budget,
     share: f64,
     /// For share-of-flow limits: what is left of each commodity's allowance this month once
     /// it has been set (orders placed again later in the month must not get a new share).
@@ -244,22 +269,33 @@ impl Limits {
             limits.in_force.push(i);
             // The reference flow is frozen in the first month in force, whatever the type, so
             // that a later relaxation measures against the flow before the control.
-            history.reference(i);
             let since = month - course.start;
             let floor = course.relaxed_share(month);
+            let reference = history.reference(i);
+            let scaled =
+                |x: f64| reference.map_or(Budget::Share, |r| Budget::Each(r.map(|f| x * f)));
             let (budget, share, delay) = match &c.kind {
-                ControlKind::Ban if floor <= 0.0 => (Some(0.0), 0.0, 0.0),
-                ControlKind::Ban => (history.reference(i).map(|r| floor * r), floor, 0.0),
+                ControlKind::Ban if floor <= 0.0 => (Budget::Each([0.0; N_COMMODITIES]), 0.0, 0.0),
+                ControlKind::Ban => (scaled(floor), floor, 0.0),
                 ControlKind::QuotaShare(s) => {
                     let share = schedule_share(s, v, since).max(floor);
-                    (history.reference(i).map(|r| share * r), share, 0.0)
+                    (scaled(share), share, 0.0)
                 }
-                ControlKind::QuotaTonnes(t) => (Some(v[*t]), 1.0, 0.0),
+                ControlKind::QuotaTonnes(t) => {
+                    // Split by the pre-control mix, so that no commodity takes the others'
+                    // tonnes by being planned first.
+                    let total: f64 = reference.map_or(0.0, |r| r.iter().sum());
+                    let budget = match reference {
+                        Some(r) if total > 0.0 => Budget::Each(r.map(|f| v[*t] * f / total)),
+                        _ => Budget::Joint(v[*t]),
+                    };
+                    (budget, 1.0, 0.0)
+                }
                 ControlKind::Licensing {
                     approval,
                     delay_weeks,
                 } => (
-                    None,
+                    Budget::Share,
                     schedule_share(approval, v, since).max(floor),
                     v[*delay_weeks] / WEEKS_PER_MONTH,
                 ),
@@ -324,9 +360,10 @@ impl Limits {
             let o = a.origin;
             let covered: f64 = a.destinations.iter().map(|&d| flows[o * n + d]).sum();
             let allowed = match (a.budget, a.left[ci]) {
-                (Some(b), _) => b.max(0.0),
-                (None, Some(left)) => left.max(0.0),
-                (None, None) => a.share * covered,
+                (Budget::Each(b), _) => b[ci].max(0.0),
+                (Budget::Joint(b), _) => b.max(0.0),
+                (Budget::Share, Some(left)) => left.max(0.0),
+                (Budget::Share, None) => a.share * covered,
             };
             allowed_by[k] = allowed;
             let scale = if covered > allowed && covered > 0.0 {
@@ -336,7 +373,7 @@ impl Limits {
             };
             for &d in &a.destinations {
                 route_scale[o * n + d] = route_scale[o * n + d].min(scale);
-                if scale < 1.0 || allowed <= 0.0 || a.budget.is_none() {
+                if scale < 1.0 || allowed <= 0.0 || matches!(a.budget, Budget::Share) {
                     closed[o * n + d] = true;
                 }
             }
@@ -362,10 +399,11 @@ impl Limits {
                 .map(|&d| flows[a.origin * n + d])
                 .sum();
             match &mut a.budget {
-                Some(b) => *b = (*b - passed).max(0.0),
+                Budget::Each(b) => b[ci] = (b[ci] - passed).max(0.0),
+                Budget::Joint(b) => *b = (*b - passed).max(0.0),
                 // A share of the flow first asked for this month; what remains of it is all a
                 // later round of orders in the same month may get.
-                None => a.left[ci] = Some((allowed_by[k] - passed).max(0.0)),
+                Budget::Share => a.left[ci] = Some((allowed_by[k] - passed).max(0.0)),
             }
         }
         closed
