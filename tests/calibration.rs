@@ -3,14 +3,14 @@
 
 mod common;
 
-use reesim::calibration::{CALIBRATED, hindcast};
+use reesim::calibration::hindcast;
 
 #[test]
 fn hindcast_medians_stay_inside_their_bands() {
     let l =
         reesim::scenario::load(&common::scenarios_dir().join("history/2010-quota.toml")).unwrap();
     let rows = hindcast(&l.scenario, 100, reesim::app::DEFAULT_SEED);
-    assert_eq!(rows.iter().filter(|r| r.calibrated).count(), CALIBRATED);
+    assert!(rows.iter().filter(|r| r.calibrated).count() >= 6);
     for r in rows.iter().filter(|r| r.calibrated) {
         let p50 = r.simulated.quantiles[2];
         assert!(
@@ -45,6 +45,8 @@ fn the_baseline_carries_the_calibrated_market_parameters() {
         "market.price_ceiling",
         "market.oxide_cost_share",
         "market.dytb_value_ratio",
+        "market.hoarding",
+        "market.hoarding_months",
         "market.response.elasticity",
         "market.response.substitution_rate",
         "market.response.substitution_ceiling",

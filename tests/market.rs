@@ -13,11 +13,15 @@ fn peak(out: &RunOutput, r: usize, c: Commodity) -> f64 {
         .fold(0.0, f64::max)
 }
 
-/// Switches off every price-driven response of the baseline: demand elasticity, substitution,
-/// heavy-free designs, recycling and price-driven expansion.
+/// Switches off every price-driven response of the baseline but speculative stocking (a key of
+/// `[market]`, see `NO_HOARDING`): demand elasticity, substitution, heavy-free designs,
+/// recycling and price-driven expansion.
 const NO_RESPONSE: &str = "[market.response]\nelasticity = 0\nsubstitution_ceiling = 0\nheavy_free_ceiling = 0\n\
     [market.expansion]\ntrigger_price = 1000\n\
     [regions.china.recycling]\nscrap_share = 0\n[regions.rest_of_world.recycling]\nscrap_share = 0\n";
+
+/// The start of a `[market]` table without speculative stocking.
+const NO_HOARDING: &str = "[market]\nhoarding = 0\n";
 
 fn ban_with(extra: &str) -> reesim::scenario::Loaded {
     common::extending("total-ban-12m.toml", extra)
@@ -46,9 +50,10 @@ proptest! {
     #[test]
     fn without_demand_or_supply_response_prices_do_not_change_physical_outcomes(seed in any::<u64>(), k in 0.0f64..2.0, theta in 0.0f64..1.0) {
         // Prices move with any response and reversion, but with zero elasticity, no
-        // substitution and no recycling, what is delivered is the physical outcome.
-        let plain = ban_with(NO_RESPONSE);
-        let priced = ban_with(&format!("{NO_RESPONSE}[market]\nprice_response = {k}\nprice_reversion = {theta}\n"));
+        // substitution, no recycling and no speculative stocking, what is delivered is the
+        // physical outcome.
+        let plain = ban_with(&format!("{NO_RESPONSE}{NO_HOARDING}"));
+        let priced = ban_with(&format!("{NO_RESPONSE}{NO_HOARDING}price_response = {k}\nprice_reversion = {theta}\n"));
         let (a, b) = (simulate(&plain.scenario, seed, 0), simulate(&priced.scenario, seed, 0));
         for (ra, rb) in a.records.iter().zip(&b.records) {
             prop_assert_eq!(&ra.delivered, &rb.delivered);
@@ -188,4 +193,43 @@ fn magnet_prices_pass_on_the_cost_of_their_oxide() {
         binding |= (mag - cost).abs() < 1e-9 && cost > 1.5;
     }
     assert!(binding, "the cost floor should bind during the ban");
+}
+
+#[test]
+fn speculative_stocking_scales_days_of_cover_by_the_price_trend() {
+    // (M1b) In month t buyers want base days x clamp(1 + a (ln P[t] - ln P[t-L]), 0.25, 4), with
+    // P[t] the price at the start of month t as recorded (1 before month 0).
+    let (a, months) = (2.0, 2);
+    let l = ban_with(&format!(
+        "[market]\nhoarding = {a}\nhoarding_months = {months}\n"
+    ));
+    let out = simulate(&l.scenario, 3, 0);
+    let r = l.scenario.region_index("rest_of_world").unwrap();
+    let c = Commodity::MagnetHighTemp as usize;
+    let base = out.params.inventory_days[r][c];
+    assert!(base > 0.0);
+    let ln_p = |t: isize| {
+        if t < 0 {
+            0.0
+        } else {
+            out.records[t as usize].prices[r][c].ln()
+        }
+    };
+    let (mut raised, mut lowered) = (false, false);
+    for (t, rec) in out.records.iter().enumerate() {
+        let u = rec.home_use[r][c];
+        if u <= 0.0 {
+            continue;
+        }
+        let days = rec.target[r][c] / u * reesim::model::chain::DAYS_PER_MONTH;
+        let t = t as isize;
+        let f = (1.0 + a * (ln_p(t) - ln_p(t - months))).clamp(0.25, 4.0);
+        assert!(
+            (days - base * f).abs() < 1e-6 * base,
+            "month {t}: {days} days of cover, want {base} x {f}"
+        );
+        raised |= f > 1.05;
+        lowered |= f < 0.95;
+    }
+    assert!(raised && lowered, "the ban moves prices both ways");
 }

@@ -14,14 +14,45 @@ pub struct Prices {
     ln: Vec<[f64; N_COMMODITIES]>,
     /// `[region][commodity]` tightness in month 0, the reference for later months.
     x0: Vec<[f64; N_COMMODITIES]>,
+    /// `ln` after each month so far, oldest first (for the price trend of (M1b)).
+    past: Vec<Vec<[f64; N_COMMODITIES]>>,
 }
+
+/// Bounds of the speculative stocking multiplier (M1b): buyers keep at least a quarter of
+/// their usual cover and want at most four times it (assumption; facts.md: resilient chains
+/// hold 3-6 months of extra inventory).
+pub const STOCK_FACTOR_BOUNDS: (f64, f64) = (0.25, 4.0);
 
 impl Prices {
     pub fn new(n: usize) -> Self {
         Prices {
             ln: vec![[0.0; N_COMMODITIES]; n],
             x0: vec![[f64::NAN; N_COMMODITIES]; n],
+            past: Vec::new(),
         }
+    }
+
+    /// (M1b) Speculative stocking: buyers scale the days of cover they want by
+    /// `1 + hoarding * (ln P_t - ln P_{t-L})`, the price trend over the last `L` months (before
+    /// month 0 prices were at their start), within `STOCK_FACTOR_BOUNDS`: rising prices make
+    /// them buy ahead, falling prices make them run stocks down.
+    pub fn stock_factors(&self, hoarding: f64, months: usize) -> Vec<[f64; N_COMMODITIES]> {
+        let (lo, hi) = STOCK_FACTOR_BOUNDS;
+        let then = self
+            .past
+            .len()
+            .checked_sub(months + 1)
+            .map(|i| &self.past[i]);
+        self.ln
+            .iter()
+            .enumerate()
+            .map(|(r, now)| {
+                std::array::from_fn(|c| {
+                    let before = then.map_or(0.0, |p| p[r][c]);
+                    (1.0 + hoarding * (now[c] - before)).clamp(lo, hi)
+                })
+            })
+            .collect()
     }
 
     pub fn index(&self, r: usize, c: Commodity) -> f64 {
@@ -95,6 +126,7 @@ impl Prices {
                 }
             }
         }
+        self.past.push(self.ln.clone());
     }
 }
 

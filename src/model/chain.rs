@@ -82,6 +82,9 @@ pub struct Exogenous {
     pub demand: Vec<Vec<[f64; 2]>>,
     /// `[region][NDPR | DYTB]` oxide recovered from recycled magnets this month.
     pub recycled: Vec<[f64; 2]>,
+    /// `[region][commodity]` multiplier on the days of cover buyers want (speculative stocking,
+    /// market (M1b)); empty: 1 everywhere.
+    pub stock_factor: Vec<[f64; N_COMMODITIES]>,
 }
 
 /// A shipment in transit (licensing delays).
@@ -537,7 +540,15 @@ pub fn step(
     rec: &mut MonthRecord,
 ) {
     let n = x.magnet_cap.len();
-    let days = &p.inventory_days;
+    let days: Vec<[f64; N_COMMODITIES]> = (0..n)
+        .map(|r| {
+            let mut d = p.inventory_days[r];
+            if let Some(f) = x.stock_factor.get(r) {
+                d.iter_mut().zip(f).for_each(|(d, f)| *d *= f);
+            }
+            d
+        })
+        .collect();
     let tau = p.rebuild_months;
     use Commodity::*;
 

@@ -207,6 +207,10 @@ pub struct Market {
     pub oxide_cost_share: ParamId,
     /// Dy/Tb over NdPr oxide price per tonne at the start.
     pub dytb_value_ratio: ParamId,
+    /// Speculative stocking: extra share of target inventories per unit rise of the log price
+    /// over the last `hoarding_months` (0 = none).
+    pub hoarding: ParamId,
+    pub hoarding_months: ParamId,
     pub expansion: Option<Expansion>,
 }
 

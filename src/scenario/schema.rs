@@ -123,6 +123,12 @@ pub struct Market {
     /// Price of Dy/Tb oxide over NdPr oxide per tonne at the start (weights the oxides' costs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dytb_value_ratio: Option<P>,
+    /// Speculative stocking: extra share of every buyer's target inventory per unit rise of
+    /// the log price over the last `hoarding_months` (0: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hoarding: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hoarding_months: Option<P>,
     /// Demand response of every sector that does not set its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseFile>,

@@ -347,6 +347,13 @@ impl<'a> Validator<'a> {
                 POSITIVE,
                 6.3,
             ),
+            hoarding: self.opt_param(&format!("{k}.hoarding"), &m.hoarding, NONNEG, 0.0),
+            hoarding_months: self.opt_param(
+                &format!("{k}.hoarding_months"),
+                &m.hoarding_months,
+                REBUILD,
+                3.0,
+            ),
             expansion: m.expansion.as_ref().map(|e| {
                 let k = "market.expansion";
                 let lead = |v: &mut Self, name: &str, p: &Option<P>, d: f64| {

@@ -394,6 +394,11 @@ pub fn simulate_with(sc: &Scenario, v: Values, seed: u64, run: u64) -> RunOutput
             x.magnet_cap.push(mag);
             growth_months[ri] += controls::technology_factor(sc, &v, &courses, ri, t);
         }
+        let hoarding = v[sc.market.hoarding];
+        if hoarding > 0.0 {
+            let months = v[sc.market.hoarding_months].round().max(1.0) as usize;
+            x.stock_factor = prices.stock_factors(hoarding, months);
+        }
         let mut limits = Limits::for_month(sc, &v, &courses, &mut history, t);
         for (sp, def) in stockpiles.iter_mut().zip(&sc.stockpiles) {
             sp.control_active = if def.release_controls.is_empty() {
