@@ -348,3 +348,30 @@ fn show_prints_a_resolved_scenario_that_runs_to_identical_outputs() {
         );
     }
 }
+
+#[test]
+fn production_quotas_reject_destinations_magnets_and_mixed_tonnage() {
+    let base = common::three_regions_ample();
+    let control = |body: &str| {
+        format!(
+            "{base}\n[[controls]]\nname = \"pq\"\norigin = \"china\"\ntype = \"production_quota\"\n{body}\n"
+        )
+    };
+    let e = invalid(&control(
+        "commodities = [\"concentrate\"]\nquota_share = 0.8\ndestinations = [\"japan\"]",
+    ));
+    assert!(e.contains("controls.pq.destinations"), "{e}");
+    assert!(e.contains("destinations on a production quota"), "{e}");
+    let e = invalid(&control("commodities = [\"magnets\"]\nquota_share = 0.8"));
+    assert!(e.contains("\"magnets\" in a production quota"), "{e}");
+    assert!(e.contains("concentrate (mining)"), "{e}");
+    let e = invalid(&control(
+        "commodities = [\"oxides\"]\nquota_t_per_month = 1000",
+    ));
+    assert!(e.contains("covering 2 commodities"), "{e}");
+    let e = invalid(&control("commodities = [\"oxides\"]\nsectors = [\"ev\"]"));
+    assert!(
+        e.contains("type = \"production_quota\" with sectors"),
+        "{e}"
+    );
+}

@@ -260,6 +260,11 @@ pub enum ControlKind {
         sectors: Vec<usize>,
         extraterritorial: bool,
     },
+    /// The origin's own output of the covered stages (concentrate: mining; light and heavy
+    /// oxide: separation) is held to a share of its pre-control output, possibly graduated.
+    ProductionShare(Schedule),
+    /// The origin's own output of the one covered commodity is held to tonnes per month.
+    ProductionTonnes(ParamId),
     /// Capacity additions outside the origin are delayed and slowed.
     Technology {
         delay_months: ParamId,
@@ -273,7 +278,18 @@ impl ControlKind {
     pub fn limits_flows(&self) -> bool {
         !matches!(
             self,
-            ControlKind::EndUseDenial { .. } | ControlKind::Technology { .. }
+            ControlKind::EndUseDenial { .. }
+                | ControlKind::Technology { .. }
+                | ControlKind::ProductionShare(_)
+                | ControlKind::ProductionTonnes(_)
+        )
+    }
+
+    /// Whether the control caps the origin's own output (a production quota).
+    pub fn limits_production(&self) -> bool {
+        matches!(
+            self,
+            ControlKind::ProductionShare(_) | ControlKind::ProductionTonnes(_)
         )
     }
 }

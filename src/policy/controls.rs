@@ -20,9 +20,16 @@
 //! allowed share (a relaxed ban becomes a share quota). `end_use_denial` and `technology`
 //! controls do not limit flows; the chain and the runner ask for them through
 //! `Limits::denials` and `technology_factor`.
+//!
+//! A `production_quota` caps the origin's own output instead of its exports, with the same
+//! share, schedule and tonnage forms: the reference is the origin's mean monthly output of each
+//! covered commodity (concentrate: mine output, t REO; light and heavy oxide: separation output)
+//! before the control started; with no history a share applies to this month's capacity.
+//! `Limits::cap_production` lowers the month's capacities to the caps before the chain runs.
 
 use rand::RngExt;
 
+use crate::model::chain::{Exogenous, MonthRecord};
 use crate::model::{
     ChangeAction, Commodity, ControlKind, N_COMMODITIES, Onset, Scenario, Schedule,
 };
@@ -142,7 +149,8 @@ pub fn schedule_share(s: &Schedule, v: &Values, since: usize) -> f64 {
     share
 }
 
-/// Rolling record of each control's covered flow per commodity, for quotas.
+/// Rolling record of each control's covered flow per commodity (for production quotas, the
+/// origin's output), for quotas.
 #[derive(Debug, Clone)]
 pub struct History {
     /// Last 12 months of covered flow per control and commodity, oldest first.
@@ -160,8 +168,10 @@ impl History {
         }
     }
 
-    /// Records the shipments of a month (`flows[c][o * n + d]`) for controls not yet started.
-    pub fn record(&mut self, sc: &Scenario, flows: &[Vec<f64>], n: usize) {
+    /// Records a month's shipments (and output, for production quotas) for controls not yet
+    /// started.
+    pub fn record(&mut self, sc: &Scenario, rec: &MonthRecord) {
+        let n = rec.mine_out.len();
         for (i, c) in sc.controls.iter().enumerate() {
             if self.reference[i].is_some() {
                 continue;
@@ -171,11 +181,14 @@ impl History {
                 .iter()
                 .filter(|com| c.commodities[**com as usize])
             {
-                month[*com as usize] = c
-                    .destinations
-                    .iter()
-                    .map(|&d| flows[*com as usize][c.origin * n + d])
-                    .sum();
+                month[*com as usize] = if c.kind.limits_production() {
+                    output(rec, c.origin, *com)
+                } else {
+                    c.destinations
+                        .iter()
+                        .map(|&d| rec.flows[*com as usize][c.origin * n + d])
+                        .sum()
+                };
             }
             let h = &mut self.flows[i];
             if h.len() == 12 {
@@ -200,6 +213,17 @@ impl History {
                 mean
             })
         })
+    }
+}
+
+/// A region's own output of a commodity in a month: mine output (t REO) for concentrate,
+/// separation output for the oxides (production quotas cover no magnet grade).
+fn output(rec: &MonthRecord, r: usize, c: Commodity) -> f64 {
+    match c {
+        Commodity::Concentrate => rec.mine_out[r].iter().sum(),
+        Commodity::LightOxide => rec.sep_out[r][0],
+        Commodity::HeavyOxide => rec.sep_out[r][1],
+        Commodity::MagnetStandard | Commodity::MagnetHighTemp => 0.0,
     }
 }
 
@@ -239,10 +263,20 @@ pub struct Denial {
     pub extraterritorial: bool,
 }
 
+/// A production quota in force: the most its origin may produce of each covered commodity.
+#[derive(Debug, Clone)]
+struct Cap {
+    origin: usize,
+    commodities: [bool; N_COMMODITIES],
+    budget: Budget,
+    share: f64,
+}
+
 /// The limits in force in one month.
 #[derive(Debug, Clone, Default)]
 pub struct Limits {
     active: Vec<Active>,
+    caps: Vec<Cap>,
     /// `(destination, denial)` pairs in force.
     denials: Vec<(usize, Denial)>,
     /// Controls in force this month (any kind), by index.
@@ -277,11 +311,11 @@ impl Limits {
             let (budget, share, delay) = match &c.kind {
                 ControlKind::Ban if floor <= 0.0 => (Budget::Each([0.0; N_COMMODITIES]), 0.0, 0.0),
                 ControlKind::Ban => (scaled(floor), floor, 0.0),
-                ControlKind::QuotaShare(s) => {
+                ControlKind::QuotaShare(s) | ControlKind::ProductionShare(s) => {
                     let share = schedule_share(s, v, since).max(floor);
                     (scaled(share), share, 0.0)
                 }
-                ControlKind::QuotaTonnes(t) => {
+                ControlKind::QuotaTonnes(t) | ControlKind::ProductionTonnes(t) => {
                     // Split by the pre-control mix, so that no commodity takes the others'
                     // tonnes by being planned first.
                     let total: f64 = reference.map_or(0.0, |r| r.iter().sum());
@@ -315,6 +349,15 @@ impl Limits {
                 }
                 ControlKind::Technology { .. } => continue,
             };
+            if c.kind.limits_production() {
+                limits.caps.push(Cap {
+                    origin: c.origin,
+                    commodities: c.commodities,
+                    budget,
+                    share,
+                });
+                continue;
+            }
             limits.active.push(Active {
                 origin: c.origin,
                 destinations: c.destinations.clone(),
@@ -327,6 +370,44 @@ impl Limits {
             });
         }
         limits
+    }
+
+    /// Lowers this month's capacities to the production quotas in force: a mining cap scales
+    /// the region's mines together (their output mix is kept), an oxide cap bounds separation
+    /// output. (Validation admits no magnet grade in a production quota.)
+    pub fn cap_production(&self, x: &mut Exogenous) {
+        for cap in &self.caps {
+            let r = cap.origin;
+            for c in Commodity::ALL
+                .iter()
+                .filter(|c| cap.commodities[**c as usize])
+            {
+                let capacity = match c {
+                    Commodity::Concentrate => x.mine_cap[r].iter().sum(),
+                    Commodity::LightOxide => x.light_cap[r],
+                    Commodity::HeavyOxide => x.heavy_cap[r],
+                    Commodity::MagnetStandard | Commodity::MagnetHighTemp => continue,
+                };
+                let allowed = match cap.budget {
+                    Budget::Each(b) => b[*c as usize],
+                    Budget::Joint(t) => t,
+                    Budget::Share => cap.share * capacity,
+                }
+                .max(0.0);
+                if allowed >= capacity {
+                    continue;
+                }
+                match c {
+                    Commodity::Concentrate => {
+                        let f = allowed / capacity;
+                        x.mine_cap[r].iter_mut().for_each(|m| *m *= f);
+                    }
+                    Commodity::LightOxide => x.light_cap[r] = allowed,
+                    Commodity::HeavyOxide => x.heavy_cap[r] = allowed,
+                    Commodity::MagnetStandard | Commodity::MagnetHighTemp => {}
+                }
+            }
+        }
     }
 
     pub fn is_active(&self, control: usize) -> bool {

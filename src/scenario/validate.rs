@@ -869,6 +869,49 @@ impl<'a> Validator<'a> {
         Schedule(out)
     }
 
+    /// What a production quota may cover: its origin's own output of concentrate (mining) and
+    /// oxides (separation), no destinations, and one commodity when the quota is in tonnes.
+    fn production_scope(
+        &mut self,
+        c: &schema::ControlFile,
+        k: &str,
+        commodities: &[bool; N_COMMODITIES],
+    ) {
+        if let Some(d) = c.destinations.as_ref().and_then(|ds| ds.first()) {
+            self.invalid(
+                d.span(),
+                &format!("{k}.destinations"),
+                "destinations on a production quota".into(),
+                "no destinations: a production quota caps the origin's own output",
+            );
+        }
+        let allowed = "concentrate (mining), light_oxide, heavy_oxide or oxides (separation)";
+        for s in c.commodities.iter().flatten() {
+            let magnets = commodity_group(s.get_ref()).is_some_and(|l| {
+                l.iter()
+                    .any(|c| matches!(c, Commodity::MagnetStandard | Commodity::MagnetHighTemp))
+            });
+            if magnets {
+                self.invalid(
+                    s.span(),
+                    &format!("{k}.commodities"),
+                    format!("\"{}\" in a production quota", s.get_ref()),
+                    allowed,
+                );
+            }
+        }
+        let n = commodities.iter().filter(|x| **x).count();
+        if c.quota_t_per_month.is_some() && n > 1 {
+            self.invalid(
+                c.kind.span(),
+                &format!("{k}.quota_t_per_month"),
+                format!("a production quota in tonnes covering {n} commodities"),
+                "one commodity per tonnage production quota (tonnes of concentrate and of oxide \
+                 are not comparable); use one control per stage",
+            );
+        }
+    }
+
     fn control(
         &mut self,
         c: &schema::ControlFile,
@@ -961,7 +1004,7 @@ impl<'a> Validator<'a> {
         ];
         let allowed: &[&str] = match kind_name {
             "ban" => &[],
-            "quota" => &["quota_share", "quota_t_per_month", "schedule"],
+            "quota" | "production_quota" => &["quota_share", "quota_t_per_month", "schedule"],
             "licensing" => &["schedule", "delay_weeks"],
             "end_use_denial" => &["sectors", "extraterritorial"],
             "technology" => &["delay_months", "slowdown"],
@@ -970,7 +1013,8 @@ impl<'a> Validator<'a> {
                     c.kind.span(),
                     &format!("{k}.type"),
                     format!("found \"{other}\""),
-                    "\"ban\", \"quota\", \"licensing\", \"end_use_denial\" or \"technology\"",
+                    "\"ban\", \"quota\", \"licensing\", \"end_use_denial\", \"technology\" or \
+                     \"production_quota\"",
                 );
                 &[
                     "quota_share",
@@ -1002,7 +1046,7 @@ impl<'a> Validator<'a> {
             );
         }
         let kind = match kind_name {
-            "quota" => {
+            "quota" | "production_quota" => {
                 let n = [
                     c.quota_share.is_some(),
                     c.quota_t_per_month.is_some(),
@@ -1020,19 +1064,31 @@ impl<'a> Validator<'a> {
                          or schedule (graduated share)",
                     );
                 }
+                let production = kind_name == "production_quota";
+                if production {
+                    self.production_scope(c, &k, &commodities);
+                }
                 if let Some(p) = &c.quota_t_per_month {
-                    ControlKind::QuotaTonnes(self.param(
-                        &format!("{k}.quota_t_per_month"),
-                        p,
-                        NONNEG,
-                    ))
-                } else if let Some(steps) = &c.schedule {
-                    ControlKind::QuotaShare(self.schedule(&format!("{k}.schedule"), steps))
+                    let t = self.param(&format!("{k}.quota_t_per_month"), p, NONNEG);
+                    if production {
+                        ControlKind::ProductionTonnes(t)
+                    } else {
+                        ControlKind::QuotaTonnes(t)
+                    }
                 } else {
-                    let share =
-                        self.opt_param(&format!("{k}.quota_share"), &c.quota_share, SHARE, 0.0);
-                    let zero = self.params.fixed(format!("{k}.schedule.0.month"), 0.0);
-                    ControlKind::QuotaShare(Schedule(vec![(zero, share)]))
+                    let schedule = if let Some(steps) = &c.schedule {
+                        self.schedule(&format!("{k}.schedule"), steps)
+                    } else {
+                        let share =
+                            self.opt_param(&format!("{k}.quota_share"), &c.quota_share, SHARE, 0.0);
+                        let zero = self.params.fixed(format!("{k}.schedule.0.month"), 0.0);
+                        Schedule(vec![(zero, share)])
+                    };
+                    if production {
+                        ControlKind::ProductionShare(schedule)
+                    } else {
+                        ControlKind::QuotaShare(schedule)
+                    }
                 }
             }
             "licensing" => {
@@ -1144,6 +1200,7 @@ impl<'a> Validator<'a> {
                     if matches!(
                         kind,
                         ControlKind::QuotaTonnes(_)
+                            | ControlKind::ProductionTonnes(_)
                             | ControlKind::EndUseDenial { .. }
                             | ControlKind::Technology { .. }
                     ) {
@@ -1151,7 +1208,8 @@ impl<'a> Validator<'a> {
                             ch.action.span(),
                             &format!("{ck}.action"),
                             format!("relax on a {kind_name} control"),
-                            "relax applies to ban, share quota and licensing controls; use suspend",
+                            "relax applies to ban, share quota, share production quota and licensing controls; \
+                             use suspend",
                         );
                     }
                     match &ch.share {
@@ -1181,6 +1239,13 @@ impl<'a> Validator<'a> {
             };
             changes.push(Change { month, action });
         }
+        // A production quota acts on its origin's output, not against any importer (so it
+        // triggers no stockpile release by itself; a stockpile may name it).
+        let destinations = if kind.limits_production() {
+            Vec::new()
+        } else {
+            destinations
+        };
         Control {
             name,
             origin,

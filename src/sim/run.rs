@@ -400,6 +400,7 @@ pub fn simulate_with(sc: &Scenario, v: Values, seed: u64, run: u64) -> RunOutput
             x.stock_factor = prices.stock_factors(hoarding, months);
         }
         let mut limits = Limits::for_month(sc, &v, &courses, &mut history, t);
+        limits.cap_production(&mut x);
         for (sp, def) in stockpiles.iter_mut().zip(&sc.stockpiles) {
             sp.control_active = if def.release_controls.is_empty() {
                 def.serves.iter().any(|&r| limits.against(sc, r))
@@ -421,7 +422,7 @@ pub fn simulate_with(sc: &Scenario, v: Values, seed: u64, run: u64) -> RunOutput
             t == 0,
             &mut rec,
         );
-        history.record(sc, &rec.flows, n);
+        history.record(sc, &rec);
         rec.prices = prices.all();
         rec.substituted = response.substituted.clone();
         rec.heavy_free = response.heavy_free.clone();
