@@ -124,22 +124,18 @@ fn substitution_2011(sc: &Scenario, out: &RunOutput) -> f64 {
     weighted(35) - weighted(23)
 }
 
-/// Growth of separated oxide output outside China from 2010 to 2013, per year, as a share of
-/// the 2010 world output.
+/// Growth of primary (mine) production outside China from 2010 to 2013, per year, as a share
+/// of the 2010 world mine production (t REO): Sprecher et al.'s "non-Chinese primary
+/// production ramped up at 4% of total market volume per year".
 fn non_china_growth(sc: &Scenario, out: &RunOutput) -> f64 {
     let china = region(sc, "china");
     let year = |y: usize, outside: bool| -> f64 {
         (12 * y..12 * y + 12)
             .map(|t| {
                 let rec = &out.records[t];
-                (0..rec.sep_out.len())
+                (0..rec.mine_out.len())
                     .filter(|&r| !outside || r != china)
-                    .map(|r| {
-                        rec.sep_out[r][0]
-                            + rec.sep_out[r][1]
-                            + rec.recycled[r][0]
-                            + rec.recycled[r][1]
-                    })
+                    .map(|r| rec.mine_out[r].iter().sum::<f64>())
                     .sum::<f64>()
             })
             .sum()
@@ -231,7 +227,7 @@ pub fn comparisons() -> Vec<Comparison> {
             substitution_2011,
         ),
         c(
-            "non-Chinese output growth 2010-2013 per year, share of 2010 world output",
+            "non-Chinese mine output growth 2010-2013 per year, share of 2010 world mine output",
             "~0.04 per year (Sprecher et al. 2017)",
             (0.02, 0.08),
             false,
