@@ -266,6 +266,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
                         | "unmet_share"
                         | "shortfall_months"
                         | "lost_output_usd"
+                        | "price_forgone_t"
                         | "stockpile_min_t"
                 ) && (d.sector.is_empty() || d.region.is_empty())
             }) {

@@ -84,6 +84,8 @@ fn run_writes_every_output_with_the_documented_columns() {
         "shortfall_months",
         "max_monthly_shortfall_share",
         "time_to_recover_months",
+        "lost_output_usd",
+        "price_forgone_t",
         "stockpile_min_t",
         "stockpile_depleted",
     ] {

@@ -233,3 +233,52 @@ fn speculative_stocking_scales_days_of_cover_by_the_price_trend() {
     }
     assert!(raised && lowered, "the ban moves prices both ways");
 }
+
+#[test]
+fn demand_given_up_because_of_price_follows_the_elasticity() {
+    // (M3): a sector buys `base (1 - s) Pm^e`, so what it gives up is its demand times
+    // `Pm^-e - 1`, with `Pm` the magnet price in force that month. Checked month by month on the
+    // ban, where prices move both ways (up outside China, down inside it).
+    let l = ban_with("");
+    let sc = &l.scenario;
+    let out = simulate(sc, 7, 0);
+    let mut up = 0;
+    for rec in &out.records {
+        for (r, reg) in sc.regions.iter().enumerate() {
+            for (ls, s) in reg.sectors.iter().enumerate() {
+                let ht = out.values[s.high_temp_share];
+                let e = out.values[s.response.elasticity];
+                let p = &rec.prices[r];
+                let pm = (1.0 - ht) * p[Commodity::MagnetStandard as usize]
+                    + ht * p[Commodity::MagnetHighTemp as usize];
+                let d = rec.demand[r][ls][0] + rec.demand[r][ls][1];
+                let want = d * (pm.powf(-e) - 1.0);
+                let got = rec.forgone[r][ls];
+                assert!(
+                    (got - want).abs() <= 1e-9 * d.max(1.0),
+                    "{}/{}: forgone {got}, want {want}",
+                    reg.name,
+                    sc.sectors[s.sector]
+                );
+                up += usize::from(want > 1.0);
+            }
+        }
+    }
+    assert!(
+        up > 0,
+        "no month with demand given up: the check tested nothing"
+    );
+    // With zero elasticity nothing is given up, in any scope.
+    let l = ban_with("[market.response]\nelasticity = 0\n");
+    let o = reesim::stats::outcomes::Outcomes::new(&l.scenario);
+    let v = o.compute(&l.scenario, &simulate(&l.scenario, 7, 0));
+    let mut n = 0;
+    for (k, x) in o.keys.iter().zip(&v) {
+        if k.metric == "price_forgone_t" {
+            // Zero up to rounding of the grade split (1e-6 t over the horizon).
+            assert!(x.abs() < 1e-6, "{}: {x}", k.column());
+            n += 1;
+        }
+    }
+    assert!(n > 0);
+}

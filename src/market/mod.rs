@@ -174,6 +174,12 @@ impl Response {
         [d * (1.0 - ht), d * ht]
     }
 
+    /// (M3) Demand given up because of price: what the sector would buy at its starting
+    /// price, after substitution, less what it buys at this month's price.
+    pub fn forgone(&self, r: usize, ls: usize, base: f64, demand: [f64; 2]) -> f64 {
+        base * (1.0 - self.substituted[r][ls]) - demand[0] - demand[1]
+    }
+
     /// (M4) After a month: where the sector's magnet price has stayed at or above its trigger
     /// for more than `lag` months, substitution grows by `rate / 12` toward its ceiling (the
     /// high_temp price drives heavy-free designs the same way). Shares never fall.

@@ -216,6 +216,10 @@ pub struct MonthRecord {
     pub substituted: Vec<Vec<f64>>,
     /// `[region][local sector]` share of high_temp demand moved to standard (set by the runner).
     pub heavy_free: Vec<Vec<f64>>,
+    /// `[region][local sector]` t of magnet demand given up this month because the magnet price
+    /// differs from its start (M3): negative where lower prices drew extra demand (set by the
+    /// runner).
+    pub forgone: Vec<Vec<f64>>,
 }
 
 impl MonthRecord {

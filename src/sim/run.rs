@@ -424,6 +424,20 @@ pub fn simulate_with(sc: &Scenario, v: Values, seed: u64, run: u64) -> RunOutput
         );
         history.record(sc, &rec);
         rec.prices = prices.all();
+        rec.forgone = x
+            .demand
+            .iter()
+            .enumerate()
+            .map(|(ri, secs)| {
+                secs.iter()
+                    .enumerate()
+                    .map(|(ls, d)| {
+                        let b = base_demand[ri][ls][0] + base_demand[ri][ls][1];
+                        response.forgone(ri, ls, b, *d)
+                    })
+                    .collect()
+            })
+            .collect();
         rec.substituted = response.substituted.clone();
         rec.heavy_free = response.heavy_free.clone();
         prices.update(sc, &v, &rec, &params.recipes);

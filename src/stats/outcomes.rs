@@ -13,13 +13,14 @@ pub const SHORTFALL_THRESHOLD: f64 = 0.001;
 /// A stockpile counts as empty when it holds less than this many tonnes.
 pub const EMPTY_T: f64 = 1e-6;
 
-pub const DEMAND_METRICS: [&str; 6] = [
+pub const DEMAND_METRICS: [&str; 7] = [
     "unmet_demand_t",
     "unmet_share",
     "shortfall_months",
     "max_monthly_shortfall_share",
     "time_to_recover_months",
     "lost_output_usd",
+    "price_forgone_t",
 ];
 /// Per region and commodity (item = commodity).
 pub const PRICE_METRICS: [&str; 2] = ["peak_price_index", "months_above_2x"];
@@ -217,9 +218,10 @@ impl Outcomes {
         for scope in &self.scopes {
             match *scope {
                 Scope::Demand { region, sector } => {
-                    let (demand, unmet, lost) = monthly(sc, out, region, sector);
-                    values.extend(demand_metrics(&demand, &unmet));
-                    values.push(lost);
+                    let m = monthly(sc, out, region, sector);
+                    values.extend(demand_metrics(&m.demand, &m.unmet));
+                    values.push(m.lost);
+                    values.push(m.forgone);
                 }
                 Scope::Stockpile(i) => {
                     let sp = &sc.stockpiles[i];
@@ -317,17 +319,30 @@ impl Outcomes {
     }
 }
 
-/// Monthly demand and unmet demand (t) of a scope.
-/// Monthly demand and unmet demand (t) of a scope, and the value of output lost (USD).
+/// A scope's demand over a run.
+struct Monthly {
+    /// Demand per month, t.
+    demand: Vec<f64>,
+    /// Unmet demand per month, t.
+    unmet: Vec<f64>,
+    /// Value of the output lost to unmet demand over the run, USD.
+    lost: f64,
+    /// Demand given up because of price over the run, t.
+    forgone: f64,
+}
+
+/// Monthly demand and unmet demand of a scope, the value of output lost and the demand given
+/// up because of price.
 fn monthly(
     sc: &Scenario,
     out: &RunOutput,
     region: Option<usize>,
     sector: Option<usize>,
-) -> (Vec<f64>, Vec<f64>, f64) {
+) -> Monthly {
     let mut demand = vec![0.0; out.records.len()];
     let mut unmet = vec![0.0; out.records.len()];
     let mut lost = 0.0;
+    let mut forgone = 0.0;
     for (t, rec) in out.records.iter().enumerate() {
         for (r, reg) in sc.regions.iter().enumerate() {
             if region.is_some_and(|x| x != r) {
@@ -337,6 +352,7 @@ fn monthly(
                 if sector.is_some_and(|x| x != s.sector) {
                     continue;
                 }
+                forgone += rec.forgone[r][ls];
                 for g in 0..2 {
                     let d = rec.demand[r][ls][g];
                     let u = (d - rec.delivered[r][ls][g]).max(0.0);
@@ -347,7 +363,12 @@ fn monthly(
             }
         }
     }
-    (demand, unmet, lost)
+    Monthly {
+        demand,
+        unmet,
+        lost,
+        forgone,
+    }
 }
 
 /// The demand metrics from monthly demand and unmet demand, in `DEMAND_METRICS` order.

@@ -61,6 +61,7 @@ pub fn lower_is_better(metric: &str) -> Option<bool> {
         | "max_monthly_shortfall_share"
         | "time_to_recover_months"
         | "lost_output_usd"
+        | "price_forgone_t"
         | "peak_price_index"
         | "months_above_2x"
         | "stockpile_depleted"
