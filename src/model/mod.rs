@@ -273,18 +273,6 @@ pub enum ControlKind {
 }
 
 impl ControlKind {
-    /// Whether the control limits flows on its routes (as opposed to acting at end use or on
-    /// capacity).
-    pub fn limits_flows(&self) -> bool {
-        !matches!(
-            self,
-            ControlKind::EndUseDenial { .. }
-                | ControlKind::Technology { .. }
-                | ControlKind::ProductionShare(_)
-                | ControlKind::ProductionTonnes(_)
-        )
-    }
-
     /// Whether the control caps the origin's own output (a production quota).
     pub fn limits_production(&self) -> bool {
         matches!(
