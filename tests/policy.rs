@@ -32,6 +32,19 @@ fn assert_series(got: &[f64], want: &[f64]) {
     }
 }
 
+/// Asserts that from month `start` on, `series` holds `share` of its mean over the months
+/// before `start` (a quota's reference).
+fn assert_share_of_reference(series: &[f64], start: usize, share: f64, what: &str) {
+    let reference = series[..start].iter().sum::<f64>() / start as f64;
+    assert!(reference > 1.0, "{what}: no reference flow: {series:?}");
+    for (t, &x) in series.iter().enumerate().skip(start) {
+        assert!(
+            (x - share * reference).abs() < 1e-6 * reference,
+            "{what} month {t}: {x} against {share} of {reference}: {series:?}"
+        );
+    }
+}
+
 fn metric(l: &reesim::scenario::Loaded, out: &RunOutput, name: &str) -> f64 {
     let o = Outcomes::new(&l.scenario);
     let v = o.compute(&l.scenario, out);
@@ -357,14 +370,7 @@ start_month = 4
     let out = simulate(&l.scenario, 1, 0);
     for c in [Commodity::LightOxide, Commodity::HeavyOxide] {
         let exports: Vec<f64> = out.records.iter().map(|r| r.exports(0, c)).collect();
-        let reference = exports[..4].iter().sum::<f64>() / 4.0;
-        assert!(reference > 1.0, "{c:?}: {exports:?}");
-        for (t, &e) in exports.iter().enumerate().skip(4) {
-            assert!(
-                (e - 0.5 * reference).abs() < 1e-6 * reference,
-                "{c:?} month {t}: {e} against half of {reference}: {exports:?}"
-            );
-        }
+        assert_share_of_reference(&exports, 4, 0.5, &format!("{c:?} exports"));
     }
 }
 
@@ -387,14 +393,7 @@ start_month = 4
         .iter()
         .map(|r| r.mine_out[0].iter().sum())
         .collect();
-    let reference = mined[..4].iter().sum::<f64>() / 4.0;
-    assert!(reference > 1.0, "{mined:?}");
-    for (t, &m) in mined.iter().enumerate().skip(4) {
-        assert!(
-            (m - 0.5 * reference).abs() < 1e-6 * reference,
-            "month {t}: mined {m}, want half of {reference}: {mined:?}"
-        );
-    }
+    assert_share_of_reference(&mined, 4, 0.5, "mine output");
     // The cut reaches end use: `b` now goes short.
     assert!(metric(&l, &out, "unmet_demand_t") > 1.0);
     // Before the control starts the run is the uncontrolled one.
@@ -411,7 +410,7 @@ start_month = 4
 fn a_tonnage_production_quota_caps_separation_output_from_month_zero() {
     // `a`'s ev sector (100 t/month, half high_temp at 0.03 t Dy/Tb oxide per t) needs 1.5 t of
     // Dy/Tb oxide a month; a 1 t/month cap on heavy separation in force from the start (no
-    // history) holds output to exactly 1 t while light oxide output is untouched.
+    // history) holds output to exactly 1 t; light oxide is not covered.
     let cap = r#"
 [[controls]]
 name = "heavy_cap"
