@@ -3,9 +3,9 @@
 //! rises with price, and new capacity decided when prices stay high. docs/model.md, section
 //! "Market response", gives the equations; (M1)-(M6) below refer to it.
 
-use crate::model::chain::MonthRecord;
+use crate::model::param::Values;
+use crate::model::record::MonthRecord;
 use crate::model::{Commodity, N_COMMODITIES, Scenario};
-use crate::sim::params::Values;
 
 /// Price indexes (1 = the scenario's starting price) per region and commodity.
 #[derive(Debug, Clone)]

@@ -2,11 +2,20 @@
 //! with every numeric parameter replaced by an index into the run's sampled values
 //! (`ParamId`). Built from a scenario file by `scenario::validate`; never written by users.
 
+pub mod allocate;
 pub mod chain;
+pub mod dist;
+pub mod flows;
+pub mod limits;
 pub mod lot;
+pub mod param;
+pub mod plan;
+pub mod record;
+pub mod state;
+pub mod stockpile;
 pub mod trade;
 
-use crate::sim::params::{ParamId, ParamTable};
+use crate::model::param::{ParamId, ParamTable};
 
 /// Tradable commodities, in output order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -111,7 +120,7 @@ pub struct Outage {
     pub key: String,
     pub probability: ParamId,
     /// Sampled afresh for every outage from the asset's stream.
-    pub duration: crate::scenario::schema::Param,
+    pub duration: crate::model::param::Param,
     pub loss: ParamId,
 }
 

@@ -4,7 +4,10 @@
 //! Flows are stored flat as `flows[o * n + d]` (origin `o`, destination `d`).
 
 use crate::model::Commodity;
-use crate::policy::controls::Limits;
+use crate::model::limits::Limits;
+use crate::model::lot::Lot;
+use crate::model::record::MonthRecord;
+use crate::model::state::{Shipment, Stocks};
 
 /// Places `needs[d]` with exporters' `spare[o]` over routes for which `open(o, d)` holds (never
 /// `o == d`), pro rata to each open exporter's spare supply; an exporter asked for more than it
@@ -90,6 +93,96 @@ pub fn place_orders_within_controls(
         }
     }
     flows
+}
+
+/// Scales planned exports of one commodity to what exporters can spare after home use (6),
+/// every destination's share alike. Returns the flows to ship.
+fn ship(n: usize, planned: &[f64], avail: &[f64], home_use: &[f64]) -> Vec<f64> {
+    let mut flows = planned.to_vec();
+    for o in 0..n {
+        let asked: f64 = planned[o * n..(o + 1) * n].iter().sum();
+        let can = (avail[o] - home_use[o]).max(0.0);
+        if asked > can {
+            let s = if asked > 0.0 { can / asked } else { 0.0 };
+            flows[o * n..(o + 1) * n].iter_mut().for_each(|f| *f *= s);
+        }
+    }
+    flows
+}
+
+/// Moves one commodity between regions (6): first the shipments due this month arrive, then
+/// exporters ship what the plan asks and they can spare; shipments on licensed routes arrive
+/// `delay` months later (a fractional delay splits a shipment over two months).
+#[allow(clippy::too_many_arguments)]
+pub fn trade(
+    n: usize,
+    month: usize,
+    c: Commodity,
+    planned: &[f64],
+    home_use: &[f64],
+    stocks: &mut Stocks,
+    limits: &Limits,
+    rec: &mut MonthRecord,
+) {
+    let ci = c as usize;
+    let mut still = Vec::with_capacity(stocks.transit.len());
+    for s in std::mem::take(&mut stocks.transit) {
+        if s.due <= month && s.commodity == c {
+            rec.arrivals[ci][s.origin * n + s.destination] += s.lot.total();
+            stocks.lots[s.destination][ci].add(&s.lot);
+        } else {
+            still.push(s);
+        }
+    }
+    stocks.transit = still;
+    let avail: Vec<f64> = (0..n).map(|r| stocks.lots[r][ci].total()).collect();
+    let flows = ship(n, planned, &avail, home_use);
+    let mut arriving: Vec<(usize, usize, Lot)> = Vec::new();
+    for o in 0..n {
+        for d in 0..n {
+            let q = flows[o * n + d];
+            if q <= 0.0 {
+                continue;
+            }
+            let mut lot = stocks.lots[o][ci].take(q);
+            if limits.licensed(c, o, d) {
+                rec.licensed[ci][o * n + d] += q;
+            }
+            let delay = limits.delay(c, o, d);
+            if delay <= 0.0 {
+                arriving.push((o, d, lot));
+                continue;
+            }
+            let whole = delay.floor();
+            let late = delay - whole;
+            let first = lot.take(q * (1.0 - late));
+            for (due, part) in [
+                (month + whole as usize, first),
+                (month + whole as usize + 1, lot),
+            ] {
+                if part.total() <= 0.0 {
+                    continue;
+                }
+                if due == month {
+                    arriving.push((o, d, part));
+                } else {
+                    rec.delayed[ci][o * n + d] += part.total();
+                    stocks.transit.push(Shipment {
+                        due,
+                        commodity: c,
+                        origin: o,
+                        destination: d,
+                        lot: part,
+                    });
+                }
+            }
+        }
+    }
+    for (o, d, lot) in arriving {
+        rec.arrivals[ci][o * n + d] += lot.total();
+        stocks.lots[d][ci].add(&lot);
+    }
+    rec.flows[ci] = flows;
 }
 
 #[cfg(test)]

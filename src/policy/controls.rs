@@ -27,69 +27,32 @@
 //! before the control started; with no history a share applies to this month's capacity.
 //! `Limits::cap_production` lowers the month's capacities to the caps before the chain runs.
 
-use rand::RngExt;
-
-use crate::model::chain::{Exogenous, MonthRecord};
+use crate::model::limits::{Active, Budget, Cap, Course, Denial, Limits, WEEKS_PER_MONTH};
+use crate::model::param::Values;
+use crate::model::record::MonthRecord;
 use crate::model::{
     ChangeAction, Commodity, ControlKind, N_COMMODITIES, Onset, Scenario, Schedule,
 };
-use crate::sim::params::Values;
-use crate::sim::streams;
-
-/// A control's course in one run.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Course {
-    pub occurs: bool,
-    /// First month in force (`usize::MAX`: never starts within reach).
-    pub start: usize,
-    /// First month no longer in force (may exceed the horizon).
-    pub end: usize,
-    /// Suspended in months `from..to`.
-    pub suspended: Vec<(usize, usize)>,
-    /// From month `m`, the allowed share is at least `s`.
-    pub relaxed: Vec<(usize, f64)>,
-}
-
-impl Course {
-    pub fn active(&self, month: usize) -> bool {
-        self.occurs
-            && month >= self.start
-            && month < self.end
-            && !self.suspended.iter().any(|&(a, b)| month >= a && month < b)
-    }
-
-    /// The relaxation floor on the allowed share in `month` (0 when not relaxed).
-    pub fn relaxed_share(&self, month: usize) -> f64 {
-        self.relaxed
-            .iter()
-            .filter(|(m, _)| *m <= month)
-            .map(|(_, s)| *s)
-            .fold(0.0, f64::max)
-    }
-}
 
 fn whole_months(x: f64) -> usize {
     x.round().clamp(0.0, 1e9) as usize
 }
 
-/// Draws each control's course: occurrence from the stream `controls.NAME.occurs`, a random
-/// onset from `controls.NAME.onset`, the rest from its sampled parameters.
-pub fn courses(sc: &Scenario, v: &Values, seed: u64, run: u64) -> Vec<Course> {
+/// Draws each control's course: occurrence from the uniform `draw("controls.NAME.occurs")`, a
+/// random onset from `draw("controls.NAME.onset")` (the runner gives each key its own stream),
+/// the rest from its sampled parameters.
+pub fn courses(sc: &Scenario, v: &Values, draw: &mut dyn FnMut(&str) -> f64) -> Vec<Course> {
     sc.controls
         .iter()
         .map(|c| {
             let p = v[c.probability];
             let occurs = p >= 1.0 || {
-                let u: f64 =
-                    streams::stream(seed, run, &format!("controls.{}.occurs", c.name)).random();
+                let u = draw(&format!("controls.{}.occurs", c.name));
                 u < p
             };
             let start = match c.onset {
                 Onset::Month(m) => whole_months(v[m]),
-                Onset::Hazard(h) => onset_month(
-                    v[h],
-                    streams::stream(seed, run, &format!("controls.{}.onset", c.name)).random(),
-                ),
+                Onset::Hazard(h) => onset_month(v[h], draw(&format!("controls.{}.onset", c.name))),
             };
             let end = match c.duration {
                 Some(d) => start.saturating_add(whole_months(v[d])),
@@ -227,65 +190,6 @@ fn output(rec: &MonthRecord, r: usize, c: Commodity) -> f64 {
     }
 }
 
-/// How much a flow control lets through this month.
-#[derive(Debug, Clone, Copy)]
-enum Budget {
-    /// Tonnes left per commodity (a share of each commodity's reference flow, or a tonnage
-    /// quota split by the reference mix).
-    Each([f64; N_COMMODITIES]),
-    /// Tonnes left across all covered commodities (a tonnage quota with no reference mix).
-    Joint(f64),
-    /// A share of each commodity's flow asked for this month (no reference flow).
-    Share,
-}
-
-#[derive(Debug, Clone)]
-struct Active {
-    origin: usize,
-    destinations: Vec<usize>,
-    commodities: [bool; N_COMMODITIES],
-    budget: Budget,
-    share: f64,
-    /// For share-of-flow limits: what is left of each commodity's allowance this month once
-    /// it has been set (orders placed again later in the month must not get a new share).
-    left: [Option<f64>; N_COMMODITIES],
-    /// Delivery delay of what passes, months (licensing).
-    delay: f64,
-    licensing: bool,
-}
-
-/// An end-use denial in force against a destination.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Denial {
-    pub origin: usize,
-    /// Indices into `Scenario::sectors`.
-    pub sectors: Vec<usize>,
-    pub extraterritorial: bool,
-}
-
-/// A production quota in force: the most its origin may produce of each covered commodity.
-#[derive(Debug, Clone)]
-struct Cap {
-    origin: usize,
-    commodities: [bool; N_COMMODITIES],
-    budget: Budget,
-    share: f64,
-}
-
-/// The limits in force in one month.
-#[derive(Debug, Clone, Default)]
-pub struct Limits {
-    active: Vec<Active>,
-    caps: Vec<Cap>,
-    /// `(destination, denial)` pairs in force.
-    denials: Vec<(usize, Denial)>,
-    /// Controls in force this month (any kind), by index.
-    in_force: Vec<usize>,
-}
-
-/// Average weeks per month (365.25 / 7 / 12).
-pub const WEEKS_PER_MONTH: f64 = 365.25 / 7.0 / 12.0;
-
 impl Limits {
     pub fn for_month(
         sc: &Scenario,
@@ -370,156 +274,6 @@ impl Limits {
             });
         }
         limits
-    }
-
-    /// Lowers this month's capacities to the production quotas in force: a mining cap scales
-    /// the region's mines together (their output mix is kept), an oxide cap bounds separation
-    /// output. (Validation admits no magnet grade in a production quota.)
-    pub fn cap_production(&self, x: &mut Exogenous) {
-        for cap in &self.caps {
-            let r = cap.origin;
-            for c in Commodity::ALL
-                .iter()
-                .filter(|c| cap.commodities[**c as usize])
-            {
-                let capacity = match c {
-                    Commodity::Concentrate => x.mine_cap[r].iter().sum(),
-                    Commodity::LightOxide => x.light_cap[r],
-                    Commodity::HeavyOxide => x.heavy_cap[r],
-                    Commodity::MagnetStandard | Commodity::MagnetHighTemp => continue,
-                };
-                let allowed = match cap.budget {
-                    Budget::Each(b) => b[*c as usize],
-                    Budget::Joint(t) => t,
-                    Budget::Share => cap.share * capacity,
-                }
-                .max(0.0);
-                if allowed >= capacity {
-                    continue;
-                }
-                match c {
-                    Commodity::Concentrate => {
-                        let f = allowed / capacity;
-                        x.mine_cap[r].iter_mut().for_each(|m| *m *= f);
-                    }
-                    Commodity::LightOxide => x.light_cap[r] = allowed,
-                    Commodity::HeavyOxide => x.heavy_cap[r] = allowed,
-                    Commodity::MagnetStandard | Commodity::MagnetHighTemp => {}
-                }
-            }
-        }
-    }
-
-    pub fn is_active(&self, control: usize) -> bool {
-        self.in_force.contains(&control)
-    }
-
-    /// Scales planned flows of commodity `c` on covered routes down to the limits and gives
-    /// what was cut back to the importers' `needs` and exporters' `spare`. Returns, per route,
-    /// whether a control now holds it at its limit (closed to further orders).
-    pub fn apply(
-        &mut self,
-        c: Commodity,
-        flows: &mut [f64],
-        n: usize,
-        needs: &mut [f64],
-        spare: &mut [f64],
-    ) -> Vec<bool> {
-        // Each control's own scale on the planned flows; a route takes the strictest scale of
-        // the controls covering it. Budgets are then charged with what actually passes, so a
-        // quota is not used up by flow that another control blocks.
-        let ci = c as usize;
-        let mut route_scale = vec![1.0f64; n * n];
-        let mut closed = vec![false; n * n];
-        let mut allowed_by = vec![0.0; self.active.len()];
-        for (k, a) in self
-            .active
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| a.commodities[ci])
-        {
-            let o = a.origin;
-            let covered: f64 = a.destinations.iter().map(|&d| flows[o * n + d]).sum();
-            let allowed = match (a.budget, a.left[ci]) {
-                (Budget::Each(b), _) => b[ci].max(0.0),
-                (Budget::Joint(b), _) => b.max(0.0),
-                (Budget::Share, Some(left)) => left.max(0.0),
-                (Budget::Share, None) => a.share * covered,
-            };
-            allowed_by[k] = allowed;
-            let scale = if covered > allowed && covered > 0.0 {
-                allowed / covered
-            } else {
-                1.0
-            };
-            for &d in &a.destinations {
-                route_scale[o * n + d] = route_scale[o * n + d].min(scale);
-                if scale < 1.0 || allowed <= 0.0 || matches!(a.budget, Budget::Share) {
-                    closed[o * n + d] = true;
-                }
-            }
-        }
-        for o in 0..n {
-            for d in 0..n {
-                let f = &mut flows[o * n + d];
-                let cut = *f * (1.0 - route_scale[o * n + d]);
-                *f -= cut;
-                needs[d] += cut;
-                spare[o] += cut;
-            }
-        }
-        for (k, a) in self
-            .active
-            .iter_mut()
-            .enumerate()
-            .filter(|(_, a)| a.commodities[ci])
-        {
-            let passed: f64 = a
-                .destinations
-                .iter()
-                .map(|&d| flows[a.origin * n + d])
-                .sum();
-            match &mut a.budget {
-                Budget::Each(b) => b[ci] = (b[ci] - passed).max(0.0),
-                Budget::Joint(b) => *b = (*b - passed).max(0.0),
-                // A share of the flow first asked for this month; what remains of it is all a
-                // later round of orders in the same month may get.
-                Budget::Share => a.left[ci] = Some((allowed_by[k] - passed).max(0.0)),
-            }
-        }
-        closed
-    }
-
-    /// Delivery delay (months) of shipments of `c` from `o` to `d`: the longest delay of the
-    /// licensing controls covering the route.
-    pub fn delay(&self, c: Commodity, o: usize, d: usize) -> f64 {
-        self.active
-            .iter()
-            .filter(|a| a.commodities[c as usize] && a.origin == o && a.destinations.contains(&d))
-            .map(|a| a.delay)
-            .fold(0.0, f64::max)
-    }
-
-    /// Whether shipments of `c` from `o` to `d` need a licence this month.
-    pub fn licensed(&self, c: Commodity, o: usize, d: usize) -> bool {
-        self.active.iter().any(|a| {
-            a.licensing && a.commodities[c as usize] && a.origin == o && a.destinations.contains(&d)
-        })
-    }
-
-    /// End-use denials in force against region `d`.
-    pub fn denials(&self, d: usize) -> impl Iterator<Item = &Denial> {
-        self.denials
-            .iter()
-            .filter(move |(x, _)| *x == d)
-            .map(|(_, den)| den)
-    }
-
-    /// Whether any control in force covers a route into region `d`.
-    pub fn against(&self, sc: &Scenario, d: usize) -> bool {
-        self.in_force
-            .iter()
-            .any(|&i| sc.controls[i].destinations.contains(&d))
     }
 }
 

@@ -1,223 +1,32 @@
-//! Strategic stockpiles: when they release and to whom.
-//!
-//! A stockpile releases only against unmet need for its commodity in its region: for a magnet
-//! grade, the end-use demand left unserved after commercial supply; for an oxide, what the
-//! region's magnet plants planned to use but do not have. It releases when its trigger holds:
-//! `control` (an export control against the region, or one of the named controls, is in force)
-//! or `shortage` (unmet need exists at all). Release per month is at most the stockpile's
-//! `max_release_t_per_month` and what it holds.
+//! Strategic stockpile rules: which triggers hold this month. A stockpile releases only against
+//! unmet need for its commodity in the regions it serves (model::flows for oxides,
+//! model::allocate for magnets), and only while a trigger holds: `control` (a control whose
+//! destinations include a served region is in force, or one of its `release_controls`),
+//! `shortage` (unmet need above its threshold, judged by the chain) or `price` (its region's
+//! price index of the commodity at or above `release_price_index`).
 
-use crate::model::Commodity;
+use crate::model::limits::Limits;
+use crate::model::param::Values;
+use crate::model::stockpile::StockpileState;
+use crate::model::{Commodity, Scenario};
 
-/// A stockpile during one run.
-#[derive(Debug, Clone)]
-pub struct StockpileState {
-    pub region: usize,
-    pub commodity: Commodity,
-    pub level: f64,
-    /// Level it is refilled to (its initial size).
-    pub capacity: f64,
-    pub max_release: f64,
-    pub on_control: bool,
-    pub on_shortage: bool,
-    /// `shortage` releases only when unmet need exceeds this share of the need.
-    pub threshold: f64,
-    /// Set each month by the runner: a relevant control is in force.
-    pub control_active: bool,
-    /// Set each month by the runner: the price trigger holds (always false without one).
-    pub price_high: bool,
-    /// Regions it releases to (its own by default).
-    pub serves: Vec<usize>,
-    /// Sector indices (into `Scenario::sectors`) served first, in order.
-    pub priority_sectors: Vec<usize>,
-    /// Refill: t/month, after `refill_delay` quiet months, within `refill_budget` tonnes.
-    pub refill_rate: f64,
-    pub refill_delay: f64,
-    pub refill_budget: f64,
-    /// Months since the last month with a crisis (a relevant control or a shortage).
-    pub quiet_months: f64,
-    /// Unmet need was seen this month (set during the step).
-    pub saw_shortage: bool,
-}
-
-impl StockpileState {
-    /// Whether the stockpile may release against `need` out of `wanted` (the full need).
-    pub fn triggered(&self, need: f64, wanted: f64) -> bool {
-        let share = if wanted > 0.0 { need / wanted } else { 0.0 };
-        (self.on_shortage && need > 0.0 && share > self.threshold)
-            || (self.on_control && self.control_active)
-            || self.price_high
-    }
-
-    /// Tonnes to release against `need` (of a total need `wanted`) this month.
-    pub fn release_for(&self, need: f64, wanted: f64) -> f64 {
-        if need <= 0.0 || !self.triggered(need, wanted) {
-            return 0.0;
-        }
-        need.min(self.max_release).min(self.level).max(0.0)
-    }
-
-    /// Tonnes the stockpile wants to buy back this month: after `refill_delay` months without
-    /// a crisis, up to `refill_rate`, its capacity and the remaining budget.
-    pub fn refill_wanted(&self) -> f64 {
-        if self.control_active || self.price_high || self.quiet_months < self.refill_delay {
-            return 0.0;
-        }
-        self.refill_rate
-            .min(self.capacity - self.level)
-            .min(self.refill_budget)
-            .max(0.0)
-    }
-
-    /// Updates the crisis clock at the end of a month.
-    pub fn end_month(&mut self) {
-        if self.control_active || self.saw_shortage || self.price_high {
-            self.quiet_months = 0.0;
+/// Sets each stockpile's control and price triggers for the month; `price(r, c)` is region
+/// `r`'s price index of commodity `c` at the month's start.
+pub fn set_triggers(
+    sc: &Scenario,
+    v: &Values,
+    limits: &Limits,
+    price: &dyn Fn(usize, Commodity) -> f64,
+    stockpiles: &mut [StockpileState],
+) {
+    for (sp, def) in stockpiles.iter_mut().zip(&sc.stockpiles) {
+        sp.control_active = if def.release_controls.is_empty() {
+            def.serves.iter().any(|&r| limits.against(sc, r))
         } else {
-            self.quiet_months += 1.0;
-        }
-        self.saw_shortage = false;
-    }
-}
-
-/// Serves `unmet[s]` (t, per region-local sector) from `amount` t: first the `first` sectors in
-/// order, then the rest by `priority` (1 first), pro rata within a priority level. Returns what
-/// each sector received; never more than its unmet need or, in total, than `amount`.
-pub fn serve(amount: f64, unmet: &[f64], priority: &[u32], first: &[usize]) -> Vec<f64> {
-    let mut got = vec![0.0; unmet.len()];
-    let mut left = amount.max(0.0);
-    for &s in first {
-        let g = (unmet[s] - got[s]).min(left).max(0.0);
-        got[s] += g;
-        left -= g;
-    }
-    let remaining: Vec<f64> = unmet
-        .iter()
-        .zip(&got)
-        .map(|(u, g)| (u - g).max(0.0))
-        .collect();
-    let extra = by_priority(left, &remaining, priority);
-    for (g, e) in got.iter_mut().zip(extra) {
-        *g += e;
-    }
-    got
-}
-
-/// Allocates `supply` to `demand[s]` by priority level (1 first), pro rata within a level.
-pub fn by_priority(supply: f64, demand: &[f64], priority: &[u32]) -> Vec<f64> {
-    let mut out = vec![0.0; demand.len()];
-    let mut left = supply.max(0.0);
-    let mut levels: Vec<u32> = priority.to_vec();
-    levels.sort_unstable();
-    levels.dedup();
-    for level in levels {
-        if left <= 0.0 {
-            break;
-        }
-        let want: f64 = demand
-            .iter()
-            .zip(priority)
-            .filter(|(_, p)| **p == level)
-            .map(|(d, _)| d.max(0.0))
-            .sum();
-        if want <= 0.0 {
-            continue;
-        }
-        // Supply within rounding of the demand serves it in full (no 1e-14 t shortfalls).
-        let share = if left >= want * (1.0 - 1e-12) {
-            1.0
-        } else {
-            left / want
+            def.release_controls.iter().any(|&c| limits.is_active(c))
         };
-        for (i, (d, p)) in demand.iter().zip(priority).enumerate() {
-            if *p == level {
-                out[i] = d.max(0.0) * share;
-            }
-        }
-        left -= want.min(left);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn priority_levels_are_served_in_order_and_pro_rata_within() {
-        // 100 t for defense (priority 1, 30 t) and ev + wind (priority 2, 60 t + 40 t).
-        let got = by_priority(100.0, &[30.0, 60.0, 40.0], &[1, 2, 2]);
-        assert!((got[0] - 30.0).abs() < 1e-12);
-        assert!((got[1] - 42.0).abs() < 1e-12);
-        assert!((got[2] - 28.0).abs() < 1e-12);
-    }
-
-    #[test]
-    fn named_sectors_come_first() {
-        // 10 t; sector 2 is named first even though its priority is lowest.
-        let got = serve(10.0, &[5.0, 5.0, 8.0], &[1, 1, 3], &[2]);
-        assert_eq!(got, vec![1.0, 1.0, 8.0]);
-    }
-
-    fn state() -> StockpileState {
-        StockpileState {
-            region: 0,
-            commodity: Commodity::MagnetHighTemp,
-            level: 50.0,
-            capacity: 50.0,
-            max_release: 20.0,
-            on_control: true,
-            on_shortage: false,
-            threshold: 0.0,
-            control_active: false,
-            price_high: false,
-            serves: vec![0],
-            priority_sectors: vec![],
-            refill_rate: 10.0,
-            refill_delay: 2.0,
-            refill_budget: 15.0,
-            quiet_months: f64::INFINITY,
-            saw_shortage: false,
-        }
-    }
-
-    #[test]
-    fn release_respects_trigger_rate_and_level() {
-        let mut s = state();
-        assert_eq!(s.release_for(30.0, 100.0), 0.0);
-        s.control_active = true;
-        assert_eq!(s.release_for(30.0, 100.0), 20.0);
-        s.level = 5.0;
-        assert_eq!(s.release_for(30.0, 100.0), 5.0);
-    }
-
-    #[test]
-    fn shortage_trigger_waits_for_the_threshold() {
-        let mut s = state();
-        s.on_control = false;
-        s.on_shortage = true;
-        s.threshold = 0.1;
-        assert_eq!(
-            s.release_for(5.0, 100.0),
-            0.0,
-            "5% unmet is under the 10% threshold"
-        );
-        assert_eq!(s.release_for(15.0, 100.0), 15.0);
-    }
-
-    #[test]
-    fn refill_waits_for_quiet_months_and_respects_budget() {
-        let mut s = state();
-        s.level = 0.0;
-        s.control_active = true;
-        s.end_month();
-        s.control_active = false;
-        assert_eq!(s.refill_wanted(), 0.0);
-        s.end_month();
-        assert_eq!(s.refill_wanted(), 0.0, "one quiet month of two");
-        s.end_month();
-        assert_eq!(s.refill_wanted(), 10.0);
-        s.refill_budget = 4.0;
-        assert_eq!(s.refill_wanted(), 4.0);
+        sp.price_high = def
+            .price_trigger
+            .is_some_and(|p| price(def.region, def.commodity) >= v[p]);
     }
 }

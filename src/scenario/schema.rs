@@ -3,56 +3,11 @@
 //! Every key is documented in docs/scenarios.md.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
-use serde::de::{self, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::sim::dist::Dist;
-
-/// A numeric parameter: a fixed number, or a distribution sampled once per run.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Param {
-    Fixed(f64),
-    Dist(Dist),
-}
-
-impl<'de> Deserialize<'de> for Param {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Param;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str(
-                    "a number or a distribution such as { dist = \"uniform\", min = 1, max = 2 }",
-                )
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Param, E> {
-                Ok(Param::Fixed(v as f64))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Param, E> {
-                Ok(Param::Fixed(v as f64))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Param, E> {
-                Ok(Param::Fixed(v))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Param, A::Error> {
-                Dist::deserialize(de::value::MapAccessDeserializer::new(map)).map(Param::Dist)
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-impl Serialize for Param {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Param::Fixed(v) => s.serialize_f64(*v),
-            Param::Dist(d) => d.serialize(s),
-        }
-    }
-}
+pub use crate::model::param::Param;
 
 pub type P = Spanned<Param>;
 

@@ -9,12 +9,12 @@ use toml::Spanned;
 use super::compose::Sources;
 use super::diagnostic::Diagnostic;
 use super::schema::{self, P, Param};
+use crate::model::param::{ParamId, ParamTable};
 use crate::model::{
     Change, ChangeAction, Commodity, Control, ControlKind, Expansion, Grade, MagnetPlant, Market,
     Mine, N_COMMODITIES, Onset, Outage, Pipeline, Recycling, Region, Scenario, Schedule, Sector,
     SectorResponse, Separation, Stockpile, StockpileSize, YearMonth,
 };
-use crate::sim::params::{ParamId, ParamTable};
 
 /// Allowed range of a numeric parameter.
 #[derive(Clone, Copy)]
@@ -202,8 +202,8 @@ impl<'a> Validator<'a> {
                     let (lo, hi) = d.support();
                     if lo < b.lo || hi > b.hi || lo.is_nan() || hi.is_nan() {
                         let hint = match d {
-                            crate::sim::dist::Dist::Normal { .. }
-                            | crate::sim::dist::Dist::Lognormal { .. } => {
+                            crate::model::dist::Dist::Normal { .. }
+                            | crate::model::dist::Dist::Lognormal { .. } => {
                                 " (truncate it with `min` and `max`)"
                             }
                             _ => "",

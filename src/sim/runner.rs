@@ -11,8 +11,8 @@ use std::time::SystemTime;
 
 use rayon::prelude::*;
 
+use crate::model::param::Param;
 use crate::model::{Onset, Scenario};
-use crate::scenario::schema::Param;
 use crate::sim::run;
 use crate::stats::outcomes::Outcomes;
 use crate::stats::timeseries::{Catalog, Sketches};

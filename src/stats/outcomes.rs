@@ -4,8 +4,8 @@
 //! region x sector. A month is a shortfall month in a scope when unmet demand exceeds
 //! `SHORTFALL_THRESHOLD` of the scope's demand that month.
 
+use crate::model::record::RunOutput;
 use crate::model::{Commodity, Scenario};
-use crate::sim::run::RunOutput;
 
 /// Unmet share of a month's demand above which the month counts as a shortfall month (0.1%).
 pub const SHORTFALL_THRESHOLD: f64 = 0.001;
@@ -282,7 +282,7 @@ impl Outcomes {
                 }
                 Scope::Trade => {
                     let total =
-                        |f: &dyn Fn(&crate::model::chain::MonthRecord) -> &Vec<Vec<f64>>| -> f64 {
+                        |f: &dyn Fn(&crate::model::record::MonthRecord) -> &Vec<Vec<f64>>| -> f64 {
                             out.records
                                 .iter()
                                 .map(|r| f(r).iter().flatten().sum::<f64>())

@@ -4,9 +4,9 @@
 
 use sketches_ddsketch::{Config, DDSketch};
 
-use crate::model::chain::MonthRecord;
+use crate::model::record::MonthRecord;
+use crate::model::record::RunOutput;
 use crate::model::{Commodity, Scenario};
-use crate::sim::run::RunOutput;
 
 /// Relative accuracy of time-series quantiles (0.5%): a reported quantile q~ of a true value q
 /// satisfies |q~ - q| <= 0.005 q, and is clamped to the observed min and max.

@@ -5,8 +5,8 @@
 //! unmet demand is monotone in the size and bisection finds the smallest size that meets it.
 
 use super::{Batch, run_batch};
+use crate::model::param::Param;
 use crate::model::{Scenario, StockpileSize};
-use crate::scenario::schema::Param;
 use crate::sim::runner::{RunError, Settings};
 use crate::stats::summary::Summary;
 

@@ -1,0 +1,226 @@
+//! The physical pass (6)-(10): mines produce, separators feed and separate, recycled oxide
+//! arrives, magnet plants make magnets; trade (6) runs between the stages (model::trade).
+//! docs/model.md gives the equations.
+
+// Index loops over regions read closer to the equations than zipped iterators.
+#![allow(clippy::needless_range_loop)]
+
+use crate::model::Commodity;
+use crate::model::lot::Lot;
+use crate::model::plan::{MonthPlan, feed_need};
+use crate::model::record::MonthRecord;
+use crate::model::state::{ChainParams, DE_MINIMIS, DYTB, Exogenous, NDPR, OTHER, Stocks};
+use crate::model::stockpile::StockpileState;
+
+/// (7) Mines produce the planned concentrate, spread over the region's mines pro rata to
+/// capacity; the content enters the region's pool.
+pub fn mine(x: &Exogenous, plan: &MonthPlan, stocks: &mut Stocks, rec: &mut MonthRecord) {
+    let n = x.mine_cap.len();
+    rec.mine_out = (0..n)
+        .map(|r| {
+            let mine_cap: f64 = x.mine_cap[r].iter().sum();
+            let s = if mine_cap > 0.0 {
+                (plan.conc.production[r] / mine_cap).min(1.0)
+            } else {
+                0.0
+            };
+            let mut c = [0.0; 3];
+            for (cap, sh) in x.mine_cap[r].iter().zip(&x.mine_shares[r]) {
+                let q = cap * s;
+                c[NDPR] += q * sh[0];
+                c[DYTB] += q * sh[1];
+                c[OTHER] += q * (1.0 - sh[0] - sh[1]);
+            }
+            c
+        })
+        .collect();
+    for r in 0..n {
+        stocks.lots[r][Commodity::Concentrate as usize].add(&Lot::concentrate(rec.mine_out[r]));
+    }
+}
+
+/// (8) Separation: feed for the planned oxide output at the pool's actual composition, within
+/// the pool; outputs within plan and capacity; the rest of the feed is residue.
+pub fn separate(x: &Exogenous, plan: &MonthPlan, stocks: &mut Stocks, rec: &mut MonthRecord) {
+    let n = x.mine_cap.len();
+    rec.feed = vec![0.0; n];
+    rec.sep_out = vec![[0.0; 2]; n];
+    rec.residue = vec![0.0; n];
+    for r in 0..n {
+        let pool = &mut stocks.lots[r][Commodity::Concentrate as usize];
+        let total = pool.total();
+        if total <= 0.0 {
+            continue;
+        }
+        let sh = [pool.q[NDPR] / total, pool.q[DYTB] / total];
+        let planned = [plan.ox.production[r * 2], plan.ox.production[r * 2 + 1]];
+        let feed = feed_need(planned, sh, x.recovery[r], x.light_cap[r], x.heavy_cap[r]).min(total);
+        let fed = pool.take(feed);
+        let light = (fed.q[NDPR] * x.recovery[r])
+            .min(planned[NDPR])
+            .min(x.light_cap[r]);
+        let heavy = (fed.q[DYTB] * x.recovery[r])
+            .min(planned[DYTB])
+            .min(x.heavy_cap[r]);
+        rec.feed[r] = fed.total();
+        rec.sep_out[r] = [light, heavy];
+        rec.residue[r] = rec.feed[r] - light - heavy;
+        for (e, c) in [(NDPR, Commodity::LightOxide), (DYTB, Commodity::HeavyOxide)] {
+            let mut made = Lot::plain(c, rec.sep_out[r][e], n);
+            made.a[r] = rec.sep_out[r][e];
+            stocks.lots[r][c as usize].add(&made);
+        }
+    }
+}
+
+/// (M5) Recycled oxide joins the region's stock, tagged as separated there.
+pub fn add_recycled(x: &Exogenous, stocks: &mut Stocks, rec: &mut MonthRecord) {
+    let n = x.mine_cap.len();
+    rec.recycled = if x.recycled.is_empty() {
+        vec![[0.0; 2]; n]
+    } else {
+        x.recycled.clone()
+    };
+    for r in 0..n {
+        for (e, c) in [(NDPR, Commodity::LightOxide), (DYTB, Commodity::HeavyOxide)] {
+            let q = rec.recycled[r][e];
+            if q > 0.0 {
+                let mut l = Lot::plain(c, q, n);
+                l.a[r] = q;
+                stocks.lots[r][c as usize].add(&l);
+            }
+        }
+    }
+}
+
+/// (9) Planned magnet output per grade cut first to the Dy/Tb available (grades that use
+/// Dy/Tb scaled together), then to the NdPr available; `have[e]` is stock plus what oxide
+/// stockpiles could release.
+pub fn magnet_output(planned: [f64; 2], recipes: &[[f64; 2]; 2], have: [f64; 2]) -> [f64; 2] {
+    let mut out = planned;
+    for e in [DYTB, NDPR] {
+        let need: f64 = (0..2).map(|g| out[g] * recipes[g][e]).sum();
+        if need > have[e] && need > 0.0 {
+            let s = have[e].max(0.0) / need;
+            for (g, o) in out.iter_mut().enumerate() {
+                if recipes[g][e] > 0.0 {
+                    *o *= s;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// (9)-(10) Magnet plants make what their plan, their oxide stock and the oxide stockpiles
+/// serving the region allow; stockpiles release only the oxide that output uses beyond the
+/// stock. New magnets are tagged made here, and with every origin that supplied at least
+/// `DE_MINIMIS` of a grade's oxide.
+pub fn make_magnets(
+    p: &ChainParams,
+    plan: &MonthPlan,
+    stocks: &mut Stocks,
+    stockpiles: &mut [StockpileState],
+    rec: &mut MonthRecord,
+) {
+    use Commodity::*;
+    let n = stocks.lots.len();
+    rec.oxide_used = vec![[0.0; 2]; n];
+    rec.magnet_out = vec![[0.0; 2]; n];
+    for r in 0..n {
+        let planned = [plan.mag.production[r * 2], plan.mag.production[r * 2 + 1]];
+        let wanted: [f64; 2] = [0, 1].map(|e| (0..2).map(|g| planned[g] * p.recipes[g][e]).sum());
+        let stock = [stocks.get(r, LightOxide), stocks.get(r, HeavyOxide)];
+        let releasable = [LightOxide, HeavyOxide].map(|c| {
+            stockpiles
+                .iter()
+                .filter(|s| s.commodity == c && s.serves.contains(&r))
+                .map(|s| s.release_for(f64::INFINITY, f64::INFINITY))
+                .sum::<f64>()
+        });
+        let have = [stock[0] + releasable[0], stock[1] + releasable[1]];
+        let out = magnet_output(planned, &p.recipes, have);
+        let mut consumed = Vec::with_capacity(2);
+        for (e, c) in [(NDPR, LightOxide), (DYTB, HeavyOxide)] {
+            let used: f64 = (0..2).map(|g| out[g] * p.recipes[g][e]).sum();
+            release_oxide(
+                stockpiles,
+                r,
+                c,
+                used - stock[e],
+                wanted[e] > stock[e],
+                wanted[e],
+                stocks,
+                rec,
+            );
+            let lot = &mut stocks.lots[r][c as usize];
+            let used = used.min(lot.total());
+            consumed.push(lot.take(used));
+            rec.oxide_used[r][e] = used;
+        }
+        rec.magnet_out[r] = out;
+        for (g, c) in [(0, MagnetStandard), (1, MagnetHighTemp)] {
+            let made = made_lot(c, r, out[g], p.recipes[g], &consumed);
+            stocks.lots[r][c as usize].add(&made);
+        }
+    }
+}
+
+/// (10) Oxide stockpiles of `c` serving region `r` release `short` t (what the output uses
+/// beyond the stock) into the region's stock, in stockpile order, within their triggers and
+/// rates; `short_of_plan` marks a shortage they saw.
+#[allow(clippy::too_many_arguments)]
+fn release_oxide(
+    stockpiles: &mut [StockpileState],
+    r: usize,
+    c: Commodity,
+    short: f64,
+    short_of_plan: bool,
+    wanted: f64,
+    stocks: &mut Stocks,
+    rec: &mut MonthRecord,
+) {
+    let n = stocks.lots.len();
+    let mut short = short.max(0.0);
+    for (i, sp) in stockpiles.iter_mut().enumerate() {
+        if sp.commodity != c || !sp.serves.contains(&r) || short <= 0.0 {
+            continue;
+        }
+        if short_of_plan {
+            sp.saw_shortage = true;
+        }
+        let q = sp.release_for(short, wanted);
+        sp.level -= q;
+        short -= q;
+        rec.released[i][r] += q;
+        stocks.lots[r][c as usize].add(&Lot::plain(c, q, n));
+    }
+}
+
+/// A lot of `out` t of magnet grade `c` made in region `r` from the oxide lots `consumed`
+/// (`[NdPr, Dy/Tb]`): tagged made in `r`, and carrying origin `o` in full when `o` supplied at
+/// least `DE_MINIMIS` of the oxide (by mass) the grade used, as a rule on products containing
+/// controlled material would count it.
+fn made_lot(c: Commodity, r: usize, out: f64, recipe: [f64; 2], consumed: &[Lot]) -> Lot {
+    let n = consumed[0].a.len();
+    let share_of = |l: &Lot, o: usize| {
+        if l.total() > 0.0 {
+            l.a[o] / l.total()
+        } else {
+            0.0
+        }
+    };
+    let mut made = Lot::plain(c, out, n);
+    made.a[r] = out;
+    let (wl, wh) = (recipe[NDPR], recipe[DYTB]);
+    if wl + wh > 0.0 {
+        for o in 0..n {
+            let share =
+                (wl * share_of(&consumed[0], o) + wh * share_of(&consumed[1], o)) / (wl + wh);
+            if share >= DE_MINIMIS {
+                made.b[o] = out;
+            }
+        }
+    }
+    made
+}

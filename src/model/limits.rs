@@ -1,0 +1,250 @@
+//! What the controls in force do to one month, as data the chain applies: per-route flow
+//! budgets and delivery delays, end-use denials, and production caps (`Limits`); and the course
+//! of a control in a run (`Course`). policy::controls builds them from the scenario's controls
+//! and the flow history; the chain only applies them.
+
+use crate::model::state::Exogenous;
+use crate::model::{Commodity, N_COMMODITIES, Scenario};
+
+/// A control's course in one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Course {
+    pub occurs: bool,
+    /// First month in force (`usize::MAX`: never starts within reach).
+    pub start: usize,
+    /// First month no longer in force (may exceed the horizon).
+    pub end: usize,
+    /// Suspended in months `from..to`.
+    pub suspended: Vec<(usize, usize)>,
+    /// From month `m`, the allowed share is at least `s`.
+    pub relaxed: Vec<(usize, f64)>,
+}
+
+impl Course {
+    pub fn active(&self, month: usize) -> bool {
+        self.occurs
+            && month >= self.start
+            && month < self.end
+            && !self.suspended.iter().any(|&(a, b)| month >= a && month < b)
+    }
+
+    /// The relaxation floor on the allowed share in `month` (0 when not relaxed).
+    pub fn relaxed_share(&self, month: usize) -> f64 {
+        self.relaxed
+            .iter()
+            .filter(|(m, _)| *m <= month)
+            .map(|(_, s)| *s)
+            .fold(0.0, f64::max)
+    }
+}
+
+/// How much a flow control lets through this month.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Budget {
+    /// Tonnes left per commodity (a share of each commodity's reference flow, or a tonnage
+    /// quota split by the reference mix).
+    Each([f64; N_COMMODITIES]),
+    /// Tonnes left across all covered commodities (a tonnage quota with no reference mix).
+    Joint(f64),
+    /// A share of each commodity's flow asked for this month (no reference flow).
+    Share,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Active {
+    pub(crate) origin: usize,
+    pub(crate) destinations: Vec<usize>,
+    pub(crate) commodities: [bool; N_COMMODITIES],
+    pub(crate) budget: Budget,
+    pub(crate) share: f64,
+    /// For share-of-flow limits: what is left of each commodity's allowance this month once
+    /// it has been set (orders placed again later in the month must not get a new share).
+    pub(crate) left: [Option<f64>; N_COMMODITIES],
+    /// Delivery delay of what passes, months (licensing).
+    pub(crate) delay: f64,
+    pub(crate) licensing: bool,
+}
+
+/// An end-use denial in force against a destination.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Denial {
+    pub origin: usize,
+    /// Indices into `Scenario::sectors`.
+    pub sectors: Vec<usize>,
+    pub extraterritorial: bool,
+}
+
+/// A production quota in force: the most its origin may produce of each covered commodity.
+#[derive(Debug, Clone)]
+pub(crate) struct Cap {
+    pub(crate) origin: usize,
+    pub(crate) commodities: [bool; N_COMMODITIES],
+    pub(crate) budget: Budget,
+    pub(crate) share: f64,
+}
+
+/// The limits in force in one month.
+#[derive(Debug, Clone, Default)]
+pub struct Limits {
+    pub(crate) active: Vec<Active>,
+    pub(crate) caps: Vec<Cap>,
+    /// `(destination, denial)` pairs in force.
+    pub(crate) denials: Vec<(usize, Denial)>,
+    /// Controls in force this month (any kind), by index.
+    pub(crate) in_force: Vec<usize>,
+}
+
+/// Average weeks per month (365.25 / 7 / 12).
+pub const WEEKS_PER_MONTH: f64 = 365.25 / 7.0 / 12.0;
+
+impl Limits {
+    /// Lowers this month's capacities to the production quotas in force: a mining cap scales
+    /// the region's mines together (their output mix is kept), an oxide cap bounds separation
+    /// output. (Validation admits no magnet grade in a production quota.)
+    pub fn cap_production(&self, x: &mut Exogenous) {
+        for cap in &self.caps {
+            let r = cap.origin;
+            for c in Commodity::ALL
+                .iter()
+                .filter(|c| cap.commodities[**c as usize])
+            {
+                let capacity = match c {
+                    Commodity::Concentrate => x.mine_cap[r].iter().sum(),
+                    Commodity::LightOxide => x.light_cap[r],
+                    Commodity::HeavyOxide => x.heavy_cap[r],
+                    Commodity::MagnetStandard | Commodity::MagnetHighTemp => continue,
+                };
+                let allowed = match cap.budget {
+                    Budget::Each(b) => b[*c as usize],
+                    Budget::Joint(t) => t,
+                    Budget::Share => cap.share * capacity,
+                }
+                .max(0.0);
+                if allowed >= capacity {
+                    continue;
+                }
+                match c {
+                    Commodity::Concentrate => {
+                        let f = allowed / capacity;
+                        x.mine_cap[r].iter_mut().for_each(|m| *m *= f);
+                    }
+                    Commodity::LightOxide => x.light_cap[r] = allowed,
+                    Commodity::HeavyOxide => x.heavy_cap[r] = allowed,
+                    Commodity::MagnetStandard | Commodity::MagnetHighTemp => {}
+                }
+            }
+        }
+    }
+
+    pub fn is_active(&self, control: usize) -> bool {
+        self.in_force.contains(&control)
+    }
+
+    /// Scales planned flows of commodity `c` on covered routes down to the limits and gives
+    /// what was cut back to the importers' `needs` and exporters' `spare`. Returns, per route,
+    /// whether a control now holds it at its limit (closed to further orders).
+    pub fn apply(
+        &mut self,
+        c: Commodity,
+        flows: &mut [f64],
+        n: usize,
+        needs: &mut [f64],
+        spare: &mut [f64],
+    ) -> Vec<bool> {
+        // Each control's own scale on the planned flows; a route takes the strictest scale of
+        // the controls covering it. Budgets are then charged with what actually passes, so a
+        // quota is not used up by flow that another control blocks.
+        let ci = c as usize;
+        let mut route_scale = vec![1.0f64; n * n];
+        let mut closed = vec![false; n * n];
+        let mut allowed_by = vec![0.0; self.active.len()];
+        for (k, a) in self
+            .active
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.commodities[ci])
+        {
+            let o = a.origin;
+            let covered: f64 = a.destinations.iter().map(|&d| flows[o * n + d]).sum();
+            let allowed = match (a.budget, a.left[ci]) {
+                (Budget::Each(b), _) => b[ci].max(0.0),
+                (Budget::Joint(b), _) => b.max(0.0),
+                (Budget::Share, Some(left)) => left.max(0.0),
+                (Budget::Share, None) => a.share * covered,
+            };
+            allowed_by[k] = allowed;
+            let scale = if covered > allowed && covered > 0.0 {
+                allowed / covered
+            } else {
+                1.0
+            };
+            for &d in &a.destinations {
+                route_scale[o * n + d] = route_scale[o * n + d].min(scale);
+                if scale < 1.0 || allowed <= 0.0 || matches!(a.budget, Budget::Share) {
+                    closed[o * n + d] = true;
+                }
+            }
+        }
+        for o in 0..n {
+            for d in 0..n {
+                let f = &mut flows[o * n + d];
+                let cut = *f * (1.0 - route_scale[o * n + d]);
+                *f -= cut;
+                needs[d] += cut;
+                spare[o] += cut;
+            }
+        }
+        for (k, a) in self
+            .active
+            .iter_mut()
+            .enumerate()
+            .filter(|(_, a)| a.commodities[ci])
+        {
+            let passed: f64 = a
+                .destinations
+                .iter()
+                .map(|&d| flows[a.origin * n + d])
+                .sum();
+            match &mut a.budget {
+                Budget::Each(b) => b[ci] = (b[ci] - passed).max(0.0),
+                Budget::Joint(b) => *b = (*b - passed).max(0.0),
+                // A share of the flow first asked for this month; what remains of it is all a
+                // later round of orders in the same month may get.
+                Budget::Share => a.left[ci] = Some((allowed_by[k] - passed).max(0.0)),
+            }
+        }
+        closed
+    }
+
+    /// Delivery delay (months) of shipments of `c` from `o` to `d`: the longest delay of the
+    /// licensing controls covering the route.
+    pub fn delay(&self, c: Commodity, o: usize, d: usize) -> f64 {
+        self.active
+            .iter()
+            .filter(|a| a.commodities[c as usize] && a.origin == o && a.destinations.contains(&d))
+            .map(|a| a.delay)
+            .fold(0.0, f64::max)
+    }
+
+    /// Whether shipments of `c` from `o` to `d` need a licence this month.
+    pub fn licensed(&self, c: Commodity, o: usize, d: usize) -> bool {
+        self.active.iter().any(|a| {
+            a.licensing && a.commodities[c as usize] && a.origin == o && a.destinations.contains(&d)
+        })
+    }
+
+    /// End-use denials in force against region `d`.
+    pub fn denials(&self, d: usize) -> impl Iterator<Item = &Denial> {
+        self.denials
+            .iter()
+            .filter(move |(x, _)| *x == d)
+            .map(|(_, den)| den)
+    }
+
+    /// Whether any control in force covers a route into region `d`.
+    pub fn against(&self, sc: &Scenario, d: usize) -> bool {
+        self.in_force
+            .iter()
+            .any(|&i| sc.controls[i].destinations.contains(&d))
+    }
+}

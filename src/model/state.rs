@@ -1,0 +1,138 @@
+//! The state of the chain during a run: per-run constants, what each month brings from outside
+//! (capacities, demand), and the commercial stocks and goods in transit.
+
+use crate::model::Commodity;
+use crate::model::N_COMMODITIES;
+use crate::model::lot::Lot;
+
+/// Average days per month (365.25 / 12), converting "days of cover" to months.
+pub const DAYS_PER_MONTH: f64 = 30.4375;
+
+/// Share of a magnet's oxide (by mass) from an origin at which the magnet counts as containing
+/// that origin's material (facts: the October 2025 rule reached items with >= 0.1% Chinese
+/// rare-earth value; mass stands in for value here).
+pub const DE_MINIMIS: f64 = 0.001;
+pub(crate) const NDPR: usize = 0;
+pub(crate) const DYTB: usize = 1;
+pub(crate) const OTHER: usize = 2;
+
+/// Per-run constants of the chain, already sampled.
+#[derive(Debug, Clone)]
+pub struct ChainParams {
+    /// `[grade][NDPR | DYTB]` t oxide per t magnet.
+    pub recipes: [[f64; 2]; 2],
+    /// `[region][commodity]` target commercial inventory, days of use.
+    pub inventory_days: Vec<[f64; N_COMMODITIES]>,
+    /// Months over which an inventory gap is closed.
+    pub rebuild_months: f64,
+    /// `[region][local sector]` allocation priority (1 first).
+    pub priority: Vec<Vec<u32>>,
+    /// `[region][local sector]` index into `Scenario::sectors`.
+    pub sector_ids: Vec<Vec<usize>>,
+    /// NdPr and Dy/Tb share of the world's mine capacity, used to plan feed in a region whose
+    /// concentrate pool and mines are empty.
+    pub world_shares: [f64; 2],
+}
+
+/// What this month brings from outside the chain (capacities after growth and outages, and
+/// end-use demand), in t per month.
+#[derive(Debug, Clone, Default)]
+pub struct Exogenous {
+    /// `[region][mine]` t REO.
+    pub mine_cap: Vec<Vec<f64>>,
+    /// `[region][mine]` (NdPr share, Dy/Tb share) of the mine's REO.
+    pub mine_shares: Vec<Vec<[f64; 2]>>,
+    /// `[region]` t NdPr oxide.
+    pub light_cap: Vec<f64>,
+    /// `[region]` t Dy/Tb oxide.
+    pub heavy_cap: Vec<f64>,
+    /// `[region]` recovery of contained NdPr and Dy/Tb into separated oxide.
+    pub recovery: Vec<f64>,
+    /// `[region]` t magnet.
+    pub magnet_cap: Vec<f64>,
+    /// `[region][local sector][grade]` t magnet.
+    pub demand: Vec<Vec<[f64; 2]>>,
+    /// `[region][NDPR | DYTB]` oxide recovered from recycled magnets this month.
+    pub recycled: Vec<[f64; 2]>,
+    /// `[region][commodity]` multiplier on the days of cover buyers want (speculative stocking,
+    /// market (M1b)); empty: 1 everywhere.
+    pub stock_factor: Vec<[f64; N_COMMODITIES]>,
+}
+
+/// A shipment in transit (licensing delays).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shipment {
+    /// Month it arrives.
+    pub due: usize,
+    pub commodity: Commodity,
+    pub origin: usize,
+    pub destination: usize,
+    pub lot: Lot,
+}
+
+/// Commercial stocks and goods in transit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stocks {
+    /// `[region][commodity]`.
+    pub lots: Vec<Vec<Lot>>,
+    pub transit: Vec<Shipment>,
+    /// `[region][NDPR | DYTB]` last month's oxide imports, and whether they were rationed
+    /// (less arrived than was ordered abroad); empty before the first month.
+    pub oxide_imports: Vec<[(f64, bool); 2]>,
+}
+
+impl Stocks {
+    pub fn zero(n: usize) -> Self {
+        Stocks {
+            lots: (0..n)
+                .map(|_| Commodity::ALL.map(|c| Lot::empty(c, n)).to_vec())
+                .collect(),
+            transit: Vec::new(),
+            oxide_imports: Vec::new(),
+        }
+    }
+
+    /// Stock of commodity `c` in region `r` (concentrate as total REO).
+    pub fn get(&self, r: usize, c: Commodity) -> f64 {
+        self.lots[r][c as usize].total()
+    }
+}
+
+/// Tonnes held, by region and commodity, and in transit: what records keep of `Stocks` (the
+/// lots themselves, with their tags, stay in the run).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StockTotals {
+    /// `[region][commodity]` commercial stock.
+    pub held: Vec<[f64; N_COMMODITIES]>,
+    /// `[region][commodity]` in transit to the region.
+    pub inbound: Vec<[f64; N_COMMODITIES]>,
+}
+
+impl StockTotals {
+    pub fn of(s: &Stocks) -> Self {
+        let n = s.lots.len();
+        let held = (0..n)
+            .map(|r| Commodity::ALL.map(|c| s.get(r, c)))
+            .collect();
+        let mut inbound = vec![[0.0; N_COMMODITIES]; n];
+        for sh in &s.transit {
+            inbound[sh.destination][sh.commodity as usize] += sh.lot.total();
+        }
+        StockTotals { held, inbound }
+    }
+
+    /// Stock of commodity `c` in region `r`.
+    pub fn get(&self, r: usize, c: Commodity) -> f64 {
+        self.held[r][c as usize]
+    }
+
+    /// Tonnes of `c` in transit to region `d`.
+    pub fn inbound(&self, c: Commodity, d: usize) -> f64 {
+        self.inbound[d][c as usize]
+    }
+
+    /// Tonnes of `c` in transit to any region.
+    pub fn in_transit(&self, c: Commodity) -> f64 {
+        self.inbound.iter().map(|x| x[c as usize]).sum()
+    }
+}

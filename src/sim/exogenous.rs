@@ -1,0 +1,365 @@
+//! What each month brings from outside the chain: end-use demand before the market's response,
+//! and capacities after growth, outages, pipeline projects, price-driven additions and
+//! technology controls (docs/model.md, "Exogenous inputs of month t").
+
+use rand_distr::{Bernoulli, Distribution};
+
+use crate::market::Expansion;
+use crate::model::limits::Course;
+use crate::model::param::{Param, Values};
+use crate::model::state::Exogenous;
+use crate::model::{ControlKind, Outage, Pipeline, Scenario};
+use crate::policy::controls::technology_factor;
+use crate::sim::streams::{self, Stream};
+
+/// Growth over `month` months at `rate` per year.
+pub fn growth_factor(rate: f64, month: usize) -> f64 {
+    (1.0 + rate).powf(month as f64 / 12.0)
+}
+
+/// End-use demand of month `t` before any market response, `[region][local sector][grade]`,
+/// t/month.
+pub fn demand(sc: &Scenario, v: &Values, t: usize) -> Vec<Vec<[f64; 2]>> {
+    sc.regions
+        .iter()
+        .map(|r| {
+            r.sectors
+                .iter()
+                .map(|s| {
+                    let d = v[s.demand] / 12.0 * growth_factor(v[s.growth], t);
+                    let ht = v[s.high_temp_share];
+                    [d * (1.0 - ht), d * ht]
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Outage process of one asset.
+struct OutageState<'a> {
+    def: &'a Outage,
+    stream: Stream,
+    remaining: u32,
+}
+
+impl OutageState<'_> {
+    /// Advances one month; returns the share of capacity available this month.
+    fn month(&mut self, v: &Values) -> f64 {
+        if self.remaining == 0 {
+            let p = v[self.def.probability].clamp(0.0, 1.0);
+            let starts = Bernoulli::new(p)
+                .expect("probability clamped to [0, 1]")
+                .sample(&mut self.stream);
+            if starts {
+                let months = match &self.def.duration {
+                    Param::Fixed(m) => *m,
+                    Param::Dist(d) => d.quantile(rand::RngExt::random(&mut self.stream)),
+                };
+                self.remaining = months.round().max(1.0) as u32;
+            }
+        }
+        if self.remaining > 0 {
+            self.remaining -= 1;
+            1.0 - v[self.def.loss].clamp(0.0, 1.0)
+        } else {
+            1.0
+        }
+    }
+}
+
+/// A pipeline project in one run.
+#[derive(Debug, Clone, Copy)]
+struct Project {
+    success: bool,
+    online: usize,
+    ramp: f64,
+}
+
+impl Project {
+    /// Share of the project's capacity available in month `t` (M6).
+    fn factor(&self, t: usize) -> f64 {
+        if !self.success || t < self.online {
+            0.0
+        } else if self.ramp <= 0.0 {
+            1.0
+        } else {
+            ((t - self.online + 1) as f64 / self.ramp).min(1.0)
+        }
+    }
+}
+
+fn on(p: &Option<Project>, t: usize) -> f64 {
+    p.as_ref().map_or(1.0, |p| p.factor(t))
+}
+
+/// One asset's random processes: its outages and, for a pipeline project, its success and
+/// online month.
+struct Asset<'a> {
+    outage: Option<OutageState<'a>>,
+    project: Option<Project>,
+}
+
+/// The assets of every region, `[region][asset]` per stage, and each region's growth clock.
+pub struct Assets<'a> {
+    sc: &'a Scenario,
+    mines: Vec<Vec<Asset<'a>>>,
+    separation: Vec<Vec<Asset<'a>>>,
+    magnets: Vec<Vec<Asset<'a>>>,
+    /// Months of capacity growth each region has had; technology-export controls slow it.
+    growth_months: Vec<f64>,
+}
+
+impl<'a> Assets<'a> {
+    /// Draws each asset's processes from its own streams: outages from `<asset key>.outage`,
+    /// project success from the project's key; a technology control against the region that
+    /// occurs and starts by a project's online month delays it and stretches its ramp.
+    pub fn new(sc: &'a Scenario, v: &Values, courses: &[Course], seed: u64, run: u64) -> Self {
+        let asset = |ri: usize, o: &'a Option<Outage>, p: &Option<Pipeline>| Asset {
+            outage: o.as_ref().map(|def| OutageState {
+                def,
+                stream: streams::stream(seed, run, &def.key),
+                remaining: 0,
+            }),
+            project: p.as_ref().map(|p| {
+                let u: f64 = rand::RngExt::random(&mut streams::stream(seed, run, &p.key));
+                let planned = v[p.online_month].round().max(0.0) as usize;
+                let (delay, slowdown) =
+                    technology(sc, v, courses, ri, |c| c.occurs && c.start <= planned);
+                Project {
+                    success: u < v[p.success],
+                    online: planned + delay.round() as usize,
+                    ramp: v[p.ramp_months] / (1.0 - slowdown).max(1e-6),
+                }
+            }),
+        };
+        let regions = sc.regions.iter().enumerate();
+        Assets {
+            mines: regions
+                .clone()
+                .map(|(ri, r)| {
+                    r.mines
+                        .iter()
+                        .map(|m| asset(ri, &m.outage, &m.pipeline))
+                        .collect()
+                })
+                .collect(),
+            separation: regions
+                .clone()
+                .map(|(ri, r)| {
+                    r.separation
+                        .iter()
+                        .map(|m| asset(ri, &m.outage, &m.pipeline))
+                        .collect()
+                })
+                .collect(),
+            magnets: regions
+                .map(|(ri, r)| {
+                    r.magnet_plants
+                        .iter()
+                        .map(|m| asset(ri, &m.outage, &m.pipeline))
+                        .collect()
+                })
+                .collect(),
+            growth_months: vec![0.0; sc.regions.len()],
+            sc,
+        }
+    }
+
+    /// Sets month `t`'s capacities in `x` (t/month, after outages) and returns each region's
+    /// nominal capacity `[mine, separation, magnet]` in t/yr (before outages), which
+    /// price-driven expansion scales with. Advances the regions' growth clocks.
+    pub fn capacities(
+        &mut self,
+        v: &Values,
+        courses: &[Course],
+        expansion: &Expansion,
+        world_shares: [f64; 2],
+        t: usize,
+        x: &mut Exogenous,
+    ) -> Vec<[f64; 3]> {
+        let sc = self.sc;
+        let mut nominal = vec![[0.0; 3]; sc.regions.len()];
+        for (ri, r) in sc.regions.iter().enumerate() {
+            let gm = self.growth_months[ri];
+            // Capacity after growth: declines follow the calendar, additions the region's
+            // growth clock.
+            let grown = |rate: f64| {
+                if rate > 0.0 {
+                    (1.0 + rate).powf(gm / 12.0)
+                } else {
+                    growth_factor(rate, t)
+                }
+            };
+            let mut caps = Vec::with_capacity(r.mines.len() + 1);
+            let mut shares = Vec::with_capacity(r.mines.len() + 1);
+            for (m, a) in r.mines.iter().zip(&mut self.mines[ri]) {
+                let avail = a.outage.as_mut().map_or(1.0, |o| o.month(v));
+                let cap = v[m.capacity] * v[m.utilisation] * grown(v[m.growth]) / 12.0
+                    * on(&a.project, t);
+                nominal[ri][0] += cap * 12.0;
+                caps.push(cap * avail);
+                shares.push([v[m.ndpr_share], v[m.dytb_share]]);
+            }
+            // Price-driven new mines produce the region's existing mix (else the world's).
+            let added = expansion.online(ri, 0, t);
+            if added > 0.0 {
+                let mix = mix_of(&caps, &shares).unwrap_or(world_shares);
+                caps.push(added / 12.0);
+                shares.push(mix);
+                nominal[ri][0] += added;
+            }
+            x.mine_cap.push(caps);
+            x.mine_shares.push(shares);
+            let sep = self.separation(v, ri, t, &grown, expansion);
+            nominal[ri][1] = sep.nominal;
+            x.light_cap.push(sep.light);
+            x.heavy_cap.push(sep.heavy);
+            x.recovery.push(sep.recovery);
+            let mut mag = 0.0;
+            for (m, a) in r.magnet_plants.iter().zip(&mut self.magnets[ri]) {
+                let avail = a.outage.as_mut().map_or(1.0, |o| o.month(v));
+                let cap = v[m.capacity] * v[m.utilisation] * grown(v[m.growth]) / 12.0
+                    * on(&a.project, t);
+                nominal[ri][2] += cap * 12.0;
+                mag += cap * avail;
+            }
+            let added = expansion.online(ri, 2, t);
+            mag += added / 12.0;
+            nominal[ri][2] += added;
+            x.magnet_cap.push(mag);
+            self.growth_months[ri] += technology_factor(sc, v, courses, ri, t);
+        }
+        nominal
+    }
+
+    /// Region `ri`'s separation capacity this month.
+    fn separation(
+        &mut self,
+        v: &Values,
+        ri: usize,
+        t: usize,
+        grown: &dyn Fn(f64) -> f64,
+        expansion: &Expansion,
+    ) -> SeparationCapacity {
+        let r = &self.sc.regions[ri];
+        let (mut light, mut heavy, mut rec_w, mut nominal) = (0.0, 0.0, 0.0, 0.0);
+        for (s, a) in r.separation.iter().zip(&mut self.separation[ri]) {
+            let f = v[s.utilisation] * grown(v[s.growth]) / 12.0 * on(&a.project, t);
+            let avail = a.outage.as_mut().map_or(1.0, |o| o.month(v));
+            nominal += (v[s.light_capacity] + v[s.heavy_capacity]) * f * 12.0;
+            light += v[s.light_capacity] * f * avail;
+            heavy += v[s.heavy_capacity] * f * avail;
+            rec_w += v[s.recovery] * (v[s.light_capacity] + v[s.heavy_capacity]);
+        }
+        let added = expansion.online(ri, 1, t);
+        if added > 0.0 {
+            // New separation keeps the region's light/heavy split (5% heavy where it has none).
+            let hs = if light + heavy > 0.0 && heavy > 0.0 {
+                heavy / (light + heavy)
+            } else {
+                0.05
+            };
+            light += added / 12.0 * (1.0 - hs);
+            heavy += added / 12.0 * hs;
+            nominal += added;
+        }
+        let nameplate: f64 = r
+            .separation
+            .iter()
+            .map(|s| v[s.light_capacity] + v[s.heavy_capacity])
+            .sum();
+        let recovery = if nameplate > 0.0 {
+            rec_w / nameplate
+        } else {
+            0.95
+        };
+        SeparationCapacity {
+            light,
+            heavy,
+            recovery,
+            nominal,
+        }
+    }
+
+    /// Capacity (t/yr) new by month `end`, per region `[mine, separation, magnet]`: pipeline
+    /// projects online and price-driven additions.
+    pub fn new_capacity(&self, v: &Values, expansion: &Expansion, end: usize) -> Vec<[f64; 3]> {
+        self.sc
+            .regions
+            .iter()
+            .enumerate()
+            .map(|(ri, r)| {
+                let pipeline = |assets: &[Asset], cap: &dyn Fn(usize) -> f64| -> f64 {
+                    assets
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, a)| a.project.is_some())
+                        .map(|(i, a)| cap(i) * on(&a.project, end))
+                        .sum()
+                };
+                let mine = pipeline(&self.mines[ri], &|i| {
+                    v[r.mines[i].capacity] * v[r.mines[i].utilisation]
+                });
+                let sep = pipeline(&self.separation[ri], &|i| {
+                    let s = &r.separation[i];
+                    (v[s.light_capacity] + v[s.heavy_capacity]) * v[s.utilisation]
+                });
+                let mag = pipeline(&self.magnets[ri], &|i| {
+                    v[r.magnet_plants[i].capacity] * v[r.magnet_plants[i].utilisation]
+                });
+                let base = [mine, sep, mag];
+                std::array::from_fn(|k| base[k] + expansion.online(ri, k, end))
+            })
+            .collect()
+    }
+}
+
+/// A region's separation in one month.
+struct SeparationCapacity {
+    /// t NdPr oxide per month, after outages.
+    light: f64,
+    /// t Dy/Tb oxide per month, after outages.
+    heavy: f64,
+    /// Mean of the plants' recoveries weighted by their nameplate light + heavy capacity
+    /// (every listed plant, whether online or not; 0.95 without plants).
+    recovery: f64,
+    /// Light + heavy capacity before outages, t/yr.
+    nominal: f64,
+}
+
+/// Capacity-weighted (NdPr, Dy/Tb) mix of a region's mines this month.
+fn mix_of(caps: &[f64], shares: &[[f64; 2]]) -> Option<[f64; 2]> {
+    let total: f64 = caps.iter().sum();
+    (total > 0.0).then(|| {
+        let mut m = [0.0; 2];
+        for (c, s) in caps.iter().zip(shares) {
+            m[0] += c * s[0] / total;
+            m[1] += c * s[1] / total;
+        }
+        m
+    })
+}
+
+/// Largest (delay months, slowdown) of the technology controls against region `r` whose
+/// course satisfies `applies`.
+pub fn technology(
+    sc: &Scenario,
+    v: &Values,
+    courses: &[Course],
+    r: usize,
+    applies: impl Fn(&Course) -> bool,
+) -> (f64, f64) {
+    let mut out = (0.0f64, 0.0f64);
+    for (c, course) in sc.controls.iter().zip(courses) {
+        if let ControlKind::Technology {
+            delay_months,
+            slowdown,
+        } = c.kind
+            && c.destinations.contains(&r)
+            && applies(course)
+        {
+            out = (out.0.max(v[delay_months]), out.1.max(v[slowdown]));
+        }
+    }
+    out
+}
