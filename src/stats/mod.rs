@@ -1,6 +1,7 @@
 //! Statistics: per-run outcome metrics, the time-series catalog with its quantile sketches, and
 //! summaries of per-run values.
 
+pub mod num;
 pub mod outcomes;
 pub mod summary;
 pub mod timeseries;

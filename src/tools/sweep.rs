@@ -60,7 +60,7 @@ fn range(s: &str) -> Option<Result<Vec<String>, String>> {
             return Err(format!("range `{s}` has more than 10,000 values"));
         }
         Ok((0..=n)
-            .map(|i| crate::export::num(a + i as f64 * step))
+            .map(|i| crate::stats::num::num(a + i as f64 * step))
             .collect())
     })())
 }
