@@ -79,17 +79,27 @@ impl Prices {
         v: &Values,
         rec: &MonthRecord,
         recipes: &[[f64; 2]; 2],
+        stockpiles: &[Commodity],
     ) {
         let m = &sc.market;
         let (k, theta) = (v[m.price_response], v[m.price_reversion]);
+        let speedup = v[m.price_rise_speedup];
         let (lo, hi) = (v[m.price_floor].ln(), v[m.price_ceiling].ln());
         let start = rec.stocks_start.as_ref().expect("recorded");
         for r in 0..self.ln.len() {
             for c in Commodity::ALL {
                 let ci = c as usize;
                 let need = rec.home_use[r][ci] + rec.target[r][ci];
-                let avail =
-                    start.get(r, c) + rec.capacity[r][ci] + rec.imports(r, c) - rec.exports(r, c);
+                let released: f64 = rec
+                    .released
+                    .iter()
+                    .zip(stockpiles)
+                    .filter(|(_, k)| **k == c)
+                    .map(|(q, _)| q[r])
+                    .sum();
+                let avail = start.get(r, c) + rec.capacity[r][ci] + rec.shipped_to(r, c)
+                    - rec.exports(r, c)
+                    + released;
                 let x = if need > 0.0 {
                     need / avail.max(need * 1e-3)
                 } else {
@@ -101,7 +111,7 @@ impl Prices {
                 let x0 = self.x0[r][ci];
                 let rel = if x > 0.0 && x0 > 0.0 { x / x0 } else { 1.0 };
                 let ln = &mut self.ln[r][ci];
-                *ln = ((1.0 - theta) * *ln + k * rel.ln()).clamp(lo, hi);
+                *ln = adjust(*ln, k * rel.ln(), theta, speedup).clamp(lo, hi);
             }
             // (M2a) Cost pass-through: a magnet grade costs at least
             // `(1 - w) + w * (its oxides' price index, weighted by their cost in the recipe)`.
@@ -127,6 +137,23 @@ impl Prices {
             }
         }
         self.past.push(self.ln.clone());
+    }
+}
+
+/// (M2) One month's move of a log price `ln` under the pull `push = response * ln(x / x0)`
+/// and reversion `theta`: `(1 - theta) ln + push`, the partial adjustment toward the level
+/// `push / theta`. A rise is `speedup` times faster, never past that level (with `theta = 0`,
+/// where the level is unbounded, the rise is simply `speedup` times larger).
+pub fn adjust(ln: f64, push: f64, theta: f64, speedup: f64) -> f64 {
+    let slow = (1.0 - theta) * ln + push;
+    if slow <= ln || speedup <= 1.0 {
+        return slow;
+    }
+    let fast = ln + speedup * (slow - ln);
+    if theta > 0.0 {
+        fast.min(push / theta)
+    } else {
+        fast
     }
 }
 

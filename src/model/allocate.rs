@@ -124,7 +124,9 @@ pub fn refill_stockpiles(
         if q > 0.0 {
             stocks.lots[sp.region][sp.commodity as usize].take(q);
             sp.level += q;
-            sp.refill_budget -= q;
+            if sp.build_rate <= 0.0 {
+                sp.refill_budget -= q;
+            }
             rec.refilled[i][sp.region] = q;
         }
         sp.end_month();

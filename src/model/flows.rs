@@ -131,11 +131,11 @@ pub fn make_magnets(
         let planned = [plan.mag.production[r * 2], plan.mag.production[r * 2 + 1]];
         let wanted: [f64; 2] = [0, 1].map(|e| (0..2).map(|g| planned[g] * p.recipes[g][e]).sum());
         let stock = [stocks.get(r, LightOxide), stocks.get(r, HeavyOxide)];
-        let releasable = [LightOxide, HeavyOxide].map(|c| {
+        let releasable = [(NDPR, LightOxide), (DYTB, HeavyOxide)].map(|(e, c)| {
             stockpiles
                 .iter()
                 .filter(|s| s.commodity == c && s.serves.contains(&r))
-                .map(|s| s.release_for(f64::INFINITY, f64::INFINITY))
+                .map(|s| s.release_for((wanted[e] - stock[e]).max(0.0), wanted[e]))
                 .sum::<f64>()
         });
         let have = [stock[0] + releasable[0], stock[1] + releasable[1]];

@@ -210,6 +210,8 @@ pub struct Recycling {
 pub struct Market {
     pub price_response: ParamId,
     pub price_reversion: ParamId,
+    /// Multiplier (>= 1) on upward price moves.
+    pub price_rise_speedup: ParamId,
     pub price_ceiling: ParamId,
     pub price_floor: ParamId,
     /// Share of a magnet's price that is oxide cost (cost pass-through; 0 = none).
@@ -372,6 +374,11 @@ pub struct Stockpile {
     pub refill_budget: Option<(ParamId, ParamId)>,
     /// Holding cost, USD per t per year.
     pub holding_cost: ParamId,
+    /// Months over which the stockpile is bought from the market from month 0 (0: it exists
+    /// at the start).
+    pub build_months: ParamId,
+    /// Model month in which the build-up starts.
+    pub build_start: ParamId,
     /// Release while the region's price index of the commodity is at least this (None: no
     /// price trigger).
     pub price_trigger: Option<ParamId>,

@@ -123,9 +123,10 @@ fn plan_magnets(
         .collect();
     let mag_days: Vec<f64> = (0..n).flat_map(|r| [days[r][3], days[r][4]]).collect();
     // (3a) Where oxide imports were rationed last month (a quota, a ban, short exporters),
-    // plants plan each grade only as far as stock, their region's own separation capacity and
-    // last month's imports can feed it; orders beyond that go to other regions' magnet makers,
-    // as magnet making moved to where the oxide was in 2010-11. Unrationed regions plan freely.
+    // plants plan each grade only as far as stock, their region's own separation capacity,
+    // last month's imports and the oxide stockpiles serving the region can feed it; orders
+    // beyond that go to other regions' magnet makers, as magnet making moved to where the
+    // oxide was in 2010-11. Unrationed regions plan freely.
     let item_cap: Vec<f64> = (0..n)
         .flat_map(|r| {
             let Some(imports) = stocks.oxide_imports.get(r) else {
@@ -137,7 +138,12 @@ fn plan_magnets(
             let own = [x.light_cap[r], x.heavy_cap[r]];
             let avail: [f64; 2] = [0, 1].map(|e| {
                 let c = if e == 0 { LightOxide } else { HeavyOxide };
-                stocks.get(r, c) + own[e] + imports[e].0
+                let stockpiled: f64 = stockpiles
+                    .iter()
+                    .filter(|s| s.commodity == c && s.serves.contains(&r))
+                    .map(|s| s.available())
+                    .sum();
+                stocks.get(r, c) + own[e] + imports[e].0 + stockpiled
             });
             grade_caps(avail, &p.recipes, mag_use[r * 2 + 1])
         })

@@ -84,6 +84,12 @@ impl MonthRecord {
         self.flows[c as usize][r * n..(r + 1) * n].iter().sum()
     }
 
+    /// Tonnes of `c` shipped toward region `r` this month, arriving now or later.
+    pub fn shipped_to(&self, r: usize, c: Commodity) -> f64 {
+        let n = self.mine_out.len();
+        (0..n).map(|o| self.flows[c as usize][o * n + r]).sum()
+    }
+
     pub fn imports(&self, r: usize, c: Commodity) -> f64 {
         let n = self.mine_out.len();
         (0..n).map(|o| self.arrivals[c as usize][o * n + r]).sum()

@@ -39,6 +39,11 @@ pub struct StockpileState {
     pub quiet_months: f64,
     /// Unmet need was seen this month (set during the step).
     pub saw_shortage: bool,
+    /// While being built up (from empty at month 0): t/month bought until it first reaches
+    /// its capacity; 0 once built, or for a stock that exists at the start.
+    pub build_rate: f64,
+    /// Set each month by the runner: the build-up has started.
+    pub build_started: bool,
 }
 
 impl StockpileState {
@@ -58,10 +63,20 @@ impl StockpileState {
         need.min(self.max_release).min(self.level).max(0.0)
     }
 
-    /// Tonnes the stockpile wants to buy back this month: after `refill_delay` months without
-    /// a crisis, up to `refill_rate`, its capacity and the remaining budget.
+    /// Tonnes the stockpile wants to buy this month: while it is being built, `build_rate`
+    /// outside a crisis; else, after `refill_delay` months without a crisis, up to
+    /// `refill_rate`, its capacity and the remaining budget.
     pub fn refill_wanted(&self) -> f64 {
-        if self.control_active || self.price_high || self.quiet_months < self.refill_delay {
+        if self.control_active || self.price_high {
+            return 0.0;
+        }
+        if self.build_rate > 0.0 {
+            if !self.build_started {
+                return 0.0;
+            }
+            return self.build_rate.min(self.capacity - self.level).max(0.0);
+        }
+        if self.quiet_months < self.refill_delay {
             return 0.0;
         }
         self.refill_rate
@@ -70,8 +85,22 @@ impl StockpileState {
             .max(0.0)
     }
 
-    /// Updates the crisis clock at the end of a month.
+    /// Tonnes the stockpile could release this month if the need were there: what it holds,
+    /// within its rate, while a trigger could hold (its control or price trigger, or a shortage
+    /// trigger, which any rationing would set). (3a) counts it when planning magnet output.
+    pub fn available(&self) -> f64 {
+        if (self.on_control && self.control_active) || self.price_high || self.on_shortage {
+            self.level.min(self.max_release).max(0.0)
+        } else {
+            0.0
+        }
+    }
+
+    /// Updates the crisis clock at the end of a month (and ends the build-up once full).
     pub fn end_month(&mut self) {
+        if self.build_rate > 0.0 && self.level >= self.capacity * (1.0 - 1e-12) {
+            self.build_rate = 0.0;
+        }
         if self.control_active || self.saw_shortage || self.price_high {
             self.quiet_months = 0.0;
         } else {
@@ -104,6 +133,8 @@ mod tests {
             refill_budget: 15.0,
             quiet_months: f64::INFINITY,
             saw_shortage: false,
+            build_rate: 0.0,
+            build_started: false,
         }
     }
 

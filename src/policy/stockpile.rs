@@ -10,16 +10,19 @@ use crate::model::param::Values;
 use crate::model::stockpile::StockpileState;
 use crate::model::{Commodity, Scenario};
 
-/// Sets each stockpile's control and price triggers for the month; `price(r, c)` is region
-/// `r`'s price index of commodity `c` at the month's start.
+/// Sets each stockpile's control and price triggers for month `t`, and whether its build-up
+/// (if any) has started; `price(r, c)` is region `r`'s price index of commodity `c` at the
+/// month's start.
 pub fn set_triggers(
     sc: &Scenario,
     v: &Values,
+    t: usize,
     limits: &Limits,
     price: &dyn Fn(usize, Commodity) -> f64,
     stockpiles: &mut [StockpileState],
 ) {
     for (sp, def) in stockpiles.iter_mut().zip(&sc.stockpiles) {
+        sp.build_started = t as f64 >= v[def.build_start].round();
         sp.control_active = if def.release_controls.is_empty() {
             def.serves.iter().any(|&r| limits.against(sc, r))
         } else {

@@ -63,6 +63,10 @@ pub struct Market {
     /// Share of the log price gap to the starting price closed each month.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_reversion: Option<P>,
+    /// How many times faster prices rise than they fall back (traders price tightness within
+    /// weeks; prices decay over months). 1: symmetric.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_rise_speedup: Option<P>,
     /// Highest and lowest price index (1 = starting price).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_ceiling: Option<P>,
@@ -422,6 +426,13 @@ pub struct StockpileFile {
     pub purchase_price_usd_per_t: Option<P>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub holding_cost_usd_per_t_year: Option<P>,
+    /// Months over which the stockpile is bought from the market from month 0 (0: it already
+    /// exists at the start).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_months: Option<P>,
+    /// Month in which the build-up starts (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_start_month: Option<P>,
     /// `price` releases while the region's price index of the commodity is at least this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release_price_index: Option<P>,

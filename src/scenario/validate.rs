@@ -92,6 +92,12 @@ const DELAY_WEEKS: Bounds = Bounds {
     lo_inclusive: true,
     what: "a number of weeks between 0 and 104",
 };
+const SPEEDUP: Bounds = Bounds {
+    lo: 1.0,
+    hi: 100.0,
+    lo_inclusive: true,
+    what: "a multiplier between 1 and 100",
+};
 const DAYS: Bounds = Bounds {
     lo: 0.0,
     hi: 36500.0,
@@ -322,6 +328,12 @@ impl<'a> Validator<'a> {
                 &m.price_reversion,
                 SHARE,
                 0.1,
+            ),
+            price_rise_speedup: self.opt_param(
+                &format!("{k}.price_rise_speedup"),
+                &m.price_rise_speedup,
+                SPEEDUP,
+                1.0,
             ),
             price_ceiling: self.opt_param(
                 &format!("{k}.price_ceiling"),
@@ -1469,11 +1481,21 @@ impl<'a> Validator<'a> {
             NONNEG,
             0.0,
         );
+        let build_months =
+            self.opt_param(&format!("{k}.build_months"), &s.build_months, MONTHS, 0.0);
+        let build_start = self.opt_param(
+            &format!("{k}.build_start_month"),
+            &s.build_start_month,
+            MONTHS,
+            0.0,
+        );
         Stockpile {
             name,
             region,
             commodity,
             size,
+            build_months,
+            build_start,
             max_release,
             on_control,
             release_controls,

@@ -46,6 +46,7 @@ impl RunState<'_> {
         set_triggers(
             sc,
             v,
+            t,
             &limits,
             &|r, c| prices.index(r, c),
             &mut self.stockpiles,
@@ -116,7 +117,8 @@ impl RunState<'_> {
             .collect();
         rec.substituted = self.response.substituted.clone();
         rec.heavy_free = self.response.heavy_free.clone();
-        self.prices.update(sc, v, rec, &self.params.recipes);
+        self.prices
+            .update(sc, v, rec, &self.params.recipes, &self.stockpile_kinds);
         self.response.update(sc, v, &self.prices);
         let courses = &self.courses;
         let tech = |r: usize| technology(sc, v, courses, r, |c| c.active(t));

@@ -124,6 +124,8 @@ pub(crate) struct RunState<'a> {
     pub params: ChainParams,
     pub initial: Vec<f64>,
     pub stockpiles: Vec<StockpileState>,
+    /// The commodity of each stockpile.
+    pub stockpile_kinds: Vec<Commodity>,
     pub assets: Assets<'a>,
     pub prices: market::Prices,
     pub response: market::Response,
@@ -146,11 +148,11 @@ impl<'a> RunState<'a> {
             .stockpiles
             .iter()
             .zip(&initial)
-            .map(|(s, &level)| StockpileState {
+            .map(|(s, &size)| StockpileState {
                 region: s.region,
                 commodity: s.commodity,
-                level,
-                capacity: level,
+                level: if v[s.build_months] > 0.0 { 0.0 } else { size },
+                capacity: size,
                 max_release: s.max_release.map_or(f64::INFINITY, |id| v[id]),
                 on_control: s.on_control,
                 on_shortage: s.on_shortage,
@@ -164,6 +166,12 @@ impl<'a> RunState<'a> {
                 refill_budget: s.refill_budget.map_or(f64::INFINITY, |(b, p)| v[b] / v[p]),
                 quiet_months: f64::INFINITY,
                 saw_shortage: false,
+                build_rate: if v[s.build_months] > 0.0 {
+                    size / v[s.build_months]
+                } else {
+                    0.0
+                },
+                build_started: false,
             })
             .collect();
         let assets = Assets::new(sc, &v, &courses, seed, run);
@@ -173,6 +181,7 @@ impl<'a> RunState<'a> {
             params,
             initial,
             stockpiles,
+            stockpile_kinds: sc.stockpiles.iter().map(|s| s.commodity).collect(),
             assets,
             prices: market::Prices::new(n),
             response: market::Response::new(sc),
