@@ -133,6 +133,50 @@ pub fn refill_stockpiles(
     }
 }
 
+/// End-use unmet demand after the component lag `lag` (months): the month's shortfall at the
+/// component makers, `S(t) = max(D - delivered, 0)` per region, sector and grade (after
+/// stockpile releases), reaches end products `lag` months later, split as shipments are:
+/// `U(t) = (1 - f) S(t - k) + f S(t - k - 1)` with `k = floor(lag)`, `f = lag - k`, and
+/// `S = 0` before month 0 (the pipeline starts full). With `lag = 0`, `U = S`.
+pub fn components(lag: f64, stocks: &mut Stocks, rec: &mut MonthRecord) {
+    let shortfall: Vec<Vec<[f64; 2]>> = rec
+        .demand
+        .iter()
+        .zip(&rec.delivered)
+        .map(|(d, got)| {
+            d.iter()
+                .zip(got)
+                .map(|(d, g)| [0, 1].map(|k| (d[k] - g[k]).max(0.0)))
+                .collect()
+        })
+        .collect();
+    let (k, f) = (lag.floor() as usize, lag - lag.floor());
+    let past = &mut stocks.shortfalls;
+    past.push(shortfall);
+    if past.len() > k + 2 {
+        past.remove(0);
+    }
+    // `ago(j)`: the shortfall `j` months ago, if recorded.
+    let len = past.len();
+    let ago = |j: usize| (j < len).then(|| &past[len - 1 - j]);
+    let at = |j: usize, r: usize, s: usize, g: usize| ago(j).map_or(0.0, |x| x[r][s][g]);
+    rec.unmet = rec
+        .demand
+        .iter()
+        .enumerate()
+        .map(|(r, secs)| {
+            (0..secs.len())
+                .map(|s| {
+                    [0, 1].map(|g| {
+                        let late = if f > 0.0 { at(k + 1, r, s, g) } else { 0.0 };
+                        (1.0 - f) * at(k, r, s, g) + f * late
+                    })
+                })
+                .collect()
+        })
+        .collect();
+}
+
 /// Serves `unmet[s]` (t, per region-local sector) from `amount` t: first the `first` sectors in
 /// order, then the rest by `priority` (1 first), pro rata within a priority level. Returns what
 /// each sector received; never more than its unmet need or, in total, than `amount`.

@@ -8,14 +8,14 @@
 //! between stages in model::trade), then allocation to end use and stockpiles
 //! (model::allocate). docs/model.md gives the equations; the phases follow its numbering.
 
-use crate::model::allocate::{end_use, refill_stockpiles, release_magnet_stockpiles};
+use crate::model::allocate::{components, end_use, refill_stockpiles, release_magnet_stockpiles};
 use crate::model::flows::{add_recycled, make_magnets, mine, separate};
 use crate::model::limits::Limits;
 use crate::model::plan::{MonthPlan, plan_month, target};
 use crate::model::record::MonthRecord;
 use crate::model::state::{ChainParams, Exogenous, StockTotals, Stocks};
 use crate::model::stockpile::StockpileState;
-use crate::model::trade::trade;
+use crate::model::trade::{prefill_transit, trade};
 use crate::model::{Commodity, N_COMMODITIES};
 
 pub use crate::model::record::mass_balance_error;
@@ -37,16 +37,48 @@ pub fn step(
     use Commodity::*;
     let n = x.magnet_cap.len();
     let plan = plan_month(p, x, limits, stocks, stockpiles, init);
+    if init {
+        prefill_transit(
+            n,
+            Concentrate,
+            &plan.conc.flows[0],
+            &p.transit,
+            &plan.conc_shares,
+            stocks,
+        );
+        for (e, c) in [(0, LightOxide), (1, HeavyOxide)] {
+            prefill_transit(
+                n,
+                c,
+                &plan.ox.flows[e],
+                &p.transit,
+                &plan.conc_shares,
+                stocks,
+            );
+        }
+        for (g, c) in [(0, MagnetStandard), (1, MagnetHighTemp)] {
+            prefill_transit(
+                n,
+                c,
+                &plan.mag.flows[g],
+                &p.transit,
+                &plan.conc_shares,
+                stocks,
+            );
+        }
+    }
     begin_record(x, &plan, stocks, stockpiles, rec);
 
     // Physical pass, upstream to downstream, each stage's output traded (6) before the next.
     mine(x, &plan, stocks, rec);
+    let (conc_flows, conc_use) = (&plan.conc.flows[0], &plan.conc.use_);
     trade(
         n,
         month,
         Concentrate,
-        &plan.conc.flows[0],
-        &plan.conc.use_,
+        conc_flows,
+        conc_use,
+        &p.transit,
         stocks,
         limits,
         rec,
@@ -55,17 +87,38 @@ pub fn step(
     add_recycled(x, stocks, rec);
     for (e, c) in [(0, LightOxide), (1, HeavyOxide)] {
         let home: Vec<f64> = (0..n).map(|r| plan.ox.use_[r * 2 + e]).collect();
-        trade(n, month, c, &plan.ox.flows[e], &home, stocks, limits, rec);
+        trade(
+            n,
+            month,
+            c,
+            &plan.ox.flows[e],
+            &home,
+            &p.transit,
+            stocks,
+            limits,
+            rec,
+        );
     }
     make_magnets(p, &plan, stocks, stockpiles, rec);
     for (g, c) in [(0, MagnetStandard), (1, MagnetHighTemp)] {
         let home: Vec<f64> = (0..n).map(|r| plan.mag.use_[r * 2 + g]).collect();
-        trade(n, month, c, &plan.mag.flows[g], &home, stocks, limits, rec);
+        trade(
+            n,
+            month,
+            c,
+            &plan.mag.flows[g],
+            &home,
+            &p.transit,
+            stocks,
+            limits,
+            rec,
+        );
     }
 
     end_use(p, x, limits, stocks, rec);
     release_magnet_stockpiles(p, x, stockpiles, rec);
     refill_stockpiles(stocks, stockpiles, rec);
+    components(p.component_lag, stocks, rec);
     close_record(&plan, stocks, stockpiles, rec);
 }
 
@@ -109,8 +162,8 @@ fn begin_record(
     rec.refilled = stockpiles.iter().map(|_| vec![0.0; n]).collect();
 }
 
-/// Closes the month: whether each region's oxide imports were rationed (less arrived than it
-/// ordered abroad, by 0.1%; read by (3a) next month), what capacity the market sees (a stage
+/// Closes the month: whether each region's oxide imports were rationed (less was shipped toward
+/// it than it ordered abroad, by 0.1%; read by (3a) next month), what capacity the market sees (a stage
 /// that missed its plan for want of inputs has no usable spare: the market sees what it made),
 /// and the stocks at the month's end.
 fn close_record(
@@ -124,8 +177,9 @@ fn close_record(
     stocks.oxide_imports = (0..n)
         .map(|r| {
             [(0, LightOxide), (1, HeavyOxide)].map(|(e, c)| {
-                let got = rec.imports(r, c);
-                (got, got < plan.ox.import_orders[r * 2 + e] * 0.999)
+                let shipped = rec.shipped_to(r, c);
+                let rationed = shipped < plan.ox.import_orders[r * 2 + e] * 0.999;
+                (rec.imports(r, c), rationed)
             })
         })
         .collect();

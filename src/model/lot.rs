@@ -96,6 +96,15 @@ impl Lot {
         out
     }
 
+    /// Multiplies quantity and tags by `f`.
+    pub fn scale(&mut self, f: f64) {
+        self.q
+            .iter_mut()
+            .chain(&mut self.a)
+            .chain(&mut self.b)
+            .for_each(|x| *x *= f);
+    }
+
     /// Removes `amount` from the untagged part only (tags unchanged). For oxides and magnets.
     pub fn take_untagged(&mut self, amount: f64) -> f64 {
         let q = amount.clamp(0.0, self.q[0]);

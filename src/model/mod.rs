@@ -225,6 +225,17 @@ pub struct Market {
     pub expansion: Option<Expansion>,
 }
 
+/// Shipping and component lead times.
+#[derive(Debug, Clone)]
+pub struct Logistics {
+    /// Weeks of shipping on routes without their own entry.
+    pub transit_weeks: ParamId,
+    /// `(origin, destination, weeks)` for routes with their own shipping time.
+    pub routes: Vec<(usize, usize, ParamId)>,
+    /// Months from magnet to end product.
+    pub component_months: ParamId,
+}
+
 /// Stages that expansion adds capacity to.
 pub const STAGES: [&str; 3] = ["mine", "separation", "magnet"];
 
@@ -397,6 +408,7 @@ pub struct Scenario {
     pub recipes: [[ParamId; 2]; 2],
     pub rebuild_months: ParamId,
     pub market: Market,
+    pub logistics: Logistics,
     pub controls: Vec<Control>,
     pub stockpiles: Vec<Stockpile>,
     pub params: ParamTable,

@@ -23,6 +23,8 @@ pub struct MonthPlan {
     pub conc: Plan,
     /// `[region][commodity]` days of cover wanted this month (after speculative stocking (M1b)).
     pub days: Vec<[f64; N_COMMODITIES]>,
+    /// `[region]` (NdPr, Dy/Tb) shares the concentrate plan assumed (8).
+    pub conc_shares: Vec<[f64; 2]>,
 }
 
 impl MonthPlan {
@@ -66,6 +68,7 @@ pub fn plan_month(
         ox,
         conc,
         days,
+        conc_shares: shares,
     }
 }
 

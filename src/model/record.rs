@@ -50,6 +50,9 @@ pub struct MonthRecord {
     pub demand: Vec<Vec<[f64; 2]>>,
     /// `[region][local sector][grade]`, including stockpile releases.
     pub delivered: Vec<Vec<[f64; 2]>>,
+    /// `[region][local sector][grade]` end-use unmet demand: the shortfall at the component
+    /// makers, `max(demand - delivered, 0)`, after the component lag.
+    pub unmet: Vec<Vec<[f64; 2]>>,
     /// `[stockpile][region served]` released this month.
     pub released: Vec<Vec<f64>>,
     /// `[stockpile][region]` bought back from the commercial stock of its region this month.

@@ -32,6 +32,10 @@ pub struct ChainParams {
     /// NdPr and Dy/Tb share of the world's mine capacity, used to plan feed in a region whose
     /// concentrate pool and mines are empty.
     pub world_shares: [f64; 2],
+    /// `[o * n + d]` shipping time from `o` to `d`, months.
+    pub transit: Vec<f64>,
+    /// Months from a magnet leaving the commercial stock to its end product.
+    pub component_lag: f64,
 }
 
 /// What this month brings from outside the chain (capacities after growth and outages, and
@@ -77,8 +81,12 @@ pub struct Stocks {
     pub lots: Vec<Vec<Lot>>,
     pub transit: Vec<Shipment>,
     /// `[region][NDPR | DYTB]` last month's oxide imports, and whether they were rationed
-    /// (less arrived than was ordered abroad); empty before the first month.
+    /// (less was shipped toward the region than it ordered abroad); empty before the first
+    /// month.
     pub oxide_imports: Vec<[(f64, bool); 2]>,
+    /// Magnet shortfalls at component makers of the last months, most recent last,
+    /// `[month][region][local sector][grade]`, for the component lag.
+    pub shortfalls: Vec<Vec<Vec<[f64; 2]>>>,
 }
 
 impl Stocks {
@@ -89,6 +97,7 @@ impl Stocks {
                 .collect(),
             transit: Vec::new(),
             oxide_imports: Vec::new(),
+            shortfalls: Vec::new(),
         }
     }
 

@@ -110,9 +110,86 @@ fn ship(n: usize, planned: &[f64], avail: &[f64], home_use: &[f64]) -> Vec<f64> 
     flows
 }
 
+/// Splits a shipment `lot` of `q` t sent in month `sent` with a delay of `delay` months into
+/// `1 - frac(delay)` due `floor(delay)` months later and `frac(delay)` one month after that.
+fn split(lot: &mut Lot, q: f64, delay: f64, sent: f64) -> [(f64, Lot); 2] {
+    let whole = delay.floor();
+    let late = delay - whole;
+    let first = lot.take(q * (1.0 - late));
+    let rest = lot.take(lot.total());
+    [(sent + whole, first), (sent + whole + 1.0, rest)]
+}
+
+/// Month 0: the goods already on their way. Each route carries its month-0 planned flow `F`
+/// every month before month 0, so the parts of those past shipments due in month 0 or later
+/// (by `transit`, as (6) splits them) are put in transit, at the exporter's stock composition
+/// and tags without leaving its stock (an exporter without stock ships what it makes: tagged
+/// as its own, concentrate at `shares`, the pool composition it plans on): arrivals then run at
+/// `F` from month 0.
+pub fn prefill_transit(
+    n: usize,
+    c: Commodity,
+    planned: &[f64],
+    transit: &[f64],
+    shares: &[[f64; 2]],
+    stocks: &mut Stocks,
+) {
+    let ci = c as usize;
+    for o in 0..n {
+        for d in (0..n).filter(|&d| d != o) {
+            let (q, delay) = (planned[o * n + d], transit[o * n + d]);
+            if q <= 0.0 || delay <= 0.0 {
+                continue;
+            }
+            let stock = &stocks.lots[o][ci];
+            let unit = if stock.total() > 0.0 {
+                let mut l = stock.clone();
+                l.scale(1.0 / stock.total());
+                l
+            } else {
+                own_unit(c, o, n, shares[o])
+            };
+            for back in 1..=(delay.floor() as usize + 1) {
+                let mut lot = unit.clone();
+                lot.scale(q);
+                for (due, part) in split(&mut lot, q, delay, -(back as f64)) {
+                    if due >= 0.0 && part.total() > 0.0 {
+                        stocks.transit.push(Shipment {
+                            due: due as usize,
+                            commodity: c,
+                            origin: o,
+                            destination: d,
+                            lot: part,
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One tonne of `c` made in region `o` (concentrate: NdPr and Dy/Tb shares `s`).
+fn own_unit(c: Commodity, o: usize, n: usize, s: [f64; 2]) -> Lot {
+    match c {
+        Commodity::Concentrate => Lot::concentrate([s[0], s[1], 1.0 - s[0] - s[1]]),
+        Commodity::LightOxide | Commodity::HeavyOxide => {
+            let mut l = Lot::plain(c, 1.0, n);
+            l.a[o] = 1.0;
+            l
+        }
+        Commodity::MagnetStandard | Commodity::MagnetHighTemp => {
+            let mut l = Lot::plain(c, 1.0, n);
+            l.a[o] = 1.0;
+            l.b[o] = 1.0;
+            l
+        }
+    }
+}
+
 /// Moves one commodity between regions (6): first the shipments due this month arrive, then
-/// exporters ship what the plan asks and they can spare; shipments on licensed routes arrive
-/// `delay` months later (a fractional delay splits a shipment over two months).
+/// exporters ship what the plan asks and they can spare; shipments arrive after the route's
+/// shipping time plus any licensing delay (a fractional delay splits a shipment over two
+/// months).
 #[allow(clippy::too_many_arguments)]
 pub fn trade(
     n: usize,
@@ -120,6 +197,7 @@ pub fn trade(
     c: Commodity,
     planned: &[f64],
     home_use: &[f64],
+    transit: &[f64],
     stocks: &mut Stocks,
     limits: &Limits,
     rec: &mut MonthRecord,
@@ -148,25 +226,23 @@ pub fn trade(
             if limits.licensed(c, o, d) {
                 rec.licensed[ci][o * n + d] += q;
             }
-            let delay = limits.delay(c, o, d);
+            let licence = limits.delay(c, o, d);
+            let delay = transit[o * n + d] + licence;
             if delay <= 0.0 {
                 arriving.push((o, d, lot));
                 continue;
             }
-            let whole = delay.floor();
-            let late = delay - whole;
-            let first = lot.take(q * (1.0 - late));
-            for (due, part) in [
-                (month + whole as usize, first),
-                (month + whole as usize + 1, lot),
-            ] {
+            for (due, part) in split(&mut lot, q, delay, month as f64) {
                 if part.total() <= 0.0 {
                     continue;
                 }
-                if due == month {
+                if due == month as f64 {
                     arriving.push((o, d, part));
                 } else {
-                    rec.delayed[ci][o * n + d] += part.total();
+                    if licence > 0.0 {
+                        rec.delayed[ci][o * n + d] += part.total();
+                    }
+                    let due = due as usize;
                     stocks.transit.push(Shipment {
                         due,
                         commodity: c,

@@ -18,6 +18,8 @@ pub struct ScenarioFile {
     pub grades: Grades,
     #[serde(default)]
     pub market: Market,
+    #[serde(default, skip_serializing_if = "Logistics::is_empty")]
+    pub logistics: Logistics,
     pub regions: BTreeMap<String, Spanned<RegionFile>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub controls: Vec<Spanned<ControlFile>>,
@@ -49,6 +51,35 @@ pub struct Grades {
 pub struct Recipe {
     pub ndpr_oxide_t: P,
     pub dytb_oxide_t: P,
+}
+
+/// Time goods take: shipping on every route, and from magnet to end product.
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Logistics {
+    /// Shipping time of every route without its own entry, weeks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transit_weeks: Option<P>,
+    /// Months from a magnet leaving the commercial stock to the end product it goes into.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub component_months: Option<P>,
+    /// Routes with their own shipping time, by a name of the user's choosing.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub routes: BTreeMap<String, Spanned<RouteFile>>,
+}
+
+impl Logistics {
+    pub fn is_empty(&self) -> bool {
+        self.transit_weeks.is_none() && self.component_months.is_none() && self.routes.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteFile {
+    pub from: Spanned<String>,
+    pub to: Spanned<String>,
+    pub transit_weeks: P,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, Default)]

@@ -11,9 +11,9 @@ use super::diagnostic::Diagnostic;
 use super::schema::{self, P, Param};
 use crate::model::param::{ParamId, ParamTable};
 use crate::model::{
-    Change, ChangeAction, Commodity, Control, ControlKind, Expansion, Grade, MagnetPlant, Market,
-    Mine, N_COMMODITIES, Onset, Outage, Pipeline, Recycling, Region, Scenario, Schedule, Sector,
-    SectorResponse, Separation, Stockpile, StockpileSize, YearMonth,
+    Change, ChangeAction, Commodity, Control, ControlKind, Expansion, Grade, Logistics,
+    MagnetPlant, Market, Mine, N_COMMODITIES, Onset, Outage, Pipeline, Recycling, Region, Scenario,
+    Schedule, Sector, SectorResponse, Separation, Stockpile, StockpileSize, YearMonth,
 };
 
 /// Allowed range of a numeric parameter.
@@ -91,6 +91,12 @@ const DELAY_WEEKS: Bounds = Bounds {
     hi: 104.0,
     lo_inclusive: true,
     what: "a number of weeks between 0 and 104",
+};
+const LAG_MONTHS: Bounds = Bounds {
+    lo: 0.0,
+    hi: 60.0,
+    lo_inclusive: true,
+    what: "a number of months between 0 and 60",
 };
 const SPEEDUP: Bounds = Bounds {
     lo: 1.0,
@@ -311,6 +317,59 @@ impl<'a> Validator<'a> {
             (Some(p), _) => self.param(&format!("{k}.{name}"), p, b),
             (None, Some(id)) => id,
             (None, None) => self.params.fixed(format!("{k}.{name}"), fallback),
+        }
+    }
+
+    fn logistics(&mut self, l: &schema::Logistics, regions: &[String]) -> Logistics {
+        let k = "logistics";
+        let transit_weeks = self.opt_param(
+            &format!("{k}.transit_weeks"),
+            &l.transit_weeks,
+            DELAY_WEEKS,
+            0.0,
+        );
+        let component_months = self.opt_param(
+            &format!("{k}.component_months"),
+            &l.component_months,
+            LAG_MONTHS,
+            0.0,
+        );
+        let mut routes: Vec<(usize, usize, ParamId)> = Vec::new();
+        for (name, r) in &l.routes {
+            let rk = format!("{k}.routes.{name}");
+            let r = r.get_ref();
+            let from = self.region_ref(&format!("{rk}.from"), &r.from, regions);
+            let to = self.region_ref(&format!("{rk}.to"), &r.to, regions);
+            let weeks = self.param(
+                &format!("{rk}.transit_weeks"),
+                &r.transit_weeks,
+                DELAY_WEEKS,
+            );
+            if r.from.get_ref() == r.to.get_ref() {
+                self.invalid(
+                    r.to.span(),
+                    &format!("{rk}.to"),
+                    format!("the route's own origin \"{}\"", r.to.get_ref()),
+                    "a region other than `from`",
+                );
+            } else if routes.iter().any(|&(f, t, _)| f == from && t == to) {
+                self.invalid(
+                    r.to.span(),
+                    &format!("{rk}.to"),
+                    format!(
+                        "a second route from \"{}\" to \"{}\"",
+                        r.from.get_ref(),
+                        r.to.get_ref()
+                    ),
+                    "one entry per route",
+                );
+            }
+            routes.push((from, to, weeks));
+        }
+        Logistics {
+            transit_weeks,
+            routes,
+            component_months,
         }
     }
 
@@ -538,6 +597,7 @@ impl<'a> Validator<'a> {
         for c in &f.controls {
             controls.push(self.control(c.get_ref(), &region_names, &sectors, &mut seen));
         }
+        let logistics = self.logistics(&f.logistics, &region_names);
         let control_names: Vec<String> =
             controls.iter().map(|c: &Control| c.name.clone()).collect();
         let mut stockpiles = Vec::new();
@@ -576,6 +636,7 @@ impl<'a> Validator<'a> {
             recipes,
             rebuild_months,
             market,
+            logistics,
             controls,
             stockpiles,
             params: self.params,

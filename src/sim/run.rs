@@ -4,7 +4,7 @@
 use rand::RngExt;
 
 use crate::market;
-use crate::model::limits::Course;
+use crate::model::limits::{Course, WEEKS_PER_MONTH};
 use crate::model::param::Values;
 use crate::model::record::MonthRecord;
 use crate::model::state::{ChainParams, DAYS_PER_MONTH, Stocks};
@@ -51,7 +51,23 @@ pub fn chain_params(sc: &Scenario, v: &Values) -> ChainParams {
         } else {
             [0.0, 0.0]
         },
+        transit: transit_months(sc, v),
+        component_lag: v[sc.logistics.component_months],
     }
+}
+
+/// Shipping time of every route, months, `[o * n + d]`: the route's own entry, else the
+/// scenario's `transit_weeks`; 0 within a region.
+fn transit_months(sc: &Scenario, v: &Values) -> Vec<f64> {
+    let n = sc.regions.len();
+    let mut t = vec![v[sc.logistics.transit_weeks] / WEEKS_PER_MONTH; n * n];
+    for r in 0..n {
+        t[r * n + r] = 0.0;
+    }
+    for &(o, d, w) in &sc.logistics.routes {
+        t[o * n + d] = v[w] / WEEKS_PER_MONTH;
+    }
+    t
 }
 
 /// Initial stockpile level: tonnes, or days of the region's month-0 use (magnets: end-use

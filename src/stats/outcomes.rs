@@ -355,7 +355,7 @@ fn monthly(
                 forgone += rec.forgone[r][ls];
                 for g in 0..2 {
                     let d = rec.demand[r][ls][g];
-                    let u = (d - rec.delivered[r][ls][g]).max(0.0);
+                    let u = rec.unmet[r][ls][g];
                     demand[t] += d;
                     unmet[t] += u;
                     lost += u * out.values[s.response.value];

@@ -208,11 +208,7 @@ impl Catalog {
                 What::Delivered(ls) => {
                     sector_sum(ls, &|s| rec.delivered[r][s][0] + rec.delivered[r][s][1])
                 }
-                What::Unmet(ls) => sector_sum(ls, &|s| {
-                    (0..2)
-                        .map(|g| (rec.demand[r][s][g] - rec.delivered[r][s][g]).max(0.0))
-                        .sum()
-                }),
+                What::Unmet(ls) => sector_sum(ls, &|s| rec.unmet[r][s][0] + rec.unmet[r][s][1]),
                 What::Inventory(com) => stocks.get(r, com),
                 What::Stockpile(i) => rec.stockpile_end[i],
                 What::Route(d, com) => rec.flows[com as usize][r * n + d],

@@ -182,9 +182,8 @@ pub fn extending(parent: &str, extra: &str) -> Loaded {
 pub fn unmet(out: &RunOutput) -> f64 {
     out.records
         .iter()
-        .flat_map(|r| r.demand.iter().zip(&r.delivered))
-        .flat_map(|(d, g)| d.iter().zip(g))
-        .map(|(d, g)| (0..2).map(|k| (d[k] - g[k]).max(0.0)).sum::<f64>())
+        .flat_map(|r| r.unmet.iter().flatten())
+        .map(|u| u[0] + u[1])
         .sum()
 }
 
