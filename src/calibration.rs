@@ -92,6 +92,7 @@ fn exports_2011_vs_quota(sc: &Scenario, out: &RunOutput) -> f64 {
     let covered = |t: usize| -> f64 {
         [
             Commodity::Concentrate,
+            Commodity::ClayConcentrate,
             Commodity::LightOxide,
             Commodity::HeavyOxide,
         ]

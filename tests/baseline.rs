@@ -11,7 +11,7 @@
 mod common;
 
 use reesim::app::DEFAULT_SEED;
-use reesim::model::Commodity;
+use reesim::model::{Commodity, N_COMMODITIES};
 use reesim::sim::run::simulate;
 
 const RUNS: u64 = 200;
@@ -30,7 +30,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 /// `[month][region][commodity]` medians over runs of the price index and of the commercial
 /// stock at month end.
-fn medians(file: &str) -> (Vec<String>, Vec<Vec<[f64; 5]>>, Vec<Vec<[f64; 5]>>) {
+fn medians(file: &str) -> (Vec<String>, Vec<Vec<[f64; N_COMMODITIES]>>, Vec<Vec<[f64; N_COMMODITIES]>>) {
     let l = reesim::scenario::load(&common::scenarios_dir().join(file)).unwrap();
     let sc = &l.scenario;
     let outs: Vec<_> = (0..RUNS)
@@ -41,7 +41,7 @@ fn medians(file: &str) -> (Vec<String>, Vec<Vec<[f64; 5]>>, Vec<Vec<[f64; 5]>>) 
     for t in 0..sc.horizon {
         let (mut p, mut s) = (Vec::new(), Vec::new());
         for r in 0..names.len() {
-            let (mut pr, mut st) = ([0.0; 5], [0.0; 5]);
+            let (mut pr, mut st) = ([0.0; N_COMMODITIES], [0.0; N_COMMODITIES]);
             for c in Commodity::ALL {
                 pr[c as usize] = median(
                     outs.iter()

@@ -283,10 +283,12 @@ impl Expansion {
         }
     }
 
-    /// Price index of a stage's output in region `r`.
+    /// Price index of a stage's output in region `r` (the higher of its two outputs).
     pub fn stage_price(prices: &Prices, r: usize, stage: usize) -> f64 {
         match stage {
-            0 => prices.index(r, Commodity::Concentrate),
+            0 => prices
+                .index(r, Commodity::Concentrate)
+                .max(prices.index(r, Commodity::ClayConcentrate)),
             1 => prices
                 .index(r, Commodity::LightOxide)
                 .max(prices.index(r, Commodity::HeavyOxide)),

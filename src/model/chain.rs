@@ -16,7 +16,7 @@ use crate::model::record::MonthRecord;
 use crate::model::state::{ChainParams, Exogenous, StockTotals, Stocks};
 use crate::model::stockpile::StockpileState;
 use crate::model::trade::{prefill_transit, trade};
-use crate::model::{Commodity, N_COMMODITIES};
+use crate::model::{Commodity, N_COMMODITIES, Ore};
 
 pub use crate::model::record::mass_balance_error;
 pub use crate::model::state::DAYS_PER_MONTH;
@@ -38,82 +38,37 @@ pub fn step(
     let n = x.magnet_cap.len();
     let plan = plan_month(p, x, limits, stocks, stockpiles, init);
     if init {
-        prefill_transit(
-            n,
-            Concentrate,
-            &plan.conc.flows[0],
-            &p.transit,
-            &plan.conc_shares,
-            stocks,
-        );
-        for (e, c) in [(0, LightOxide), (1, HeavyOxide)] {
-            prefill_transit(
-                n,
-                c,
-                &plan.ox.flows[e],
-                &p.transit,
-                &plan.conc_shares,
-                stocks,
-            );
-        }
-        for (g, c) in [(0, MagnetStandard), (1, MagnetHighTemp)] {
-            prefill_transit(
-                n,
-                c,
-                &plan.mag.flows[g],
-                &p.transit,
-                &plan.conc_shares,
-                stocks,
-            );
+        for c in Commodity::ALL {
+            prefill_transit(n, c, plan.flows(c), &p.transit, &plan.conc_shares, stocks);
         }
     }
     begin_record(x, &plan, stocks, stockpiles, rec);
 
     // Physical pass, upstream to downstream, each stage's output traded (6) before the next.
+    let ship = |c: Commodity, stocks: &mut Stocks, rec: &mut MonthRecord| {
+        let home: Vec<f64> = (0..n).map(|r| plan.home_use(r, c)).collect();
+        trade(
+            n,
+            month,
+            c,
+            plan.flows(c),
+            &home,
+            &p.transit,
+            stocks,
+            limits,
+            rec,
+        );
+    };
     mine(x, &plan, stocks, rec);
-    let (conc_flows, conc_use) = (&plan.conc.flows[0], &plan.conc.use_);
-    trade(
-        n,
-        month,
-        Concentrate,
-        conc_flows,
-        conc_use,
-        &p.transit,
-        stocks,
-        limits,
-        rec,
-    );
+    ship(Concentrate, stocks, rec);
+    ship(ClayConcentrate, stocks, rec);
     separate(x, &plan, stocks, rec);
     add_recycled(x, stocks, rec);
-    for (e, c) in [(0, LightOxide), (1, HeavyOxide)] {
-        let home: Vec<f64> = (0..n).map(|r| plan.ox.use_[r * 2 + e]).collect();
-        trade(
-            n,
-            month,
-            c,
-            &plan.ox.flows[e],
-            &home,
-            &p.transit,
-            stocks,
-            limits,
-            rec,
-        );
-    }
+    ship(LightOxide, stocks, rec);
+    ship(HeavyOxide, stocks, rec);
     make_magnets(p, &plan, stocks, stockpiles, rec);
-    for (g, c) in [(0, MagnetStandard), (1, MagnetHighTemp)] {
-        let home: Vec<f64> = (0..n).map(|r| plan.mag.use_[r * 2 + g]).collect();
-        trade(
-            n,
-            month,
-            c,
-            &plan.mag.flows[g],
-            &home,
-            &p.transit,
-            stocks,
-            limits,
-            rec,
-        );
-    }
+    ship(MagnetStandard, stocks, rec);
+    ship(MagnetHighTemp, stocks, rec);
 
     end_use(p, x, limits, stocks, rec);
     release_magnet_stockpiles(p, x, stockpiles, rec);
@@ -145,11 +100,12 @@ fn begin_record(
             let (us, uh) = (plan.mag.use_[r * 2], plan.mag.use_[r * 2 + 1]);
             let hs = if us + uh > 0.0 { uh / (us + uh) } else { 0.5 };
             [
-                x.mine_cap[r].iter().sum(),
-                x.light_cap[r],
-                x.heavy_cap[r],
+                x.ore_cap(r, Ore::HardRock),
+                x.light_cap(r),
+                x.heavy_cap(r),
                 x.magnet_cap[r] * (1.0 - hs),
                 x.magnet_cap[r] * hs,
+                x.ore_cap(r, Ore::IonicClay),
             ]
         })
         .collect();

@@ -5,66 +5,90 @@
 // Index loops over regions read closer to the equations than zipped iterators.
 #![allow(clippy::needless_range_loop)]
 
-use crate::model::Commodity;
 use crate::model::lot::Lot;
-use crate::model::plan::{MonthPlan, feed_need};
+use crate::model::plan::{MonthPlan, circuit_split, feed_need};
 use crate::model::record::MonthRecord;
 use crate::model::state::{ChainParams, DE_MINIMIS, DYTB, Exogenous, NDPR, OTHER, Stocks};
 use crate::model::stockpile::StockpileState;
+use crate::model::{Commodity, Ore};
 
-/// (7) Mines produce the planned concentrate, spread over the region's mines pro rata to
-/// capacity; the content enters the region's pool.
+/// (7) Mines produce the planned concentrate of each ore, spread over the region's mines of
+/// that ore pro rata to capacity; the content enters the region's pool of that concentrate.
 pub fn mine(x: &Exogenous, plan: &MonthPlan, stocks: &mut Stocks, rec: &mut MonthRecord) {
     let n = x.mine_cap.len();
-    rec.mine_out = (0..n)
-        .map(|r| {
-            let mine_cap: f64 = x.mine_cap[r].iter().sum();
-            let s = if mine_cap > 0.0 {
-                (plan.conc.production[r] / mine_cap).min(1.0)
+    rec.mine_out = vec![[0.0; 3]; n];
+    rec.mine_out_by_ore = vec![[0.0; 2]; n];
+    for r in 0..n {
+        for ore in Ore::ALL {
+            let cap = x.ore_cap(r, ore);
+            let s = if cap > 0.0 {
+                (plan.conc[ore as usize].production[r] / cap).min(1.0)
             } else {
                 0.0
             };
             let mut c = [0.0; 3];
-            for (cap, sh) in x.mine_cap[r].iter().zip(&x.mine_shares[r]) {
+            for ((cap, sh), o) in x.mine_cap[r]
+                .iter()
+                .zip(&x.mine_shares[r])
+                .zip(&x.mine_ore[r])
+            {
+                if *o != ore {
+                    continue;
+                }
                 let q = cap * s;
                 c[NDPR] += q * sh[0];
                 c[DYTB] += q * sh[1];
                 c[OTHER] += q * (1.0 - sh[0] - sh[1]);
             }
-            c
-        })
-        .collect();
-    for r in 0..n {
-        stocks.lots[r][Commodity::Concentrate as usize].add(&Lot::concentrate(rec.mine_out[r]));
+            stocks.lots[r][Commodity::concentrate(ore) as usize].add(&Lot::concentrate(c));
+            rec.mine_out_by_ore[r][ore as usize] = c.iter().sum();
+            for (t, q) in rec.mine_out[r].iter_mut().zip(c) {
+                *t += q;
+            }
+        }
     }
 }
 
-/// (8) Separation: feed for the planned oxide output at the pool's actual composition, within
-/// the pool; outputs within plan and capacity; the rest of the feed is residue.
+/// (8) Separation, circuit by circuit: the oxide plan is split between the circuits (8a) at
+/// the clay pool's actual composition; each circuit feeds from its own ore's pool what its part
+/// needs at the pool's actual composition, within the pool; outputs within its part and its
+/// capacity; the rest of the feed is residue.
 pub fn separate(x: &Exogenous, plan: &MonthPlan, stocks: &mut Stocks, rec: &mut MonthRecord) {
     let n = x.mine_cap.len();
     rec.feed = vec![0.0; n];
+    rec.feed_by_ore = vec![[0.0; 2]; n];
     rec.sep_out = vec![[0.0; 2]; n];
     rec.residue = vec![0.0; n];
-    for r in 0..n {
-        let pool = &mut stocks.lots[r][Commodity::Concentrate as usize];
-        let total = pool.total();
-        if total <= 0.0 {
-            continue;
+    let shares_of = |l: &Lot| {
+        let total = l.total();
+        if total > 0.0 {
+            [l.q[NDPR] / total, l.q[DYTB] / total]
+        } else {
+            [0.0, 0.0]
         }
-        let sh = [pool.q[NDPR] / total, pool.q[DYTB] / total];
+    };
+    for r in 0..n {
         let planned = [plan.ox.production[r * 2], plan.ox.production[r * 2 + 1]];
-        let feed = feed_need(planned, sh, x.recovery[r], x.light_cap[r], x.heavy_cap[r]).min(total);
-        let fed = pool.take(feed);
-        let light = (fed.q[NDPR] * x.recovery[r])
-            .min(planned[NDPR])
-            .min(x.light_cap[r]);
-        let heavy = (fed.q[DYTB] * x.recovery[r])
-            .min(planned[DYTB])
-            .min(x.heavy_cap[r]);
-        rec.feed[r] = fed.total();
-        rec.sep_out[r] = [light, heavy];
-        rec.residue[r] = rec.feed[r] - light - heavy;
+        let clay = shares_of(&stocks.lots[r][Commodity::ClayConcentrate as usize]);
+        let split = circuit_split(planned, &x.circuits[r], clay);
+        for ore in Ore::ALL {
+            let (i, k) = (ore as usize, &x.circuits[r][ore as usize]);
+            let pool = &mut stocks.lots[r][Commodity::concentrate(ore) as usize];
+            let total = pool.total();
+            if total <= 0.0 {
+                continue;
+            }
+            let sh = shares_of(pool);
+            let feed = feed_need(split[i], sh, k.recovery, k.light, k.heavy).min(total);
+            let fed = pool.take(feed);
+            let light = (fed.q[NDPR] * k.recovery).min(split[i][NDPR]).min(k.light);
+            let heavy = (fed.q[DYTB] * k.recovery).min(split[i][DYTB]).min(k.heavy);
+            rec.feed_by_ore[r][i] = fed.total();
+            rec.feed[r] += fed.total();
+            rec.sep_out[r][NDPR] += light;
+            rec.sep_out[r][DYTB] += heavy;
+            rec.residue[r] += fed.total() - light - heavy;
+        }
         for (e, c) in [(NDPR, Commodity::LightOxide), (DYTB, Commodity::HeavyOxide)] {
             let mut made = Lot::plain(c, rec.sep_out[r][e], n);
             made.a[r] = rec.sep_out[r][e];

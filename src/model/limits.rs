@@ -4,7 +4,7 @@
 //! and the flow history; the chain only applies them.
 
 use crate::model::state::Exogenous;
-use crate::model::{Commodity, N_COMMODITIES, Scenario};
+use crate::model::{Commodity, N_COMMODITIES, Ore, Scenario};
 
 /// A control's course in one run.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,8 +99,8 @@ pub const WEEKS_PER_MONTH: f64 = 365.25 / 7.0 / 12.0;
 
 impl Limits {
     /// Lowers this month's capacities to the production quotas in force: a mining cap scales
-    /// the region's mines together (their output mix is kept), an oxide cap bounds separation
-    /// output. (Validation admits no magnet grade in a production quota.)
+    /// the region's mines of the covered ore together (their output mix is kept), an oxide cap
+    /// scales the region's circuits of that oxide together. (Validation admits no magnet grade in a production quota.)
     pub fn cap_production(&self, x: &mut Exogenous) {
         for cap in &self.caps {
             let r = cap.origin;
@@ -109,9 +109,10 @@ impl Limits {
                 .filter(|c| cap.commodities[**c as usize])
             {
                 let capacity = match c {
-                    Commodity::Concentrate => x.mine_cap[r].iter().sum(),
-                    Commodity::LightOxide => x.light_cap[r],
-                    Commodity::HeavyOxide => x.heavy_cap[r],
+                    Commodity::Concentrate => x.ore_cap(r, Ore::HardRock),
+                    Commodity::ClayConcentrate => x.ore_cap(r, Ore::IonicClay),
+                    Commodity::LightOxide => x.light_cap(r),
+                    Commodity::HeavyOxide => x.heavy_cap(r),
                     Commodity::MagnetStandard | Commodity::MagnetHighTemp => continue,
                 };
                 let allowed = match cap.budget {
@@ -123,13 +124,22 @@ impl Limits {
                 if allowed >= capacity {
                     continue;
                 }
+                let f = allowed / capacity;
                 match c {
-                    Commodity::Concentrate => {
-                        let f = allowed / capacity;
-                        x.mine_cap[r].iter_mut().for_each(|m| *m *= f);
+                    Commodity::Concentrate | Commodity::ClayConcentrate => {
+                        let ore = if *c == Commodity::Concentrate {
+                            Ore::HardRock
+                        } else {
+                            Ore::IonicClay
+                        };
+                        for (m, o) in x.mine_cap[r].iter_mut().zip(&x.mine_ore[r]) {
+                            if *o == ore {
+                                *m *= f;
+                            }
+                        }
                     }
-                    Commodity::LightOxide => x.light_cap[r] = allowed,
-                    Commodity::HeavyOxide => x.heavy_cap[r] = allowed,
+                    Commodity::LightOxide => x.circuits[r].iter_mut().for_each(|k| k.light *= f),
+                    Commodity::HeavyOxide => x.circuits[r].iter_mut().for_each(|k| k.heavy *= f),
                     Commodity::MagnetStandard | Commodity::MagnetHighTemp => {}
                 }
             }

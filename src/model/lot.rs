@@ -25,7 +25,7 @@ impl Lot {
     /// commodity always have the same shape, so adding them never drops a tag.
     pub fn empty(c: Commodity, n: usize) -> Lot {
         let (a, b) = match c {
-            Commodity::Concentrate => (0, 0),
+            Commodity::Concentrate | Commodity::ClayConcentrate => (0, 0),
             Commodity::LightOxide | Commodity::HeavyOxide => (n, 0),
             Commodity::MagnetStandard | Commodity::MagnetHighTemp => (n, n),
         };

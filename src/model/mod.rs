@@ -20,7 +20,7 @@ use crate::model::param::{ParamId, ParamTable};
 /// Tradable commodities, in output order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Commodity {
-    /// Mixed rare-earth concentrate, t REO.
+    /// Mixed rare-earth concentrate from hard-rock (light) ores, t REO.
     Concentrate = 0,
     /// Separated NdPr oxide, t.
     LightOxide = 1,
@@ -30,9 +30,12 @@ pub enum Commodity {
     MagnetStandard = 3,
     /// Sintered NdFeB magnet, high-temperature (Dy/Tb-bearing) grade, t.
     MagnetHighTemp = 4,
+    /// Mixed concentrate from ion-adsorption clays (heavy-rich), t REO: a separate stream into
+    /// separate separation circuits.
+    ClayConcentrate = 5,
 }
 
-pub const N_COMMODITIES: usize = 5;
+pub const N_COMMODITIES: usize = 6;
 
 impl Commodity {
     pub const ALL: [Commodity; N_COMMODITIES] = [
@@ -41,6 +44,7 @@ impl Commodity {
         Commodity::HeavyOxide,
         Commodity::MagnetStandard,
         Commodity::MagnetHighTemp,
+        Commodity::ClayConcentrate,
     ];
 
     pub fn name(self) -> &'static str {
@@ -50,6 +54,15 @@ impl Commodity {
             Commodity::HeavyOxide => "heavy_oxide",
             Commodity::MagnetStandard => "magnet_standard",
             Commodity::MagnetHighTemp => "magnet_high_temp",
+            Commodity::ClayConcentrate => "clay_concentrate",
+        }
+    }
+
+    /// The concentrate of an ore type.
+    pub fn concentrate(ore: Ore) -> Commodity {
+        match ore {
+            Ore::HardRock => Commodity::Concentrate,
+            Ore::IonicClay => Commodity::ClayConcentrate,
         }
     }
 
@@ -62,6 +75,31 @@ impl Commodity {
             Grade::Standard => Commodity::MagnetStandard,
             Grade::HighTemp => Commodity::MagnetHighTemp,
         }
+    }
+}
+
+/// Ore types: each is mined into its own concentrate, traded on its own and separated in its
+/// own circuits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ore {
+    /// Hard-rock (bastnaesite, monazite) ores: light-rich, little Dy/Tb.
+    HardRock = 0,
+    /// Ion-adsorption clays (southern China, Myanmar): the main Dy/Tb source.
+    IonicClay = 1,
+}
+
+impl Ore {
+    pub const ALL: [Ore; 2] = [Ore::HardRock, Ore::IonicClay];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Ore::HardRock => "hard_rock",
+            Ore::IonicClay => "ionic_clay",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Ore> {
+        Ore::ALL.into_iter().find(|o| o.name() == s)
     }
 }
 
@@ -142,6 +180,7 @@ pub struct Mine {
     pub ndpr_share: ParamId,
     pub dytb_share: ParamId,
     pub growth: ParamId,
+    pub ore: Ore,
     pub outage: Option<Outage>,
     pub pipeline: Option<Pipeline>,
 }
@@ -154,6 +193,8 @@ pub struct Separation {
     pub recovery: ParamId,
     pub utilisation: ParamId,
     pub growth: ParamId,
+    /// The ore type whose concentrate the plant separates.
+    pub feed: Ore,
     pub outage: Option<Outage>,
     pub pipeline: Option<Pipeline>,
 }

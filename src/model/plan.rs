@@ -7,10 +7,10 @@
 
 use crate::model::limits::Limits;
 use crate::model::lot::Lot;
-use crate::model::state::{ChainParams, DAYS_PER_MONTH, DYTB, Exogenous, NDPR, Stocks};
+use crate::model::state::{ChainParams, Circuit, DAYS_PER_MONTH, DYTB, Exogenous, NDPR, Stocks};
 use crate::model::stockpile::StockpileState;
 use crate::model::trade::place_orders_within_controls;
-use crate::model::{Commodity, Grade, N_COMMODITIES};
+use crate::model::{Commodity, Grade, N_COMMODITIES, Ore};
 
 /// The month's plan of every commodity, and the days of cover buyers want.
 #[derive(Debug, Clone, Default)]
@@ -19,19 +19,32 @@ pub struct MonthPlan {
     pub mag: Plan,
     /// Oxides, items `[NdPr, Dy/Tb]` per region.
     pub ox: Plan,
-    /// Concentrate, one item per region.
-    pub conc: Plan,
+    /// `[ore]` concentrate of each ore type, one item per region.
+    pub conc: [Plan; 2],
     /// `[region][commodity]` days of cover wanted this month (after speculative stocking (M1b)).
     pub days: Vec<[f64; N_COMMODITIES]>,
-    /// `[region]` (NdPr, Dy/Tb) shares the concentrate plan assumed (8).
-    pub conc_shares: Vec<[f64; 2]>,
+    /// `[region][ore]` (NdPr, Dy/Tb) shares the concentrate plan assumed (8).
+    pub conc_shares: Vec<[[f64; 2]; 2]>,
 }
 
 impl MonthPlan {
+    /// Planned flows of commodity `c`, `[o * n + d]`.
+    pub fn flows(&self, c: Commodity) -> &[f64] {
+        match c {
+            Commodity::Concentrate => &self.conc[0].flows[0],
+            Commodity::ClayConcentrate => &self.conc[1].flows[0],
+            Commodity::LightOxide => &self.ox.flows[0],
+            Commodity::HeavyOxide => &self.ox.flows[1],
+            Commodity::MagnetStandard => &self.mag.flows[0],
+            Commodity::MagnetHighTemp => &self.mag.flows[1],
+        }
+    }
+
     /// Planned home use of commodity `c` in region `r`.
     pub fn home_use(&self, r: usize, c: Commodity) -> f64 {
         match c {
-            Commodity::Concentrate => self.conc.use_[r],
+            Commodity::Concentrate => self.conc[0].use_[r],
+            Commodity::ClayConcentrate => self.conc[1].use_[r],
             Commodity::LightOxide => self.ox.use_[r * 2],
             Commodity::HeavyOxide => self.ox.use_[r * 2 + 1],
             Commodity::MagnetStandard => self.mag.use_[r * 2],
@@ -59,7 +72,7 @@ pub fn plan_month(
     let mag = plan_magnets(p, x, &days, stocks, stockpiles, &mut mag_pos, init, limits);
     let mut ox_pos = positions(stocks, n, [LightOxide, HeavyOxide]);
     let ox = plan_oxides(p, x, &days, &mag, stockpiles, &mut ox_pos, init, limits);
-    let (conc, conc_pos, shares) = plan_concentrate(p, x, &days, stocks, &ox, init, limits);
+    let (conc, conc_pos, shares) = plan_concentrates(p, x, &days, stocks, &ox, init, limits);
     if init {
         init_stocks(stocks, &mag_pos, &ox_pos, &conc_pos, &shares);
     }
@@ -138,7 +151,7 @@ fn plan_magnets(
             if !imports[0].1 && !imports[1].1 {
                 return [f64::INFINITY; 2];
             }
-            let own = [x.light_cap[r], x.heavy_cap[r]];
+            let own = [x.light_cap(r), x.heavy_cap(r)];
             let avail: [f64; 2] = [0, 1].map(|e| {
                 let c = if e == 0 { LightOxide } else { HeavyOxide };
                 let stockpiled: f64 = stockpiles
@@ -198,7 +211,7 @@ fn plan_oxides(
         .collect();
     let ox_days: Vec<f64> = (0..n).flat_map(|r| [days[r][1], days[r][2]]).collect();
     let ox_cap: Vec<f64> = (0..n)
-        .flat_map(|r| [x.light_cap[r], x.heavy_cap[r]])
+        .flat_map(|r| [x.light_cap(r), x.heavy_cap(r)])
         .collect();
     plan_items(
         n,
@@ -216,10 +229,12 @@ fn plan_oxides(
     )
 }
 
-/// Concentrate: home use = the feed the separation plan needs (8) at the pool's composition.
-/// Returns the plan, the stock positions (set to their targets in month 0) and the feed
-/// composition planned on.
-fn plan_concentrate(
+/// Concentrates: each ore's home use is the feed its circuits need for their share of the
+/// separation plan (8a), (8) at the pool's composition. Returns the plans `[ore]`, the stock
+/// positions `[ore][region]` (set to their targets in month 0) and the feed composition
+/// planned on, `[region][ore]`.
+#[allow(clippy::type_complexity)]
+fn plan_concentrates(
     p: &ChainParams,
     x: &Exogenous,
     days: &[[f64; N_COMMODITIES]],
@@ -227,9 +242,9 @@ fn plan_concentrate(
     ox: &Plan,
     init: bool,
     limits: &mut Limits,
-) -> (Plan, Vec<f64>, Vec<[f64; 2]>) {
+) -> ([Plan; 2], [Vec<f64>; 2], Vec<[[f64; 2]; 2]>) {
     let n = x.magnet_cap.len();
-    let shares: Vec<[f64; 2]> = if init {
+    let shares: Vec<[[f64; 2]; 2]> = if init {
         // Month 0 starts from the feed mix the region will actually run on: its own mines
         // plus the concentrate it imports (at the exporters' mine mix), so that the pool it
         // starts with has the composition later months plan on.
@@ -237,32 +252,39 @@ fn plan_concentrate(
     } else {
         (0..n)
             .map(|r| {
-                let pool = &stocks.lots[r][Commodity::Concentrate as usize].q;
-                planning_shares(pool, x, r, p.world_shares)
+                Ore::ALL.map(|ore| {
+                    let pool = &stocks.lots[r][Commodity::concentrate(ore) as usize].q;
+                    planning_shares(pool, x, r, ore, p.world_shares[ore as usize])
+                })
             })
             .collect()
     };
-    let conc_use = feed_uses(x, ox, &shares);
-    let mut conc_pos: Vec<f64> = (0..n)
-        .map(|r| stocks.get(r, Commodity::Concentrate))
-        .collect();
-    let conc_days: Vec<f64> = (0..n).map(|r| days[r][0]).collect();
-    let mine_cap: Vec<f64> = x.mine_cap.iter().map(|m| m.iter().sum()).collect();
-    let plan = plan_items(
-        n,
-        1,
-        &[Commodity::Concentrate],
-        conc_use,
-        &mut conc_pos,
-        &conc_days,
-        &mine_cap,
-        None,
-        false,
-        p.rebuild_months,
-        init,
-        limits,
-    );
-    (plan, conc_pos, shares)
+    let uses = feed_uses(x, ox, &shares);
+    let mut positions: [Vec<f64>; 2] = Ore::ALL.map(|ore| {
+        (0..n)
+            .map(|r| stocks.get(r, Commodity::concentrate(ore)))
+            .collect()
+    });
+    let plans = Ore::ALL.map(|ore| {
+        let c = Commodity::concentrate(ore);
+        let conc_days: Vec<f64> = (0..n).map(|r| days[r][c as usize]).collect();
+        let mine_cap: Vec<f64> = (0..n).map(|r| x.ore_cap(r, ore)).collect();
+        plan_items(
+            n,
+            1,
+            &[c],
+            uses[ore as usize].clone(),
+            &mut positions[ore as usize],
+            &conc_days,
+            &mine_cap,
+            None,
+            false,
+            p.rebuild_months,
+            init,
+            limits,
+        )
+    });
+    (plans, positions, shares)
 }
 
 /// Month 0: every commercial stock at its target, tagged as made or separated at home; each
@@ -271,11 +293,11 @@ fn init_stocks(
     stocks: &mut Stocks,
     mag_pos: &[f64],
     ox_pos: &[f64],
-    conc_pos: &[f64],
-    shares: &[[f64; 2]],
+    conc_pos: &[Vec<f64>; 2],
+    shares: &[[[f64; 2]; 2]],
 ) {
     use Commodity::*;
-    let n = conc_pos.len();
+    let n = shares.len();
     for r in 0..n {
         let own = |c: Commodity, v: f64| {
             let mut l = Lot::plain(c, v, n);
@@ -285,7 +307,7 @@ fn init_stocks(
                     l.a[r] = v;
                     l.b[r] = v;
                 }
-                Concentrate => {}
+                Concentrate | ClayConcentrate => {}
             }
             l
         };
@@ -293,9 +315,11 @@ fn init_stocks(
         stocks.lots[r][MagnetHighTemp as usize] = own(MagnetHighTemp, mag_pos[r * 2 + 1]);
         stocks.lots[r][LightOxide as usize] = own(LightOxide, ox_pos[r * 2]);
         stocks.lots[r][HeavyOxide as usize] = own(HeavyOxide, ox_pos[r * 2 + 1]);
-        let (s, q) = (shares[r], conc_pos[r]);
-        stocks.lots[r][Concentrate as usize] =
-            Lot::concentrate([q * s[0], q * s[1], q * (1.0 - s[0] - s[1])]);
+        for ore in Ore::ALL {
+            let (s, q) = (shares[r][ore as usize], conc_pos[ore as usize][r]);
+            stocks.lots[r][Commodity::concentrate(ore) as usize] =
+                Lot::concentrate([q * s[0], q * s[1], q * (1.0 - s[0] - s[1])]);
+        }
     }
 }
 
@@ -456,27 +480,40 @@ fn plan_items(
     }
 }
 
-/// Composition (NdPr, Dy/Tb share) of a region's own mines, or None without mines.
-pub(crate) fn mine_shares(x: &Exogenous, r: usize) -> Option<[f64; 2]> {
-    let total: f64 = x.mine_cap[r].iter().sum();
+/// Composition (NdPr, Dy/Tb share) of a region's mines of ore `ore`, or None without such
+/// mines.
+pub(crate) fn mine_shares(x: &Exogenous, r: usize, ore: Ore) -> Option<[f64; 2]> {
+    let total = x.ore_cap(r, ore);
     (total > 0.0).then(|| {
         let mut s = [0.0; 2];
-        for (cap, sh) in x.mine_cap[r].iter().zip(&x.mine_shares[r]) {
-            s[0] += cap * sh[0] / total;
-            s[1] += cap * sh[1] / total;
+        for ((cap, sh), o) in x.mine_cap[r]
+            .iter()
+            .zip(&x.mine_shares[r])
+            .zip(&x.mine_ore[r])
+        {
+            if *o == ore {
+                s[0] += cap * sh[0] / total;
+                s[1] += cap * sh[1] / total;
+            }
         }
         s
     })
 }
 
-/// Composition used to plan feed: the region's concentrate pool (what separation will draw
-/// on), else its mines' mix, else the world's mine mix.
-fn planning_shares(pool: &[f64; 3], x: &Exogenous, r: usize, world: [f64; 2]) -> [f64; 2] {
+/// Composition used to plan the feed of ore `ore`: the region's pool of its concentrate (what
+/// separation will draw on), else its mines' mix, else the world's mix of that ore.
+fn planning_shares(
+    pool: &[f64; 3],
+    x: &Exogenous,
+    r: usize,
+    ore: Ore,
+    world: [f64; 2],
+) -> [f64; 2] {
     let total: f64 = pool.iter().sum();
     if total > 0.0 {
         [pool[NDPR] / total, pool[DYTB] / total]
     } else {
-        mine_shares(x, r).unwrap_or(world)
+        mine_shares(x, r, ore).unwrap_or(world)
     }
 }
 
@@ -500,75 +537,109 @@ pub(crate) fn feed_need(
     need.min(capacity)
 }
 
-/// Each region's feed need for its planned oxide output at pool shares `shares`.
-fn feed_uses(x: &Exogenous, ox_plan: &Plan, shares: &[[f64; 2]]) -> Vec<f64> {
-    (0..shares.len())
-        .map(|r| {
-            let plan = [ox_plan.production[r * 2], ox_plan.production[r * 2 + 1]];
-            feed_need(
-                plan,
-                shares[r],
-                x.recovery[r],
-                x.light_cap[r],
-                x.heavy_cap[r],
-            )
-        })
-        .collect()
+/// (8a) The region's oxide plan `planned` (`[NdPr, Dy/Tb]`) split between its circuits,
+/// `[ore][NdPr, Dy/Tb]`: the ionic-clay circuits take the Dy/Tb plan first, up to their heavy
+/// capacity, and make the NdPr that feed carries (at `clay`, the clay feed's shares) up to their
+/// light capacity and the plan; the hard-rock circuits make the rest.
+pub fn circuit_split(planned: [f64; 2], c: &[Circuit; 2], clay: [f64; 2]) -> [[f64; 2]; 2] {
+    let k = &c[Ore::IonicClay as usize];
+    let heavy = planned[DYTB].min(k.heavy).max(0.0);
+    let feed = feed_need([0.0, heavy], clay, k.recovery, k.light, k.heavy);
+    let light = (feed * k.recovery * clay[NDPR])
+        .min(k.light)
+        .min(planned[NDPR])
+        .max(0.0);
+    [
+        [
+            (planned[NDPR] - light).max(0.0),
+            (planned[DYTB] - heavy).max(0.0),
+        ],
+        [light, heavy],
+    ]
 }
 
-/// Month-0 feed composition: the fixed point of "each region's pool is the mix of its own
-/// mine output and the concentrate it imports, and imports carry the exporter's pool mix",
-/// found by iterating the concentrate plan (a few rounds converge to well under 0.1%).
+/// Feed (t REO) each circuit of region `r` needs for its part of the oxide plan `planned`, at
+/// the feed shares `shares[ore]`, `[ore]`.
+pub(crate) fn circuit_feeds(
+    planned: [f64; 2],
+    c: &[Circuit; 2],
+    shares: &[[f64; 2]; 2],
+) -> [f64; 2] {
+    let split = circuit_split(planned, c, shares[Ore::IonicClay as usize]);
+    Ore::ALL.map(|ore| {
+        let (k, i) = (&c[ore as usize], ore as usize);
+        feed_need(split[i], shares[i], k.recovery, k.light, k.heavy)
+    })
+}
+
+/// Each ore's feed need per region, `[ore][region]`, for the planned oxide output at the feed
+/// shares `shares[region][ore]`.
+fn feed_uses(x: &Exogenous, ox_plan: &Plan, shares: &[[[f64; 2]; 2]]) -> [Vec<f64>; 2] {
+    let feeds: Vec<[f64; 2]> = (0..shares.len())
+        .map(|r| {
+            let plan = [ox_plan.production[r * 2], ox_plan.production[r * 2 + 1]];
+            circuit_feeds(plan, &x.circuits[r], &shares[r])
+        })
+        .collect();
+    Ore::ALL.map(|ore| feeds.iter().map(|f| f[ore as usize]).collect())
+}
+
+/// Month-0 feed composition per ore: the fixed point of "each region's pool is the mix of its
+/// own mine output and the concentrate it imports, and imports carry the exporter's pool mix",
+/// found by iterating the concentrate plans (a few rounds converge to well under 0.1%).
 fn init_shares(
     p: &ChainParams,
     x: &Exogenous,
     ox_plan: &Plan,
     limits: &Limits,
     n: usize,
-) -> Vec<[f64; 2]> {
-    let own: Vec<[f64; 2]> = (0..n)
-        .map(|r| mine_shares(x, r).unwrap_or(p.world_shares))
+) -> Vec<[[f64; 2]; 2]> {
+    let own: Vec<[[f64; 2]; 2]> = (0..n)
+        .map(|r| Ore::ALL.map(|o| mine_shares(x, r, o).unwrap_or(p.world_shares[o as usize])))
         .collect();
-    let mine_cap: Vec<f64> = x.mine_cap.iter().map(|m| m.iter().sum()).collect();
     let no_cover = vec![0.0; n];
     let mut shares = own.clone();
     for _ in 0..8 {
-        let use_ = feed_uses(x, ox_plan, &shares);
-        let mut pos = vec![0.0; n];
+        let uses = feed_uses(x, ox_plan, &shares);
         let mut probe = limits.clone();
-        let plan = plan_items(
-            n,
-            1,
-            &[Commodity::Concentrate],
-            use_,
-            &mut pos,
-            &no_cover,
-            &mine_cap,
-            None,
-            false,
-            1.0,
-            false,
-            &mut probe,
-        );
-        let f = &plan.flows[0];
-        shares = (0..n)
-            .map(|d| {
+        let mut next = shares.clone();
+        for ore in Ore::ALL {
+            let i = ore as usize;
+            let mine_cap: Vec<f64> = (0..n).map(|r| x.ore_cap(r, ore)).collect();
+            let mut pos = vec![0.0; n];
+            let plan = plan_items(
+                n,
+                1,
+                &[Commodity::concentrate(ore)],
+                uses[i].clone(),
+                &mut pos,
+                &no_cover,
+                &mine_cap,
+                None,
+                false,
+                1.0,
+                false,
+                &mut probe,
+            );
+            let f = &plan.flows[0];
+            for d in 0..n {
                 let home =
                     (plan.production[d] - f[d * n..(d + 1) * n].iter().sum::<f64>()).max(0.0);
-                let mut s = [home * own[d][0], home * own[d][1]];
+                let mut s = [home * own[d][i][0], home * own[d][i][1]];
                 let mut total = home;
                 for o in (0..n).filter(|&o| o != d) {
-                    s[0] += f[o * n + d] * shares[o][0];
-                    s[1] += f[o * n + d] * shares[o][1];
+                    s[0] += f[o * n + d] * shares[o][i][0];
+                    s[1] += f[o * n + d] * shares[o][i][1];
                     total += f[o * n + d];
                 }
-                if total > 0.0 {
+                next[d][i] = if total > 0.0 {
                     [s[0] / total, s[1] / total]
                 } else {
-                    own[d]
-                }
-            })
-            .collect();
+                    own[d][i]
+                };
+            }
+        }
+        shares = next;
     }
     shares
 }

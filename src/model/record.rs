@@ -26,8 +26,12 @@ pub struct RunOutput {
 pub struct MonthRecord {
     /// `[region]` mine output content (NdPr, Dy/Tb, other), t REO.
     pub mine_out: Vec<[f64; 3]>,
+    /// `[region][ore]` mine output, t REO.
+    pub mine_out_by_ore: Vec<[f64; 2]>,
     /// `[region]` concentrate fed to separation, t REO.
     pub feed: Vec<f64>,
+    /// `[region][ore]` concentrate of each ore fed to its circuits, t REO.
+    pub feed_by_ore: Vec<[f64; 2]>,
     /// `[region][NDPR | DYTB]` separated oxide.
     pub sep_out: Vec<[f64; 2]>,
     /// `[region]` REO fed but not recovered as NdPr or Dy/Tb oxide (other rare earths, losses,
@@ -139,13 +143,19 @@ pub fn mass_balance_error(p: &ChainParams, rec: &MonthRecord, stockpiles: &[Comm
             .sum()
     };
     for r in 0..n {
-        let c = Concentrate;
+        for (i, c) in [(0, Concentrate), (1, ClayConcentrate)] {
+            check(
+                s1.get(r, c)
+                    - s0.get(r, c)
+                    - (rec.mine_out_by_ore[r][i] + rec.imports(r, c)
+                        - rec.exports(r, c)
+                        - rec.feed_by_ore[r][i]),
+            );
+        }
         check(
-            s1.get(r, c)
-                - s0.get(r, c)
-                - (rec.mine_out[r].iter().sum::<f64>() + rec.imports(r, c)
-                    - rec.exports(r, c)
-                    - rec.feed[r]),
+            rec.mine_out[r].iter().sum::<f64>()
+                - rec.mine_out_by_ore[r][0]
+                - rec.mine_out_by_ore[r][1],
         );
         check(rec.feed[r] - rec.sep_out[r][0] - rec.sep_out[r][1] - rec.residue[r]);
         for (e, c) in [(0, LightOxide), (1, HeavyOxide)] {

@@ -1,9 +1,8 @@
 //! The state of the chain during a run: per-run constants, what each month brings from outside
 //! (capacities, demand), and the commercial stocks and goods in transit.
 
-use crate::model::Commodity;
-use crate::model::N_COMMODITIES;
 use crate::model::lot::Lot;
+use crate::model::{Commodity, N_COMMODITIES, Ore};
 
 /// Average days per month (365.25 / 12), converting "days of cover" to months.
 pub const DAYS_PER_MONTH: f64 = 30.4375;
@@ -29,9 +28,9 @@ pub struct ChainParams {
     pub priority: Vec<Vec<u32>>,
     /// `[region][local sector]` index into `Scenario::sectors`.
     pub sector_ids: Vec<Vec<usize>>,
-    /// NdPr and Dy/Tb share of the world's mine capacity, used to plan feed in a region whose
-    /// concentrate pool and mines are empty.
-    pub world_shares: [f64; 2],
+    /// `[ore]` NdPr and Dy/Tb share of the world's mine capacity of that ore, used to plan feed
+    /// in a region whose concentrate pool and mines of the ore are empty.
+    pub world_shares: [[f64; 2]; 2],
     /// `[o * n + d]` shipping time from `o` to `d`, months.
     pub transit: Vec<f64>,
     /// Months from a magnet leaving the commercial stock to its end product.
@@ -46,12 +45,10 @@ pub struct Exogenous {
     pub mine_cap: Vec<Vec<f64>>,
     /// `[region][mine]` (NdPr share, Dy/Tb share) of the mine's REO.
     pub mine_shares: Vec<Vec<[f64; 2]>>,
-    /// `[region]` t NdPr oxide.
-    pub light_cap: Vec<f64>,
-    /// `[region]` t Dy/Tb oxide.
-    pub heavy_cap: Vec<f64>,
-    /// `[region]` recovery of contained NdPr and Dy/Tb into separated oxide.
-    pub recovery: Vec<f64>,
+    /// `[region][mine]` ore type.
+    pub mine_ore: Vec<Vec<Ore>>,
+    /// `[region][ore]` separation circuits fed with that ore's concentrate.
+    pub circuits: Vec<[Circuit; 2]>,
     /// `[region]` t magnet.
     pub magnet_cap: Vec<f64>,
     /// `[region][local sector][grade]` t magnet.
@@ -61,6 +58,39 @@ pub struct Exogenous {
     /// `[region][commodity]` multiplier on the days of cover buyers want (speculative stocking,
     /// market (M1b)); empty: 1 everywhere.
     pub stock_factor: Vec<[f64; N_COMMODITIES]>,
+}
+
+impl Exogenous {
+    /// Region `r`'s NdPr oxide capacity this month, all circuits.
+    pub fn light_cap(&self, r: usize) -> f64 {
+        self.circuits[r][0].light + self.circuits[r][1].light
+    }
+
+    /// Region `r`'s Dy/Tb oxide capacity this month, all circuits.
+    pub fn heavy_cap(&self, r: usize) -> f64 {
+        self.circuits[r][0].heavy + self.circuits[r][1].heavy
+    }
+
+    /// Region `r`'s mine capacity of ore `ore` this month, t REO.
+    pub fn ore_cap(&self, r: usize, ore: Ore) -> f64 {
+        self.mine_cap[r]
+            .iter()
+            .zip(&self.mine_ore[r])
+            .filter(|(_, o)| **o == ore)
+            .map(|(c, _)| c)
+            .sum()
+    }
+}
+
+/// A region's separation plants for one ore type in one month.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Circuit {
+    /// t NdPr oxide per month.
+    pub light: f64,
+    /// t Dy/Tb oxide per month.
+    pub heavy: f64,
+    /// Recovery of contained NdPr and Dy/Tb into separated oxide.
+    pub recovery: f64,
 }
 
 /// A shipment in transit (licensing delays).

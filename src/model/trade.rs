@@ -124,16 +124,17 @@ fn split(lot: &mut Lot, q: f64, delay: f64, sent: f64) -> [(f64, Lot); 2] {
 /// every month before month 0, so the parts of those past shipments due in month 0 or later
 /// (by `transit`, as (6) splits them) are put in transit, at the exporter's stock composition
 /// and tags without leaving its stock (an exporter without stock ships what it makes: tagged
-/// as its own, concentrate at `shares`, the pool composition it plans on): arrivals then run at
-/// `F` from month 0.
+/// as its own, concentrate at `shares[region][ore]`, the pool composition it plans on):
+/// arrivals then run at `F` from month 0.
 pub fn prefill_transit(
     n: usize,
     c: Commodity,
     planned: &[f64],
     transit: &[f64],
-    shares: &[[f64; 2]],
+    shares: &[[[f64; 2]; 2]],
     stocks: &mut Stocks,
 ) {
+    let ore = usize::from(c == Commodity::ClayConcentrate);
     let ci = c as usize;
     for o in 0..n {
         for d in (0..n).filter(|&d| d != o) {
@@ -147,7 +148,7 @@ pub fn prefill_transit(
                 l.scale(1.0 / stock.total());
                 l
             } else {
-                own_unit(c, o, n, shares[o])
+                own_unit(c, o, n, shares[o][ore])
             };
             for back in 1..=(delay.floor() as usize + 1) {
                 let mut lot = unit.clone();
@@ -171,7 +172,9 @@ pub fn prefill_transit(
 /// One tonne of `c` made in region `o` (concentrate: NdPr and Dy/Tb shares `s`).
 fn own_unit(c: Commodity, o: usize, n: usize, s: [f64; 2]) -> Lot {
     match c {
-        Commodity::Concentrate => Lot::concentrate([s[0], s[1], 1.0 - s[0] - s[1]]),
+        Commodity::Concentrate | Commodity::ClayConcentrate => {
+            Lot::concentrate([s[0], s[1], 1.0 - s[0] - s[1]])
+        }
         Commodity::LightOxide | Commodity::HeavyOxide => {
             let mut l = Lot::plain(c, 1.0, n);
             l.a[o] = 1.0;

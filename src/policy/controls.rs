@@ -183,7 +183,8 @@ impl History {
 /// separation output for the oxides (production quotas cover no magnet grade).
 fn output(rec: &MonthRecord, r: usize, c: Commodity) -> f64 {
     match c {
-        Commodity::Concentrate => rec.mine_out[r].iter().sum(),
+        Commodity::Concentrate => rec.mine_out_by_ore[r][0],
+        Commodity::ClayConcentrate => rec.mine_out_by_ore[r][1],
         Commodity::LightOxide => rec.sep_out[r][0],
         Commodity::HeavyOxide => rec.sep_out[r][1],
         Commodity::MagnetStandard | Commodity::MagnetHighTemp => 0.0,

@@ -223,6 +223,9 @@ pub struct InventoryDays {
     pub magnet_standard: Option<P>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub magnet_high_temp: Option<P>,
+    /// Default: the value for `concentrate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clay_concentrate: Option<P>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -247,6 +250,9 @@ pub struct MineFile {
     pub utilisation: Option<P>,
     pub ndpr_share: P,
     pub dytb_share: P,
+    /// Ore type: "hard_rock" (default) or "ionic_clay".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ore: Option<Spanned<String>>,
     /// Capacity growth per year (0.05 = +5%/yr, compounding monthly).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub growth: Option<P>,
@@ -271,6 +277,9 @@ pub struct SeparationFile {
     pub light_capacity_t: P,
     /// t Dy/Tb oxide per year.
     pub heavy_capacity_t: P,
+    /// Ore type whose concentrate the plant separates: "hard_rock" (default) or "ionic_clay".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feed: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovery: Option<P>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

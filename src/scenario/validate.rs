@@ -12,8 +12,8 @@ use super::schema::{self, P, Param};
 use crate::model::param::{ParamId, ParamTable};
 use crate::model::{
     Change, ChangeAction, Commodity, Control, ControlKind, Expansion, Grade, Logistics,
-    MagnetPlant, Market, Mine, N_COMMODITIES, Onset, Outage, Pipeline, Recycling, Region, Scenario,
-    Schedule, Sector, SectorResponse, Separation, Stockpile, StockpileSize, YearMonth,
+    MagnetPlant, Market, Mine, N_COMMODITIES, Onset, Ore, Outage, Pipeline, Recycling, Region,
+    Scenario, Schedule, Sector, SectorResponse, Separation, Stockpile, StockpileSize, YearMonth,
 };
 
 /// Allowed range of a numeric parameter.
@@ -685,6 +685,7 @@ impl<'a> Validator<'a> {
                 ndpr_share,
                 dytb_share,
                 growth: self.opt_param(&format!("{k}.growth"), &m.growth, GROWTH, 0.0),
+                ore: self.ore(&format!("{k}.ore"), &m.ore),
                 outage: self.outage(&format!("{k}.outage"), &m.outage),
                 pipeline: self.pipeline(
                     &k,
@@ -720,6 +721,7 @@ impl<'a> Validator<'a> {
                     1.0,
                 ),
                 growth: self.opt_param(&format!("{k}.growth"), &s.growth, GROWTH, 0.0),
+                feed: self.ore(&format!("{k}.feed"), &s.feed),
                 outage: self.outage(&format!("{k}.outage"), &s.outage),
                 pipeline: self.pipeline(
                     &k,
@@ -757,7 +759,7 @@ impl<'a> Validator<'a> {
         }
         let inv = &r.inventory_days;
         let ik = format!("{rkey}.inventory_days");
-        let inventory_days: [ParamId; N_COMMODITIES] = [
+        let mut inventory_days: [ParamId; N_COMMODITIES] = [
             self.opt_param(&format!("{ik}.concentrate"), &inv.concentrate, DAYS, 0.0),
             self.opt_param(&format!("{ik}.light_oxide"), &inv.light_oxide, DAYS, 0.0),
             self.opt_param(&format!("{ik}.heavy_oxide"), &inv.heavy_oxide, DAYS, 0.0),
@@ -773,7 +775,13 @@ impl<'a> Validator<'a> {
                 DAYS,
                 0.0,
             ),
+            ParamId(0),
         ];
+        let clay = Commodity::ClayConcentrate as usize;
+        inventory_days[clay] = match &inv.clay_concentrate {
+            Some(p) => self.param(&format!("{ik}.clay_concentrate"), p, DAYS),
+            None => inventory_days[Commodity::Concentrate as usize],
+        };
         let mut out_sectors = Vec::new();
         for (sname, s) in &r.sectors {
             let k = format!("{rkey}.sectors.{sname}");
@@ -910,6 +918,22 @@ impl<'a> Validator<'a> {
                 0
             }
         }
+    }
+
+    /// An ore type ("hard_rock" by default).
+    fn ore(&mut self, key: &str, s: &Option<Spanned<String>>) -> Ore {
+        let Some(s) = s else {
+            return Ore::HardRock;
+        };
+        Ore::parse(s.get_ref()).unwrap_or_else(|| {
+            self.invalid(
+                s.span(),
+                key,
+                format!("found \"{}\"", s.get_ref()),
+                "\"hard_rock\" or \"ionic_clay\"",
+            );
+            Ore::HardRock
+        })
     }
 
     fn schedule(&mut self, key: &str, steps: &Spanned<Vec<schema::StepFile>>) -> Schedule {
@@ -1346,7 +1370,7 @@ impl<'a> Validator<'a> {
         let k = format!("stockpiles.{name}");
         let region = self.region_ref(&format!("{k}.region"), &s.region, region_names);
         let commodity = match Commodity::parse(s.commodity.get_ref()) {
-            Some(c) if c != Commodity::Concentrate => c,
+            Some(c) if !matches!(c, Commodity::Concentrate | Commodity::ClayConcentrate) => c,
             _ => {
                 self.invalid(
                     s.commodity.span(),
@@ -1581,13 +1605,15 @@ impl<'a> Validator<'a> {
     }
 }
 
-const COMMODITY_GROUPS: &str = "concentrate, light_oxide, heavy_oxide, magnet_standard, magnet_high_temp, \
-     or the groups oxides (or oxide), magnets (or magnet), all";
+const COMMODITY_GROUPS: &str = "concentrate (hard-rock), clay_concentrate (ionic-clay), light_oxide, \
+     heavy_oxide, magnet_standard, magnet_high_temp, or the groups concentrates (both), oxides (or \
+     oxide), magnets (or magnet), all";
 
 fn commodity_group(s: &str) -> Option<Vec<Commodity>> {
     use Commodity::*;
     match s {
         "all" => Some(Commodity::ALL.to_vec()),
+        "concentrates" => Some(vec![Concentrate, ClayConcentrate]),
         "oxides" | "oxide" => Some(vec![LightOxide, HeavyOxide]),
         "magnets" | "magnet" => Some(vec![MagnetStandard, MagnetHighTemp]),
         other => Commodity::parse(other).map(|c| vec![c]),

@@ -7,8 +7,8 @@ use rand_distr::{Bernoulli, Distribution};
 use crate::market::Expansion;
 use crate::model::limits::Course;
 use crate::model::param::{Param, Values};
-use crate::model::state::Exogenous;
-use crate::model::{ControlKind, Outage, Pipeline, Scenario};
+use crate::model::state::{Circuit, Exogenous};
+use crate::model::{ControlKind, Ore, Outage, Pipeline, Scenario};
 use crate::policy::controls::technology_factor;
 use crate::sim::streams::{self, Stream};
 
@@ -173,7 +173,7 @@ impl<'a> Assets<'a> {
         v: &Values,
         courses: &[Course],
         expansion: &Expansion,
-        world_shares: [f64; 2],
+        world_shares: [[f64; 2]; 2],
         t: usize,
         x: &mut Exogenous,
     ) -> Vec<[f64; 3]> {
@@ -192,6 +192,7 @@ impl<'a> Assets<'a> {
             };
             let mut caps = Vec::with_capacity(r.mines.len() + 1);
             let mut shares = Vec::with_capacity(r.mines.len() + 1);
+            let mut ores = Vec::with_capacity(r.mines.len() + 1);
             for (m, a) in r.mines.iter().zip(&mut self.mines[ri]) {
                 let avail = a.outage.as_mut().map_or(1.0, |o| o.month(v));
                 let cap = v[m.capacity] * v[m.utilisation] * grown(v[m.growth]) / 12.0
@@ -199,22 +200,36 @@ impl<'a> Assets<'a> {
                 nominal[ri][0] += cap * 12.0;
                 caps.push(cap * avail);
                 shares.push([v[m.ndpr_share], v[m.dytb_share]]);
+                ores.push(m.ore);
             }
-            // Price-driven new mines produce the region's existing mix (else the world's).
+            // Price-driven new mines are of the region's main ore (hard rock on a tie) and
+            // produce its existing mix of that ore (else the world's).
             let added = expansion.online(ri, 0, t);
             if added > 0.0 {
-                let mix = mix_of(&caps, &shares).unwrap_or(world_shares);
+                let of = |o: Ore| -> f64 {
+                    caps.iter()
+                        .zip(&ores)
+                        .filter(|(_, x)| **x == o)
+                        .map(|(c, _)| c)
+                        .sum()
+                };
+                let ore = if of(Ore::IonicClay) > of(Ore::HardRock) {
+                    Ore::IonicClay
+                } else {
+                    Ore::HardRock
+                };
+                let mix = mix_of(&caps, &shares, &ores, ore).unwrap_or(world_shares[ore as usize]);
                 caps.push(added / 12.0);
                 shares.push(mix);
+                ores.push(ore);
                 nominal[ri][0] += added;
             }
             x.mine_cap.push(caps);
             x.mine_shares.push(shares);
-            let sep = self.separation(v, ri, t, &grown, expansion);
-            nominal[ri][1] = sep.nominal;
-            x.light_cap.push(sep.light);
-            x.heavy_cap.push(sep.heavy);
-            x.recovery.push(sep.recovery);
+            x.mine_ore.push(ores);
+            let (circuits, sep_nominal) = self.separation(v, ri, t, &grown, expansion);
+            nominal[ri][1] = sep_nominal;
+            x.circuits.push(circuits);
             let mut mag = 0.0;
             for (m, a) in r.magnet_plants.iter().zip(&mut self.magnets[ri]) {
                 let avail = a.outage.as_mut().map_or(1.0, |o| o.month(v));
@@ -232,7 +247,10 @@ impl<'a> Assets<'a> {
         nominal
     }
 
-    /// Region `ri`'s separation capacity this month.
+    /// Region `ri`'s separation circuits this month `[ore]`, and its nominal separation
+    /// capacity (light + heavy, t/yr, before outages). A circuit's recovery is the mean of its
+    /// plants' recoveries weighted by their nameplate light + heavy capacity (every listed
+    /// plant of that feed, whether online or not; 0.95 without plants).
     fn separation(
         &mut self,
         v: &Values,
@@ -240,45 +258,43 @@ impl<'a> Assets<'a> {
         t: usize,
         grown: &dyn Fn(f64) -> f64,
         expansion: &Expansion,
-    ) -> SeparationCapacity {
+    ) -> ([Circuit; 2], f64) {
         let r = &self.sc.regions[ri];
-        let (mut light, mut heavy, mut rec_w, mut nominal) = (0.0, 0.0, 0.0, 0.0);
+        let mut c = [Circuit::default(); 2];
+        let (mut rec_w, mut nameplate, mut nominal) = ([0.0; 2], [0.0; 2], 0.0);
         for (s, a) in r.separation.iter().zip(&mut self.separation[ri]) {
+            let i = s.feed as usize;
             let f = v[s.utilisation] * grown(v[s.growth]) / 12.0 * on(&a.project, t);
             let avail = a.outage.as_mut().map_or(1.0, |o| o.month(v));
             nominal += (v[s.light_capacity] + v[s.heavy_capacity]) * f * 12.0;
-            light += v[s.light_capacity] * f * avail;
-            heavy += v[s.heavy_capacity] * f * avail;
-            rec_w += v[s.recovery] * (v[s.light_capacity] + v[s.heavy_capacity]);
+            c[i].light += v[s.light_capacity] * f * avail;
+            c[i].heavy += v[s.heavy_capacity] * f * avail;
+            rec_w[i] += v[s.recovery] * (v[s.light_capacity] + v[s.heavy_capacity]);
+            nameplate[i] += v[s.light_capacity] + v[s.heavy_capacity];
         }
         let added = expansion.online(ri, 1, t);
         if added > 0.0 {
-            // New separation keeps the region's light/heavy split (5% heavy where it has none).
+            // New separation goes to the larger circuit (hard rock on a tie) and keeps its
+            // light/heavy split (5% heavy where it has none).
+            let i = usize::from(c[1].light + c[1].heavy > c[0].light + c[0].heavy);
+            let (light, heavy) = (c[i].light, c[i].heavy);
             let hs = if light + heavy > 0.0 && heavy > 0.0 {
                 heavy / (light + heavy)
             } else {
                 0.05
             };
-            light += added / 12.0 * (1.0 - hs);
-            heavy += added / 12.0 * hs;
+            c[i].light += added / 12.0 * (1.0 - hs);
+            c[i].heavy += added / 12.0 * hs;
             nominal += added;
         }
-        let nameplate: f64 = r
-            .separation
-            .iter()
-            .map(|s| v[s.light_capacity] + v[s.heavy_capacity])
-            .sum();
-        let recovery = if nameplate > 0.0 {
-            rec_w / nameplate
-        } else {
-            0.95
-        };
-        SeparationCapacity {
-            light,
-            heavy,
-            recovery,
-            nominal,
+        for i in 0..2 {
+            c[i].recovery = if nameplate[i] > 0.0 {
+                rec_w[i] / nameplate[i]
+            } else {
+                0.95
+            };
         }
+        (c, nominal)
     }
 
     /// Capacity (t/yr) new by month `end`, per region `[mine, separation, magnet]`: pipeline
@@ -314,25 +330,18 @@ impl<'a> Assets<'a> {
     }
 }
 
-/// A region's separation in one month.
-struct SeparationCapacity {
-    /// t NdPr oxide per month, after outages.
-    light: f64,
-    /// t Dy/Tb oxide per month, after outages.
-    heavy: f64,
-    /// Mean of the plants' recoveries weighted by their nameplate light + heavy capacity
-    /// (every listed plant, whether online or not; 0.95 without plants).
-    recovery: f64,
-    /// Light + heavy capacity before outages, t/yr.
-    nominal: f64,
-}
-
-/// Capacity-weighted (NdPr, Dy/Tb) mix of a region's mines this month.
-fn mix_of(caps: &[f64], shares: &[[f64; 2]]) -> Option<[f64; 2]> {
-    let total: f64 = caps.iter().sum();
+/// Capacity-weighted (NdPr, Dy/Tb) mix of a region's mines of ore `ore` this month.
+fn mix_of(caps: &[f64], shares: &[[f64; 2]], ores: &[Ore], ore: Ore) -> Option<[f64; 2]> {
+    let of = || {
+        caps.iter()
+            .zip(shares)
+            .zip(ores)
+            .filter(|(_, o)| **o == ore)
+    };
+    let total: f64 = of().map(|((c, _), _)| c).sum();
     (total > 0.0).then(|| {
         let mut m = [0.0; 2];
-        for (c, s) in caps.iter().zip(shares) {
+        for ((c, s), _) in of() {
             m[0] += c * s[0] / total;
             m[1] += c * s[1] / total;
         }

@@ -21,12 +21,12 @@ pub fn chain_params(sc: &Scenario, v: &Values) -> ChainParams {
         [v[sc.recipes[0][0]], v[sc.recipes[0][1]]],
         [v[sc.recipes[1][0]], v[sc.recipes[1][1]]],
     ];
-    let (mut ndpr, mut dytb, mut total) = (0.0, 0.0, 0.0);
+    let (mut ndpr, mut dytb, mut total) = ([0.0; 2], [0.0; 2], [0.0; 2]);
     for m in sc.regions.iter().flat_map(|r| &r.mines) {
-        let cap = v[m.capacity] * v[m.utilisation];
-        ndpr += cap * v[m.ndpr_share];
-        dytb += cap * v[m.dytb_share];
-        total += cap;
+        let (cap, i) = (v[m.capacity] * v[m.utilisation], m.ore as usize);
+        ndpr[i] += cap * v[m.ndpr_share];
+        dytb[i] += cap * v[m.dytb_share];
+        total[i] += cap;
     }
     ChainParams {
         recipes,
@@ -46,11 +46,13 @@ pub fn chain_params(sc: &Scenario, v: &Values) -> ChainParams {
             .iter()
             .map(|r| r.sectors.iter().map(|s| s.sector).collect())
             .collect(),
-        world_shares: if total > 0.0 {
-            [ndpr / total, dytb / total]
-        } else {
-            [0.0, 0.0]
-        },
+        world_shares: std::array::from_fn(|i| {
+            if total[i] > 0.0 {
+                [ndpr[i] / total[i], dytb[i] / total[i]]
+            } else {
+                [0.0, 0.0]
+            }
+        }),
         transit: transit_months(sc, v),
         component_lag: v[sc.logistics.component_months],
     }
@@ -105,7 +107,7 @@ fn monthly_use(sc: &Scenario, v: &Values, p: &ChainParams, i: usize) -> f64 {
         Commodity::MagnetHighTemp => per_grade[1],
         Commodity::LightOxide => per_grade[0] * p.recipes[0][0] + per_grade[1] * p.recipes[1][0],
         Commodity::HeavyOxide => per_grade[0] * p.recipes[0][1] + per_grade[1] * p.recipes[1][1],
-        Commodity::Concentrate => 0.0,
+        Commodity::Concentrate | Commodity::ClayConcentrate => 0.0,
     }
 }
 

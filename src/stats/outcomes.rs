@@ -258,7 +258,7 @@ impl Outcomes {
                                 Commodity::HeavyOxide => {
                                     per_grade[0] * rc[0][1] + per_grade[1] * rc[1][1]
                                 }
-                                Commodity::Concentrate => 0.0,
+                                Commodity::Concentrate | Commodity::ClayConcentrate => 0.0,
                             };
                             if monthly > 0.0 {
                                 level / monthly
