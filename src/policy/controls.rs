@@ -14,7 +14,13 @@
 //!   commodities in proportion to their reference flows (with no history, one joint budget
 //!   that the commodities planned first use first: magnets, then oxides, then concentrate);
 //! - `licensing`: the approved share (a schedule) of the flow importers apply for passes, and
-//!   approved shipments arrive `delay_weeks` later.
+//!   approved shipments arrive `delay_weeks` later. `approvals` give other schedules to some
+//!   destinations or end-use sectors (magnet routes pass the demand-weighted mean of their
+//!   sectors' shares, and restricted sectors get an end-use `Denial` with that allowed share);
+//!   `general_licence` entries exempt routes or sectors from a month on.
+//!
+//! `leakage` on a ban, quota or licensing control lets that share of the blocked flow through
+//! (`Limits::apply`).
 //!
 //! Planned flows on covered routes are scaled down together to fit. A relaxation raises the
 //! allowed share (a relaxed ban becomes a share quota). `end_use_denial` and `technology`
