@@ -8,6 +8,9 @@
 //!   two weeks of cover for concentrate and oxides, one week for magnets, whose targets are 60
 //!   and 25-30 days): below that a stage is effectively running from hand to mouth.
 
+// Clippy lints newer than this file (the triple of medians, the month index loop).
+#![allow(clippy::type_complexity, clippy::needless_range_loop)]
+
 mod common;
 
 use reesim::app::DEFAULT_SEED;
@@ -30,7 +33,13 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 /// `[month][region][commodity]` medians over runs of the price index and of the commercial
 /// stock at month end.
-fn medians(file: &str) -> (Vec<String>, Vec<Vec<[f64; N_COMMODITIES]>>, Vec<Vec<[f64; N_COMMODITIES]>>) {
+fn medians(
+    file: &str,
+) -> (
+    Vec<String>,
+    Vec<Vec<[f64; N_COMMODITIES]>>,
+    Vec<Vec<[f64; N_COMMODITIES]>>,
+) {
     let l = reesim::scenario::load(&common::scenarios_dir().join(file)).unwrap();
     let sc = &l.scenario;
     let outs: Vec<_> = (0..RUNS)

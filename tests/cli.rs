@@ -377,3 +377,121 @@ fn production_quotas_reject_destinations_magnets_and_mixed_tonnage() {
         "{e}"
     );
 }
+
+#[test]
+fn licensing_approvals_general_licences_and_leakage_are_validated() {
+    let base = common::three_regions_ample();
+    let control = |kind: &str, body: &str| {
+        format!(
+            "{base}\n[[controls]]\nname = \"lic\"\norigin = \"china\"\ndestinations = [\"japan\"]\ncommodities = [\"magnets\"]\ntype = \"{kind}\"\n{body}\n"
+        )
+    };
+    let lic = |body: &str| {
+        control(
+            "licensing",
+            &format!("schedule = [{{ month = 0, share = 0.5 }}]\n{body}"),
+        )
+    };
+    let step = "schedule = [{ month = 0, share = 0.2 }]";
+    // Unknown destination, located: file, line, column, key, found, allowed.
+    let text = lic(&format!(
+        "approvals = [{{ destinations = [\"atlantis\"], {step} }}]"
+    ));
+    let e = invalid(&text);
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("approvals"))
+        .unwrap()
+        + 1;
+    assert!(e.contains(&format!("bad.toml:{line}:32")), "{e}");
+    assert!(e.contains("controls.lic.approvals.0.destinations"), "{e}");
+    assert!(e.contains("unknown destination \"atlantis\""), "{e}");
+    assert!(
+        e.contains("one of the control's destinations: japan"),
+        "{e}"
+    );
+    // A defined region that is not one of the control's destinations.
+    let e = invalid(&lic(&format!(
+        "approvals = [{{ destinations = [\"rest\"], {step} }}]"
+    )));
+    assert!(
+        e.contains("\"rest\" is not a destination of `controls.lic`"),
+        "{e}"
+    );
+    // Unknown sector, in a general licence.
+    let e = invalid(&lic(
+        "general_licence = [{ month = 11, sectors = [\"aerospace\"] }]",
+    ));
+    assert!(e.contains("controls.lic.general_licence.0.sectors"), "{e}");
+    assert!(e.contains("unknown sector \"aerospace\""), "{e}");
+    // Shares outside [0, 1].
+    let e = invalid(&lic(
+        "approvals = [{ sectors = [\"ev\"], schedule = [{ month = 0, share = 1.5 }] }]",
+    ));
+    assert!(
+        e.contains("controls.lic.approvals.0.schedule.0.share"),
+        "{e}"
+    );
+    assert!(
+        e.contains("found 1.5") && e.contains("between 0 and 1"),
+        "{e}"
+    );
+    let e = invalid(&lic("leakage = -0.1"));
+    assert!(
+        e.contains("controls.lic.leakage") && e.contains("found -0.1"),
+        "{e}"
+    );
+    // An entry naming nobody; sectors on a control without magnets.
+    let e = invalid(&lic(&format!("approvals = [{{ {step} }}]")));
+    assert!(e.contains("neither destinations nor sectors"), "{e}");
+    let e = invalid(
+        &lic(&format!("approvals = [{{ sectors = [\"ev\"], {step} }}]")).replace(
+            "commodities = [\"magnets\"]",
+            "commodities = [\"heavy_oxide\"]",
+        ),
+    );
+    assert!(e.contains("on a licensing control without magnets"), "{e}");
+    // Keys on types that do not take them.
+    let e = invalid(&control(
+        "ban",
+        "general_licence = [{ month = 3, destinations = [\"japan\"] }]",
+    ));
+    assert!(e.contains("type = \"ban\" with general_licence"), "{e}");
+    assert!(e.contains("for type = \"ban\": leakage"), "{e}");
+    let e = invalid(&control(
+        "quota",
+        &format!("quota_share = 0.5\napprovals = [{{ destinations = [\"japan\"], {step} }}]"),
+    ));
+    assert!(e.contains("type = \"quota\" with approvals"), "{e}");
+    for (kind, body) in [
+        ("end_use_denial", "sectors = [\"ev\"]"),
+        ("technology", ""),
+        ("production_quota", "quota_share = 0.5"),
+    ] {
+        let text = control(kind, &format!("{body}\nleakage = 0.1"));
+        let text = if kind == "production_quota" {
+            text.replace("destinations = [\"japan\"]\n", "")
+                .replace("[\"magnets\"]", "[\"concentrate\"]")
+        } else {
+            text
+        };
+        let e = invalid(&text);
+        assert!(
+            e.contains(&format!("type = \"{kind}\" with leakage")),
+            "{e}"
+        );
+    }
+    // And a valid control with all three passes.
+    let ok = lic(
+        "approvals = [{ destinations = [\"japan\"], sectors = [\"ev\"], schedule = [{ month = 0, share = 0.3 }] }]\n\
+         general_licence = [{ month = 11, destinations = [\"japan\"] }]\n\
+         leakage = { dist = \"triangular\", min = 0, mode = 0.05, max = 0.15 }",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ok.toml");
+    std::fs::write(&path, ok).unwrap();
+    reesim()
+        .args(["validate", path.to_str().unwrap()])
+        .assert()
+        .success();
+}

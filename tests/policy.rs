@@ -436,3 +436,190 @@ quota_t_per_month = 1.0
         assert!(capped.records[t].sep_out[0][0] <= free.records[t].sep_out[0][0] + 1e-9);
     }
 }
+
+/// Region `c`: a second importer like `b` (100 t/month of standard-grade defense demand).
+const REGION_C: &str =
+    "[regions.c.sectors.defense]\ndemand_t = 1200\nhigh_temp_share = 0.0\npriority = 1\n";
+
+/// Magnets delivered to region `r` per month.
+fn delivered(out: &RunOutput, r: usize) -> Vec<f64> {
+    out.records
+        .iter()
+        .map(|rec| rec.delivered[r].iter().map(|s| s[0] + s[1]).sum())
+        .collect()
+}
+
+#[test]
+fn licensing_approvals_differ_by_destination() {
+    // From month 1, b gets the control's 25%; c its own schedule: 75%, then 50% from the
+    // third month of the control (model month 3). Each orders 100 t a month.
+    let extra = format!(
+        r#"{REGION_C}
+[[controls]]
+name = "lic"
+origin = "a"
+commodities = ["magnets"]
+type = "licensing"
+start_month = 1
+schedule = [{{ month = 0, share = 0.25 }}]
+approvals = [{{ destinations = ["c"], schedule = [{{ month = 0, share = 0.75 }}, {{ month = 2, share = 0.5 }}] }}]
+"#
+    );
+    let (_, out) = run(&extra, 5);
+    assert_series(&delivered(&out, 1), &[100.0, 25.0, 25.0, 25.0, 25.0]);
+    assert_series(&delivered(&out, 2), &[100.0, 75.0, 75.0, 50.0, 50.0]);
+}
+
+/// `b` with defense (100 t/month, priority 1) and ev (300 t/month, priority 2), standard grade;
+/// a licensing control on magnets from month 1 with full approval but `defense` for defense.
+fn sector_licensing(defense: f64) -> (reesim::scenario::Loaded, RunOutput) {
+    let extra = format!(
+        r#"
+[regions.b.sectors.ev]
+demand_t = 3600
+high_temp_share = 0.0
+priority = 2
+[[controls]]
+name = "lic"
+origin = "a"
+commodities = ["magnets"]
+type = "licensing"
+start_month = 1
+schedule = [{{ month = 0, share = 1.0 }}]
+approvals = [{{ sectors = ["defense"], schedule = [{{ month = 0, share = {defense} }}] }}]
+"#
+    );
+    run(&extra, 3)
+}
+
+fn sector_of(l: &reesim::scenario::Loaded, r: usize, name: &str) -> usize {
+    let id = l.scenario.sectors.iter().position(|s| s == name).unwrap();
+    l.scenario.regions[r]
+        .sectors
+        .iter()
+        .position(|s| s.sector == id)
+        .unwrap()
+}
+
+#[test]
+fn a_sector_approval_weights_the_route_and_caps_the_sector_at_end_use() {
+    // Route share: (100 * 0.5 + 300 * 1) / 400 = 0.875 of the 400 t b orders: 350 t. At end
+    // use all of it is made in a: defense (served first) may take at most half its want, 50 t;
+    // ev takes the other 300 t.
+    let (l, out) = sector_licensing(0.5);
+    let (defense, ev) = (sector_of(&l, 1, "defense"), sector_of(&l, 1, "ev"));
+    let ms = Commodity::MagnetStandard as usize;
+    for t in 1..3 {
+        let rec = &out.records[t];
+        assert!(
+            (rec.flows[ms][1] - 350.0).abs() < 1e-9,
+            "month {t}: {:?}",
+            rec.flows[ms]
+        );
+        assert!(
+            (rec.delivered[1][defense][0] - 50.0).abs() < 1e-9,
+            "month {t}"
+        );
+        assert!((rec.delivered[1][ev][0] - 300.0).abs() < 1e-9, "month {t}");
+    }
+    // Approval 0 is the end-use denial: the route passes 300 t, all for ev; defense gets none.
+    let (l, out) = sector_licensing(0.0);
+    let rec = &out.records[2];
+    assert!((rec.flows[ms][1] - 300.0).abs() < 1e-9);
+    assert_eq!(rec.delivered[1][sector_of(&l, 1, "defense")][0], 0.0);
+    assert!((rec.delivered[1][sector_of(&l, 1, "ev")][0] - 300.0).abs() < 1e-9);
+}
+
+#[test]
+fn a_general_licence_restores_full_flow_without_delay() {
+    // 25% approved from month 1, shipments 1.5 months late: month 1's 25 t arrive 12.5 t in
+    // month 2 and 12.5 t in month 3, month 2's in months 3 and 4. From model month 3 a general
+    // licence for b: its 100 t order ships in full and arrives at once (with the 25 t still
+    // due, 125 t; 100 t used, 25 t kept), and nothing is delayed or licensed any more.
+    let delay_weeks = 1.5 * 365.25 / 7.0 / 12.0;
+    let extra = format!(
+        r#"
+[[controls]]
+name = "lic"
+origin = "a"
+commodities = ["magnets"]
+type = "licensing"
+start_month = 1
+schedule = [{{ month = 0, share = 0.25 }}]
+delay_weeks = {delay_weeks}
+general_licence = [{{ month = 3, destinations = ["b"] }}]
+"#
+    );
+    let (_, out) = run(&extra, 6);
+    assert_series(&delivered_b(&out), &[100.0, 0.0, 12.5, 100.0, 100.0, 100.0]);
+    let ms = Commodity::MagnetStandard as usize;
+    assert!((out.records[3].flows[ms][1] - 100.0).abs() < 1e-9);
+    assert!((out.records[2].delayed[ms][1] - 25.0).abs() < 1e-9);
+    for rec in &out.records[3..] {
+        assert_eq!(rec.delayed[ms][1], 0.0);
+        assert_eq!(rec.licensed[ms][1], 0.0);
+    }
+    // Without the general licence month 3 gets only the 25 t in transit.
+    let (_, without) = run(&extra.replace("general_licence", "# general_licence"), 4);
+    assert!((delivered_b(&without)[3] - 25.0).abs() < 1e-9);
+}
+
+#[test]
+fn a_schedule_step_to_full_approval_ends_the_cut() {
+    // Nothing approved in the control's first two months (model months 1-2), everything from
+    // its third.
+    let extra = LICENSING.replace(
+        "[{ month = 0, share = 0.0 }, { month = 1, share = 0.25 }, { month = 3, share = 0.6 }]",
+        "[{ month = 0, share = 0.0 }, { month = 2, share = 1.0 }]",
+    );
+    let (_, out) = run(&extra, 6);
+    assert_series(&delivered_b(&out), &[100.0, 0.0, 0.0, 100.0, 100.0, 100.0]);
+}
+
+#[test]
+fn leakage_lets_a_share_of_the_blocked_flow_through() {
+    // A ban with leakage 0.2: 0 + 0.2 * (1 - 0) = 20% of the 100 t ordered.
+    let ban = BAN.replace("duration_months = 3\n", "leakage = 0.2\n");
+    let (_, out) = run(&ban, 4);
+    assert_series(&delivered_b(&out), &[100.0, 20.0, 20.0, 20.0]);
+    // A share quota of 50% of the pre-control flow (100 t) with leakage 0.2: 0.5 + 0.2 * 0.5
+    // = 60%.
+    let quota = "[[controls]]\nname = \"q\"\norigin = \"a\"\ncommodities = [\"magnets\"]\ntype = \"quota\"\nquota_share = 0.5\nstart_month = 4\nleakage = 0.2\n";
+    let (_, out) = run(quota, 7);
+    assert_series(
+        &delivered_b(&out),
+        &[100.0, 100.0, 100.0, 100.0, 60.0, 60.0, 60.0],
+    );
+}
+
+#[test]
+fn a_quota_budget_is_charged_with_the_legal_flow_only() {
+    // A share quota of 50% (no history: of the flow asked this month) with leakage 0.2 on
+    // routes a -> b and a -> c, and a ban on a -> c. Asked: 100 t each. The quota allows 100 t
+    // (scale 0.5, 0.6 with leakage); the ban stops c. b gets 60 t, of which 50 t are legal:
+    // the quota keeps 100 - 50 = 50 t, so a later placement of 50 t to b passes in full
+    // (charged with the 60 t that passed it would keep 40 t).
+    use reesim::model::limits::Limits;
+    use reesim::policy::controls::{History, courses};
+    let extra = format!(
+        "{REGION_C}\
+         [[controls]]\nname = \"q\"\norigin = \"a\"\ndestinations = [\"b\", \"c\"]\ncommodities = [\"magnets\"]\ntype = \"quota\"\nquota_share = 0.5\nleakage = 0.2\n\
+         [[controls]]\nname = \"ban_c\"\norigin = \"a\"\ndestinations = [\"c\"]\ncommodities = [\"magnets\"]\ntype = \"ban\"\n"
+    );
+    let l = common::load_str(&common::importer_exporter(100.0, 2, &extra));
+    let sc = &l.scenario;
+    let v = sc.params.sample(1, 0);
+    let cs = courses(sc, &v, &mut |_| 0.5);
+    let mut history = History::new(sc.controls.len());
+    let mut limits = Limits::for_month(sc, &v, &cs, &mut history, 0, &[]);
+    let c = Commodity::MagnetStandard;
+    let (mut needs, mut spare) = (vec![0.0; 3], vec![0.0; 3]);
+    let mut flows = vec![0.0, 100.0, 100.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+    limits.apply(c, &mut flows, 3, &mut needs, &mut spare);
+    assert!((flows[1] - 60.0).abs() < 1e-9, "{flows:?}");
+    assert_eq!(flows[2], 0.0);
+    assert!((needs[1] - 40.0).abs() < 1e-9 && (needs[2] - 100.0).abs() < 1e-9);
+    let mut later = vec![0.0, 50.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+    limits.apply(c, &mut later, 3, &mut needs, &mut spare);
+    assert!((later[1] - 50.0).abs() < 1e-9, "{later:?}");
+}

@@ -11,8 +11,10 @@ use crate::model::state::{ChainParams, Exogenous, Stocks};
 use crate::model::stockpile::StockpileState;
 
 /// (11) End use: per region and grade, the magnet stock serves sectors by `priority` (1 first),
-/// pro rata within a level. Sectors under an end-use denial in force against the region are
-/// served first, and only from the part of the stock free of the denying origin's content.
+/// pro rata within a level. Sectors under an end-use restriction in force against the region
+/// are served first, from the part of the stock free of the restricting origins' content, and
+/// then from the rest of the stock up to the share of their demand the restriction allows (0
+/// under an end-use denial).
 pub fn end_use(
     p: &ChainParams,
     x: &Exogenous,
@@ -25,19 +27,34 @@ pub fn end_use(
     rec.demand = x.demand.clone();
     rec.delivered = x.demand.iter().map(|s| vec![[0.0; 2]; s.len()]).collect();
     for r in 0..n {
-        let denials: Vec<_> = limits.denials(r).cloned().collect();
-        let denied: Vec<bool> = p.sector_ids[r]
-            .iter()
-            .map(|id| denials.iter().any(|d| d.sectors.contains(id)))
-            .collect();
         for (g, c) in [(0, MagnetStandard), (1, MagnetHighTemp)] {
+            let denials: Vec<_> = limits.denials(r).filter(|d| d.grades[g]).collect();
+            // Per sector, the share of its demand it may draw from the restricted content (the
+            // smallest of the restrictions naming it); None: unrestricted.
+            let allowed: Vec<Option<f64>> = p.sector_ids[r]
+                .iter()
+                .map(|id| {
+                    denials
+                        .iter()
+                        .filter(|d| d.sectors.contains(id))
+                        .map(|d| d.allowed)
+                        .reduce(f64::min)
+                })
+                .collect();
+            let denied: Vec<bool> = allowed.iter().map(Option::is_some).collect();
             let lot = &mut stocks.lots[r][c as usize];
             let want: Vec<f64> = x.demand[r].iter().map(|s| s[g]).collect();
             if denied.iter().any(|&d| d) {
-                let tagged: f64 = denials
-                    .iter()
-                    .map(|d| lot.tagged(d.origin, d.extraterritorial))
-                    .sum();
+                // Each origin's content counted once (extraterritorially if any restriction
+                // from it is).
+                let mut origins: Vec<(usize, bool)> = Vec::new();
+                for d in &denials {
+                    match origins.iter_mut().find(|(o, _)| *o == d.origin) {
+                        Some((_, ext)) => *ext |= d.extraterritorial,
+                        None => origins.push((d.origin, d.extraterritorial)),
+                    }
+                }
+                let tagged: f64 = origins.iter().map(|&(o, ext)| lot.tagged(o, ext)).sum();
                 let clean = (lot.total() - tagged).max(0.0);
                 let want_denied: Vec<f64> = want
                     .iter()
@@ -47,6 +64,23 @@ pub fn end_use(
                 let got = by_priority(clean, &want_denied, &p.priority[r]);
                 for (s, q) in got.iter().enumerate() {
                     rec.delivered[r][s][g] += lot.take_untagged(*q);
+                }
+                // What they still want, up to the allowed share of their demand, from the rest.
+                let want_tagged: Vec<f64> = want
+                    .iter()
+                    .zip(&allowed)
+                    .zip(&got)
+                    .map(|((w, a), q)| match a {
+                        Some(a) if *a > 0.0 => (w - q).min(a * w).max(0.0),
+                        _ => 0.0,
+                    })
+                    .collect();
+                if want_tagged.iter().any(|&w| w > 0.0) {
+                    let got = by_priority(lot.total(), &want_tagged, &p.priority[r]);
+                    for (s, q) in got.iter().enumerate() {
+                        lot.take(*q);
+                        rec.delivered[r][s][g] += q;
+                    }
                 }
             }
             let want_rest: Vec<f64> = want

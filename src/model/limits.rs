@@ -56,22 +56,35 @@ pub(crate) struct Active {
     pub(crate) destinations: Vec<usize>,
     pub(crate) commodities: [bool; N_COMMODITIES],
     pub(crate) budget: Budget,
-    pub(crate) share: f64,
+    /// Allowed share of each commodity's flow (share-of-flow limits; licensing approval).
+    pub(crate) share: [f64; N_COMMODITIES],
     /// For share-of-flow limits: what is left of each commodity's allowance this month once
     /// it has been set (orders placed again later in the month must not get a new share).
     pub(crate) left: [Option<f64>; N_COMMODITIES],
     /// Delivery delay of what passes, months (licensing).
     pub(crate) delay: f64,
     pub(crate) licensing: bool,
+    /// Share of the flow the control blocks that still passes (smuggling, transshipment).
+    pub(crate) leakage: f64,
+    /// Whether the control has already blocked (and leaked) flow of a commodity this month:
+    /// orders placed again later in the month do not leak again.
+    pub(crate) leaked: [bool; N_COMMODITIES],
 }
 
-/// An end-use denial in force against a destination.
+/// An end-use restriction in force against a destination: the named sectors may take magnets
+/// containing the origin's content (made there, or, extraterritorially, made from its oxide)
+/// for at most `allowed` times their demand; the rest only from stock free of it. An
+/// `end_use_denial` allows 0; a licensing control's sector approvals allow their share.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Denial {
     pub origin: usize,
     /// Indices into `Scenario::sectors`.
     pub sectors: Vec<usize>,
     pub extraterritorial: bool,
+    /// Share (0..=1) of a named sector's demand it may draw from the origin's content.
+    pub allowed: f64,
+    /// Grades covered `[standard, high_temp]`.
+    pub grades: [bool; 2],
 }
 
 /// A production quota in force: the most its origin may produce of each covered commodity.
@@ -162,15 +175,19 @@ impl Limits {
         spare: &mut [f64],
     ) -> Vec<bool> {
         // Each control's own scale on the planned flows; a route takes the strictest scale of
-        // the controls covering it. Budgets are then charged with what actually passes, so a
-        // quota is not used up by flow that another control blocks.
+        // the controls covering it, after leakage. Budgets are then charged with what actually
+        // passes legally, so a quota is not used up by flow that another control blocks, nor by
+        // flow that leaks past it.
         let ci = c as usize;
+        let planned = flows.to_vec();
         let mut route_scale = vec![1.0f64; n * n];
         let mut closed = vec![false; n * n];
         let mut allowed_by = vec![0.0; self.active.len()];
+        let mut scale_by = vec![1.0; self.active.len()];
+        let mut limits = vec![false; self.active.len()];
         for (k, a) in self
             .active
-            .iter()
+            .iter_mut()
             .enumerate()
             .filter(|(_, a)| a.commodities[ci])
         {
@@ -180,16 +197,27 @@ impl Limits {
                 (Budget::Each(b), _) => b[ci].max(0.0),
                 (Budget::Joint(b), _) => b.max(0.0),
                 (Budget::Share, Some(left)) => left.max(0.0),
-                (Budget::Share, None) => a.share * covered,
+                // Full approval (a share of 1) is no limit: the routes stay open.
+                (Budget::Share, None) if a.share[ci] >= 1.0 => continue,
+                (Budget::Share, None) => a.share[ci] * covered,
             };
+            limits[k] = true;
             allowed_by[k] = allowed;
             let scale = if covered > allowed && covered > 0.0 {
                 allowed / covered
             } else {
                 1.0
             };
+            scale_by[k] = scale;
+            // Leakage: a share of what the control blocks passes anyway, the first time in the
+            // month it blocks this commodity.
+            let mut effective = scale;
+            if scale < 1.0 && !a.leaked[ci] {
+                effective = scale + a.leakage * (1.0 - scale);
+                a.leaked[ci] = true;
+            }
             for &d in &a.destinations {
-                route_scale[o * n + d] = route_scale[o * n + d].min(scale);
+                route_scale[o * n + d] = route_scale[o * n + d].min(effective);
                 if scale < 1.0 || allowed <= 0.0 || matches!(a.budget, Budget::Share) {
                     closed[o * n + d] = true;
                 }
@@ -208,12 +236,20 @@ impl Limits {
             .active
             .iter_mut()
             .enumerate()
-            .filter(|(_, a)| a.commodities[ci])
+            .filter(|(k, a)| a.commodities[ci] && limits[*k])
         {
+            // What passes on a route beyond the control's own scale leaked past it.
             let passed: f64 = a
                 .destinations
                 .iter()
-                .map(|&d| flows[a.origin * n + d])
+                .map(|&d| {
+                    let r = a.origin * n + d;
+                    if route_scale[r] > scale_by[k] {
+                        planned[r] * scale_by[k]
+                    } else {
+                        flows[r]
+                    }
+                })
                 .sum();
             match &mut a.budget {
                 Budget::Each(b) => b[ci] = (b[ci] - passed).max(0.0),

@@ -314,9 +314,13 @@ pub enum ControlKind {
     /// Tonnes per month across the covered commodities and destinations.
     QuotaTonnes(ParamId),
     /// A share of applications (planned flows) is approved; approved shipments arrive late.
+    /// `approvals` override `approval` for some destinations or end-use sectors (first match);
+    /// `general` licences exempt routes or sectors from a model month on.
     Licensing {
         approval: Schedule,
         delay_weeks: ParamId,
+        approvals: Vec<Approval>,
+        general: Vec<GeneralLicence>,
     },
     /// Magnets for the named sectors (indices into `Scenario::sectors`) are refused.
     EndUseDenial {
@@ -343,6 +347,42 @@ impl ControlKind {
             ControlKind::ProductionShare(_) | ControlKind::ProductionTonnes(_)
         )
     }
+}
+
+/// Whom a licensing override or a general licence applies to: destinations (indices into
+/// `Scenario::regions`) and end-use sectors (indices into `Scenario::sectors`); an empty list
+/// places no condition. A flow of concentrate or oxide has no sector: only scopes without
+/// sectors apply to it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Scope {
+    pub destinations: Vec<usize>,
+    pub sectors: Vec<usize>,
+}
+
+impl Scope {
+    /// Whether the scope covers destination `d` and (for magnets) sector `s`.
+    pub fn matches(&self, d: usize, s: Option<usize>) -> bool {
+        (self.destinations.is_empty() || self.destinations.contains(&d))
+            && match s {
+                None => self.sectors.is_empty(),
+                Some(s) => self.sectors.is_empty() || self.sectors.contains(&s),
+            }
+    }
+}
+
+/// A licensing approval schedule for some destinations or sectors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Approval {
+    pub scope: Scope,
+    pub schedule: Schedule,
+}
+
+/// A general licence: from model month `month`, the scope is exempt from the licensing control
+/// (everything approved, no delay).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GeneralLicence {
+    pub month: ParamId,
+    pub scope: Scope,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -380,6 +420,9 @@ pub struct Control {
     pub duration: Option<ParamId>,
     pub probability: ParamId,
     pub changes: Vec<Change>,
+    /// Share of the flow the control blocks that still reaches the destination (ban, quota,
+    /// licensing); None: none.
+    pub leakage: Option<ParamId>,
 }
 
 impl Control {

@@ -14,7 +14,13 @@
 //!   commodities in proportion to their reference flows (with no history, one joint budget
 //!   that the commodities planned first use first: magnets, then oxides, then concentrate);
 //! - `licensing`: the approved share (a schedule) of the flow importers apply for passes, and
-//!   approved shipments arrive `delay_weeks` later.
+//!   approved shipments arrive `delay_weeks` later. `approvals` give other schedules to some
+//!   destinations or end-use sectors (magnet routes pass the demand-weighted mean of their
+//!   sectors' shares, and restricted sectors get an end-use `Denial` with that allowed share);
+//!   `general_licence` entries exempt routes or sectors from a month on.
+//!
+//! `leakage` on a ban, quota or licensing control lets that share of the blocked flow through
+//! (`Limits::apply`).
 //!
 //! Planned flows on covered routes are scaled down together to fit. A relaxation raises the
 //! allowed share (a relaxed ban becomes a share quota). `end_use_denial` and `technology`
@@ -31,7 +37,8 @@ use crate::model::limits::{Active, Budget, Cap, Course, Denial, Limits, WEEKS_PE
 use crate::model::param::Values;
 use crate::model::record::MonthRecord;
 use crate::model::{
-    ChangeAction, Commodity, ControlKind, N_COMMODITIES, Onset, Scenario, Schedule,
+    Approval, ChangeAction, Commodity, Control, ControlKind, GeneralLicence, N_COMMODITIES, Onset,
+    Scenario, Schedule,
 };
 
 fn whole_months(x: f64) -> usize {
@@ -192,12 +199,16 @@ fn output(rec: &MonthRecord, r: usize, c: Commodity) -> f64 {
 }
 
 impl Limits {
+    /// The limits of the controls in force in `month`. `demand` is the month's end-use demand
+    /// `[region][local sector][grade]` (M3): it weights the sector approvals of licensing
+    /// controls on magnet routes.
     pub fn for_month(
         sc: &Scenario,
         v: &Values,
         courses: &[Course],
         history: &mut History,
         month: usize,
+        demand: &[Vec<[f64; 2]>],
     ) -> Self {
         let mut limits = Limits::default();
         for (i, c) in sc.controls.iter().enumerate() {
@@ -211,14 +222,15 @@ impl Limits {
             let since = month - course.start;
             let floor = course.relaxed_share(month);
             let reference = history.reference(i);
+            let leakage = c.leakage.map_or(0.0, |l| v[l]);
             let scaled =
                 |x: f64| reference.map_or(Budget::Share, |r| Budget::Each(r.map(|f| x * f)));
-            let (budget, share, delay) = match &c.kind {
-                ControlKind::Ban if floor <= 0.0 => (Budget::Each([0.0; N_COMMODITIES]), 0.0, 0.0),
-                ControlKind::Ban => (scaled(floor), floor, 0.0),
+            let (budget, share) = match &c.kind {
+                ControlKind::Ban if floor <= 0.0 => (Budget::Each([0.0; N_COMMODITIES]), 0.0),
+                ControlKind::Ban => (scaled(floor), floor),
                 ControlKind::QuotaShare(s) | ControlKind::ProductionShare(s) => {
                     let share = schedule_share(s, v, since).max(floor);
-                    (scaled(share), share, 0.0)
+                    (scaled(share), share)
                 }
                 ControlKind::QuotaTonnes(t) | ControlKind::ProductionTonnes(t) => {
                     // Split by the pre-control mix, so that no commodity takes the others'
@@ -228,16 +240,27 @@ impl Limits {
                         Some(r) if total > 0.0 => Budget::Each(r.map(|f| v[*t] * f / total)),
                         _ => Budget::Joint(v[*t]),
                     };
-                    (budget, 1.0, 0.0)
+                    (budget, 1.0)
                 }
                 ControlKind::Licensing {
                     approval,
                     delay_weeks,
-                } => (
-                    Budget::Share,
-                    schedule_share(approval, v, since).max(floor),
-                    v[*delay_weeks] / WEEKS_PER_MONTH,
-                ),
+                    approvals,
+                    general,
+                } => {
+                    let lic = Licence {
+                        sc,
+                        v,
+                        month,
+                        since,
+                        floor,
+                        base: schedule_share(approval, v, since).max(floor),
+                        approvals,
+                        general,
+                    };
+                    lic.limits(c, demand, leakage, v[*delay_weeks], &mut limits);
+                    continue;
+                }
                 ControlKind::EndUseDenial {
                     sectors,
                     extraterritorial,
@@ -247,6 +270,8 @@ impl Limits {
                             origin: c.origin,
                             sectors: sectors.clone(),
                             extraterritorial: *extraterritorial,
+                            allowed: 0.0,
+                            grades: [true, true],
                         };
                         limits.denials.push((d, denial));
                     }
@@ -268,13 +293,169 @@ impl Limits {
                 destinations: c.destinations.clone(),
                 commodities: c.commodities,
                 budget,
-                share,
+                share: [share; N_COMMODITIES],
                 left: [None; N_COMMODITIES],
-                delay,
-                licensing: matches!(c.kind, ControlKind::Licensing { .. }),
+                delay: 0.0,
+                licensing: false,
+                leakage,
+                leaked: [false; N_COMMODITIES],
             });
         }
         limits
+    }
+}
+
+/// A licensing control in force in one month: its approval shares by destination and sector,
+/// and its general licences.
+struct Licence<'a> {
+    sc: &'a Scenario,
+    v: &'a Values,
+    month: usize,
+    since: usize,
+    /// Relaxation floor on every approval share.
+    floor: f64,
+    /// The control's own approval share (`schedule`).
+    base: f64,
+    approvals: &'a [Approval],
+    general: &'a [GeneralLicence],
+}
+
+impl Licence<'_> {
+    /// Whether a general licence in effect exempts destination `d` (and sector `s`).
+    fn exempt(&self, d: usize, s: Option<usize>) -> bool {
+        self.general
+            .iter()
+            .any(|g| whole_months(self.v[g.month]) <= self.month && g.scope.matches(d, s))
+    }
+
+    /// The first approval entry matching destination `d` (and sector `s`).
+    fn entry(&self, d: usize, s: Option<usize>) -> Option<&Approval> {
+        self.approvals.iter().find(|a| a.scope.matches(d, s))
+    }
+
+    /// Approved share for destination `d` (and sector `s`): 1 under a general licence, else
+    /// the first matching entry's schedule, else the control's; never below the floor.
+    fn share(&self, d: usize, s: Option<usize>) -> f64 {
+        if self.exempt(d, s) {
+            return 1.0;
+        }
+        self.entry(d, s).map_or(self.base, |a| {
+            schedule_share(&a.schedule, self.v, self.since).max(self.floor)
+        })
+    }
+
+    /// Approved share of commodity `com` on the route to `d`, and whether the route is exempt.
+    /// Magnets: the mean of the sectors' shares weighted by the destination's demand for the
+    /// grade this month (sectors without demand do not count); exempt when every sector with
+    /// demand is. Without demand for the grade, the destination's own share.
+    fn route(&self, com: Commodity, d: usize, demand: &[Vec<[f64; 2]>]) -> (f64, bool) {
+        let g = match com {
+            Commodity::MagnetStandard => 0,
+            Commodity::MagnetHighTemp => 1,
+            _ => return (self.share(d, None), self.exempt(d, None)),
+        };
+        let mut weighted: Vec<(f64, f64)> = Vec::new();
+        let mut exempt = true;
+        for (ls, sec) in self.sc.regions[d].sectors.iter().enumerate() {
+            let q = demand.get(d).and_then(|r| r.get(ls)).map_or(0.0, |x| x[g]);
+            if q > 0.0 {
+                weighted.push((q, self.share(d, Some(sec.sector))));
+                exempt &= self.exempt(d, Some(sec.sector));
+            }
+        }
+        match weighted.first() {
+            None => (self.share(d, None), self.exempt(d, None)),
+            // One share for every sector: exactly that share.
+            Some(&(_, a)) if weighted.iter().all(|&(_, b)| b == a) => (a, exempt),
+            Some(_) => {
+                let total: f64 = weighted.iter().map(|(q, _)| q).sum();
+                let sum: f64 = weighted.iter().map(|(q, a)| q * a).sum();
+                (sum / total, exempt)
+            }
+        }
+    }
+
+    /// Pushes the control's route limits (one per group of destinations with the same shares;
+    /// exempt routes carry no limit) and the end-use restrictions of its sector approvals.
+    fn limits(
+        &self,
+        c: &Control,
+        demand: &[Vec<[f64; 2]>],
+        leakage: f64,
+        delay_weeks: f64,
+        limits: &mut Limits,
+    ) {
+        let mut groups: Vec<Active> = Vec::new();
+        for &d in &c.destinations {
+            let mut commodities = c.commodities;
+            let mut share = [1.0; N_COMMODITIES];
+            for com in Commodity::ALL {
+                let ci = com as usize;
+                if !c.commodities[ci] {
+                    continue;
+                }
+                let (s, exempt) = self.route(com, d, demand);
+                share[ci] = s;
+                commodities[ci] = !exempt;
+            }
+            if !commodities.iter().any(|&x| x) {
+                continue;
+            }
+            match groups
+                .iter_mut()
+                .find(|a| a.commodities == commodities && a.share == share)
+            {
+                Some(a) => a.destinations.push(d),
+                None => groups.push(Active {
+                    origin: c.origin,
+                    destinations: vec![d],
+                    commodities,
+                    budget: Budget::Share,
+                    share,
+                    left: [None; N_COMMODITIES],
+                    delay: delay_weeks / WEEKS_PER_MONTH,
+                    licensing: true,
+                    leakage,
+                    leaked: [false; N_COMMODITIES],
+                }),
+            }
+            // Sectors named by a sector approval draw at most their (effective) share of
+            // their demand from the origin's magnets at end use.
+            let grades = [
+                commodities[Commodity::MagnetStandard as usize],
+                commodities[Commodity::MagnetHighTemp as usize],
+            ];
+            if !grades.iter().any(|&g| g) {
+                continue;
+            }
+            for sec in &self.sc.regions[d].sectors {
+                let s = sec.sector;
+                if self.exempt(d, Some(s)) {
+                    continue;
+                }
+                let Some(a) = self.entry(d, Some(s)) else {
+                    continue;
+                };
+                if a.scope.sectors.is_empty() {
+                    continue;
+                }
+                let share = schedule_share(&a.schedule, self.v, self.since).max(self.floor);
+                let allowed = share + leakage * (1.0 - share);
+                if allowed < 1.0 {
+                    limits.denials.push((
+                        d,
+                        Denial {
+                            origin: c.origin,
+                            sectors: vec![s],
+                            extraterritorial: false,
+                            allowed,
+                            grades,
+                        },
+                    ));
+                }
+            }
+        }
+        limits.active.extend(groups);
     }
 }
 

@@ -379,6 +379,16 @@ pub struct ControlFile {
     /// Licensing: delivery delay of approved shipments, weeks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay_weeks: Option<P>,
+    /// Licensing: approval schedules for some destinations or end-use sectors (first match;
+    /// otherwise `schedule`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approvals: Vec<Spanned<ApprovalFile>>,
+    /// Licensing: general licences exempting routes or sectors from a model month on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub general_licence: Vec<Spanned<GeneralLicenceFile>>,
+    /// Ban, quota, licensing: share of the blocked flow that still reaches the destinations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leakage: Option<P>,
     /// End-use denial: sectors refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sectors: Option<Vec<Spanned<String>>>,
@@ -411,6 +421,28 @@ pub struct ControlFile {
 pub struct StepFile {
     pub month: P,
     pub share: P,
+}
+
+/// A licensing approval schedule for some destinations and/or end-use sectors.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destinations: Option<Vec<Spanned<String>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sectors: Option<Vec<Spanned<String>>>,
+    pub schedule: Spanned<Vec<StepFile>>,
+}
+
+/// A general licence: from model `month`, the named destinations and/or sectors are exempt.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeneralLicenceFile {
+    pub month: P,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destinations: Option<Vec<Spanned<String>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sectors: Option<Vec<Spanned<String>>>,
 }
 
 /// A later event on a control.

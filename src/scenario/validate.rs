@@ -11,9 +11,10 @@ use super::diagnostic::Diagnostic;
 use super::schema::{self, P, Param};
 use crate::model::param::{ParamId, ParamTable};
 use crate::model::{
-    Change, ChangeAction, Commodity, Control, ControlKind, Expansion, Grade, Logistics,
-    MagnetPlant, Market, Mine, N_COMMODITIES, Onset, Ore, Outage, Pipeline, Recycling, Region,
-    Scenario, Schedule, Sector, SectorResponse, Separation, Stockpile, StockpileSize, YearMonth,
+    Approval, Change, ChangeAction, Commodity, Control, ControlKind, Expansion, GeneralLicence,
+    Grade, Logistics, MagnetPlant, Market, Mine, N_COMMODITIES, Onset, Ore, Outage, Pipeline,
+    Recycling, Region, Scenario, Schedule, Scope, Sector, SectorResponse, Separation, Stockpile,
+    StockpileSize, YearMonth,
 };
 
 /// Allowed range of a numeric parameter.
@@ -121,6 +122,17 @@ impl Bounds {
             })
             && v <= self.hi
     }
+}
+
+/// What a licensing scope may name.
+struct ScopeContext<'a> {
+    control: &'a str,
+    regions: &'a [String],
+    sectors: &'a [String],
+    /// The control's destinations (indices into `regions`).
+    destinations: &'a [usize],
+    /// Whether the control covers a magnet grade (only then may a scope name sectors).
+    magnets: bool,
 }
 
 const REGION_NAME_RULE: &str =
@@ -1098,11 +1110,21 @@ impl<'a> Validator<'a> {
             ("extraterritorial", c.extraterritorial.is_some()),
             ("delay_months", c.delay_months.is_some()),
             ("slowdown", c.slowdown.is_some()),
+            ("approvals", !c.approvals.is_empty()),
+            ("general_licence", !c.general_licence.is_empty()),
+            ("leakage", c.leakage.is_some()),
         ];
         let allowed: &[&str] = match kind_name {
-            "ban" => &[],
-            "quota" | "production_quota" => &["quota_share", "quota_t_per_month", "schedule"],
-            "licensing" => &["schedule", "delay_weeks"],
+            "ban" => &["leakage"],
+            "quota" => &["quota_share", "quota_t_per_month", "schedule", "leakage"],
+            "production_quota" => &["quota_share", "quota_t_per_month", "schedule"],
+            "licensing" => &[
+                "schedule",
+                "delay_weeks",
+                "approvals",
+                "general_licence",
+                "leakage",
+            ],
             "end_use_denial" => &["sectors", "extraterritorial"],
             "technology" => &["delay_months", "slowdown"],
             other => {
@@ -1122,6 +1144,9 @@ impl<'a> Validator<'a> {
                     "extraterritorial",
                     "delay_months",
                     "slowdown",
+                    "approvals",
+                    "general_licence",
+                    "leakage",
                 ]
             }
         };
@@ -1207,9 +1232,45 @@ impl<'a> Validator<'a> {
                     DELAY_WEEKS,
                     0.0,
                 );
+                let ctx = ScopeContext {
+                    control: &k,
+                    regions,
+                    sectors,
+                    destinations: &destinations,
+                    magnets: commodities[Commodity::MagnetStandard as usize]
+                        || commodities[Commodity::MagnetHighTemp as usize],
+                };
+                let mut approvals = Vec::new();
+                for (i, a) in c.approvals.iter().enumerate() {
+                    let ak = format!("{k}.approvals.{i}");
+                    let scope = self.scope(
+                        &ctx,
+                        &ak,
+                        a.span(),
+                        &a.get_ref().destinations,
+                        &a.get_ref().sectors,
+                    );
+                    let schedule = self.schedule(&format!("{ak}.schedule"), &a.get_ref().schedule);
+                    approvals.push(Approval { scope, schedule });
+                }
+                let mut general = Vec::new();
+                for (i, g) in c.general_licence.iter().enumerate() {
+                    let gk = format!("{k}.general_licence.{i}");
+                    let scope = self.scope(
+                        &ctx,
+                        &gk,
+                        g.span(),
+                        &g.get_ref().destinations,
+                        &g.get_ref().sectors,
+                    );
+                    let month = self.param(&format!("{gk}.month"), &g.get_ref().month, MONTHS);
+                    general.push(GeneralLicence { month, scope });
+                }
                 ControlKind::Licensing {
                     approval,
                     delay_weeks,
+                    approvals,
+                    general,
                 }
             }
             "end_use_denial" => {
@@ -1272,6 +1333,16 @@ impl<'a> Validator<'a> {
             .as_ref()
             .map(|p| self.param(&format!("{k}.duration_months"), p, MONTHS));
         let probability = self.opt_param(&format!("{k}.probability"), &c.probability, SHARE, 1.0);
+        let leakage = match (&c.leakage, &kind) {
+            (
+                Some(p),
+                ControlKind::Ban
+                | ControlKind::QuotaShare(_)
+                | ControlKind::QuotaTonnes(_)
+                | ControlKind::Licensing { .. },
+            ) => Some(self.param(&format!("{k}.leakage"), p, SHARE)),
+            _ => None,
+        };
         let mut changes = Vec::new();
         for (i, ch) in c.changes.iter().enumerate() {
             let ck = format!("{k}.changes.{i}");
@@ -1353,7 +1424,89 @@ impl<'a> Validator<'a> {
             duration,
             probability,
             changes,
+            leakage,
         }
+    }
+
+    /// Whom a licensing `approvals` entry or `general_licence` applies to: destinations of the
+    /// control and defined sectors (magnet controls only), at least one of the two.
+    fn scope(
+        &mut self,
+        ctx: &ScopeContext,
+        key: &str,
+        span: Range<usize>,
+        destinations: &Option<Vec<Spanned<String>>>,
+        sectors: &Option<Vec<Spanned<String>>>,
+    ) -> Scope {
+        let mut out = Scope::default();
+        let empty = |l: &Option<Vec<Spanned<String>>>| l.as_ref().is_none_or(|l| l.is_empty());
+        if empty(destinations) && empty(sectors) {
+            self.invalid(
+                span,
+                key,
+                "an entry with neither destinations nor sectors".into(),
+                "destinations = [...] (some of the control's destinations) and/or \
+                 sectors = [...] (end-use sectors)",
+            );
+        }
+        for d in destinations.iter().flatten() {
+            let dk = format!("{key}.destinations");
+            match ctx.regions.iter().position(|r| r == d.get_ref()) {
+                Some(i) if ctx.destinations.contains(&i) => out.destinations.push(i),
+                found => {
+                    let names: Vec<&str> = ctx
+                        .destinations
+                        .iter()
+                        .map(|&i| ctx.regions[i].as_str())
+                        .collect();
+                    self.error(
+                        Some(d.span()),
+                        &dk,
+                        format!("unknown destination \"{}\" in `{dk}`", d.get_ref()),
+                        if found.is_some() {
+                            format!(
+                                "\"{}\" is not a destination of `{}`",
+                                d.get_ref(),
+                                ctx.control
+                            )
+                        } else {
+                            "this region is not defined under [regions]".into()
+                        },
+                        Some(format!(
+                            "one of the control's destinations: {}",
+                            names.join(", ")
+                        )),
+                    );
+                }
+            }
+        }
+        for s in sectors.iter().flatten() {
+            let sk = format!("{key}.sectors");
+            if !ctx.magnets {
+                self.invalid(
+                    s.span(),
+                    &sk,
+                    format!(
+                        "sector \"{}\" on a licensing control without magnets",
+                        s.get_ref()
+                    ),
+                    "sectors only on a control covering magnet_standard or magnet_high_temp \
+                     (oxide and concentrate buyers have no end-use sector)",
+                );
+                continue;
+            }
+            match ctx.sectors.iter().position(|n| n == s.get_ref()) {
+                Some(i) => out.sectors.push(i),
+                None => self.error(
+                    Some(s.span()),
+                    &sk,
+                    format!("unknown sector \"{}\" in `{sk}`", s.get_ref()),
+                    "no region defines this sector".into(),
+                    Some(format!("one of: {}", ctx.sectors.join(", "))),
+                ),
+            }
+        }
+        out
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -39,8 +39,14 @@ impl RunState<'_> {
             let months = v[sc.market.hoarding_months].round().max(1.0) as usize;
             x.stock_factor = self.prices.stock_factors(hoarding, months);
         }
-        let mut limits =
-            crate::model::limits::Limits::for_month(sc, v, &self.courses, &mut self.history, t);
+        let mut limits = crate::model::limits::Limits::for_month(
+            sc,
+            v,
+            &self.courses,
+            &mut self.history,
+            t,
+            &x.demand,
+        );
         limits.cap_production(&mut x);
         let prices = &self.prices;
         set_triggers(
