@@ -5,7 +5,8 @@
 
 use crate::model::param::Values;
 use crate::model::record::MonthRecord;
-use crate::model::{Commodity, N_COMMODITIES, Scenario};
+use crate::model::state::Circuit;
+use crate::model::{Commodity, N_COMMODITIES, Ore, Scenario};
 
 /// Price indexes (1 = the scenario's starting price) per region and commodity.
 #[derive(Debug, Clone)]
@@ -80,6 +81,7 @@ impl Prices {
         rec: &MonthRecord,
         recipes: &[[f64; 2]; 2],
         stockpiles: &[Commodity],
+        circuits: &[[Circuit; 2]],
     ) {
         let m = &sc.market;
         let (k, theta) = (v[m.price_response], v[m.price_reversion]);
@@ -112,6 +114,27 @@ impl Prices {
                 let rel = if x > 0.0 && x0 > 0.0 { x / x0 } else { 1.0 };
                 let ln = &mut self.ln[r][ci];
                 *ln = adjust(*ln, k * rel.ln(), theta, speedup).clamp(lo, hi);
+            }
+            // (M2b) Feed cost pass-through: an oxide costs at least `(1 - w) + w * (the
+            // concentrate indexes weighted by the region's capacity for that oxide in the circuit
+            // each feeds)`. Applied before (M2a), which passes oxide costs on to magnets.
+            let wf = v[m.feed_cost_share];
+            if wf > 0.0 {
+                let feed = Ore::ALL.map(|o| self.index(r, Commodity::concentrate(o)));
+                let k = &circuits[r];
+                for (caps, c) in [
+                    ([k[0].light, k[1].light], Commodity::LightOxide),
+                    ([k[0].heavy, k[1].heavy], Commodity::HeavyOxide),
+                ] {
+                    let total = caps[0] + caps[1];
+                    if total <= 0.0 {
+                        continue;
+                    }
+                    let p = (caps[0] * feed[0] + caps[1] * feed[1]) / total;
+                    let cost = (1.0 - wf) + wf * p;
+                    let ln = &mut self.ln[r][c as usize];
+                    *ln = ln.max(cost.ln()).clamp(lo, hi);
+                }
             }
             // (M2a) Cost pass-through: a magnet grade costs at least
             // `(1 - w) + w * (its oxides' price index, weighted by their cost in the recipe)`.
@@ -236,6 +259,12 @@ impl Response {
                     pht,
                     v[x.heavy_free_ceiling],
                 );
+                // Designs that drop Dy/Tb spread whatever the price, within the same ceiling.
+                let hf = &mut self.heavy_free[r][ls];
+                let ceiling = v[x.heavy_free_ceiling];
+                if v[x.heavy_free_trend] > 0.0 && *hf < ceiling {
+                    *hf = (*hf + v[x.heavy_free_trend] / 12.0).min(ceiling);
+                }
             }
         }
     }

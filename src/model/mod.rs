@@ -228,6 +228,8 @@ pub struct SectorResponse {
     pub elasticity: ParamId,
     pub substitution_ceiling: ParamId,
     pub heavy_free_ceiling: ParamId,
+    /// Share of high_temp demand per year moving to heavy-free designs whatever the price.
+    pub heavy_free_trend: ParamId,
     /// Share per year.
     pub substitution_rate: ParamId,
     pub substitution_lag: ParamId,
@@ -257,6 +259,8 @@ pub struct Market {
     pub price_floor: ParamId,
     /// Share of a magnet's price that is oxide cost (cost pass-through; 0 = none).
     pub oxide_cost_share: ParamId,
+    /// Share of an oxide's price that is concentrate feed cost (cost pass-through; 0 = none).
+    pub feed_cost_share: ParamId,
     /// Dy/Tb over NdPr oxide price per tonne at the start.
     pub dytb_value_ratio: ParamId,
     /// Speculative stocking: extra share of target inventories per unit rise of the log price

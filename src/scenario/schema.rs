@@ -110,6 +110,10 @@ pub struct Market {
     /// the oxide they are made of does; 0: no pass-through).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oxide_cost_share: Option<P>,
+    /// Share of a separated oxide's price that is the cost of its concentrate feed (oxide prices
+    /// rise at least as their feed does; 0: no pass-through).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feed_cost_share: Option<P>,
     /// Price of Dy/Tb oxide over NdPr oxide per tonne at the start (weights the oxides' costs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dytb_value_ratio: Option<P>,
@@ -134,6 +138,8 @@ pub struct ResponseFile {
     pub substitution_ceiling: Option<P>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heavy_free_ceiling: Option<P>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heavy_free_trend: Option<P>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub substitution_rate: Option<P>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -341,6 +347,10 @@ pub struct SectorFile {
     /// Highest share of high_temp demand moved to the standard grade (heavy-free designs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heavy_free_ceiling: Option<P>,
+    /// Share of high_temp demand per year moving to Dy/Tb-free designs whatever the price
+    /// (grain-boundary diffusion and heavy-free designs spreading), within the ceiling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heavy_free_trend: Option<P>,
     /// Share of demand substituted per year once it runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub substitution_rate: Option<P>,

@@ -152,6 +152,7 @@ pub(crate) struct ResponseDefaults {
     elasticity: Option<ParamId>,
     substitution_ceiling: Option<ParamId>,
     heavy_free_ceiling: Option<ParamId>,
+    heavy_free_trend: Option<ParamId>,
     substitution_rate: Option<ParamId>,
     substitution_lag: Option<ParamId>,
     substitution_trigger: Option<ParamId>,
@@ -302,6 +303,7 @@ impl<'a> Validator<'a> {
             elasticity: one("elasticity", &r.elasticity, ELASTICITY),
             substitution_ceiling: one("substitution_ceiling", &r.substitution_ceiling, SHARE),
             heavy_free_ceiling: one("heavy_free_ceiling", &r.heavy_free_ceiling, SHARE),
+            heavy_free_trend: one("heavy_free_trend", &r.heavy_free_trend, SHARE),
             substitution_rate: one("substitution_rate", &r.substitution_rate, SHARE),
             substitution_lag: one(
                 "substitution_lag_months",
@@ -421,6 +423,12 @@ impl<'a> Validator<'a> {
             oxide_cost_share: self.opt_param(
                 &format!("{k}.oxide_cost_share"),
                 &m.oxide_cost_share,
+                SHARE,
+                0.0,
+            ),
+            feed_cost_share: self.opt_param(
+                &format!("{k}.feed_cost_share"),
+                &m.feed_cost_share,
                 SHARE,
                 0.0,
             ),
@@ -850,6 +858,14 @@ impl<'a> Validator<'a> {
                         "heavy_free_ceiling",
                         &s.heavy_free_ceiling,
                         d.heavy_free_ceiling,
+                        SHARE,
+                        0.0,
+                    ),
+                    heavy_free_trend: self.response_param(
+                        &k,
+                        "heavy_free_trend",
+                        &s.heavy_free_trend,
+                        d.heavy_free_trend,
                         SHARE,
                         0.0,
                     ),

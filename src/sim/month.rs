@@ -123,8 +123,14 @@ impl RunState<'_> {
             .collect();
         rec.substituted = self.response.substituted.clone();
         rec.heavy_free = self.response.heavy_free.clone();
-        self.prices
-            .update(sc, v, rec, &self.params.recipes, &self.stockpile_kinds);
+        self.prices.update(
+            sc,
+            v,
+            rec,
+            &self.params.recipes,
+            &self.stockpile_kinds,
+            &x.circuits,
+        );
         self.response.update(sc, v, &self.prices);
         let courses = &self.courses;
         let tech = |r: usize| technology(sc, v, courses, r, |c| c.active(t));
