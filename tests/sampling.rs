@@ -5,7 +5,7 @@ mod common;
 use std::path::Path;
 
 use assert_cmd::Command;
-use reesim::sim::params::Lhs;
+use reesim::sim::params::Design;
 
 fn with_uniform() -> reesim::scenario::Loaded {
     let text = common::importer_exporter(100.0, 6, "").replace(
@@ -21,7 +21,7 @@ fn every_stratum_of_every_parameter_is_used_once_per_block() {
     let table = &l.scenario.params;
     let n = 50;
     for start in [0u64, 50] {
-        let lhs = Lhs::new(table, 7, start, n);
+        let lhs = Design::new(table, &[], 7, start, n, true);
         for (id, d) in table.sampled() {
             let mut seen = vec![false; n as usize];
             for run in start..start + n {

@@ -38,6 +38,11 @@ impl Export for ManifestJson {
                 "achieved": ctx.results.achieved.iter().map(|(m, e)| serde_json::json!({"metric": m, "relative_mcse": if e.is_finite() { serde_json::json!(e) } else { serde_json::Value::Null }})).collect::<Vec<_>>(),
                 "met": ctx.results.achieved.iter().all(|(_, e)| *e <= u.rel),
             })),
+            "correlations": ctx.results.correlations.iter().map(|c| serde_json::json!({
+                "params": c.params,
+                "target_rank_correlation": c.target,
+                "achieved_rank_correlation": if c.achieved.is_finite() { serde_json::json!(c.achieved) } else { serde_json::Value::Null },
+            })).collect::<Vec<_>>(),
             "threads": s.threads,
             "batch_size": crate::sim::runner::BATCH,
             "started": rfc3339(ctx.results.started),

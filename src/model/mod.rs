@@ -435,6 +435,14 @@ impl Control {
     }
 }
 
+/// A target rank correlation between two sampled parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Correlation {
+    pub a: ParamId,
+    pub b: ParamId,
+    pub r: f64,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum StockpileSize {
     Tonnes(ParamId),
@@ -499,6 +507,10 @@ pub struct Scenario {
     pub logistics: Logistics,
     pub controls: Vec<Control>,
     pub stockpiles: Vec<Stockpile>,
+    /// Target rank correlations between sampled parameters, imposed per block of runs
+    /// (Iman-Conover); the matrix they form (1 on the diagonal, 0 elsewhere) is positive
+    /// definite.
+    pub correlations: Vec<Correlation>,
     pub params: ParamTable,
 }
 

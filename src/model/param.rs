@@ -105,3 +105,57 @@ impl std::ops::IndexMut<ParamId> for Values {
         &mut self.0[id.0]
     }
 }
+
+/// The parameters that `correlations` name, in first-named order, and their target rank
+/// correlation matrix (1 on the diagonal, 0 for pairs not named), row-major.
+pub fn correlation_matrix(
+    correlations: &[crate::model::Correlation],
+) -> (Vec<ParamId>, Vec<Vec<f64>>) {
+    let mut ids: Vec<ParamId> = Vec::new();
+    for c in correlations {
+        for id in [c.a, c.b] {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    let k = ids.len();
+    let mut m = vec![vec![0.0; k]; k];
+    for (i, row) in m.iter_mut().enumerate() {
+        row[i] = 1.0;
+    }
+    let at = |id: ParamId| ids.iter().position(|x| *x == id).expect("listed");
+    for c in correlations {
+        let (i, j) = (at(c.a), at(c.b));
+        m[i][j] = c.r;
+        m[j][i] = c.r;
+    }
+    (ids, m)
+}
+
+/// Lower Cholesky factor `L` of a symmetric matrix (`m = L L^T`), or None when it is not
+/// positive definite (a pivot at most 1e-10).
+pub fn cholesky(m: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
+    let k = m.len();
+    let mut l = vec![vec![0.0; k]; k];
+    for i in 0..k {
+        for j in 0..=i {
+            let s: f64 = (0..j).map(|p| l[i][p] * l[j][p]).sum();
+            if i == j {
+                let d = m[i][i] - s;
+                if d.is_nan() || d <= 1e-10 {
+                    return None;
+                }
+                l[i][i] = d.sqrt();
+            } else {
+                l[i][j] = (m[i][j] - s) / l[j][j];
+            }
+        }
+    }
+    Some(l)
+}
+
+/// Whether a symmetric matrix is positive definite.
+pub fn is_positive_definite(m: &[Vec<f64>]) -> bool {
+    cholesky(m).is_some()
+}

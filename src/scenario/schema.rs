@@ -25,6 +25,9 @@ pub struct ScenarioFile {
     pub controls: Vec<Spanned<ControlFile>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stockpiles: Vec<Spanned<StockpileFile>>,
+    /// Rank correlations between sampled parameters.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub correlations: Vec<Spanned<CorrelationFile>>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -518,4 +521,12 @@ pub struct StockpileFile {
     /// `price` releases while the region's price index of the commodity is at least this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release_price_index: Option<P>,
+}
+
+/// A rank correlation between two sampled parameters, named by their keys as in runs.csv.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrelationFile {
+    pub params: Spanned<Vec<Spanned<String>>>,
+    pub rank_correlation: Spanned<f64>,
 }

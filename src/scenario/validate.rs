@@ -11,10 +11,10 @@ use super::diagnostic::Diagnostic;
 use super::schema::{self, P, Param};
 use crate::model::param::{ParamId, ParamTable};
 use crate::model::{
-    Approval, Change, ChangeAction, Commodity, Control, ControlKind, Expansion, GeneralLicence,
-    Grade, Logistics, MagnetPlant, Market, Mine, N_COMMODITIES, Onset, Ore, Outage, Pipeline,
-    Recycling, Region, Scenario, Schedule, Scope, Sector, SectorResponse, Separation, Stockpile,
-    StockpileSize, YearMonth,
+    Approval, Change, ChangeAction, Commodity, Control, ControlKind, Correlation, Expansion,
+    GeneralLicence, Grade, Logistics, MagnetPlant, Market, Mine, N_COMMODITIES, Onset, Ore, Outage,
+    Pipeline, Recycling, Region, Scenario, Schedule, Scope, Sector, SectorResponse, Separation,
+    Stockpile, StockpileSize, YearMonth,
 };
 
 /// Allowed range of a numeric parameter.
@@ -633,6 +633,8 @@ impl<'a> Validator<'a> {
             ));
         }
 
+        let correlations = self.correlations(&f.correlations);
+
         if !self.diags.is_empty() {
             // Report in file order, as a compiler would.
             self.diags.sort_by(|a, b| {
@@ -659,6 +661,7 @@ impl<'a> Validator<'a> {
             logistics,
             controls,
             stockpiles,
+            correlations,
             params: self.params,
         })
     }
@@ -946,6 +949,129 @@ impl<'a> Validator<'a> {
                 0
             }
         }
+    }
+
+    /// `[[correlations]]`: each names two sampled parameters by key and a rank correlation in
+    /// (-1, 1); together (1 on the diagonal, 0 for pairs not named) they must form a positive
+    /// definite matrix.
+    fn correlations(&mut self, list: &[Spanned<schema::CorrelationFile>]) -> Vec<Correlation> {
+        let mut out: Vec<Correlation> = Vec::new();
+        let mut spans: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+        for (i, c) in list.iter().enumerate() {
+            let k = format!("correlations[{i}]");
+            let c = c.get_ref();
+            let names = c.params.get_ref();
+            if names.len() != 2 {
+                self.invalid(
+                    c.params.span(),
+                    &format!("{k}.params"),
+                    format!("{} parameter names", names.len()),
+                    "two keys of sampled parameters, as in runs.csv, e.g. [\"regions.china.sectors.ev.growth\", \"regions.rest_of_world.sectors.ev.growth\"]",
+                );
+                continue;
+            }
+            let mut ids = Vec::new();
+            for n in names {
+                match self.params.defs.iter().position(|d| d.key == *n.get_ref()) {
+                    Some(id) if matches!(self.params.defs[id].value, Param::Dist(_)) => {
+                        ids.push(ParamId(id))
+                    }
+                    Some(_) => self.error(
+                        Some(n.span()),
+                        &format!("{k}.params"),
+                        format!("`{}` is a fixed number", n.get_ref()),
+                        "only parameters with a distribution are sampled, so only they can be correlated".into(),
+                        Some("the key of a parameter written as a distribution, e.g. { dist = \"triangular\", min = 0.08, mode = 0.12, max = 0.18 }".into()),
+                    ),
+                    None => {
+                        let sampled: Vec<&str> = self.params.sampled().map(|(_, d)| d.key.as_str()).collect();
+                        self.error(
+                            Some(n.span()),
+                            &format!("{k}.params"),
+                            format!("unknown parameter `{}`", n.get_ref()),
+                            "no parameter of the scenario has this key".into(),
+                            Some(format!("one of the sampled parameters: {}", sampled.join(", "))),
+                        )
+                    }
+                }
+            }
+            let r = *c.rank_correlation.get_ref();
+            if !(r > -1.0 && r < 1.0) {
+                self.invalid(
+                    c.rank_correlation.span(),
+                    &format!("{k}.rank_correlation"),
+                    format!("found {r}"),
+                    "a number strictly between -1 and 1",
+                );
+                continue;
+            }
+            if ids.len() != 2 {
+                continue;
+            }
+            if ids[0] == ids[1] {
+                self.invalid(
+                    c.params.span(),
+                    &format!("{k}.params"),
+                    "the same parameter twice".into(),
+                    "two different parameters",
+                );
+                continue;
+            }
+            if out
+                .iter()
+                .any(|o| (o.a == ids[0] && o.b == ids[1]) || (o.a == ids[1] && o.b == ids[0]))
+            {
+                self.invalid(
+                    c.params.span(),
+                    &format!("{k}.params"),
+                    "a pair already correlated by an earlier entry".into(),
+                    "each pair of parameters once",
+                );
+                continue;
+            }
+            out.push(Correlation {
+                a: ids[0],
+                b: ids[1],
+                r,
+            });
+            spans.push((c.rank_correlation.span(), k));
+        }
+        // The matrix must be positive definite as a whole. If it is not, point at the first
+        // entry whose removal makes it so (else at the last entry).
+        let pd = |cs: &[Correlation]| {
+            crate::model::param::is_positive_definite(
+                &crate::model::param::correlation_matrix(cs).1,
+            )
+        };
+        if !out.is_empty() && !pd(&out) {
+            let culprit = (0..out.len())
+                .find(|&i| {
+                    let mut rest = out.clone();
+                    rest.remove(i);
+                    pd(&rest)
+                })
+                .unwrap_or(out.len() - 1);
+            let key = |c: &Correlation| {
+                format!(
+                    "{} ~ {}: {}",
+                    self.params.defs[c.a.0].key, self.params.defs[c.b.0].key, c.r
+                )
+            };
+            let all: Vec<String> = out.iter().map(key).collect();
+            let (span, k) = spans[culprit].clone();
+            self.error(
+                Some(span),
+                &format!("{k}.rank_correlation"),
+                format!("`{k}.rank_correlation`: the correlations do not form a valid correlation matrix"),
+                format!(
+                    "{} does not fit with the others: together ({}; 0 for pairs not named) they are not positive definite, so they cannot all hold at once",
+                    out[culprit].r,
+                    all.join("; ")
+                ),
+                Some("correlations that can hold together: if a correlates with b and b with c, a and c must correlate too (name that pair), or weaken one".into()),
+            );
+        }
+        out
     }
 
     /// An ore type ("hard_rock" by default).

@@ -4,11 +4,18 @@
 //! in the scenario, with list items named, e.g. `regions.china.mines.bayan_obo.capacity_t`) and
 //! the model refers to it by `ParamId`. At the start of each run, `sample` turns the table into a
 //! plain vector of numbers: fixed values are copied, distributions get one uniform draw from the
-//! parameter's own stream.
+//! parameter's own stream. A block design (`Design`) can stratify those draws (Latin hypercube)
+//! and rearrange them among the block's runs to impose rank correlations (Iman-Conover).
 
-pub use crate::model::param::{Param, ParamDef, ParamId, ParamTable, Values};
-use crate::sim::streams;
+use std::collections::HashMap;
+
 use rand::RngExt;
+use statrs::distribution::{ContinuousCDF, Normal};
+
+use crate::model::Correlation;
+pub use crate::model::param::{Param, ParamDef, ParamId, ParamTable, Values};
+use crate::model::param::{cholesky, correlation_matrix};
+use crate::sim::streams;
 
 impl ParamTable {
     /// Values for run `run`: fixed numbers as written, distributions sampled from their own
@@ -17,20 +24,19 @@ impl ParamTable {
         self.sample_with(seed, run, None)
     }
 
-    /// Values for run `run`, by plain Monte Carlo or, with a design, by Latin hypercube: the
-    /// run's uniform draw `u` becomes `(stratum + u) / n` with the parameter's stratum for this
-    /// run in the design's block.
-    pub fn sample_with(&self, seed: u64, run: u64, lhs: Option<&Lhs>) -> Values {
+    /// Values for run `run`, by plain Monte Carlo or with a block design (Latin hypercube
+    /// strata, correlations): the design gives the uniform each parameter uses in this run.
+    pub fn sample_with(&self, seed: u64, run: u64, design: Option<&Design>) -> Values {
         Values(
             self.defs
                 .iter()
                 .map(|d| match &d.value {
                     Param::Fixed(v) => *v,
                     Param::Dist(dist) => {
-                        let mut u: f64 = streams::stream(seed, run, &d.key).random();
-                        if let Some(l) = lhs {
-                            u = l.stratify(&d.key, run, u);
-                        }
+                        let u = match design {
+                            Some(b) => b.uniform(&d.key, seed, run),
+                            None => own_uniform(seed, run, &d.key),
+                        };
                         dist.quantile(u)
                     }
                 })
@@ -39,39 +45,215 @@ impl ParamTable {
     }
 }
 
-/// A Latin hypercube design over a block of runs `start..start + n`: for every sampled
-/// parameter, a random permutation of the `n` strata, drawn from a stream keyed by the seed,
-/// the block and the parameter (so it does not depend on threads, and parameters that two
-/// scenarios share get the same strata).
-#[derive(Debug, Clone)]
-pub struct Lhs {
-    start: u64,
-    n: u64,
-    perms: std::collections::HashMap<String, Vec<u32>>,
+/// The first uniform draw of parameter `key`'s own stream in run `run`.
+fn own_uniform(seed: u64, run: u64, key: &str) -> f64 {
+    streams::stream(seed, run, key).random()
 }
 
-impl Lhs {
-    pub fn new(table: &ParamTable, seed: u64, start: u64, n: u64) -> Lhs {
-        let mut perms = std::collections::HashMap::new();
-        for (_, d) in table.sampled() {
-            perms.entry(d.key.clone()).or_insert_with(|| {
-                let mut p: Vec<u32> = (0..n as u32).collect();
-                let mut rng = streams::stream(seed, start, &format!("{}#lhs", d.key));
-                for i in (1..p.len()).rev() {
-                    let j = rng.random_range(0..=i);
-                    p.swap(i, j);
-                }
-                p
-            });
+/// A sampling design over a block of runs `start..start + n`, fixed before any run of the block
+/// starts (so it does not depend on threads):
+/// - Latin hypercube (`lhs`): for every sampled parameter, a random permutation of the `n`
+///   strata, drawn from a stream keyed by the seed, the block and the parameter (parameters that
+///   two scenarios share get the same strata); run `i` uses `(stratum + u_i) / n` with `u_i` its
+///   own draw;
+/// - correlations (Iman-Conover): the uniforms of the correlated parameters (plain or
+///   stratified) are rearranged among the block's runs so that their rank correlations come
+///   close to the targets; every parameter keeps exactly the values it had, so its marginal
+///   distribution is unchanged.
+#[derive(Debug, Clone)]
+pub struct Design {
+    start: u64,
+    n: u64,
+    perms: Option<HashMap<String, Vec<u32>>>,
+    /// Correlated parameters: the uniform of each run of the block.
+    arranged: HashMap<String, Vec<f64>>,
+}
+
+impl Design {
+    pub fn new(
+        table: &ParamTable,
+        correlations: &[Correlation],
+        seed: u64,
+        start: u64,
+        n: u64,
+        lhs: bool,
+    ) -> Design {
+        let perms = lhs.then(|| {
+            let mut perms = HashMap::new();
+            for (_, d) in table.sampled() {
+                perms.entry(d.key.clone()).or_insert_with(|| {
+                    let mut p: Vec<u32> = (0..n as u32).collect();
+                    let mut rng = streams::stream(seed, start, &format!("{}#lhs", d.key));
+                    for i in (1..p.len()).rev() {
+                        let j = rng.random_range(0..=i);
+                        p.swap(i, j);
+                    }
+                    p
+                });
+            }
+            perms
+        });
+        let mut design = Design {
+            start,
+            n,
+            perms,
+            arranged: HashMap::new(),
+        };
+        if !correlations.is_empty() && n >= 3 {
+            let (ids, target) = correlation_matrix(correlations);
+            let keys: Vec<&str> = ids.iter().map(|id| table.defs[id.0].key.as_str()).collect();
+            let columns: Vec<Vec<f64>> = keys
+                .iter()
+                .map(|k| {
+                    (start..start + n)
+                        .map(|run| design.plain_or_stratified(k, seed, run))
+                        .collect()
+                })
+                .collect();
+            let arranged = iman_conover(&columns, &target, seed, start, &keys);
+            for (k, col) in keys.iter().zip(arranged) {
+                design.arranged.insert(k.to_string(), col);
+            }
         }
-        Lhs { start, n, perms }
+        design
     }
 
-    /// The stratified uniform for parameter `key` in run `run` (a run of this block).
-    pub fn stratify(&self, key: &str, run: u64, u: f64) -> f64 {
-        match self.perms.get(key) {
+    /// The uniform parameter `key` uses in run `run` (a run of this block).
+    pub fn uniform(&self, key: &str, seed: u64, run: u64) -> f64 {
+        match self.arranged.get(key) {
+            Some(col) => col[(run - self.start) as usize],
+            None => self.plain_or_stratified(key, seed, run),
+        }
+    }
+
+    fn plain_or_stratified(&self, key: &str, seed: u64, run: u64) -> f64 {
+        let u = own_uniform(seed, run, key);
+        match self.perms.as_ref().and_then(|p| p.get(key)) {
             Some(p) => (p[(run - self.start) as usize] as f64 + u) / self.n as f64,
             None => u,
         }
     }
+}
+
+/// Iman-Conover (1982): rearranges each column of `columns` (`[param][run]`, `n` runs) so that
+/// the rank correlations among the columns come close to `target`. Scores: each column gets a
+/// random permutation (stream keyed by the seed, the block start and the parameter) of the van
+/// der Waerden scores `Phi^-1(i / (n + 1))`; with `E` their correlation matrix, `E = F F^T` and
+/// `target = P P^T` (Cholesky), the scores become `M (F^-1)^T P^T`, and each column's values
+/// are put in the rank order of its new scores. Values are only moved between runs, never
+/// changed.
+fn iman_conover(
+    columns: &[Vec<f64>],
+    target: &[Vec<f64>],
+    seed: u64,
+    start: u64,
+    keys: &[&str],
+) -> Vec<Vec<f64>> {
+    let k = columns.len();
+    let n = columns[0].len();
+    let normal = Normal::new(0.0, 1.0).expect("standard normal");
+    let scores: Vec<f64> = (1..=n)
+        .map(|i| normal.inverse_cdf(i as f64 / (n as f64 + 1.0)))
+        .collect();
+    // `m[j][i]`: score of run i in column j.
+    let m: Vec<Vec<f64>> = keys
+        .iter()
+        .map(|key| {
+            let mut col = scores.clone();
+            let mut rng = streams::stream(seed, start, &format!("{key}#ic"));
+            for i in (1..n).rev() {
+                let j = rng.random_range(0..=i);
+                col.swap(i, j);
+            }
+            col
+        })
+        .collect();
+    let e = pearson_matrix(&m);
+    let (Some(f), Some(p)) = (cholesky(&e), cholesky(target)) else {
+        return columns.to_vec();
+    };
+    // Row by row: t = P F^-1 m (column vectors), i.e. solve F y = m, then t = P y.
+    let mut t = vec![vec![0.0; n]; k];
+    let mut y = vec![0.0; k];
+    for i in 0..n {
+        for a in 0..k {
+            let s: f64 = (0..a).map(|b| f[a][b] * y[b]).sum();
+            y[a] = (m[a][i] - s) / f[a][a];
+        }
+        for a in 0..k {
+            t[a][i] = (0..=a).map(|b| p[a][b] * y[b]).sum();
+        }
+    }
+    columns
+        .iter()
+        .zip(&t)
+        .map(|(col, tc)| {
+            let mut sorted = col.clone();
+            sorted.sort_by(f64::total_cmp);
+            let mut order: Vec<usize> = (0..n).collect();
+            order.sort_by(|&a, &b| tc[a].total_cmp(&tc[b]).then(a.cmp(&b)));
+            let mut out = vec![0.0; n];
+            for (rank, &run) in order.iter().enumerate() {
+                out[run] = sorted[rank];
+            }
+            out
+        })
+        .collect()
+}
+
+/// Pearson correlation matrix of the columns `[col][row]`.
+fn pearson_matrix(cols: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    let centred: Vec<Vec<f64>> = cols
+        .iter()
+        .map(|c| {
+            let mean = c.iter().sum::<f64>() / c.len() as f64;
+            c.iter().map(|x| x - mean).collect()
+        })
+        .collect();
+    let norm: Vec<f64> = centred
+        .iter()
+        .map(|c| c.iter().map(|x| x * x).sum::<f64>().sqrt())
+        .collect();
+    (0..cols.len())
+        .map(|a| {
+            (0..cols.len())
+                .map(|b| {
+                    let dot: f64 = centred[a].iter().zip(&centred[b]).map(|(x, y)| x * y).sum();
+                    dot / (norm[a] * norm[b])
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Spearman rank correlation of two equally long samples (average ranks for ties; NaN values
+/// are left out pairwise).
+pub fn spearman(a: &[f64], b: &[f64]) -> f64 {
+    let pairs: Vec<(f64, f64)> = a
+        .iter()
+        .zip(b)
+        .filter(|(x, y)| !x.is_nan() && !y.is_nan())
+        .map(|(x, y)| (*x, *y))
+        .collect();
+    let ranks = |v: Vec<f64>| -> Vec<f64> {
+        let mut idx: Vec<usize> = (0..v.len()).collect();
+        idx.sort_by(|&i, &j| v[i].total_cmp(&v[j]));
+        let mut r = vec![0.0; v.len()];
+        let mut i = 0;
+        while i < idx.len() {
+            let mut j = i;
+            while j + 1 < idx.len() && v[idx[j + 1]] == v[idx[i]] {
+                j += 1;
+            }
+            let avg = (i + j) as f64 / 2.0 + 1.0;
+            for &x in &idx[i..=j] {
+                r[x] = avg;
+            }
+            i = j + 1;
+        }
+        r
+    };
+    let ra = ranks(pairs.iter().map(|p| p.0).collect());
+    let rb = ranks(pairs.iter().map(|p| p.1).collect());
+    pearson_matrix(&[ra, rb])[0][1]
 }

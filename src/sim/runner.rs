@@ -13,6 +13,7 @@ use rayon::prelude::*;
 
 use crate::model::param::Param;
 use crate::model::{Onset, Scenario};
+use crate::sim::params::{Design, spearman};
 use crate::sim::run;
 use crate::stats::outcomes::Outcomes;
 use crate::stats::timeseries::{Catalog, Sketches};
@@ -100,6 +101,17 @@ pub struct Results {
     pub runs: u64,
     /// With a stop rule: each watched metric's relative MCSE when the runner stopped.
     pub achieved: Vec<(String, f64)>,
+    /// Each `[[correlations]]` entry: the two keys, the target and the Spearman rank
+    /// correlation of the sampled values over all runs.
+    pub correlations: Vec<CorrelationAchieved>,
+}
+
+/// A target rank correlation and the one the runs achieved.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CorrelationAchieved {
+    pub params: [String; 2],
+    pub target: f64,
+    pub achieved: f64,
 }
 
 /// Relative Monte Carlo standard error of a metric's mean: 0 when every run gave the same
@@ -156,7 +168,7 @@ fn run_batch(
     outcomes: &Outcomes,
     seed: u64,
     runs: std::ops::Range<u64>,
-    lhs: Option<&crate::sim::params::Lhs>,
+    design: Option<&Design>,
 ) -> BatchOut {
     let mut sketches = Sketches::new(sc.horizon, catalog.cells.len());
     let mut rows = Vec::with_capacity((runs.end - runs.start) as usize);
@@ -164,7 +176,7 @@ fn run_batch(
     let sampled_ids: Vec<usize> = sc.params.sampled().map(|(id, _)| id.0).collect();
     let events = events(sc);
     for i in runs {
-        let out = run::simulate_with(sc, sc.params.sample_with(seed, i, lhs), seed, i);
+        let out = run::simulate_with(sc, sc.params.sample_with(seed, i, design), seed, i);
         sketches.add_run(catalog, &out, &mut buf);
         let mut sampled: Vec<f64> = sampled_ids.iter().map(|&id| out.values.0[id]).collect();
         for (_, e) in &events {
@@ -245,10 +257,28 @@ pub fn run(
     };
     let mut done = 0;
     let mut achieved = Vec::new();
+    // Sampled values of the correlated parameters, `[correlation][side][run]`.
+    let sampled_ids: Vec<usize> = sc.params.sampled().map(|(id, _)| id.0).collect();
+    let column_of = |id: crate::model::param::ParamId| {
+        sampled_ids
+            .iter()
+            .position(|&x| x == id.0)
+            .expect("correlated parameters are sampled")
+    };
+    let mut correlated: Vec<[Vec<f64>; 2]> = vec![[Vec::new(), Vec::new()]; sc.correlations.len()];
     while done < settings.runs {
         let end = (done + block).min(settings.runs);
-        let lhs = (settings.sampling == Sampling::Lhs)
-            .then(|| crate::sim::params::Lhs::new(&sc.params, settings.seed, done, end - done));
+        let lhs = settings.sampling == Sampling::Lhs;
+        let design = (lhs || !sc.correlations.is_empty()).then(|| {
+            Design::new(
+                &sc.params,
+                &sc.correlations,
+                settings.seed,
+                done,
+                end - done,
+                lhs,
+            )
+        });
         let (first, last) = (done / BATCH, end.div_ceil(BATCH));
         let mut next = first;
         while next < last {
@@ -259,7 +289,14 @@ pub fn run(
                     .par_iter()
                     .map(|&b| {
                         let range = (b * BATCH).max(done)..((b + 1) * BATCH).min(end);
-                        run_batch(sc, &catalog, &outcomes, settings.seed, range, lhs.as_ref())
+                        run_batch(
+                            sc,
+                            &catalog,
+                            &outcomes,
+                            settings.seed,
+                            range,
+                            design.as_ref(),
+                        )
                     })
                     .collect()
             });
@@ -269,6 +306,10 @@ pub fn run(
                 for row in &out.rows {
                     for (m, v) in row.metrics.iter().enumerate() {
                         metric_values[m].push(*v);
+                    }
+                    for (c, cols) in sc.correlations.iter().zip(&mut correlated) {
+                        cols[0].push(row.sampled[column_of(c.a)]);
+                        cols[1].push(row.sampled[column_of(c.b)]);
                     }
                 }
                 on_progress(out.rows.len() as u64);
@@ -295,5 +336,15 @@ pub fn run(
         finished: SystemTime::now(),
         runs: done,
         achieved,
+        correlations: sc
+            .correlations
+            .iter()
+            .zip(&correlated)
+            .map(|(c, cols)| CorrelationAchieved {
+                params: [c.a, c.b].map(|id| sc.params.defs[id.0].key.clone()),
+                target: c.r,
+                achieved: spearman(&cols[0], &cols[1]),
+            })
+            .collect(),
     })
 }
