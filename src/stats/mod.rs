@@ -4,6 +4,7 @@
 pub mod num;
 pub mod outcomes;
 pub mod summary;
+pub mod uncertainty;
 pub mod timeseries;
 
 /// The quantiles reported everywhere, as (column name, probability).
