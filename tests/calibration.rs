@@ -47,10 +47,13 @@ fn the_baseline_carries_the_calibrated_market_parameters() {
         "market.dytb_value_ratio",
         "market.hoarding",
         "market.hoarding_months",
+        "market.price_rise_speedup",
+        "market.feed_cost_share",
         "market.response.elasticity",
         "market.response.substitution_rate",
         "market.response.substitution_ceiling",
         "market.response.heavy_free_ceiling",
+        "market.response.heavy_free_trend",
         "market.response.substitution_lag_months",
         "market.response.substitution_trigger",
     ] {
