@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 
 use assert_cmd::Command;
-use reesim::sim::params::spearman;
+use reesim::stats::rank::spearman;
 
 fn reesim() -> Command {
     Command::cargo_bin("reesim").unwrap()

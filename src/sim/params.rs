@@ -16,6 +16,7 @@ use crate::model::Correlation;
 pub use crate::model::param::{Param, ParamDef, ParamId, ParamTable, Values};
 use crate::model::param::{cholesky, correlation_matrix};
 use crate::sim::streams;
+use crate::stats::rank::pearson_matrix;
 
 impl ParamTable {
     /// Values for run `run`: fixed numbers as written, distributions sampled from their own
@@ -201,59 +202,3 @@ fn iman_conover(
         .collect()
 }
 
-/// Pearson correlation matrix of the columns `[col][row]`.
-fn pearson_matrix(cols: &[Vec<f64>]) -> Vec<Vec<f64>> {
-    let centred: Vec<Vec<f64>> = cols
-        .iter()
-        .map(|c| {
-            let mean = c.iter().sum::<f64>() / c.len() as f64;
-            c.iter().map(|x| x - mean).collect()
-        })
-        .collect();
-    let norm: Vec<f64> = centred
-        .iter()
-        .map(|c| c.iter().map(|x| x * x).sum::<f64>().sqrt())
-        .collect();
-    (0..cols.len())
-        .map(|a| {
-            (0..cols.len())
-                .map(|b| {
-                    let dot: f64 = centred[a].iter().zip(&centred[b]).map(|(x, y)| x * y).sum();
-                    dot / (norm[a] * norm[b])
-                })
-                .collect()
-        })
-        .collect()
-}
-
-/// Spearman rank correlation of two equally long samples (average ranks for ties; NaN values
-/// are left out pairwise).
-pub fn spearman(a: &[f64], b: &[f64]) -> f64 {
-    let pairs: Vec<(f64, f64)> = a
-        .iter()
-        .zip(b)
-        .filter(|(x, y)| !x.is_nan() && !y.is_nan())
-        .map(|(x, y)| (*x, *y))
-        .collect();
-    let ranks = |v: Vec<f64>| -> Vec<f64> {
-        let mut idx: Vec<usize> = (0..v.len()).collect();
-        idx.sort_by(|&i, &j| v[i].total_cmp(&v[j]));
-        let mut r = vec![0.0; v.len()];
-        let mut i = 0;
-        while i < idx.len() {
-            let mut j = i;
-            while j + 1 < idx.len() && v[idx[j + 1]] == v[idx[i]] {
-                j += 1;
-            }
-            let avg = (i + j) as f64 / 2.0 + 1.0;
-            for &x in &idx[i..=j] {
-                r[x] = avg;
-            }
-            i = j + 1;
-        }
-        r
-    };
-    let ra = ranks(pairs.iter().map(|p| p.0).collect());
-    let rb = ranks(pairs.iter().map(|p| p.1).collect());
-    pearson_matrix(&[ra, rb])[0][1]
-}

@@ -13,7 +13,8 @@ use rayon::prelude::*;
 
 use crate::model::param::Param;
 use crate::model::{Onset, Scenario};
-use crate::sim::params::{Design, spearman};
+use crate::sim::params::Design;
+use crate::stats::rank::spearman;
 use crate::sim::run;
 use crate::stats::outcomes::Outcomes;
 use crate::stats::timeseries::{Catalog, Sketches};

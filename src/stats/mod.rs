@@ -3,6 +3,7 @@
 
 pub mod num;
 pub mod outcomes;
+pub mod rank;
 pub mod summary;
 pub mod uncertainty;
 pub mod timeseries;

@@ -63,6 +63,56 @@ pub fn first_order_share(x: &[f64], y: &[f64]) -> f64 {
     (1.0 - (ssw / (n - g) as f64) / (sst / (n - 1) as f64)).clamp(0.0, 1.0)
 }
 
+/// One input's share of one outcome's variance.
+#[derive(Debug, Clone)]
+pub struct Driver {
+    pub outcome: String,
+    pub input: String,
+    /// 1 = the largest share for this outcome.
+    pub rank: usize,
+    pub share: f64,
+    /// Spearman rank correlation of input and outcome (the direction of the effect).
+    pub spearman: f64,
+}
+
+/// The outcomes whose spread is broken down: unmet demand (t) and unmet share for the world,
+/// and unmet demand (t) for each region, as runs.csv names them.
+pub fn headline_outcomes(region_names: &[String]) -> Vec<String> {
+    let mut out = vec!["unmet_demand_t".to_string(), "unmet_share".to_string()];
+    out.extend(
+        region_names
+            .iter()
+            .map(|r| format!("unmet_demand_t[region={r}]")),
+    );
+    out
+}
+
+/// Every input's first-order share of each outcome's variance, largest first per outcome.
+/// `inputs` are `(name, values per run)`, `outcomes` `(name, values per run)`; an outcome that
+/// does not vary gets no rows.
+pub fn breakdown(inputs: &[(String, &[f64])], outcomes: &[(String, &[f64])]) -> Vec<Driver> {
+    let mut rows = Vec::new();
+    for (oname, y) in outcomes {
+        let mut these: Vec<Driver> = inputs
+            .iter()
+            .map(|(iname, x)| Driver {
+                outcome: oname.clone(),
+                input: iname.clone(),
+                rank: 0,
+                share: first_order_share(x, y),
+                spearman: crate::stats::rank::spearman(x, y),
+            })
+            .filter(|d| !d.share.is_nan())
+            .collect();
+        these.sort_by(|a, b| b.share.total_cmp(&a.share).then(a.input.cmp(&b.input)));
+        for (k, d) in these.iter_mut().enumerate() {
+            d.rank = k + 1;
+        }
+        rows.extend(these);
+    }
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

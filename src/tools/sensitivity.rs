@@ -16,42 +16,7 @@ pub struct Influence {
     pub prcc: f64,
 }
 
-/// Ranks with ties given their average rank (1-based).
-pub fn ranks(x: &[f64]) -> Vec<f64> {
-    let mut idx: Vec<usize> = (0..x.len()).collect();
-    idx.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
-    let mut r = vec![0.0; x.len()];
-    let mut i = 0;
-    while i < idx.len() {
-        let mut j = i;
-        while j + 1 < idx.len() && x[idx[j + 1]] == x[idx[i]] {
-            j += 1;
-        }
-        let avg = (i + j) as f64 / 2.0 + 1.0;
-        for &k in &idx[i..=j] {
-            r[k] = avg;
-        }
-        i = j + 1;
-    }
-    r
-}
-
-/// Pearson correlation (NaN when either side is constant).
-pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (a, b) in x.iter().zip(y) {
-        sxy += (a - mx) * (b - my);
-        sxx += (a - mx).powi(2);
-        syy += (b - my).powi(2);
-    }
-    if sxx <= 0.0 || syy <= 0.0 {
-        f64::NAN
-    } else {
-        sxy / (sxx * syy).sqrt()
-    }
-}
+pub use crate::stats::rank::{pearson, ranks};
 
 /// Residuals of `y` after least-squares regression on `xs` (with an intercept).
 // Index loops mirror the textbook normal equations and elimination steps.
