@@ -7,6 +7,7 @@ use crate::export::manifest::ManifestJson;
 use crate::export::runs::RunsCsv;
 use crate::export::summary::SummaryCsv;
 use crate::export::timeseries::TimeseriesCsv;
+use crate::export::uncertainty::UncertaintyCsv;
 use crate::export::{Context, Export, write_file};
 use crate::scenario::{self, LoadError, Loaded};
 use crate::sim::runner::{self, Results, Settings};
@@ -201,7 +202,7 @@ pub fn execute(
         results: &results,
         settings: &plan.settings,
     };
-    let exports: [&dyn Export; 3] = [&SummaryCsv, &TimeseriesCsv, &ManifestJson];
+    let exports: [&dyn Export; 4] = [&SummaryCsv, &TimeseriesCsv, &UncertaintyCsv, &ManifestJson];
     for e in exports {
         written.push(
             write_file(dir, e, &ctx)

@@ -470,6 +470,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
             let (results, written) = app::execute(&plan, &mut |n| bar.inc(n))?;
             bar.finish_and_clear();
             print_summary(&plan, &results);
+            print_drivers(&plan, &results);
             if let Some(u) = &plan.settings.until {
                 let met = results.achieved.iter().all(|(_, e)| *e <= u.rel);
                 println!(
@@ -501,6 +502,45 @@ fn run(cli: Cli) -> Result<(), AppError> {
                     .join(", ")
             );
             Ok(())
+        }
+    }
+}
+
+/// The two or three inputs that explain most of the spread of unmet demand, world and per
+/// region (uncertainty.csv has every input).
+fn print_drivers(plan: &app::RunPlan, r: &Results) {
+    let ctx = reesim::export::Context {
+        loaded: &plan.loaded,
+        results: r,
+        settings: &plan.settings,
+    };
+    let drivers = reesim::export::uncertainty::drivers(&ctx);
+    let lines: Vec<String> = drivers
+        .iter()
+        .map(|d| d.outcome.as_str())
+        .filter(|o| o.starts_with("unmet_demand_t"))
+        .fold(Vec::<&str>::new(), |mut seen, o| {
+            if !seen.contains(&o) {
+                seen.push(o);
+            }
+            seen
+        })
+        .into_iter()
+        .filter_map(|o| {
+            let top: Vec<String> = drivers
+                .iter()
+                .filter(|d| d.outcome == o && d.rank <= 3 && d.share >= 0.01)
+                .map(|d| format!("{:.0}% {}", 100.0 * d.share, d.input))
+                .collect();
+            (!top.is_empty()).then(|| format!("  {o}: {}", top.join(", ")))
+        })
+        .collect();
+    if !lines.is_empty() {
+        println!(
+            "\nWhere the spread comes from (share of each outcome's variance explained by one input alone;\nuncertainty.csv lists every input):"
+        );
+        for l in lines {
+            println!("{l}");
         }
     }
 }

@@ -47,7 +47,7 @@ impl Export for ManifestJson {
             "batch_size": crate::sim::runner::BATCH,
             "started": rfc3339(ctx.results.started),
             "finished": rfc3339(ctx.results.finished),
-            "files": ["summary.csv", "timeseries.csv", "runs.csv", "manifest.json"],
+            "files": ["summary.csv", "timeseries.csv", "uncertainty.csv", "runs.csv", "manifest.json"],
         });
         serde_json::to_writer_pretty(&mut *w, &m)?;
         writeln!(w)

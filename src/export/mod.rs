@@ -7,6 +7,7 @@ pub mod manifest;
 pub mod runs;
 pub mod summary;
 pub mod timeseries;
+pub mod uncertainty;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};

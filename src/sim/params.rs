@@ -201,4 +201,3 @@ fn iman_conover(
         })
         .collect()
 }
-

@@ -14,9 +14,9 @@ use rayon::prelude::*;
 use crate::model::param::Param;
 use crate::model::{Onset, Scenario};
 use crate::sim::params::Design;
-use crate::stats::rank::spearman;
 use crate::sim::run;
 use crate::stats::outcomes::Outcomes;
+use crate::stats::rank::spearman;
 use crate::stats::timeseries::{Catalog, Sketches};
 
 /// Runs per batch. Part of the reproducibility contract: changing it changes the floating-point
@@ -96,6 +96,8 @@ pub struct Results {
     pub sampled_keys: Vec<String>,
     /// `[metric][run]`.
     pub metric_values: Vec<Vec<f64>>,
+    /// `[input][run]`: the sampled inputs of `sampled_keys`.
+    pub sampled_values: Vec<Vec<f64>>,
     pub started: SystemTime,
     pub finished: SystemTime,
     /// Runs done.
@@ -267,6 +269,7 @@ pub fn run(
             .expect("correlated parameters are sampled")
     };
     let mut correlated: Vec<[Vec<f64>; 2]> = vec![[Vec::new(), Vec::new()]; sc.correlations.len()];
+    let mut sampled_values: Vec<Vec<f64>> = vec![Vec::new(); sampled_keys(sc).len()];
     while done < settings.runs {
         let end = (done + block).min(settings.runs);
         let lhs = settings.sampling == Sampling::Lhs;
@@ -308,6 +311,9 @@ pub fn run(
                     for (m, v) in row.metrics.iter().enumerate() {
                         metric_values[m].push(*v);
                     }
+                    for (col, v) in sampled_values.iter_mut().zip(&row.sampled) {
+                        col.push(*v);
+                    }
                     for (c, cols) in sc.correlations.iter().zip(&mut correlated) {
                         cols[0].push(row.sampled[column_of(c.a)]);
                         cols[1].push(row.sampled[column_of(c.b)]);
@@ -333,6 +339,7 @@ pub fn run(
         outcomes,
         sampled_keys: sampled_keys(sc),
         metric_values,
+        sampled_values,
         started,
         finished: SystemTime::now(),
         runs: done,

@@ -5,8 +5,8 @@ pub mod num;
 pub mod outcomes;
 pub mod rank;
 pub mod summary;
-pub mod uncertainty;
 pub mod timeseries;
+pub mod uncertainty;
 
 /// The quantiles reported everywhere, as (column name, probability).
 pub const QUANTILES: [(&str, f64); 5] = [

@@ -40,7 +40,11 @@ pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
 /// Pearson correlation matrix of the columns `[col][row]`.
 pub fn pearson_matrix(cols: &[Vec<f64>]) -> Vec<Vec<f64>> {
     (0..cols.len())
-        .map(|a| (0..cols.len()).map(|b| pearson(&cols[a], &cols[b])).collect())
+        .map(|a| {
+            (0..cols.len())
+                .map(|b| pearson(&cols[a], &cols[b]))
+                .collect()
+        })
         .collect()
 }
 

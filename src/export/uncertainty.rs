@@ -1,0 +1,58 @@
+//! uncertainty.csv: where the spread of the headline outcomes comes from, one row per outcome
+//! and sampled input (stats::uncertainty gives the estimator and its limits).
+
+use std::io::{self, Write};
+
+use super::{Context, Export, num};
+use crate::stats::uncertainty::{Driver, breakdown, headline_outcomes};
+
+pub struct UncertaintyCsv;
+
+pub const COLUMNS: [&str; 5] = ["outcome", "input", "rank", "first_order_share", "spearman"];
+
+/// The breakdown of the headline outcomes over the finished runs.
+pub fn drivers(ctx: &Context) -> Vec<Driver> {
+    let r = ctx.results;
+    let regions: Vec<String> = ctx
+        .loaded
+        .scenario
+        .regions
+        .iter()
+        .map(|r| r.name.clone())
+        .collect();
+    let outcomes: Vec<(String, &[f64])> = headline_outcomes(&regions)
+        .into_iter()
+        .filter_map(|name| {
+            let m = r.outcomes.keys.iter().position(|k| k.column() == name)?;
+            Some((name, r.metric_values[m].as_slice()))
+        })
+        .collect();
+    let inputs: Vec<(String, &[f64])> = r
+        .sampled_keys
+        .iter()
+        .cloned()
+        .zip(r.sampled_values.iter().map(Vec::as_slice))
+        .collect();
+    breakdown(&inputs, &outcomes)
+}
+
+impl Export for UncertaintyCsv {
+    fn file_name(&self) -> &'static str {
+        "uncertainty.csv"
+    }
+
+    fn write(&self, ctx: &Context, w: &mut dyn Write) -> io::Result<()> {
+        let mut csv = csv::Writer::from_writer(w);
+        csv.write_record(COLUMNS)?;
+        for d in drivers(ctx) {
+            csv.write_record([
+                d.outcome,
+                d.input,
+                d.rank.to_string(),
+                num(d.share),
+                num(d.spearman),
+            ])?;
+        }
+        csv.flush()
+    }
+}
