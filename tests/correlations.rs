@@ -134,7 +134,7 @@ fn two_inputs_reach_their_target_rank_correlation_with_marginals_unchanged() {
 #[test]
 fn correlations_that_cannot_hold_together_are_refused_with_a_located_error() {
     let dir = tempfile::tempdir().unwrap();
-    let text = scenario("").replace("demand_t = {annual}", "demand_t = {annual}")
+    let text = scenario("")
         + "\n[[correlations]]\nparams = [\"regions.a.sectors.ev.demand_t\", \"regions.a.sectors.ev.high_temp_share\"]\nrank_correlation = 0.9\n[[correlations]]\nparams = [\"regions.a.sectors.ev.demand_t\", \"regions.a.mines.big.capacity_t\"]\nrank_correlation = 0.9\n[[correlations]]\nparams = [\"regions.a.sectors.ev.high_temp_share\", \"regions.a.mines.big.capacity_t\"]\nrank_correlation = -0.9\n";
     let text = text.replace(
         "capacity_t = 1000000\nndpr_share",
