@@ -1,5 +1,5 @@
 //! The 2010-2011 hindcast: runs `scenarios/history/2010-quota.toml` and compares simulated
-//! outcomes with those observed (../shared/reference/facts.md, section 2). Used by
+//! outcomes with those observed (docs/calibration.md gives the observations and their sources). Used by
 //! `cargo run --release --example hindcast` (the table in docs/calibration.md) and by the CI
 //! test that keeps the medians inside documented tolerance bands (tests/calibration.rs).
 

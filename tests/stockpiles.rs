@@ -57,51 +57,23 @@ fn a_180_day_stockpile_lowers_the_magnet_price_peak_outside_china_in_a_12_month_
 /// Region `a` makes 2,000 t of magnets a month for its own 1,000 t and `b`'s 800 t; `b` holds a
 /// stockpile of 6,000 t of standard magnets, existing or (with `build`) bought over 6 months.
 fn tight_exporter(build: bool) -> String {
-    format!(
-        r#"
-[scenario]
-name = "tight"
-start = "2030-01"
-horizon_months = 12
-[grades.standard]
-ndpr_oxide_t = 0.25
-dytb_oxide_t = 0.0
-[grades.high_temp]
-ndpr_oxide_t = 0.24
-dytb_oxide_t = 0.03
-[[regions.a.mines]]
-name = "big"
-capacity_t = 1000000
-ndpr_share = 0.2
-dytb_share = 0.01
-[[regions.a.separation]]
-name = "sep"
-light_capacity_t = 100000
-heavy_capacity_t = 10000
-[[regions.a.magnet_plants]]
-name = "mag"
-capacity_t = 24000
-[regions.a.sectors.ev]
-demand_t = 12000
-high_temp_share = 0.5
-priority = 2
-[regions.b.sectors.defense]
-demand_t = 9600
-high_temp_share = 0.0
-priority = 1
-[[stockpiles]]
-name = "sp"
-region = "b"
-commodity = "magnet_standard"
-initial_t = 6000
-{}
-"#,
+    let stock = format!(
+        "[[stockpiles]]\nname = \"sp\"\nregion = \"b\"\ncommodity = \"magnet_standard\"\ninitial_t = 6000\n{}",
         if build {
-            "build_months = 6\nbuild_start_month = 3"
+            "build_months = 6\nbuild_start_month = 3\n"
         } else {
             ""
         }
-    )
+    );
+    common::importer_exporter(800.0, 12, &stock)
+        .replace(
+            "name = \"mag\"\ncapacity_t = 1000000",
+            "name = \"mag\"\ncapacity_t = 24000",
+        )
+        .replace(
+            "demand_t = 1200\nhigh_temp_share = 0.5",
+            "demand_t = 12000\nhigh_temp_share = 0.5",
+        )
 }
 
 #[test]

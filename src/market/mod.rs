@@ -20,7 +20,7 @@ pub struct Prices {
 }
 
 /// Bounds of the speculative stocking multiplier (M1b): buyers keep at least a quarter of
-/// their usual cover and want at most four times it (assumption; facts.md: resilient chains
+/// their usual cover and want at most four times it (assumption; resilient chains
 /// hold 3-6 months of extra inventory).
 pub const STOCK_FACTOR_BOUNDS: (f64, f64) = (0.25, 4.0);
 

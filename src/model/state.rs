@@ -8,7 +8,7 @@ use crate::model::{Commodity, N_COMMODITIES, Ore};
 pub const DAYS_PER_MONTH: f64 = 30.4375;
 
 /// Share of a magnet's oxide (by mass) from an origin at which the magnet counts as containing
-/// that origin's material (facts: the October 2025 rule reached items with >= 0.1% Chinese
+/// that origin's material (MOFCOM, October 2025: the rule reached items with >= 0.1% Chinese
 /// rare-earth value; mass stands in for value here).
 pub const DE_MINIMIS: f64 = 0.001;
 pub(crate) const NDPR: usize = 0;

@@ -469,24 +469,49 @@ pub fn technology_factor(
     r: usize,
     month: usize,
 ) -> f64 {
-    let mut f: f64 = 1.0;
-    for (c, course) in sc.controls.iter().zip(courses) {
-        if let ControlKind::Technology {
-            delay_months,
-            slowdown,
-        } = c.kind
-            && c.destinations.contains(&r)
-            && course.active(month)
-        {
+    technology_controls(sc, v, courses, r)
+        .filter(|(course, _, _)| course.active(month))
+        .map(|(course, delay, slowdown)| {
             let since = (month - course.start) as f64;
-            f = f.min(if since < v[delay_months] {
-                0.0
-            } else {
-                1.0 - v[slowdown]
-            });
-        }
-    }
-    f
+            if since < delay { 0.0 } else { 1.0 - slowdown }
+        })
+        .fold(1.0, f64::min)
+}
+
+/// Largest (delay months, slowdown) of the technology controls against region `r` whose
+/// course satisfies `applies` (0 and 0 without one).
+pub fn technology(
+    sc: &Scenario,
+    v: &Values,
+    courses: &[Course],
+    r: usize,
+    applies: impl Fn(&Course) -> bool,
+) -> (f64, f64) {
+    technology_controls(sc, v, courses, r)
+        .filter(|(course, _, _)| applies(course))
+        .fold((0.0f64, 0.0f64), |(d, s), (_, delay, slowdown)| {
+            (d.max(delay), s.max(slowdown))
+        })
+}
+
+/// The technology controls whose destinations include region `r`: each one's course, delay
+/// months and slowdown.
+fn technology_controls<'a>(
+    sc: &'a Scenario,
+    v: &'a Values,
+    courses: &'a [Course],
+    r: usize,
+) -> impl Iterator<Item = (&'a Course, f64, f64)> + 'a {
+    sc.controls
+        .iter()
+        .zip(courses)
+        .filter_map(move |(c, course)| match c.kind {
+            ControlKind::Technology {
+                delay_months,
+                slowdown,
+            } if c.destinations.contains(&r) => Some((course, v[delay_months], v[slowdown])),
+            _ => None,
+        })
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@ use crate::market::Expansion;
 use crate::model::limits::Course;
 use crate::model::param::{Param, Values};
 use crate::model::state::{Circuit, Exogenous};
-use crate::model::{ControlKind, Ore, Outage, Pipeline, Scenario};
-use crate::policy::controls::technology_factor;
+use crate::model::{Ore, Outage, Pipeline, Scenario};
+use crate::policy::controls::{technology, technology_factor};
 use crate::sim::streams::{self, Stream};
 
 /// Growth over `month` months at `rate` per year.
@@ -347,28 +347,4 @@ fn mix_of(caps: &[f64], shares: &[[f64; 2]], ores: &[Ore], ore: Ore) -> Option<[
         }
         m
     })
-}
-
-/// Largest (delay months, slowdown) of the technology controls against region `r` whose
-/// course satisfies `applies`.
-pub fn technology(
-    sc: &Scenario,
-    v: &Values,
-    courses: &[Course],
-    r: usize,
-    applies: impl Fn(&Course) -> bool,
-) -> (f64, f64) {
-    let mut out = (0.0f64, 0.0f64);
-    for (c, course) in sc.controls.iter().zip(courses) {
-        if let ControlKind::Technology {
-            delay_months,
-            slowdown,
-        } = c.kind
-            && c.destinations.contains(&r)
-            && applies(course)
-        {
-            out = (out.0.max(v[delay_months]), out.1.max(v[slowdown]));
-        }
-    }
-    out
 }

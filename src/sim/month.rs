@@ -7,8 +7,9 @@ use crate::market;
 use crate::model::chain;
 use crate::model::record::MonthRecord;
 use crate::model::state::Exogenous;
+use crate::policy::controls::technology;
 use crate::policy::stockpile::set_triggers;
-use crate::sim::exogenous::{demand, technology};
+use crate::sim::exogenous::demand;
 use crate::sim::run::RunState;
 
 impl RunState<'_> {
