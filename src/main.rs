@@ -92,8 +92,8 @@ impl From<SamplingArgs> for app::SamplingChoice {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a scenario's Monte Carlo batch and write summary.csv, timeseries.csv, runs.csv and
-    /// manifest.json.
+    /// Run a scenario's Monte Carlo batch and write summary.csv, timeseries.csv,
+    /// uncertainty.csv, runs.csv and manifest.json.
     Run {
         /// Scenario file (TOML).
         scenario: PathBuf,
