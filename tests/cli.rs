@@ -495,3 +495,29 @@ fn licensing_approvals_general_licences_and_leakage_are_validated() {
         .assert()
         .success();
 }
+
+#[test]
+fn more_regions_than_origin_tags_hold_are_refused() {
+    let mut text = common_minimal();
+    for i in 0..17 {
+        text += &format!(
+            "[regions.r{i}.sectors.ev]\ndemand_t = 10\nhigh_temp_share = 0.5\npriority = 1\n"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("many.toml");
+    std::fs::write(&f, text).unwrap();
+    let out = reesim()
+        .args(["validate", f.to_str().unwrap()])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("at most 16 regions"), "{err}");
+}
+
+fn common_minimal() -> String {
+    "[scenario]\nname = \"many\"\nstart = \"2030-01\"\nhorizon_months = 2\n\
+     [grades.standard]\nndpr_oxide_t = 0.2\ndytb_oxide_t = 0.0\n\
+     [grades.high_temp]\nndpr_oxide_t = 0.19\ndytb_oxide_t = 0.02\n"
+        .to_string()
+}

@@ -8,15 +8,62 @@
 
 use crate::model::Commodity;
 
+/// Most regions a scenario may define: origin tags are kept inline, without heap allocation.
+pub const MAX_REGIONS: usize = 16;
+
+/// Per-origin tonnes, one entry per region (or none), stored inline.
+#[derive(Clone, Copy, PartialEq, Default)]
+pub struct Tags {
+    v: [f64; MAX_REGIONS],
+    n: u8,
+}
+
+impl Tags {
+    /// `n` zeros (`n <= MAX_REGIONS`).
+    pub fn zeros(n: usize) -> Tags {
+        assert!(n <= MAX_REGIONS, "at most {MAX_REGIONS} regions");
+        Tags {
+            v: [0.0; MAX_REGIONS],
+            n: n as u8,
+        }
+    }
+
+    /// Tags holding `values` (at most `MAX_REGIONS`).
+    pub fn from_slice(values: &[f64]) -> Tags {
+        let mut t = Tags::zeros(values.len());
+        t.v[..values.len()].copy_from_slice(values);
+        t
+    }
+}
+
+impl std::ops::Deref for Tags {
+    type Target = [f64];
+    fn deref(&self) -> &[f64] {
+        &self.v[..self.n as usize]
+    }
+}
+
+impl std::ops::DerefMut for Tags {
+    fn deref_mut(&mut self) -> &mut [f64] {
+        &mut self.v[..self.n as usize]
+    }
+}
+
+impl std::fmt::Debug for Tags {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
 /// Quantity and tags. `q` is `[total, 0, 0]` for oxides and magnets and the content
 /// `[NdPr, Dy/Tb, other REO]` for concentrate. `a` and `b` are per-origin-region tonnes:
 /// for oxides `a[o]` = separated in `o`; for magnets `a[o]` = made in `o` and `b[o]` = tonnes
 /// made with oxide from `o` (at least the de-minimis share). Concentrate carries no tags.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Lot {
     pub q: [f64; 3],
-    pub a: Vec<f64>,
-    pub b: Vec<f64>,
+    pub a: Tags,
+    pub b: Tags,
 }
 
 impl Lot {
@@ -31,8 +78,8 @@ impl Lot {
         };
         Lot {
             q: [0.0; 3],
-            a: vec![0.0; a],
-            b: vec![0.0; b],
+            a: Tags::zeros(a),
+            b: Tags::zeros(b),
         }
     }
 
@@ -47,8 +94,8 @@ impl Lot {
     pub fn concentrate(q: [f64; 3]) -> Lot {
         Lot {
             q,
-            a: Vec::new(),
-            b: Vec::new(),
+            a: Tags::zeros(0),
+            b: Tags::zeros(0),
         }
     }
 
@@ -60,10 +107,10 @@ impl Lot {
         for (x, y) in self.q.iter_mut().zip(&other.q) {
             *x += y;
         }
-        for (x, y) in self.a.iter_mut().zip(&other.a) {
+        for (x, y) in self.a.iter_mut().zip(other.a.iter()) {
             *x += y;
         }
-        for (x, y) in self.b.iter_mut().zip(&other.b) {
+        for (x, y) in self.b.iter_mut().zip(other.b.iter()) {
             *x += y;
         }
     }
@@ -78,8 +125,8 @@ impl Lot {
         };
         let mut out = Lot {
             q: [0.0; 3],
-            a: vec![0.0; self.a.len()],
-            b: vec![0.0; self.b.len()],
+            a: Tags::zeros(self.a.len()),
+            b: Tags::zeros(self.b.len()),
         };
         for (x, o) in self.q.iter_mut().zip(out.q.iter_mut()) {
             *o = *x * f;
@@ -100,8 +147,8 @@ impl Lot {
     pub fn scale(&mut self, f: f64) {
         self.q
             .iter_mut()
-            .chain(&mut self.a)
-            .chain(&mut self.b)
+            .chain(self.a.iter_mut())
+            .chain(self.b.iter_mut())
             .for_each(|x| *x *= f);
     }
 
@@ -132,12 +179,12 @@ mod tests {
     fn take_is_proportional_and_conserves() {
         let mut l = Lot {
             q: [6.0, 3.0, 1.0],
-            a: vec![2.0, 0.0],
-            b: vec![],
+            a: Tags::from_slice(&[2.0, 0.0]),
+            b: Tags::zeros(0),
         };
         let out = l.take(5.0);
         assert_eq!(out.q, [3.0, 1.5, 0.5]);
-        assert_eq!(out.a, vec![1.0, 0.0]);
+        assert_eq!(*out.a, [1.0, 0.0]);
         assert_eq!(l.total(), 5.0);
         let mut back = l.clone();
         back.add(&out);
@@ -148,8 +195,8 @@ mod tests {
     fn untagged_take_leaves_tags() {
         let mut l = Lot {
             q: [10.0, 0.0, 0.0],
-            a: vec![4.0],
-            b: vec![6.0],
+            a: Tags::from_slice(&[4.0]),
+            b: Tags::from_slice(&[6.0]),
         };
         assert_eq!(l.take_untagged(3.0), 3.0);
         assert_eq!((l.q[0], l.a[0], l.b[0]), (7.0, 4.0, 6.0));

@@ -597,6 +597,21 @@ impl<'a> Validator<'a> {
                 Some("one or more tables such as [regions.china]".into()),
             );
         }
+        if f.regions.len() > crate::model::lot::MAX_REGIONS {
+            self.error(
+                None,
+                "regions",
+                format!(
+                    "a scenario may define at most {} regions",
+                    crate::model::lot::MAX_REGIONS
+                ),
+                format!("{} [regions.NAME] tables", f.regions.len()),
+                Some(format!(
+                    "at most {} regions (merge small ones into rest_of_world)",
+                    crate::model::lot::MAX_REGIONS
+                )),
+            );
+        }
         let mut regions = Vec::new();
         for (rname, r) in &f.regions {
             let rkey = format!("regions.{rname}");
