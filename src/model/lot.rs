@@ -186,7 +186,7 @@ mod tests {
         assert_eq!(out.q, [3.0, 1.5, 0.5]);
         assert_eq!(*out.a, [1.0, 0.0]);
         assert_eq!(l.total(), 5.0);
-        let mut back = l.clone();
+        let mut back = l;
         back.add(&out);
         assert_eq!(back.q, [6.0, 3.0, 1.0]);
     }

@@ -144,14 +144,14 @@ pub fn prefill_transit(
             }
             let stock = &stocks.lots[o][ci];
             let unit = if stock.total() > 0.0 {
-                let mut l = stock.clone();
+                let mut l = *stock;
                 l.scale(1.0 / stock.total());
                 l
             } else {
                 own_unit(c, o, n, shares[o][ore])
             };
             for back in 1..=(delay.floor() as usize + 1) {
-                let mut lot = unit.clone();
+                let mut lot = unit;
                 lot.scale(q);
                 for (due, part) in split(&mut lot, q, delay, -(back as f64)) {
                     if due >= 0.0 && part.total() > 0.0 {
