@@ -78,15 +78,7 @@ impl RunArgs {
         if runs == 0 {
             return Err(AppError::Usage("--runs must be at least 1, found 0".into()));
         }
-        let threads = match self.threads {
-            Some(0) => {
-                return Err(AppError::Usage(
-                    "--threads must be at least 1, found 0".into(),
-                ));
-            }
-            Some(t) => t,
-            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        };
+        let threads = threads_or_all(self.threads)?;
         let sampling = parse_sampling(self.sampling.as_deref())?;
         let until = match (self.until_mcse, self.metrics) {
             (Some(rel), metrics) => {
@@ -212,11 +204,17 @@ pub fn execute(
     Ok((results, written))
 }
 
+/// The most worker threads a command starts.
+pub const MAX_THREADS: usize = 256;
+
 fn threads_or_all(threads: Option<usize>) -> Result<usize, AppError> {
     match threads {
         Some(0) => Err(AppError::Usage(
             "--threads must be at least 1, found 0".into(),
         )),
+        Some(t) if t > MAX_THREADS => Err(AppError::Usage(format!(
+            "--threads is at most {MAX_THREADS}, found {t}"
+        ))),
         Some(t) => Ok(t),
         None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
     }

@@ -521,3 +521,71 @@ fn common_minimal() -> String {
      [grades.high_temp]\nndpr_oxide_t = 0.19\ndytb_oxide_t = 0.02\n"
         .to_string()
 }
+
+#[test]
+fn a_scenario_path_that_is_not_a_regular_file_is_refused_at_once() {
+    // A device would be read without end; a directory is no file.
+    for path in ["/dev/zero", "/tmp"] {
+        let out = reesim()
+            .args(["validate", path])
+            .timeout(std::time::Duration::from_secs(10))
+            .assert()
+            .code(2);
+        let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(err.contains("not a regular file"), "{path}: {err}");
+    }
+    // The same for a file named by `extends`.
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("child.toml");
+    std::fs::write(&f, "extends = \"/dev/zero\"\n").unwrap();
+    let out = reesim()
+        .args(["validate", f.to_str().unwrap()])
+        .timeout(std::time::Duration::from_secs(10))
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("not a regular file"), "{err}");
+}
+
+#[test]
+fn a_horizon_past_year_9999_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("late.toml");
+    std::fs::write(
+        &f,
+        format!(
+            "extends = \"{}\"\n[scenario]\nstart = \"9999-12\"\n",
+            repo("scenarios/baseline.toml").display()
+        ),
+    )
+    .unwrap();
+    let out = reesim()
+        .args(["validate", f.to_str().unwrap()])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.contains("ends in 10004-11") && err.contains("late.toml:3:"),
+        "{err}"
+    );
+}
+
+#[test]
+fn too_many_threads_are_refused_with_a_clear_error() {
+    let out = reesim()
+        .args([
+            "run",
+            repo("scenarios/baseline.toml").to_str().unwrap(),
+            "--threads",
+            "100000",
+            "--runs",
+            "1",
+        ])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.contains("--threads is at most 256, found 100000"),
+        "{err}"
+    );
+}

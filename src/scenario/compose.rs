@@ -145,7 +145,7 @@ pub fn chain_from(path: &Path, text: String) -> Result<Sources, ChainError> {
             )]));
         }
         seen.push(canon);
-        match std::fs::read_to_string(&parent_path) {
+        match super::read_file(&parent_path) {
             Ok(text) => {
                 sources.push(parent_path, text);
             }

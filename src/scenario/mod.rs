@@ -37,9 +37,36 @@ pub enum LoadError {
     Invalid(Diagnostics),
 }
 
+/// Largest scenario file read (16 MiB): shipped scenarios are a few kB.
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// Reads a scenario file: a regular file (not a device, pipe or directory) of at most
+/// `MAX_FILE_BYTES`, so that a wrong path cannot make the program read without end.
+pub fn read_file(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other(
+            "not a regular file (a scenario is a TOML text file)",
+        ));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(std::io::Error::other(format!(
+            "{} bytes, more than the {} MiB a scenario file may have",
+            meta.len(),
+            MAX_FILE_BYTES >> 20
+        )));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_string(&mut text)?;
+    Ok(text)
+}
+
 /// Reads, parses and validates a scenario file (and the files it extends).
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+    let text = read_file(path).map_err(|source| LoadError::Read {
         path: path.to_path_buf(),
         source,
     })?;

@@ -549,6 +549,17 @@ impl<'a> Validator<'a> {
                 format!("found {horizon}"),
                 "a whole number of months between 1 and 1200",
             );
+        } else if start.plus(horizon as usize - 1).year > 9999 || start.year < 1 {
+            self.invalid(
+                f.scenario.start.span(),
+                "scenario.start",
+                format!(
+                    "\"{}\" with {horizon} months ends in {}",
+                    f.scenario.start.get_ref(),
+                    start.plus(horizon as usize - 1)
+                ),
+                "a start from 0001-01 whose horizon ends by 9999-12",
+            );
         }
 
         let mut recipes = [[ParamId(0); 2]; 2];
