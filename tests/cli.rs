@@ -589,3 +589,32 @@ fn too_many_threads_are_refused_with_a_clear_error() {
         "{err}"
     );
 }
+
+#[test]
+fn tonnages_beyond_any_physical_scale_are_refused_instead_of_crashing_the_run() {
+    // A capacity of 1e308 t once passed validation and then panicked in the time-series
+    // sketches; tonnes are bounded to 1e9 now.
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("huge.toml");
+    std::fs::write(
+        &f,
+        format!(
+            "extends = \"{}\"\n[[regions.china.mines]]\nname = \"hard_rock\"\ncapacity_t = 1e308\n",
+            repo("scenarios/baseline.toml").display()
+        ),
+    )
+    .unwrap();
+    let out = reesim()
+        .args([
+            "run",
+            f.to_str().unwrap(),
+            "--runs",
+            "2",
+            "--out",
+            dir.path().join("o").to_str().unwrap(),
+        ])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("capacity_t") && err.contains("1e9"), "{err}");
+}

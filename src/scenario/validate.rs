@@ -27,11 +27,29 @@ struct Bounds {
     what: &'static str,
 }
 
-const NONNEG: Bounds = Bounds {
+const TONNES: Bounds = Bounds {
     lo: 0.0,
-    hi: f64::INFINITY,
+    hi: 1e9,
     lo_inclusive: true,
-    what: "a number >= 0",
+    what: "tonnes between 0 and 1e9 (world magnet demand is ~3e5 t a year)",
+};
+const PRICE_USD: Bounds = Bounds {
+    lo: 0.0,
+    hi: 1e15,
+    lo_inclusive: false,
+    what: "US dollars above 0 and at most 1e15",
+};
+const USD: Bounds = Bounds {
+    lo: 0.0,
+    hi: 1e15,
+    lo_inclusive: true,
+    what: "US dollars between 0 and 1e15",
+};
+const RATE: Bounds = Bounds {
+    lo: 0.0,
+    hi: 100.0,
+    lo_inclusive: true,
+    what: "a number between 0 and 100",
 };
 const SHARE: Bounds = Bounds {
     lo: 0.0,
@@ -65,9 +83,9 @@ const MONTHS: Bounds = Bounds {
 };
 const POSITIVE: Bounds = Bounds {
     lo: 0.0,
-    hi: f64::INFINITY,
+    hi: 1e6,
     lo_inclusive: false,
-    what: "a number > 0",
+    what: "a number above 0 and at most 1e6",
 };
 const ELASTICITY: Bounds = Bounds {
     lo: -5.0,
@@ -311,7 +329,7 @@ impl<'a> Validator<'a> {
                 MONTHS,
             ),
             substitution_trigger: one("substitution_trigger", &r.substitution_trigger, PRICE_INDEX),
-            value: one("value_usd_per_t", &r.value_usd_per_t, NONNEG),
+            value: one("value_usd_per_t", &r.value_usd_per_t, USD),
         }
     }
 
@@ -393,7 +411,7 @@ impl<'a> Validator<'a> {
             price_response: self.opt_param(
                 &format!("{k}.price_response"),
                 &m.price_response,
-                NONNEG,
+                RATE,
                 0.3,
             ),
             price_reversion: self.opt_param(
@@ -438,7 +456,7 @@ impl<'a> Validator<'a> {
                 POSITIVE,
                 6.3,
             ),
-            hoarding: self.opt_param(&format!("{k}.hoarding"), &m.hoarding, NONNEG, 0.0),
+            hoarding: self.opt_param(&format!("{k}.hoarding"), &m.hoarding, RATE, 0.0),
             hoarding_months: self.opt_param(
                 &format!("{k}.hoarding_months"),
                 &m.hoarding_months,
@@ -466,7 +484,7 @@ impl<'a> Validator<'a> {
                     step_share: self.opt_param(
                         &format!("{k}.step_share"),
                         &e.step_share,
-                        NONNEG,
+                        RATE,
                         0.1,
                     ),
                     lead_months: [
@@ -483,19 +501,19 @@ impl<'a> Validator<'a> {
                         self.opt_param(
                             &format!("{k}.mine_min_step_t"),
                             &e.mine_min_step_t,
-                            NONNEG,
+                            TONNES,
                             0.0,
                         ),
                         self.opt_param(
                             &format!("{k}.separation_min_step_t"),
                             &e.separation_min_step_t,
-                            NONNEG,
+                            TONNES,
                             0.0,
                         ),
                         self.opt_param(
                             &format!("{k}.magnet_min_step_t"),
                             &e.magnet_min_step_t,
-                            NONNEG,
+                            TONNES,
                             0.0,
                         ),
                     ],
@@ -724,7 +742,7 @@ impl<'a> Validator<'a> {
                 );
             }
             mines.push(Mine {
-                capacity: self.param(&format!("{k}.capacity_t"), &m.capacity_t, NONNEG),
+                capacity: self.param(&format!("{k}.capacity_t"), &m.capacity_t, TONNES),
                 utilisation: self.opt_param(
                     &format!("{k}.utilisation"),
                     &m.utilisation,
@@ -755,12 +773,12 @@ impl<'a> Validator<'a> {
                 light_capacity: self.param(
                     &format!("{k}.light_capacity_t"),
                     &s.light_capacity_t,
-                    NONNEG,
+                    TONNES,
                 ),
                 heavy_capacity: self.param(
                     &format!("{k}.heavy_capacity_t"),
                     &s.heavy_capacity_t,
-                    NONNEG,
+                    TONNES,
                 ),
                 recovery: self.opt_param(&format!("{k}.recovery"), &s.recovery, RECOVERY, 1.0),
                 utilisation: self.opt_param(
@@ -788,7 +806,7 @@ impl<'a> Validator<'a> {
             let name = self.name(&format!("{rkey}.magnet_plants.name"), &m.name, &mut seen);
             let k = format!("{rkey}.magnet_plants.{name}");
             magnet_plants.push(MagnetPlant {
-                capacity: self.param(&format!("{k}.capacity_t"), &m.capacity_t, NONNEG),
+                capacity: self.param(&format!("{k}.capacity_t"), &m.capacity_t, TONNES),
                 utilisation: self.opt_param(
                     &format!("{k}.utilisation"),
                     &m.utilisation,
@@ -857,7 +875,7 @@ impl<'a> Validator<'a> {
                     .iter()
                     .position(|n| n == sname)
                     .expect("sector list is the union"),
-                demand: self.param(&format!("{k}.demand_t"), &s.demand_t, NONNEG),
+                demand: self.param(&format!("{k}.demand_t"), &s.demand_t, TONNES),
                 growth: self.opt_param(&format!("{k}.growth"), &s.growth, GROWTH, 0.0),
                 high_temp_share: self.param(
                     &format!("{k}.high_temp_share"),
@@ -927,7 +945,7 @@ impl<'a> Validator<'a> {
                         "value_usd_per_t",
                         &s.value_usd_per_t,
                         d.value,
-                        NONNEG,
+                        USD,
                         0.0,
                     ),
                 },
@@ -948,7 +966,7 @@ impl<'a> Validator<'a> {
                     price_slope: self.opt_param(
                         &format!("{k}.price_slope"),
                         &rc.price_slope,
-                        NONNEG,
+                        RATE,
                         0.0,
                     ),
                     max_rate: self.opt_param(&format!("{k}.max_rate"), &rc.max_rate, SHARE, 1.0),
@@ -1359,7 +1377,7 @@ impl<'a> Validator<'a> {
                     self.production_scope(c, &k, &commodities);
                 }
                 if let Some(p) = &c.quota_t_per_month {
-                    let t = self.param(&format!("{k}.quota_t_per_month"), p, NONNEG);
+                    let t = self.param(&format!("{k}.quota_t_per_month"), p, TONNES);
                     if production {
                         ControlKind::ProductionTonnes(t)
                     } else {
@@ -1704,7 +1722,7 @@ impl<'a> Validator<'a> {
         };
         let size = match (&s.initial_t, &s.initial_days) {
             (Some(t), None) => {
-                StockpileSize::Tonnes(self.param(&format!("{k}.initial_t"), t, NONNEG))
+                StockpileSize::Tonnes(self.param(&format!("{k}.initial_t"), t, TONNES))
             }
             (None, Some(d)) => {
                 StockpileSize::Days(self.param(&format!("{k}.initial_days"), d, DAYS))
@@ -1729,7 +1747,7 @@ impl<'a> Validator<'a> {
         let max_release = s
             .max_release_t_per_month
             .as_ref()
-            .map(|p| self.param(&format!("{k}.max_release_t_per_month"), p, NONNEG));
+            .map(|p| self.param(&format!("{k}.max_release_t_per_month"), p, TONNES));
         let (mut on_control, mut on_shortage, mut on_price) = (true, true, false);
         if let Some(list) = &s.release_on {
             on_control = false;
@@ -1849,7 +1867,7 @@ impl<'a> Validator<'a> {
         let refill_rate = s
             .refill_t_per_month
             .as_ref()
-            .map(|p| self.param(&format!("{k}.refill_t_per_month"), p, NONNEG));
+            .map(|p| self.param(&format!("{k}.refill_t_per_month"), p, TONNES));
         let refill_delay = self.opt_param(
             &format!("{k}.refill_delay_months"),
             &s.refill_delay_months,
@@ -1858,8 +1876,8 @@ impl<'a> Validator<'a> {
         );
         let refill_budget = match (&s.refill_budget_usd, &s.purchase_price_usd_per_t) {
             (Some(b), Some(pr)) => Some((
-                self.param(&format!("{k}.refill_budget_usd"), b, NONNEG),
-                self.param(&format!("{k}.purchase_price_usd_per_t"), pr, POSITIVE),
+                self.param(&format!("{k}.refill_budget_usd"), b, USD),
+                self.param(&format!("{k}.purchase_price_usd_per_t"), pr, PRICE_USD),
             )),
             (None, None) => None,
             (Some(b), None) => {
@@ -1884,7 +1902,7 @@ impl<'a> Validator<'a> {
         let holding_cost = self.opt_param(
             &format!("{k}.holding_cost_usd_per_t_year"),
             &s.holding_cost_usd_per_t_year,
-            NONNEG,
+            USD,
             0.0,
         );
         let build_months =
