@@ -160,7 +160,7 @@ priority = 1
         let rendered = d.render(false);
         assert!(rendered.contains("t.toml:"), "{rendered}");
         assert!(rendered.contains("found -5"), "{rendered}");
-        assert!(rendered.contains("a number >= 0"), "{rendered}");
+        assert!(rendered.contains("tonnes between 0 and 1e9"), "{rendered}");
     }
 
     #[test]
