@@ -237,7 +237,7 @@ fn invalid_values_get_located_diagnostics_and_exit_2() {
         "{e}"
     );
     assert!(e.contains("found -20000"), "{e}");
-    assert!(e.contains("a number >= 0"), "{e}");
+    assert!(e.contains("tonnes between 0 and 1e9"), "{e}");
     let line = base
         .lines()
         .position(|l| l == "capacity_t = 20000")

@@ -7,7 +7,7 @@
 //! 12 | capacity_t = -5
 //!    |              ^^ found -5
 //!    |
-//!    = help: allowed: a number >= 0 (t REO per year)
+//!    = help: allowed: tonnes between 0 and 1e9 (world magnet demand is ~3e5 t a year)
 //! ```
 
 use std::fmt;
