@@ -155,25 +155,35 @@ pub fn make_magnets(
         let planned = [plan.mag.production[r * 2], plan.mag.production[r * 2 + 1]];
         let wanted: [f64; 2] = [0, 1].map(|e| (0..2).map(|g| planned[g] * p.recipes[g][e]).sum());
         let stock = [stocks.get(r, LightOxide), stocks.get(r, HeavyOxide)];
-        let releasable = [(NDPR, LightOxide), (DYTB, HeavyOxide)].map(|(e, c)| {
+        // What each oxide stockpile serving the region would release against the whole need
+        // beyond the stock, decided once: the output is cut to stock plus these, and the
+        // releases below stay within them (no second trigger test on a smaller need).
+        let caps: [Vec<f64>; 2] = [(NDPR, LightOxide), (DYTB, HeavyOxide)].map(|(e, c)| {
             stockpiles
                 .iter()
-                .filter(|s| s.commodity == c && s.serves.contains(&r))
-                .map(|s| s.release_for((wanted[e] - stock[e]).max(0.0), wanted[e]))
-                .sum::<f64>()
+                .map(|s| {
+                    if s.commodity == c && s.serves.contains(&r) {
+                        s.release_for((wanted[e] - stock[e]).max(0.0), wanted[e])
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
         });
+        let releasable = [0, 1].map(|e| caps[e].iter().sum::<f64>());
         let have = [stock[0] + releasable[0], stock[1] + releasable[1]];
         let out = magnet_output(planned, &p.recipes, have);
         let mut consumed = Vec::with_capacity(2);
         for (e, c) in [(NDPR, LightOxide), (DYTB, HeavyOxide)] {
             let used: f64 = (0..2).map(|g| out[g] * p.recipes[g][e]).sum();
+            let short_of_plan = wanted[e] > stock[e];
             release_oxide(
                 stockpiles,
                 r,
                 c,
                 used - stock[e],
-                wanted[e] > stock[e],
-                wanted[e],
+                short_of_plan,
+                &caps[e],
                 stocks,
                 rec,
             );
@@ -191,8 +201,9 @@ pub fn make_magnets(
 }
 
 /// (10) Oxide stockpiles of `c` serving region `r` release `short` t (what the output uses
-/// beyond the stock) into the region's stock, in stockpile order, within their triggers and
-/// rates; `short_of_plan` marks a shortage they saw.
+/// beyond the stock) into the region's stock, in stockpile order, each at most its `caps[i]`
+/// (what it was found to release against the whole need); `short_of_plan` marks a shortage
+/// they saw.
 #[allow(clippy::too_many_arguments)]
 fn release_oxide(
     stockpiles: &mut [StockpileState],
@@ -200,7 +211,7 @@ fn release_oxide(
     c: Commodity,
     short: f64,
     short_of_plan: bool,
-    wanted: f64,
+    caps: &[f64],
     stocks: &mut Stocks,
     rec: &mut MonthRecord,
 ) {
@@ -213,7 +224,7 @@ fn release_oxide(
         if short_of_plan {
             sp.saw_shortage = true;
         }
-        let q = sp.release_for(short, wanted);
+        let q = short.min(caps[i]).min(sp.level).max(0.0);
         sp.level -= q;
         short -= q;
         rec.released[i][r] += q;
@@ -247,4 +258,74 @@ fn made_lot(c: Commodity, r: usize, out: f64, recipe: [f64; 2], consumed: &[Lot]
         }
     }
     made
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::N_COMMODITIES;
+
+    /// One region planning 100 t of high_temp magnets (0.28 t NdPr, 0.03 t Dy/Tb each) with
+    /// 20 t NdPr and 2.4 t Dy/Tb oxide in stock and a NdPr stockpile that releases on a
+    /// shortage above 10% of the need.
+    #[test]
+    fn oxide_stockpiles_release_what_the_cut_output_uses_beyond_the_stock() {
+        use Commodity::*;
+        let p = ChainParams {
+            recipes: [[0.2, 0.0], [0.28, 0.03]],
+            inventory_days: vec![[0.0; N_COMMODITIES]],
+            rebuild_months: 3.0,
+            priority: vec![vec![]],
+            sector_ids: vec![vec![]],
+            world_shares: [[0.0; 2]; 2],
+            transit: vec![0.0],
+            component_lag: 0.0,
+        };
+        let mut plan = MonthPlan::default();
+        plan.mag.production = vec![0.0, 100.0];
+        let mut stocks = Stocks::zero(1);
+        stocks.lots[0][LightOxide as usize].add(&Lot::plain(LightOxide, 20.0, 1));
+        stocks.lots[0][HeavyOxide as usize].add(&Lot::plain(HeavyOxide, 2.4, 1));
+        let mut sp = [StockpileState {
+            region: 0,
+            commodity: LightOxide,
+            level: 1000.0,
+            capacity: 1000.0,
+            max_release: f64::INFINITY,
+            on_control: false,
+            on_shortage: true,
+            threshold: 0.1,
+            control_active: false,
+            price_high: false,
+            serves: vec![0],
+            priority_sectors: vec![],
+            refill_rate: 0.0,
+            refill_delay: 0.0,
+            refill_budget: f64::INFINITY,
+            quiet_months: f64::INFINITY,
+            saw_shortage: false,
+            build_rate: 0.0,
+            build_started: false,
+        }];
+        let mut rec = MonthRecord {
+            released: vec![vec![0.0]],
+            ..MonthRecord::default()
+        };
+        make_magnets(&p, &plan, &mut stocks, &mut sp, &mut rec);
+        // Dy/Tb allows 2.4 / 0.03 = 80 t; they use 22.4 t NdPr, 2.4 t beyond the stock. The
+        // stockpile qualified against the whole need (8 of 28 t, above 10%), so it releases the
+        // 2.4 t even though 2.4 of 28 t alone is under its threshold.
+        assert!((rec.magnet_out[0][1] - 80.0).abs() < 1e-9);
+        assert!(
+            (rec.released[0][0] - 2.4).abs() < 1e-9,
+            "{}",
+            rec.released[0][0]
+        );
+        assert!((rec.oxide_used[0][0] - 22.4).abs() < 1e-9);
+        assert!(
+            (rec.oxide_used[0][0] - 80.0 * 0.28).abs() < 1e-9,
+            "magnets made from oxide never used"
+        );
+        assert!((sp[0].level - 997.6).abs() < 1e-9);
+    }
 }

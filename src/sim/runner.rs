@@ -253,11 +253,11 @@ pub fn run(
     // Runs go in blocks: the whole batch, or `UNTIL_BLOCK` at a time under a stop rule. Each
     // block has its own Latin hypercube design; batch boundaries and merge order stay those of
     // one long sequence of runs, so results do not depend on the threads.
-    let block = if settings.until.is_some() {
+    let block = settings.block.unwrap_or(if settings.until.is_some() {
         UNTIL_BLOCK
     } else {
         settings.runs.max(1)
-    };
+    });
     let mut done = 0;
     let mut achieved = Vec::new();
     // Sampled values of the correlated parameters, `[correlation][side][run]`.
