@@ -213,119 +213,21 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), AppError> {
     match cli.command {
-        Command::Validate { scenario } => {
-            let loaded = reesim::scenario::load(&scenario)?;
-            let sc = &loaded.scenario;
-            println!(
-                "{}: valid ({} regions, {} sectors, {} controls, {} stockpiles, {} sampled parameters, {} months from {})",
-                scenario.display(),
-                sc.regions.len(),
-                sc.sectors.len(),
-                sc.controls.len(),
-                sc.stockpiles.len(),
-                sc.params.sampled().count(),
-                sc.horizon,
-                sc.start
-            );
-            Ok(())
-        }
+        Command::Validate { scenario } => cmd_validate(scenario),
         Command::Compare {
             batch,
             a,
             b,
             out,
             sampling,
-        } => {
-            let r = app::compare(app::CompareArgs {
-                a,
-                b,
-                batch: batch.into(),
-                out,
-                sampling: sampling.sampling,
-                until_mcse: sampling.until_mcse,
-                metrics: sampling.metrics.as_deref().map(metric_list),
-            })?;
-            println!(
-                "{} vs {}: {} paired runs (seed {})\n",
-                r.a_name, r.b_name, r.runs, batch.seed
-            );
-            println!(
-                "{:<30} {:<14} {:<12} {:>12} {:>12} {:>22} {:>9}",
-                "metric",
-                "region",
-                "sector/item",
-                "mean A",
-                "mean B",
-                "B - A [95% CI]",
-                "P(B better)"
-            );
-            for d in r.diffs.iter().filter(|d| {
-                matches!(
-                    d.metric,
-                    "unmet_demand_t"
-                        | "unmet_share"
-                        | "shortfall_months"
-                        | "lost_output_usd"
-                        | "price_forgone_t"
-                        | "stockpile_min_t"
-                ) && (d.sector.is_empty() || d.region.is_empty())
-            }) {
-                let scope = if d.item.is_empty() {
-                    d.sector.as_str()
-                } else {
-                    d.item.as_str()
-                };
-                println!(
-                    "{:<30} {:<14} {:<12} {:>12} {:>12} {:>22} {:>9}{}",
-                    d.metric,
-                    if d.region.is_empty() {
-                        "all"
-                    } else {
-                        &d.region
-                    },
-                    if scope.is_empty() { "all" } else { scope },
-                    fmt(d.mean_a),
-                    fmt(d.mean_b),
-                    format!("{} [{}, {}]", fmt(d.mean), fmt(d.ci.0), fmt(d.ci.1)),
-                    d.p_b_better.map_or("-".into(), |p| format!("{:.2}", p)),
-                    if d.significant() { "  *" } else { "" }
-                );
-            }
-            println!(
-                "\n* the 95% interval excludes zero\nwrote {}",
-                r.written.display()
-            );
-            Ok(())
-        }
+        } => cmd_compare(batch, a, b, out, sampling),
         Command::Sensitivity {
             batch,
             scenario,
             out,
             outcomes,
             sampling,
-        } => {
-            let r = app::sensitivity(app::SensitivityArgs {
-                scenario,
-                batch: batch.into(),
-                out,
-                outcomes: outcomes.as_deref().map(metric_list),
-                sampling: sampling.into(),
-            })?;
-            let mut last = String::new();
-            for i in &r.rows {
-                if i.outcome != last {
-                    println!("\n{}: inputs by influence ({} runs)", i.outcome, r.runs);
-                    println!("{:<64} {:>9} {:>9}", "input", "PRCC", "Spearman");
-                    last = i.outcome.clone();
-                }
-                println!("{:<64} {:>9.3} {:>9.3}", i.input, i.prcc, i.spearman);
-            }
-            if r.rows.is_empty() {
-                println!("no sampled inputs vary in this scenario: nothing to rank");
-            }
-            println!("\nwrote {}", r.written.display());
-            Ok(())
-        }
+        } => cmd_sensitivity(batch, scenario, out, outcomes, sampling),
         Command::SizeStockpile {
             batch,
             scenario,
@@ -335,175 +237,324 @@ fn run(cli: Cli) -> Result<(), AppError> {
             tolerance_t,
             out,
             sampling,
-        } => {
-            let r = app::size_stockpile(app::SizeArgs {
-                scenario,
-                stockpile,
-                target,
-                batch: batch.into(),
-                max_t,
-                tolerance_t,
-                out,
-                sampling: sampling.into(),
-            })?;
-            let s = &r.sizing;
-            match &s.answer {
-                Some(a) => println!(
-                    "smallest {} meeting {}: {} t = {} days of use; statistic {} (95% interval {} - {}), {} runs per size",
-                    r.stockpile,
-                    r.target,
-                    fmt(a.tonnes),
-                    fmt(a.days),
-                    fmt(a.value),
-                    fmt(a.interval.0),
-                    fmt(a.interval.1),
-                    r.runs
-                ),
-                None => println!(
-                    "no size of {} up to the cap of {} t ({} days) meets {}",
-                    r.stockpile,
-                    fmt(s.cap_t),
-                    fmt(s.cap_t / s.tonnes_per_day),
-                    r.target
-                ),
-            }
-            println!(
-                "{:>12} {:>10} {:>12} {:>6}",
-                "size t", "days", "statistic", "meets"
-            );
-            for p in &s.curve {
-                println!(
-                    "{:>12} {:>10} {:>12} {:>6}",
-                    fmt(p.tonnes),
-                    fmt(p.days),
-                    fmt(p.value),
-                    if p.met { "yes" } else { "no" }
-                );
-            }
-            println!("\nwrote {}", r.written.display());
-            Ok(())
-        }
+        } => cmd_size_stockpile(
+            batch,
+            scenario,
+            stockpile,
+            target,
+            max_t,
+            tolerance_t,
+            out,
+            sampling,
+        ),
         Command::Sweep {
             batch,
             scenario,
             set,
             out,
             sampling,
-        } => {
-            let r = app::sweep(app::SweepArgs {
-                scenario,
-                set,
-                batch: batch.into(),
-                out,
-                sampling: sampling.into(),
-            })?;
-            println!("{} grid points x {} runs\n", r.points.len(), batch.runs);
-            println!(
-                "{:<60} {:>14} {:>14} {:>14}",
-                r.paths.join(", "),
-                "unmet t mean",
-                "p50",
-                "p95"
-            );
-            for (values, res) in &r.points {
-                let i = res
-                    .outcomes
-                    .keys
-                    .iter()
-                    .position(|k| k.column() == "unmet_demand_t")
-                    .unwrap_or(0);
-                let s = reesim::stats::summary::Summary::of(&res.metric_values[i]);
-                println!(
-                    "{:<60} {:>14} {:>14} {:>14}",
-                    values.join(", "),
-                    fmt(s.mean),
-                    fmt(s.quantiles[2]),
-                    fmt(s.quantiles[4])
-                );
-            }
-            println!("\nwrote {}", r.written.display());
-            Ok(())
-        }
-        Command::Show { scenario } => {
-            let loaded = reesim::scenario::load(&scenario)?;
-            print!("{}", reesim::scenario::to_toml(&loaded.file));
-            Ok(())
-        }
+        } => cmd_sweep(batch, scenario, set, out, sampling),
+        Command::Show { scenario } => cmd_show(scenario),
         Command::Run {
             batch,
             scenario,
             out,
             sampling,
-        } => {
-            let BatchArgs {
-                runs,
-                seed,
-                threads,
-            } = batch;
-            let plan = RunArgs {
-                scenario,
-                runs: Some(runs),
-                seed: Some(seed),
-                threads,
-                out,
-                sampling: Some(sampling.sampling),
-                until_mcse: sampling.until_mcse,
-                metrics: sampling.metrics.as_deref().map(metric_list),
-            }
-            .plan()?;
-            let bar = if std::io::stderr().is_terminal() {
-                let b = ProgressBar::with_draw_target(
-                    Some(plan.settings.runs),
-                    ProgressDrawTarget::stderr(),
-                );
-                b.set_style(
-                    ProgressStyle::with_template(
-                        "{spinner} {pos}/{len} runs [{bar:30}] {elapsed} (eta {eta})",
-                    )
-                    .expect("valid template")
-                    .progress_chars("=> "),
-                );
-                b
-            } else {
-                ProgressBar::hidden()
-            };
-            let (results, written) = app::execute(&plan, &mut |n| bar.inc(n))?;
-            bar.finish_and_clear();
-            print_summary(&plan, &results);
-            print_drivers(&plan, &results);
-            if let Some(u) = &plan.settings.until {
-                let met = results.achieved.iter().all(|(_, e)| *e <= u.rel);
-                println!(
-                    "\n{} after {} runs: {}",
-                    if met {
-                        "MCSE target met"
-                    } else {
-                        "MCSE target NOT met (run cap reached)"
-                    },
-                    results.runs,
-                    results
-                        .achieved
-                        .iter()
-                        .map(|(m, e)| format!(
-                            "relative MCSE of {m} = {} (target {})",
-                            fmt(*e),
-                            u.rel
-                        ))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                );
-            }
-            println!(
-                "\nwrote {}",
-                written
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            Ok(())
-        }
+        } => cmd_run(batch, scenario, out, sampling),
     }
+}
+
+/// `reesim validate`.
+fn cmd_validate(scenario: PathBuf) -> Result<(), AppError> {
+    let loaded = reesim::scenario::load(&scenario)?;
+    let sc = &loaded.scenario;
+    println!(
+        "{}: valid ({} regions, {} sectors, {} controls, {} stockpiles, {} sampled parameters, {} months from {})",
+        scenario.display(),
+        sc.regions.len(),
+        sc.sectors.len(),
+        sc.controls.len(),
+        sc.stockpiles.len(),
+        sc.params.sampled().count(),
+        sc.horizon,
+        sc.start
+    );
+    Ok(())
+}
+
+/// `reesim compare`.
+fn cmd_compare(
+    batch: BatchArgs,
+    a: PathBuf,
+    b: PathBuf,
+    out: Option<PathBuf>,
+    sampling: SamplingArgs,
+) -> Result<(), AppError> {
+    let r = app::compare(app::CompareArgs {
+        a,
+        b,
+        batch: batch.into(),
+        out,
+        sampling: sampling.sampling,
+        until_mcse: sampling.until_mcse,
+        metrics: sampling.metrics.as_deref().map(metric_list),
+    })?;
+    println!(
+        "{} vs {}: {} paired runs (seed {})\n",
+        r.a_name, r.b_name, r.runs, batch.seed
+    );
+    println!(
+        "{:<30} {:<14} {:<12} {:>12} {:>12} {:>22} {:>9}",
+        "metric", "region", "sector/item", "mean A", "mean B", "B - A [95% CI]", "P(B better)"
+    );
+    for d in r.diffs.iter().filter(|d| {
+        matches!(
+            d.metric,
+            "unmet_demand_t"
+                | "unmet_share"
+                | "shortfall_months"
+                | "lost_output_usd"
+                | "price_forgone_t"
+                | "stockpile_min_t"
+        ) && (d.sector.is_empty() || d.region.is_empty())
+    }) {
+        let scope = if d.item.is_empty() {
+            d.sector.as_str()
+        } else {
+            d.item.as_str()
+        };
+        println!(
+            "{:<30} {:<14} {:<12} {:>12} {:>12} {:>22} {:>9}{}",
+            d.metric,
+            if d.region.is_empty() {
+                "all"
+            } else {
+                &d.region
+            },
+            if scope.is_empty() { "all" } else { scope },
+            fmt(d.mean_a),
+            fmt(d.mean_b),
+            format!("{} [{}, {}]", fmt(d.mean), fmt(d.ci.0), fmt(d.ci.1)),
+            d.p_b_better.map_or("-".into(), |p| format!("{:.2}", p)),
+            if d.significant() { "  *" } else { "" }
+        );
+    }
+    println!(
+        "\n* the 95% interval excludes zero\nwrote {}",
+        r.written.display()
+    );
+    Ok(())
+}
+
+/// `reesim sensitivity`.
+fn cmd_sensitivity(
+    batch: BatchArgs,
+    scenario: PathBuf,
+    out: Option<PathBuf>,
+    outcomes: Option<String>,
+    sampling: SamplingArgs,
+) -> Result<(), AppError> {
+    let r = app::sensitivity(app::SensitivityArgs {
+        scenario,
+        batch: batch.into(),
+        out,
+        outcomes: outcomes.as_deref().map(metric_list),
+        sampling: sampling.into(),
+    })?;
+    let mut last = String::new();
+    for i in &r.rows {
+        if i.outcome != last {
+            println!("\n{}: inputs by influence ({} runs)", i.outcome, r.runs);
+            println!("{:<64} {:>9} {:>9}", "input", "PRCC", "Spearman");
+            last = i.outcome.clone();
+        }
+        println!("{:<64} {:>9.3} {:>9.3}", i.input, i.prcc, i.spearman);
+    }
+    if r.rows.is_empty() {
+        println!("no sampled inputs vary in this scenario: nothing to rank");
+    }
+    println!("\nwrote {}", r.written.display());
+    Ok(())
+}
+
+/// `reesim size-stockpile`.
+#[allow(clippy::too_many_arguments)]
+fn cmd_size_stockpile(
+    batch: BatchArgs,
+    scenario: PathBuf,
+    stockpile: String,
+    target: String,
+    max_t: Option<f64>,
+    tolerance_t: Option<f64>,
+    out: Option<PathBuf>,
+    sampling: SamplingArgs,
+) -> Result<(), AppError> {
+    let r = app::size_stockpile(app::SizeArgs {
+        scenario,
+        stockpile,
+        target,
+        batch: batch.into(),
+        max_t,
+        tolerance_t,
+        out,
+        sampling: sampling.into(),
+    })?;
+    let s = &r.sizing;
+    match &s.answer {
+        Some(a) => println!(
+            "smallest {} meeting {}: {} t = {} days of use; statistic {} (95% interval {} - {}), {} runs per size",
+            r.stockpile,
+            r.target,
+            fmt(a.tonnes),
+            fmt(a.days),
+            fmt(a.value),
+            fmt(a.interval.0),
+            fmt(a.interval.1),
+            r.runs
+        ),
+        None => println!(
+            "no size of {} up to the cap of {} t ({} days) meets {}",
+            r.stockpile,
+            fmt(s.cap_t),
+            fmt(s.cap_t / s.tonnes_per_day),
+            r.target
+        ),
+    }
+    println!(
+        "{:>12} {:>10} {:>12} {:>6}",
+        "size t", "days", "statistic", "meets"
+    );
+    for p in &s.curve {
+        println!(
+            "{:>12} {:>10} {:>12} {:>6}",
+            fmt(p.tonnes),
+            fmt(p.days),
+            fmt(p.value),
+            if p.met { "yes" } else { "no" }
+        );
+    }
+    println!("\nwrote {}", r.written.display());
+    Ok(())
+}
+
+/// `reesim sweep`.
+fn cmd_sweep(
+    batch: BatchArgs,
+    scenario: PathBuf,
+    set: Vec<String>,
+    out: Option<PathBuf>,
+    sampling: SamplingArgs,
+) -> Result<(), AppError> {
+    let r = app::sweep(app::SweepArgs {
+        scenario,
+        set,
+        batch: batch.into(),
+        out,
+        sampling: sampling.into(),
+    })?;
+    println!("{} grid points x {} runs\n", r.points.len(), batch.runs);
+    println!(
+        "{:<60} {:>14} {:>14} {:>14}",
+        r.paths.join(", "),
+        "unmet t mean",
+        "p50",
+        "p95"
+    );
+    for (values, res) in &r.points {
+        let i = res
+            .outcomes
+            .keys
+            .iter()
+            .position(|k| k.column() == "unmet_demand_t")
+            .unwrap_or(0);
+        let s = reesim::stats::summary::Summary::of(&res.metric_values[i]);
+        println!(
+            "{:<60} {:>14} {:>14} {:>14}",
+            values.join(", "),
+            fmt(s.mean),
+            fmt(s.quantiles[2]),
+            fmt(s.quantiles[4])
+        );
+    }
+    println!("\nwrote {}", r.written.display());
+    Ok(())
+}
+
+/// `reesim show`.
+fn cmd_show(scenario: PathBuf) -> Result<(), AppError> {
+    let loaded = reesim::scenario::load(&scenario)?;
+    print!("{}", reesim::scenario::to_toml(&loaded.file));
+    Ok(())
+}
+
+/// `reesim run`.
+fn cmd_run(
+    batch: BatchArgs,
+    scenario: PathBuf,
+    out: Option<PathBuf>,
+    sampling: SamplingArgs,
+) -> Result<(), AppError> {
+    let BatchArgs {
+        runs,
+        seed,
+        threads,
+    } = batch;
+    let plan = RunArgs {
+        scenario,
+        runs: Some(runs),
+        seed: Some(seed),
+        threads,
+        out,
+        sampling: Some(sampling.sampling),
+        until_mcse: sampling.until_mcse,
+        metrics: sampling.metrics.as_deref().map(metric_list),
+    }
+    .plan()?;
+    let bar = if std::io::stderr().is_terminal() {
+        let b =
+            ProgressBar::with_draw_target(Some(plan.settings.runs), ProgressDrawTarget::stderr());
+        b.set_style(
+            ProgressStyle::with_template(
+                "{spinner} {pos}/{len} runs [{bar:30}] {elapsed} (eta {eta})",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        b
+    } else {
+        ProgressBar::hidden()
+    };
+    let (results, written) = app::execute(&plan, &mut |n| bar.inc(n))?;
+    bar.finish_and_clear();
+    print_summary(&plan, &results);
+    print_drivers(&plan, &results);
+    if let Some(u) = &plan.settings.until {
+        let met = results.achieved.iter().all(|(_, e)| *e <= u.rel);
+        println!(
+            "\n{} after {} runs: {}",
+            if met {
+                "MCSE target met"
+            } else {
+                "MCSE target NOT met (run cap reached)"
+            },
+            results.runs,
+            results
+                .achieved
+                .iter()
+                .map(|(m, e)| format!("relative MCSE of {m} = {} (target {})", fmt(*e), u.rel))
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+    }
+    println!(
+        "\nwrote {}",
+        written
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(())
 }
 
 /// The two or three inputs that explain most of the spread of unmet demand, world and per
