@@ -1217,7 +1217,81 @@ impl<'a> Validator<'a> {
         let name = self.name("controls.name", &c.name, seen);
         let k = format!("controls.{name}");
         let origin = self.region_ref(&format!("{k}.origin"), &c.origin, regions);
-        let destinations = match &c.destinations {
+        let destinations = self.control_destinations(c, &k, origin, regions);
+        let kind_name = c.kind.get_ref().as_str();
+        let commodities = self.control_commodities(c, &k, kind_name);
+        self.check_control_keys(c, &k, kind_name);
+        let ctx = ScopeContext {
+            control: &k,
+            regions,
+            sectors,
+            destinations: &destinations,
+            magnets: commodities[Commodity::MagnetStandard as usize]
+                || commodities[Commodity::MagnetHighTemp as usize],
+        };
+        let kind = self.control_kind(c, &ctx, kind_name, &commodities);
+        let onset = match (&c.start_month, &c.onset_hazard_per_year) {
+            (Some(_), Some(h)) => {
+                self.invalid(
+                    h.span(),
+                    &format!("{k}.onset_hazard_per_year"),
+                    "both start_month and onset_hazard_per_year".into(),
+                    "one of start_month (a month) or onset_hazard_per_year (random onset)",
+                );
+                Onset::Month(self.params.fixed(format!("{k}.start_month"), 0.0))
+            }
+            (_, Some(h)) => {
+                Onset::Hazard(self.param(&format!("{k}.onset_hazard_per_year"), h, SHARE))
+            }
+            (s, None) => Onset::Month(self.opt_param(&format!("{k}.start_month"), s, MONTHS, 0.0)),
+        };
+        let duration = c
+            .duration_months
+            .as_ref()
+            .map(|p| self.param(&format!("{k}.duration_months"), p, MONTHS));
+        let probability = self.opt_param(&format!("{k}.probability"), &c.probability, SHARE, 1.0);
+        let leakage = match (&c.leakage, &kind) {
+            (
+                Some(p),
+                ControlKind::Ban
+                | ControlKind::QuotaShare(_)
+                | ControlKind::QuotaTonnes(_)
+                | ControlKind::Licensing { .. },
+            ) => Some(self.param(&format!("{k}.leakage"), p, SHARE)),
+            _ => None,
+        };
+        let changes = self.control_changes(c, &k, &kind, kind_name);
+        // A production quota acts on its origin's output, not against any importer (so it
+        // triggers no stockpile release by itself; a stockpile may name it).
+        let destinations = if kind.limits_production() {
+            Vec::new()
+        } else {
+            destinations
+        };
+        Control {
+            name,
+            origin,
+            destinations,
+            commodities,
+            kind,
+            onset,
+            duration,
+            probability,
+            changes,
+            leakage,
+        }
+    }
+
+    /// A control's destinations: the listed regions (not the origin, each once), or every
+    /// region but the origin.
+    fn control_destinations(
+        &mut self,
+        c: &schema::ControlFile,
+        k: &str,
+        origin: usize,
+        regions: &[String],
+    ) -> Vec<usize> {
+        match &c.destinations {
             Some(ds) => {
                 if ds.is_empty() {
                     self.invalid(
@@ -1252,8 +1326,17 @@ impl<'a> Validator<'a> {
                 out
             }
             None => (0..regions.len()).filter(|&i| i != origin).collect(),
-        };
-        let kind_name = c.kind.get_ref().as_str();
+        }
+    }
+
+    /// The commodities a control covers (groups expanded); required except for `technology`.
+    fn control_commodities(
+        &mut self,
+        c: &schema::ControlFile,
+        k: &str,
+        kind_name: &str,
+    ) -> [bool; N_COMMODITIES] {
+        let name = k.trim_start_matches("controls.");
         let mut commodities = [false; N_COMMODITIES];
         match &c.commodities {
             None if kind_name != "technology" => self.error(
@@ -1286,6 +1369,11 @@ impl<'a> Validator<'a> {
                 }
             }
         }
+        commodities
+    }
+
+    /// Refuses keys the control's type does not take.
+    fn check_control_keys(&mut self, c: &schema::ControlFile, k: &str, kind_name: &str) {
         // Which keys each type takes; anything else given is an error naming the type.
         let given: Vec<(&str, bool)> = vec![
             ("quota_share", c.quota_share.is_some()),
@@ -1353,7 +1441,18 @@ impl<'a> Validator<'a> {
                 },
             );
         }
-        let kind = match kind_name {
+    }
+
+    /// The control's type with its parameters.
+    fn control_kind(
+        &mut self,
+        c: &schema::ControlFile,
+        ctx: &ScopeContext,
+        kind_name: &str,
+        commodities: &[bool; N_COMMODITIES],
+    ) -> ControlKind {
+        let (k, sectors) = (ctx.control, ctx.sectors);
+        match kind_name {
             "quota" | "production_quota" => {
                 let n = [
                     c.quota_share.is_some(),
@@ -1374,7 +1473,7 @@ impl<'a> Validator<'a> {
                 }
                 let production = kind_name == "production_quota";
                 if production {
-                    self.production_scope(c, &k, &commodities);
+                    self.production_scope(c, k, commodities);
                 }
                 if let Some(p) = &c.quota_t_per_month {
                     let t = self.param(&format!("{k}.quota_t_per_month"), p, TONNES);
@@ -1399,66 +1498,7 @@ impl<'a> Validator<'a> {
                     }
                 }
             }
-            "licensing" => {
-                let approval = match &c.schedule {
-                    Some(steps) => self.schedule(&format!("{k}.schedule"), steps),
-                    None => {
-                        self.invalid(
-                            c.kind.span(),
-                            &format!("{k}.schedule"),
-                            "licensing without an approval schedule".into(),
-                            "schedule = [{ month = 0, share = 0.0 }, { month = 2, share = 0.25 }, ...]",
-                        );
-                        Schedule(vec![])
-                    }
-                };
-                let delay_weeks = self.opt_param(
-                    &format!("{k}.delay_weeks"),
-                    &c.delay_weeks,
-                    DELAY_WEEKS,
-                    0.0,
-                );
-                let ctx = ScopeContext {
-                    control: &k,
-                    regions,
-                    sectors,
-                    destinations: &destinations,
-                    magnets: commodities[Commodity::MagnetStandard as usize]
-                        || commodities[Commodity::MagnetHighTemp as usize],
-                };
-                let mut approvals = Vec::new();
-                for (i, a) in c.approvals.iter().enumerate() {
-                    let ak = format!("{k}.approvals.{i}");
-                    let scope = self.scope(
-                        &ctx,
-                        &ak,
-                        a.span(),
-                        &a.get_ref().destinations,
-                        &a.get_ref().sectors,
-                    );
-                    let schedule = self.schedule(&format!("{ak}.schedule"), &a.get_ref().schedule);
-                    approvals.push(Approval { scope, schedule });
-                }
-                let mut general = Vec::new();
-                for (i, g) in c.general_licence.iter().enumerate() {
-                    let gk = format!("{k}.general_licence.{i}");
-                    let scope = self.scope(
-                        &ctx,
-                        &gk,
-                        g.span(),
-                        &g.get_ref().destinations,
-                        &g.get_ref().sectors,
-                    );
-                    let month = self.param(&format!("{gk}.month"), &g.get_ref().month, MONTHS);
-                    general.push(GeneralLicence { month, scope });
-                }
-                ControlKind::Licensing {
-                    approval,
-                    delay_weeks,
-                    approvals,
-                    general,
-                }
-            }
+            "licensing" => self.licensing_kind(c, ctx),
             "end_use_denial" => {
                 let mut idx = Vec::new();
                 match &c.sectors {
@@ -1498,37 +1538,73 @@ impl<'a> Validator<'a> {
                 slowdown: self.opt_param(&format!("{k}.slowdown"), &c.slowdown, SHARE, 0.0),
             },
             _ => ControlKind::Ban,
-        };
-        let onset = match (&c.start_month, &c.onset_hazard_per_year) {
-            (Some(_), Some(h)) => {
+        }
+    }
+
+    /// A licensing control: its approval schedule and delay, the approvals that differ by
+    /// destination or sector, and general licences.
+    fn licensing_kind(&mut self, c: &schema::ControlFile, ctx: &ScopeContext) -> ControlKind {
+        let k = ctx.control;
+        let approval = match &c.schedule {
+            Some(steps) => self.schedule(&format!("{k}.schedule"), steps),
+            None => {
                 self.invalid(
-                    h.span(),
-                    &format!("{k}.onset_hazard_per_year"),
-                    "both start_month and onset_hazard_per_year".into(),
-                    "one of start_month (a month) or onset_hazard_per_year (random onset)",
+                    c.kind.span(),
+                    &format!("{k}.schedule"),
+                    "licensing without an approval schedule".into(),
+                    "schedule = [{ month = 0, share = 0.0 }, { month = 2, share = 0.25 }, ...]",
                 );
-                Onset::Month(self.params.fixed(format!("{k}.start_month"), 0.0))
+                Schedule(vec![])
             }
-            (_, Some(h)) => {
-                Onset::Hazard(self.param(&format!("{k}.onset_hazard_per_year"), h, SHARE))
-            }
-            (s, None) => Onset::Month(self.opt_param(&format!("{k}.start_month"), s, MONTHS, 0.0)),
         };
-        let duration = c
-            .duration_months
-            .as_ref()
-            .map(|p| self.param(&format!("{k}.duration_months"), p, MONTHS));
-        let probability = self.opt_param(&format!("{k}.probability"), &c.probability, SHARE, 1.0);
-        let leakage = match (&c.leakage, &kind) {
-            (
-                Some(p),
-                ControlKind::Ban
-                | ControlKind::QuotaShare(_)
-                | ControlKind::QuotaTonnes(_)
-                | ControlKind::Licensing { .. },
-            ) => Some(self.param(&format!("{k}.leakage"), p, SHARE)),
-            _ => None,
-        };
+        let delay_weeks = self.opt_param(
+            &format!("{k}.delay_weeks"),
+            &c.delay_weeks,
+            DELAY_WEEKS,
+            0.0,
+        );
+        let mut approvals = Vec::new();
+        for (i, a) in c.approvals.iter().enumerate() {
+            let ak = format!("{k}.approvals.{i}");
+            let scope = self.scope(
+                ctx,
+                &ak,
+                a.span(),
+                &a.get_ref().destinations,
+                &a.get_ref().sectors,
+            );
+            let schedule = self.schedule(&format!("{ak}.schedule"), &a.get_ref().schedule);
+            approvals.push(Approval { scope, schedule });
+        }
+        let mut general = Vec::new();
+        for (i, g) in c.general_licence.iter().enumerate() {
+            let gk = format!("{k}.general_licence.{i}");
+            let scope = self.scope(
+                ctx,
+                &gk,
+                g.span(),
+                &g.get_ref().destinations,
+                &g.get_ref().sectors,
+            );
+            let month = self.param(&format!("{gk}.month"), &g.get_ref().month, MONTHS);
+            general.push(GeneralLicence { month, scope });
+        }
+        ControlKind::Licensing {
+            approval,
+            delay_weeks,
+            approvals,
+            general,
+        }
+    }
+
+    /// A control's later changes (suspensions, relaxations).
+    fn control_changes(
+        &mut self,
+        c: &schema::ControlFile,
+        k: &str,
+        kind: &ControlKind,
+        kind_name: &str,
+    ) -> Vec<Change> {
         let mut changes = Vec::new();
         for (i, ch) in c.changes.iter().enumerate() {
             let ck = format!("{k}.changes.{i}");
@@ -1593,25 +1669,7 @@ impl<'a> Validator<'a> {
             };
             changes.push(Change { month, action });
         }
-        // A production quota acts on its origin's output, not against any importer (so it
-        // triggers no stockpile release by itself; a stockpile may name it).
-        let destinations = if kind.limits_production() {
-            Vec::new()
-        } else {
-            destinations
-        };
-        Control {
-            name,
-            origin,
-            destinations,
-            commodities,
-            kind,
-            onset,
-            duration,
-            probability,
-            changes,
-            leakage,
-        }
+        changes
     }
 
     /// Whom a licensing `approvals` entry or `general_licence` applies to: destinations of the
