@@ -719,6 +719,38 @@ impl<'a> Validator<'a> {
         sectors: &[String],
         d: &ResponseDefaults,
     ) -> Region {
+        let mines = self.mines(rkey, r);
+        let separation = self.separation_plants(rkey, r);
+        let magnet_plants = self.magnet_plants(rkey, r);
+        let inventory_days = self.inventory_days(rkey, r);
+        let out_sectors = self.sectors(rkey, r, sectors, d);
+        Region {
+            name: rname.to_string(),
+            mines,
+            separation,
+            magnet_plants,
+            inventory_days,
+            sectors: out_sectors,
+            recycling: r.recycling.as_ref().map(|rc| {
+                let k = format!("{rkey}.recycling");
+                Recycling {
+                    scrap_share: self.param(&format!("{k}.scrap_share"), &rc.scrap_share, SHARE),
+                    base_rate: self.opt_param(&format!("{k}.base_rate"), &rc.base_rate, SHARE, 0.0),
+                    price_slope: self.opt_param(
+                        &format!("{k}.price_slope"),
+                        &rc.price_slope,
+                        RATE,
+                        0.0,
+                    ),
+                    max_rate: self.opt_param(&format!("{k}.max_rate"), &rc.max_rate, SHARE, 1.0),
+                    recovery: self.opt_param(&format!("{k}.recovery"), &rc.recovery, SHARE, 1.0),
+                }
+            }),
+        }
+    }
+
+    /// A region's mines.
+    fn mines(&mut self, rkey: &str, r: &schema::RegionFile) -> Vec<Mine> {
         let mut seen = BTreeSet::new();
         let mut mines = Vec::new();
         for m in &r.mines {
@@ -763,6 +795,11 @@ impl<'a> Validator<'a> {
                 name,
             });
         }
+        mines
+    }
+
+    /// A region's separation plants.
+    fn separation_plants(&mut self, rkey: &str, r: &schema::RegionFile) -> Vec<Separation> {
         let mut seen = BTreeSet::new();
         let mut separation = Vec::new();
         for s in &r.separation {
@@ -799,6 +836,11 @@ impl<'a> Validator<'a> {
                 name,
             });
         }
+        separation
+    }
+
+    /// A region's magnet plants.
+    fn magnet_plants(&mut self, rkey: &str, r: &schema::RegionFile) -> Vec<MagnetPlant> {
         let mut seen = BTreeSet::new();
         let mut magnet_plants = Vec::new();
         for m in &r.magnet_plants {
@@ -824,6 +866,11 @@ impl<'a> Validator<'a> {
                 name,
             });
         }
+        magnet_plants
+    }
+
+    /// A region's target commercial inventory per commodity, days of use.
+    fn inventory_days(&mut self, rkey: &str, r: &schema::RegionFile) -> [ParamId; N_COMMODITIES] {
         let inv = &r.inventory_days;
         let ik = format!("{rkey}.inventory_days");
         let mut inventory_days: [ParamId; N_COMMODITIES] = [
@@ -849,6 +896,17 @@ impl<'a> Validator<'a> {
             Some(p) => self.param(&format!("{ik}.clay_concentrate"), p, DAYS),
             None => inventory_days[Commodity::Concentrate as usize],
         };
+        inventory_days
+    }
+
+    /// A region's end-use sectors with their demand and its response to price.
+    fn sectors(
+        &mut self,
+        rkey: &str,
+        r: &schema::RegionFile,
+        sectors: &[String],
+        d: &ResponseDefaults,
+    ) -> Vec<Sector> {
         let mut out_sectors = Vec::new();
         for (sname, s) in &r.sectors {
             let k = format!("{rkey}.sectors.{sname}");
@@ -951,29 +1009,7 @@ impl<'a> Validator<'a> {
                 },
             });
         }
-        Region {
-            name: rname.to_string(),
-            mines,
-            separation,
-            magnet_plants,
-            inventory_days,
-            sectors: out_sectors,
-            recycling: r.recycling.as_ref().map(|rc| {
-                let k = format!("{rkey}.recycling");
-                Recycling {
-                    scrap_share: self.param(&format!("{k}.scrap_share"), &rc.scrap_share, SHARE),
-                    base_rate: self.opt_param(&format!("{k}.base_rate"), &rc.base_rate, SHARE, 0.0),
-                    price_slope: self.opt_param(
-                        &format!("{k}.price_slope"),
-                        &rc.price_slope,
-                        RATE,
-                        0.0,
-                    ),
-                    max_rate: self.opt_param(&format!("{k}.max_rate"), &rc.max_rate, SHARE, 1.0),
-                    recovery: self.opt_param(&format!("{k}.recovery"), &rc.recovery, SHARE, 1.0),
-                }
-            }),
-        }
+        out_sectors
     }
 
     fn region_ref(&mut self, key: &str, s: &Spanned<String>, regions: &[String]) -> usize {
