@@ -1842,6 +1842,86 @@ impl<'a> Validator<'a> {
             .max_release_t_per_month
             .as_ref()
             .map(|p| self.param(&format!("{k}.max_release_t_per_month"), p, TONNES));
+        let (on_control, on_shortage, on_price, release_controls) =
+            self.release_triggers(s, &k, controls);
+        let serves = match &s.serves {
+            Some(list) => {
+                if list.is_empty() {
+                    self.error(
+                        None,
+                        &format!("{k}.serves"),
+                        format!("`{k}.serves` is empty"),
+                        "an empty list".into(),
+                        Some("one or more defined regions".into()),
+                    );
+                }
+                list.iter()
+                    .map(|r| self.region_ref(&format!("{k}.serves"), r, region_names))
+                    .collect()
+            }
+            None => vec![region],
+        };
+        let (priority_sectors, days_of_sectors) =
+            self.stockpile_sectors(s, &k, region, &serves, regions, sectors);
+        let threshold = self.opt_param(
+            &format!("{k}.release_threshold"),
+            &s.release_threshold,
+            SHARE,
+            0.0,
+        );
+        let (refill_rate, refill_delay, refill_budget) = self.refill(s, &k);
+        let holding_cost = self.opt_param(
+            &format!("{k}.holding_cost_usd_per_t_year"),
+            &s.holding_cost_usd_per_t_year,
+            USD,
+            0.0,
+        );
+        let build_months =
+            self.opt_param(&format!("{k}.build_months"), &s.build_months, MONTHS, 0.0);
+        let build_start = self.opt_param(
+            &format!("{k}.build_start_month"),
+            &s.build_start_month,
+            MONTHS,
+            0.0,
+        );
+        Stockpile {
+            name,
+            region,
+            commodity,
+            size,
+            build_months,
+            build_start,
+            max_release,
+            on_control,
+            release_controls,
+            on_shortage,
+            priority_sectors,
+            days_of_sectors,
+            threshold,
+            serves,
+            refill_rate,
+            refill_delay,
+            refill_budget,
+            holding_cost,
+            price_trigger: on_price.then(|| {
+                self.opt_param(
+                    &format!("{k}.release_price_index"),
+                    &s.release_price_index,
+                    PRICE_INDEX,
+                    2.0,
+                )
+            }),
+        }
+    }
+
+    /// A stockpile's release triggers (`release_on`, default control and shortage) and the
+    /// controls that release it (`release_controls`).
+    fn release_triggers(
+        &mut self,
+        s: &schema::StockpileFile,
+        k: &str,
+        controls: &[String],
+    ) -> (bool, bool, bool, Vec<usize>) {
         let (mut on_control, mut on_shortage, mut on_price) = (true, true, false);
         if let Some(list) = &s.release_on {
             on_control = false;
@@ -1889,23 +1969,20 @@ impl<'a> Validator<'a> {
                 ),
             }
         }
-        let serves = match &s.serves {
-            Some(list) => {
-                if list.is_empty() {
-                    self.error(
-                        None,
-                        &format!("{k}.serves"),
-                        format!("`{k}.serves` is empty"),
-                        "an empty list".into(),
-                        Some("one or more defined regions".into()),
-                    );
-                }
-                list.iter()
-                    .map(|r| self.region_ref(&format!("{k}.serves"), r, region_names))
-                    .collect()
-            }
-            None => vec![region],
-        };
+        (on_control, on_shortage, on_price, release_controls)
+    }
+
+    /// The sectors a stockpile serves first and those its days of cover count, each a sector
+    /// of a region it serves.
+    fn stockpile_sectors(
+        &mut self,
+        s: &schema::StockpileFile,
+        k: &str,
+        region: usize,
+        serves: &[usize],
+        regions: &[Region],
+        sectors: &[String],
+    ) -> (Vec<usize>, Vec<usize>) {
         // Sectors named by the stockpile must exist in a region it serves.
         let mut region_sectors: Vec<usize> = Vec::new();
         for &r in serves.iter().chain([&region]) {
@@ -1952,12 +2029,16 @@ impl<'a> Validator<'a> {
             Some(list) => sector_list(self, &format!("{k}.days_of_sectors"), list),
             None => Vec::new(),
         };
-        let threshold = self.opt_param(
-            &format!("{k}.release_threshold"),
-            &s.release_threshold,
-            SHARE,
-            0.0,
-        );
+        (priority_sectors, days_of_sectors)
+    }
+
+    /// A stockpile's refill: rate, quiet months before it, and budget with purchase price.
+    #[allow(clippy::type_complexity)]
+    fn refill(
+        &mut self,
+        s: &schema::StockpileFile,
+        k: &str,
+    ) -> (Option<ParamId>, ParamId, Option<(ParamId, ParamId)>) {
         let refill_rate = s
             .refill_t_per_month
             .as_ref()
@@ -1993,48 +2074,7 @@ impl<'a> Validator<'a> {
                 None
             }
         };
-        let holding_cost = self.opt_param(
-            &format!("{k}.holding_cost_usd_per_t_year"),
-            &s.holding_cost_usd_per_t_year,
-            USD,
-            0.0,
-        );
-        let build_months =
-            self.opt_param(&format!("{k}.build_months"), &s.build_months, MONTHS, 0.0);
-        let build_start = self.opt_param(
-            &format!("{k}.build_start_month"),
-            &s.build_start_month,
-            MONTHS,
-            0.0,
-        );
-        Stockpile {
-            name,
-            region,
-            commodity,
-            size,
-            build_months,
-            build_start,
-            max_release,
-            on_control,
-            release_controls,
-            on_shortage,
-            priority_sectors,
-            days_of_sectors,
-            threshold,
-            serves,
-            refill_rate,
-            refill_delay,
-            refill_budget,
-            holding_cost,
-            price_trigger: on_price.then(|| {
-                self.opt_param(
-                    &format!("{k}.release_price_index"),
-                    &s.release_price_index,
-                    PRICE_INDEX,
-                    2.0,
-                )
-            }),
-        }
+        (refill_rate, refill_delay, refill_budget)
     }
 }
 
