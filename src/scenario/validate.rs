@@ -544,60 +544,8 @@ impl<'a> Validator<'a> {
         mut self,
         f: &schema::ScenarioFile,
     ) -> Result<Scenario, Vec<Diagnostic>> {
-        let start = match YearMonth::parse(f.scenario.start.get_ref()) {
-            Some(ym) => ym,
-            None => {
-                self.invalid(
-                    f.scenario.start.span(),
-                    "scenario.start",
-                    format!("found \"{}\"", f.scenario.start.get_ref()),
-                    "a calendar month written \"YYYY-MM\", e.g. \"2025-01\"",
-                );
-                YearMonth {
-                    year: 2025,
-                    month: 1,
-                }
-            }
-        };
-        let horizon = *f.scenario.horizon_months.get_ref();
-        if !(1..=1200).contains(&horizon) {
-            self.invalid(
-                f.scenario.horizon_months.span(),
-                "scenario.horizon_months",
-                format!("found {horizon}"),
-                "a whole number of months between 1 and 1200",
-            );
-        } else if start.plus(horizon as usize - 1).year > 9999 || start.year < 1 {
-            self.invalid(
-                f.scenario.start.span(),
-                "scenario.start",
-                format!(
-                    "\"{}\" with {horizon} months ends in {}",
-                    f.scenario.start.get_ref(),
-                    start.plus(horizon as usize - 1)
-                ),
-                "a start from 0001-01 whose horizon ends by 9999-12",
-            );
-        }
-
-        let mut recipes = [[ParamId(0); 2]; 2];
-        for (g, name, r) in [
-            (Grade::Standard, "standard", &f.grades.standard),
-            (Grade::HighTemp, "high_temp", &f.grades.high_temp),
-        ] {
-            recipes[g as usize] = [
-                self.param(
-                    &format!("grades.{name}.ndpr_oxide_t"),
-                    &r.ndpr_oxide_t,
-                    SHARE,
-                ),
-                self.param(
-                    &format!("grades.{name}.dytb_oxide_t"),
-                    &r.dytb_oxide_t,
-                    SHARE,
-                ),
-            ];
-        }
+        let (start, horizon) = self.calendar(f);
+        let recipes = self.recipes(f);
         let rebuild_months = self.opt_param(
             "market.rebuild_months",
             &f.market.rebuild_months,
@@ -617,43 +565,7 @@ impl<'a> Validator<'a> {
             .into_iter()
             .collect();
 
-        if f.regions.is_empty() {
-            self.error(
-                None,
-                "regions",
-                "a scenario needs at least one region".into(),
-                "no [regions.NAME] table".into(),
-                Some("one or more tables such as [regions.china]".into()),
-            );
-        }
-        if f.regions.len() > crate::model::lot::MAX_REGIONS {
-            self.error(
-                None,
-                "regions",
-                format!(
-                    "a scenario may define at most {} regions",
-                    crate::model::lot::MAX_REGIONS
-                ),
-                format!("{} [regions.NAME] tables", f.regions.len()),
-                Some(format!(
-                    "at most {} regions (merge small ones into rest_of_world)",
-                    crate::model::lot::MAX_REGIONS
-                )),
-            );
-        }
-        let mut regions = Vec::new();
-        for (rname, r) in &f.regions {
-            let rkey = format!("regions.{rname}");
-            if !valid_name(rname) {
-                self.invalid(
-                    r.span(),
-                    &rkey,
-                    format!("region name \"{rname}\""),
-                    REGION_NAME_RULE,
-                );
-            }
-            regions.push(self.region(rname, &rkey, r.get_ref(), &sectors, &response_defaults));
-        }
+        let regions = self.regions(f, &sectors, &response_defaults);
         let region_names: Vec<String> = f.regions.keys().cloned().collect();
 
         let mut controls = Vec::new();
@@ -708,6 +620,117 @@ impl<'a> Validator<'a> {
             correlations,
             params: self.params,
         })
+    }
+
+    /// The start month and the horizon (months), each checked.
+    fn calendar(&mut self, f: &schema::ScenarioFile) -> (YearMonth, i64) {
+        let start = match YearMonth::parse(f.scenario.start.get_ref()) {
+            Some(ym) => ym,
+            None => {
+                self.invalid(
+                    f.scenario.start.span(),
+                    "scenario.start",
+                    format!("found \"{}\"", f.scenario.start.get_ref()),
+                    "a calendar month written \"YYYY-MM\", e.g. \"2025-01\"",
+                );
+                YearMonth {
+                    year: 2025,
+                    month: 1,
+                }
+            }
+        };
+        let horizon = *f.scenario.horizon_months.get_ref();
+        if !(1..=1200).contains(&horizon) {
+            self.invalid(
+                f.scenario.horizon_months.span(),
+                "scenario.horizon_months",
+                format!("found {horizon}"),
+                "a whole number of months between 1 and 1200",
+            );
+        } else if start.plus(horizon as usize - 1).year > 9999 || start.year < 1 {
+            self.invalid(
+                f.scenario.start.span(),
+                "scenario.start",
+                format!(
+                    "\"{}\" with {horizon} months ends in {}",
+                    f.scenario.start.get_ref(),
+                    start.plus(horizon as usize - 1)
+                ),
+                "a start from 0001-01 whose horizon ends by 9999-12",
+            );
+        }
+
+        (start, horizon)
+    }
+
+    /// Oxide per tonne of magnet, `[grade][NdPr, Dy/Tb]`.
+    fn recipes(&mut self, f: &schema::ScenarioFile) -> [[ParamId; 2]; 2] {
+        let mut recipes = [[ParamId(0); 2]; 2];
+        for (g, name, r) in [
+            (Grade::Standard, "standard", &f.grades.standard),
+            (Grade::HighTemp, "high_temp", &f.grades.high_temp),
+        ] {
+            recipes[g as usize] = [
+                self.param(
+                    &format!("grades.{name}.ndpr_oxide_t"),
+                    &r.ndpr_oxide_t,
+                    SHARE,
+                ),
+                self.param(
+                    &format!("grades.{name}.dytb_oxide_t"),
+                    &r.dytb_oxide_t,
+                    SHARE,
+                ),
+            ];
+        }
+        recipes
+    }
+
+    /// Every region (at least one, at most `MAX_REGIONS`), in name order.
+    fn regions(
+        &mut self,
+        f: &schema::ScenarioFile,
+        sectors: &[String],
+        response_defaults: &ResponseDefaults,
+    ) -> Vec<Region> {
+        if f.regions.is_empty() {
+            self.error(
+                None,
+                "regions",
+                "a scenario needs at least one region".into(),
+                "no [regions.NAME] table".into(),
+                Some("one or more tables such as [regions.china]".into()),
+            );
+        }
+        if f.regions.len() > crate::model::lot::MAX_REGIONS {
+            self.error(
+                None,
+                "regions",
+                format!(
+                    "a scenario may define at most {} regions",
+                    crate::model::lot::MAX_REGIONS
+                ),
+                format!("{} [regions.NAME] tables", f.regions.len()),
+                Some(format!(
+                    "at most {} regions (merge small ones into rest_of_world)",
+                    crate::model::lot::MAX_REGIONS
+                )),
+            );
+        }
+        let mut regions = Vec::new();
+        for (rname, r) in &f.regions {
+            let rkey = format!("regions.{rname}");
+            if !valid_name(rname) {
+                self.invalid(
+                    r.span(),
+                    &rkey,
+                    format!("region name \"{rname}\""),
+                    REGION_NAME_RULE,
+                );
+            }
+            regions.push(self.region(rname, &rkey, r.get_ref(), sectors, response_defaults));
+        }
+        regions
     }
 
     #[allow(clippy::too_many_arguments)]
