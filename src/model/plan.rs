@@ -7,7 +7,9 @@
 
 use crate::model::limits::Limits;
 use crate::model::lot::Lot;
-use crate::model::state::{ChainParams, Circuit, DAYS_PER_MONTH, DYTB, Exogenous, NDPR, Stocks};
+use crate::model::state::{
+    ChainParams, Circuit, DAYS_PER_MONTH, DYTB, Exogenous, NDPR, Stocks, mine_mix,
+};
 use crate::model::stockpile::StockpileState;
 use crate::model::trade::place_orders_within_controls;
 use crate::model::{Commodity, Grade, N_COMMODITIES, Ore};
@@ -483,21 +485,7 @@ fn plan_items(
 /// Composition (NdPr, Dy/Tb share) of a region's mines of ore `ore`, or None without such
 /// mines.
 pub(crate) fn mine_shares(x: &Exogenous, r: usize, ore: Ore) -> Option<[f64; 2]> {
-    let total = x.ore_cap(r, ore);
-    (total > 0.0).then(|| {
-        let mut s = [0.0; 2];
-        for ((cap, sh), o) in x.mine_cap[r]
-            .iter()
-            .zip(&x.mine_shares[r])
-            .zip(&x.mine_ore[r])
-        {
-            if *o == ore {
-                s[0] += cap * sh[0] / total;
-                s[1] += cap * sh[1] / total;
-            }
-        }
-        s
-    })
+    mine_mix(&x.mine_cap[r], &x.mine_shares[r], &x.mine_ore[r], ore)
 }
 
 /// Composition used to plan the feed of ore `ore`: the region's pool of its concentrate (what

@@ -82,6 +82,26 @@ impl Exogenous {
     }
 }
 
+/// Capacity-weighted (NdPr, Dy/Tb) mix of the mines of ore `ore` among `caps` (t/month),
+/// `shares` and `ores`, or None without such capacity.
+pub fn mine_mix(caps: &[f64], shares: &[[f64; 2]], ores: &[Ore], ore: Ore) -> Option<[f64; 2]> {
+    let of = || {
+        caps.iter()
+            .zip(shares)
+            .zip(ores)
+            .filter(|(_, o)| **o == ore)
+    };
+    let total: f64 = of().map(|((c, _), _)| c).sum();
+    (total > 0.0).then(|| {
+        let mut m = [0.0; 2];
+        for ((c, s), _) in of() {
+            m[0] += c * s[0] / total;
+            m[1] += c * s[1] / total;
+        }
+        m
+    })
+}
+
 /// A region's separation plants for one ore type in one month.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Circuit {

@@ -7,7 +7,7 @@ use rand_distr::{Bernoulli, Distribution};
 use crate::market::Expansion;
 use crate::model::limits::Course;
 use crate::model::param::{Param, Values};
-use crate::model::state::{Circuit, Exogenous};
+use crate::model::state::{Circuit, Exogenous, mine_mix};
 use crate::model::{Ore, Outage, Pipeline, Scenario};
 use crate::policy::controls::{technology, technology_factor};
 use crate::sim::streams::{self, Stream};
@@ -218,7 +218,8 @@ impl<'a> Assets<'a> {
                 } else {
                     Ore::HardRock
                 };
-                let mix = mix_of(&caps, &shares, &ores, ore).unwrap_or(world_shares[ore as usize]);
+                let mix =
+                    mine_mix(&caps, &shares, &ores, ore).unwrap_or(world_shares[ore as usize]);
                 caps.push(added / 12.0);
                 shares.push(mix);
                 ores.push(ore);
@@ -328,23 +329,4 @@ impl<'a> Assets<'a> {
             })
             .collect()
     }
-}
-
-/// Capacity-weighted (NdPr, Dy/Tb) mix of a region's mines of ore `ore` this month.
-fn mix_of(caps: &[f64], shares: &[[f64; 2]], ores: &[Ore], ore: Ore) -> Option<[f64; 2]> {
-    let of = || {
-        caps.iter()
-            .zip(shares)
-            .zip(ores)
-            .filter(|(_, o)| **o == ore)
-    };
-    let total: f64 = of().map(|((c, _), _)| c).sum();
-    (total > 0.0).then(|| {
-        let mut m = [0.0; 2];
-        for ((c, s), _) in of() {
-            m[0] += c * s[0] / total;
-            m[1] += c * s[1] / total;
-        }
-        m
-    })
 }
