@@ -2,16 +2,11 @@
 
 mod common;
 
+use common::peak;
+
 use proptest::prelude::*;
 use reesim::model::Commodity;
-use reesim::sim::run::{RunOutput, simulate};
-
-fn peak(out: &RunOutput, r: usize, c: Commodity) -> f64 {
-    out.records
-        .iter()
-        .map(|rec| rec.prices[r][c as usize])
-        .fold(0.0, f64::max)
-}
+use reesim::sim::run::simulate;
 
 /// Switches off every price-driven response of the baseline but speculative stocking (a key of
 /// `[market]`, see `NO_HOARDING`): demand elasticity, substitution, heavy-free designs,

@@ -4,16 +4,11 @@
 
 mod common;
 
+use common::peak;
+
 use reesim::model::Commodity;
 use reesim::sim::run::{RunOutput, simulate};
 use reesim::stats::outcomes::Outcomes;
-
-fn peak(out: &RunOutput, r: usize, c: Commodity) -> f64 {
-    out.records
-        .iter()
-        .map(|rec| rec.prices[r][c as usize])
-        .fold(0.0, f64::max)
-}
 
 const ROW_180D: &str = r#"
 [[stockpiles]]

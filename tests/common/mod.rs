@@ -198,3 +198,11 @@ pub fn ban_from_a(start: usize, duration: Option<usize>) -> String {
     }
     s
 }
+
+/// Highest price index of commodity `c` in region `r` over a run.
+pub fn peak(out: &RunOutput, r: usize, c: reesim::model::Commodity) -> f64 {
+    out.records
+        .iter()
+        .map(|rec| rec.prices[r][c as usize])
+        .fold(0.0, f64::max)
+}
