@@ -111,6 +111,7 @@ impl RunArgs {
                 sampling,
                 until,
                 block: None,
+                shard: None,
             },
             out,
         })
@@ -299,6 +300,7 @@ impl SamplingChoice {
             sampling,
             until,
             block: None,
+            shard: None,
         })
     }
 }

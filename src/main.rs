@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use reesim::app::{self, AppError, RunArgs};
-use reesim::sim::runner::Results;
+use reesim::sim::runner::{Results, RunError};
 use reesim::stats::summary::Summary;
 
 /// Monte Carlo simulation of the rare-earth magnet supply chain under export controls and
@@ -467,7 +467,7 @@ fn cmd_sweep(
             .iter()
             .position(|k| k.column() == "unmet_demand_t")
             .unwrap_or(0);
-        let s = reesim::stats::summary::Summary::of(&res.metric_values[i]);
+        let s = reesim::stats::summary::Summary::of(&res.metric(i).map_err(RunError::from)?);
         println!(
             "{:<60} {:>14} {:>14} {:>14}",
             values.join(", "),
@@ -526,8 +526,8 @@ fn cmd_run(
     };
     let (results, written) = app::execute(&plan, &mut |n| bar.inc(n))?;
     bar.finish_and_clear();
-    print_summary(&plan, &results);
-    print_drivers(&plan, &results);
+    print_summary(&plan, &results)?;
+    print_drivers(&plan, &results)?;
     if let Some(u) = &plan.settings.until {
         let met = results.achieved.iter().all(|(_, e)| *e <= u.rel);
         println!(
@@ -559,13 +559,13 @@ fn cmd_run(
 
 /// The two or three inputs that explain most of the spread of unmet demand, world and per
 /// region (uncertainty.csv has every input).
-fn print_drivers(plan: &app::RunPlan, r: &Results) {
+fn print_drivers(plan: &app::RunPlan, r: &Results) -> Result<(), AppError> {
     let ctx = reesim::export::Context {
         loaded: &plan.loaded,
         results: r,
         settings: &plan.settings,
     };
-    let drivers = reesim::export::uncertainty::drivers(&ctx);
+    let drivers = reesim::export::uncertainty::drivers(&ctx).map_err(RunError::from)?;
     let lines: Vec<String> = drivers
         .iter()
         .map(|d| d.outcome.as_str())
@@ -594,9 +594,10 @@ fn print_drivers(plan: &app::RunPlan, r: &Results) {
             println!("{l}");
         }
     }
+    Ok(())
 }
 
-fn print_summary(plan: &app::RunPlan, r: &Results) {
+fn print_summary(plan: &app::RunPlan, r: &Results) -> Result<(), AppError> {
     let sc = &plan.loaded.scenario;
     let secs = r
         .finished
@@ -616,7 +617,7 @@ fn print_summary(plan: &app::RunPlan, r: &Results) {
         "{:<32} {:<16} {:<14} {:>12} {:>12} {:>12} {:>12}",
         "metric", "region", "sector/stock", "mean", "p5", "p50", "p95"
     );
-    for (key, values) in r.outcomes.keys.iter().zip(&r.metric_values) {
+    for (m, key) in r.outcomes.keys.iter().enumerate() {
         let show = match key.metric {
             "unmet_demand_t" | "unmet_share" | "shortfall_months" => {
                 key.sector.is_empty() || key.region.is_empty()
@@ -627,7 +628,7 @@ fn print_summary(plan: &app::RunPlan, r: &Results) {
         if !show {
             continue;
         }
-        let s = Summary::of(values);
+        let s = Summary::of(&r.metric(m).map_err(RunError::from)?);
         let scope = if key.item.is_empty() {
             key.sector.as_str()
         } else {
@@ -650,6 +651,7 @@ fn print_summary(plan: &app::RunPlan, r: &Results) {
             fmt(s.quantiles[4])
         );
     }
+    Ok(())
 }
 
 fn fmt(v: f64) -> String {

@@ -129,8 +129,8 @@ pub fn sweep_csv(
     header.extend(super::summary::COLUMNS.iter().map(|c| c.to_string()));
     let mut rows = Vec::new();
     for (values, r) in points {
-        for (key, v) in r.outcomes.keys.iter().zip(&r.metric_values) {
-            let s = crate::stats::summary::Summary::of(v);
+        for (m, key) in r.outcomes.keys.iter().enumerate() {
+            let s = crate::stats::summary::Summary::of(&r.metric(m)?);
             let mut row = values.clone();
             row.extend([
                 key.metric.to_string(),

@@ -22,14 +22,8 @@ impl Export for SummaryCsv {
         let mut csv = csv::Writer::from_writer(w);
         csv.write_record(COLUMNS)?;
         debug_assert_eq!(QUANTILES.len(), 5);
-        for (key, values) in ctx
-            .results
-            .outcomes
-            .keys
-            .iter()
-            .zip(&ctx.results.metric_values)
-        {
-            let s = Summary::of(values);
+        for (m, key) in ctx.results.outcomes.keys.iter().enumerate() {
+            let s = Summary::of(&ctx.results.metric(m)?);
             let mut row = vec![
                 key.metric.to_string(),
                 key.region.clone(),

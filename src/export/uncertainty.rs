@@ -11,7 +11,7 @@ pub struct UncertaintyCsv;
 pub const COLUMNS: [&str; 5] = ["outcome", "input", "rank", "first_order_share", "spearman"];
 
 /// The breakdown of the headline outcomes over the finished runs.
-pub fn drivers(ctx: &Context) -> Vec<Driver> {
+pub fn drivers(ctx: &Context) -> io::Result<Vec<Driver>> {
     let r = ctx.results;
     let regions: Vec<String> = ctx
         .loaded
@@ -20,20 +20,13 @@ pub fn drivers(ctx: &Context) -> Vec<Driver> {
         .iter()
         .map(|r| r.name.clone())
         .collect();
-    let outcomes: Vec<(String, &[f64])> = headline_outcomes(&regions)
-        .into_iter()
-        .filter_map(|name| {
-            let m = r.outcomes.keys.iter().position(|k| k.column() == name)?;
-            Some((name, r.metric_values[m].as_slice()))
-        })
-        .collect();
-    let inputs: Vec<(String, &[f64])> = r
-        .sampled_keys
-        .iter()
-        .cloned()
-        .zip(r.sampled_values.iter().map(Vec::as_slice))
-        .collect();
-    breakdown(&inputs, &outcomes)
+    let mut outcomes = Vec::new();
+    for name in headline_outcomes(&regions) {
+        if let Some(m) = r.outcomes.keys.iter().position(|k| k.column() == name) {
+            outcomes.push((name, r.metric(m)?));
+        }
+    }
+    breakdown(&r.sampled_keys, |i| r.input(i), &outcomes)
 }
 
 impl Export for UncertaintyCsv {
@@ -44,7 +37,7 @@ impl Export for UncertaintyCsv {
     fn write(&self, ctx: &Context, w: &mut dyn Write) -> io::Result<()> {
         let mut csv = csv::Writer::from_writer(w);
         csv.write_record(COLUMNS)?;
-        for d in drivers(ctx) {
+        for d in drivers(ctx)? {
             csv.write_record([
                 d.outcome,
                 d.input,

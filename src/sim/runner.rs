@@ -1,26 +1,28 @@
 //! The parallel Monte Carlo runner.
 //!
-//! Runs are cut into fixed batches of `BATCH` consecutive run indices. Batches run in parallel
-//! on a rayon pool, a wave at a time; each batch folds its runs in index order into its own
-//! accumulator, and the runner merges batch accumulators into the total in batch order. Since
-//! neither the batch boundaries nor the merge order depend on the number of threads, the
-//! results are bit-identical for any `--threads`. Memory is bounded by one wave of batch
-//! accumulators plus the per-run outcome rows (which summary.csv needs exactly).
+//! Runs are cut into fixed batches of `BATCH` consecutive run indices. Worker threads take
+//! batches in order and add each run's time series to their own histograms; the calling thread
+//! puts finished batches back in run order for runs.csv and the per-run columns. Histogram
+//! merges are exact and order-free and every per-run value depends only on the run index, so
+//! the results are bit-identical for any `--threads` (and any split of the runs into shards).
+//! Memory is bounded: one histogram set per worker, and per-run values spilled to a temporary
+//! file in chunks (stats::columns).
 
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
 use std::time::SystemTime;
-
-use rayon::prelude::*;
 
 use crate::model::param::Param;
 use crate::model::{Onset, Scenario};
 use crate::sim::params::Design;
 use crate::sim::run;
+use crate::stats::columns::Columns;
 use crate::stats::outcomes::Outcomes;
 use crate::stats::rank::spearman;
 use crate::stats::timeseries::{Catalog, Sketches};
 
-/// Runs per batch. Part of the reproducibility contract: changing it changes the floating-point
-/// summation order of time-series means.
+/// Runs per batch: the unit of work handed to a worker.
 pub const BATCH: u64 = 32;
 
 #[derive(Debug, Clone)]
@@ -35,6 +37,24 @@ pub struct Settings {
     /// Runs per block (one Latin hypercube design each). Default: all runs, or
     /// `UNTIL_BLOCK` under a stop rule. A paired batch sets it to match the other's blocks.
     pub block: Option<u64>,
+    /// Run only this part of the `runs` runs.
+    pub shard: Option<Shard>,
+}
+
+/// Part `index` (0-based) of a batch cut into `count` parts of consecutive run indices: runs
+/// `floor(index * runs / count) .. floor((index + 1) * runs / count)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    /// The run indices of this shard of a batch of `runs` runs.
+    pub fn runs(&self, runs: u64) -> std::ops::Range<u64> {
+        let at = |k: u64| (u128::from(runs) * u128::from(k) / u128::from(self.count)) as u64;
+        at(self.index)..at(self.index + 1)
+    }
 }
 
 impl Settings {
@@ -47,6 +67,7 @@ impl Settings {
             sampling: Sampling::Mc,
             until: None,
             block: None,
+            shard: None,
         }
     }
 }
@@ -94,19 +115,33 @@ pub struct Results {
     pub outcomes: Outcomes,
     /// Column names of the sampled inputs in `RunRow::sampled`.
     pub sampled_keys: Vec<String>,
-    /// `[metric][run]`.
-    pub metric_values: Vec<Vec<f64>>,
-    /// `[input][run]`: the sampled inputs of `sampled_keys`.
-    pub sampled_values: Vec<Vec<f64>>,
+    /// Each run's metrics, in `outcomes.keys` order.
+    pub metrics: Columns,
+    /// Each run's sampled inputs, in `sampled_keys` order.
+    pub sampled: Columns,
     pub started: SystemTime,
     pub finished: SystemTime,
     /// Runs done.
     pub runs: u64,
+    /// Shard directories these results were merged from (empty for a plain run).
+    pub shards: Vec<String>,
     /// With a stop rule: each watched metric's relative MCSE when the runner stopped.
     pub achieved: Vec<(String, f64)>,
     /// Each `[[correlations]]` entry: the two keys, the target and the Spearman rank
     /// correlation of the sampled values over all runs.
     pub correlations: Vec<CorrelationAchieved>,
+}
+
+impl Results {
+    /// Every run's value of metric `m` (an index into `outcomes.keys`), in run order.
+    pub fn metric(&self, m: usize) -> std::io::Result<Vec<f64>> {
+        self.metrics.column(m)
+    }
+
+    /// Every run's value of sampled input `j` (an index into `sampled_keys`), in run order.
+    pub fn input(&self, j: usize) -> std::io::Result<Vec<f64>> {
+        self.sampled.column(j)
+    }
 }
 
 /// A target rank correlation and the one the runs achieved.
@@ -160,11 +195,8 @@ pub fn sampled_keys(sc: &Scenario) -> Vec<String> {
     keys
 }
 
-struct BatchOut {
-    sketches: Sketches,
-    rows: Vec<RunRow>,
-}
-
+/// Runs `runs` in index order, adding their time series to `sketches`, and returns their
+/// rows.
 fn run_batch(
     sc: &Scenario,
     catalog: &Catalog,
@@ -172,8 +204,8 @@ fn run_batch(
     seed: u64,
     runs: std::ops::Range<u64>,
     design: Option<&Design>,
-) -> BatchOut {
-    let mut sketches = Sketches::new(sc.horizon, catalog.cells.len());
+    sketches: &mut Sketches,
+) -> Vec<RunRow> {
     let mut rows = Vec::with_capacity((runs.end - runs.start) as usize);
     let mut buf = Vec::with_capacity(catalog.cells.len());
     let sampled_ids: Vec<usize> = sc.params.sampled().map(|(id, _)| id.0).collect();
@@ -197,7 +229,7 @@ fn run_batch(
             metrics: outcomes.compute(sc, &out),
         });
     }
-    BatchOut { sketches, rows }
+    rows
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -215,6 +247,11 @@ pub enum RunError {
     UnknownMetric(String),
 }
 
+/// Most runs in one sampling block (one Latin hypercube / correlation design), so that a
+/// design's memory stays bounded (a block of `n` runs holds a few `n`-long vectors per
+/// correlated parameter).
+pub const MAX_BLOCK: u64 = 65_536;
+
 /// Runs the batch. `on_rows` receives finished runs in run order as they complete (for
 /// streaming runs.csv); `on_progress` the number of runs done so far.
 pub fn run(
@@ -225,16 +262,8 @@ pub fn run(
 ) -> Result<Results, RunError> {
     let started = SystemTime::now();
     let threads = settings.threads.max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|source| RunError::Pool { threads, source })?;
     let catalog = Catalog::new(sc);
     let outcomes = Outcomes::new(sc);
-    let mut total = Sketches::new(sc.horizon, catalog.cells.len());
-    // Reserve modestly: with a stop rule most of `runs` may never be done.
-    let mut metric_values =
-        vec![Vec::with_capacity(settings.runs.min(1 << 16) as usize); outcomes.keys.len()];
     let watched: Vec<usize> = match &settings.until {
         Some(u) => u
             .metrics
@@ -249,110 +278,212 @@ pub fn run(
             .collect::<Result<_, _>>()?,
         None => Vec::new(),
     };
-    let wave = (threads as u64 * 2).max(1);
-    // Runs go in blocks: the whole batch, or `UNTIL_BLOCK` at a time under a stop rule. Each
-    // block has its own Latin hypercube design; batch boundaries and merge order stay those of
+    // Runs go in blocks: all runs (at most `MAX_BLOCK` at a time), or `UNTIL_BLOCK` at a time
+    // under a stop rule. Each block has its own sampling design; batch boundaries stay those of
     // one long sequence of runs, so results do not depend on the threads.
     let block = settings.block.unwrap_or(if settings.until.is_some() {
         UNTIL_BLOCK
     } else {
-        settings.runs.max(1)
+        settings.runs.clamp(1, MAX_BLOCK)
     });
-    let mut done = 0;
-    let mut achieved = Vec::new();
-    // Sampled values of the correlated parameters, `[correlation][side][run]`.
-    let sampled_ids: Vec<usize> = sc.params.sampled().map(|(id, _)| id.0).collect();
-    let column_of = |id: crate::model::param::ParamId| {
-        sampled_ids
-            .iter()
-            .position(|&x| x == id.0)
-            .expect("correlated parameters are sampled")
+    let keys = sampled_keys(sc);
+    let mut store = Store {
+        metrics: Columns::new(outcomes.keys.len()),
+        sampled: Columns::new(keys.len()),
+        watched: vec![Vec::new(); watched.len()],
     };
-    let mut correlated: Vec<[Vec<f64>; 2]> = vec![[Vec::new(), Vec::new()]; sc.correlations.len()];
-    let mut sampled_values: Vec<Vec<f64>> = vec![Vec::new(); sampled_keys(sc).len()];
-    while done < settings.runs {
-        let end = (done + block).min(settings.runs);
+    // One histogram set per worker: histogram merges are exact and order-free, so which worker
+    // ran which batch does not change the totals.
+    let workers = threads.min(settings.runs.div_ceil(BATCH).max(1) as usize);
+    let mut sketches: Vec<Sketches> = (0..workers)
+        .map(|_| Sketches::new(sc.horizon, catalog.cells.len()))
+        .collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(workers)
+        .thread_name(|i| format!("reesim-worker-{i}"))
+        .build()
+        .map_err(|source| RunError::Pool { threads, source })?;
+    let range = settings
+        .shard
+        .map_or(0..settings.runs, |s| s.runs(settings.runs));
+    let mut done = range.start;
+    let mut achieved = Vec::new();
+    while done < range.end {
+        // The block holding run `done`: blocks are cut from run 0, whatever part is run here.
+        let start = done / block * block;
+        let block_end = (start + block).min(settings.runs);
+        let end = block_end.min(range.end);
         let lhs = settings.sampling == Sampling::Lhs;
         let design = (lhs || !sc.correlations.is_empty()).then(|| {
             Design::new(
                 &sc.params,
                 &sc.correlations,
                 settings.seed,
-                done,
-                end - done,
+                start,
+                block_end - start,
                 lhs,
             )
         });
-        let (first, last) = (done / BATCH, end.div_ceil(BATCH));
-        let mut next = first;
-        while next < last {
-            let batches: Vec<u64> = (next..(next + wave).min(last)).collect();
-            next += batches.len() as u64;
-            let outs: Vec<BatchOut> = pool.install(|| {
-                batches
-                    .par_iter()
-                    .map(|&b| {
-                        let range = (b * BATCH).max(done)..((b + 1) * BATCH).min(end);
-                        run_batch(
-                            sc,
-                            &catalog,
-                            &outcomes,
-                            settings.seed,
-                            range,
-                            design.as_ref(),
-                        )
-                    })
-                    .collect()
-            });
-            for out in outs {
-                total.merge(&out.sketches);
-                on_rows(&out.rows)?;
-                for row in &out.rows {
-                    for (m, v) in row.metrics.iter().enumerate() {
-                        metric_values[m].push(*v);
-                    }
-                    for (col, v) in sampled_values.iter_mut().zip(&row.sampled) {
-                        col.push(*v);
-                    }
-                    for (c, cols) in sc.correlations.iter().zip(&mut correlated) {
-                        cols[0].push(row.sampled[column_of(c.a)]);
-                        cols[1].push(row.sampled[column_of(c.b)]);
-                    }
-                }
-                on_progress(out.rows.len() as u64);
-            }
-        }
+        let job = Job {
+            sc,
+            catalog: &catalog,
+            outcomes: &outcomes,
+            seed: settings.seed,
+            runs: done..end,
+            design: design.as_ref(),
+        };
+        job.run(&pool, &mut sketches, &mut |rows: &[RunRow]| {
+            on_rows(rows)?;
+            store.push(rows, &watched)?;
+            on_progress(rows.len() as u64);
+            Ok(())
+        })?;
         done = end;
         if let Some(u) = &settings.until {
             achieved = watched
                 .iter()
-                .map(|&m| (outcomes.keys[m].column(), relative_mcse(&metric_values[m])))
+                .zip(&store.watched)
+                .map(|(&m, v)| (outcomes.keys[m].column(), relative_mcse(v)))
                 .collect();
             if achieved.iter().all(|(_, e)| *e <= u.rel) {
                 break;
             }
         }
     }
+    let mut total = sketches.pop().expect("at least one worker");
+    for s in &sketches {
+        total.merge(s);
+    }
+    let correlations = achieved_correlations(sc, &store.sampled)?;
     Ok(Results {
         catalog,
         sketches: total,
         outcomes,
-        sampled_keys: sampled_keys(sc),
-        metric_values,
-        sampled_values,
+        sampled_keys: keys,
+        metrics: store.metrics,
+        sampled: store.sampled,
         started,
         finished: SystemTime::now(),
-        runs: done,
+        runs: done - range.start,
         achieved,
-        correlations: sc
-            .correlations
-            .iter()
-            .zip(&correlated)
-            .map(|(c, cols)| CorrelationAchieved {
+        correlations,
+        shards: Vec::new(),
+    })
+}
+
+/// Each `[[correlations]]` entry with the Spearman rank correlation its two inputs reached over
+/// the runs of `sampled` (columns in `sampled_keys` order).
+pub fn achieved_correlations(
+    sc: &Scenario,
+    sampled: &Columns,
+) -> std::io::Result<Vec<CorrelationAchieved>> {
+    let column_of = |id: crate::model::param::ParamId| {
+        sc.params
+            .sampled()
+            .position(|(x, _)| x == id)
+            .expect("correlated parameters are sampled")
+    };
+    sc.correlations
+        .iter()
+        .map(|c| {
+            Ok(CorrelationAchieved {
                 params: [c.a, c.b].map(|id| sc.params.defs[id.0].key.clone()),
                 target: c.r,
-                achieved: spearman(&cols[0], &cols[1]),
+                achieved: spearman(
+                    &sampled.column(column_of(c.a))?,
+                    &sampled.column(column_of(c.b))?,
+                ),
             })
-            .collect(),
-    })
+        })
+        .collect()
+}
+
+/// Per-run values kept for the summaries: every metric and sampled input (bounded memory), and
+/// the metrics a stop rule watches (in memory).
+struct Store {
+    metrics: Columns,
+    sampled: Columns,
+    watched: Vec<Vec<f64>>,
+}
+
+impl Store {
+    fn push(&mut self, rows: &[RunRow], watched: &[usize]) -> std::io::Result<()> {
+        for row in rows {
+            self.metrics.push(&row.metrics)?;
+            self.sampled.push(&row.sampled)?;
+            for (&m, col) in watched.iter().zip(&mut self.watched) {
+                col.push(row.metrics[m]);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A block of runs with everything its batches share.
+struct Job<'a> {
+    sc: &'a Scenario,
+    catalog: &'a Catalog,
+    outcomes: &'a Outcomes,
+    seed: u64,
+    runs: std::ops::Range<u64>,
+    design: Option<&'a Design>,
+}
+
+impl Job<'_> {
+    /// Runs the block's batches on the pool, one job per histogram set. Jobs take batches
+    /// in index order from a shared counter; this thread puts finished batches back in order
+    /// and hands them to `sink` while the workers go on, so writing runs.csv overlaps with
+    /// simulation.
+    fn run(
+        &self,
+        pool: &rayon::ThreadPool,
+        sketches: &mut [Sketches],
+        sink: &mut dyn FnMut(&[RunRow]) -> std::io::Result<()>,
+    ) -> Result<(), RunError> {
+        let (first, last) = (self.runs.start / BATCH, self.runs.end.div_ceil(BATCH));
+        let next = AtomicU64::new(first);
+        let stop = AtomicBool::new(false);
+        let (tx, rx) = mpsc::sync_channel::<(u64, Vec<RunRow>)>(2 * sketches.len());
+        pool.in_place_scope(|scope| {
+            for sk in sketches.iter_mut() {
+                let (tx, next, stop) = (tx.clone(), &next, &stop);
+                scope.spawn(move |_| {
+                    while !stop.load(Ordering::Relaxed) {
+                        let b = next.fetch_add(1, Ordering::Relaxed);
+                        if b >= last {
+                            break;
+                        }
+                        let runs =
+                            (b * BATCH).max(self.runs.start)..((b + 1) * BATCH).min(self.runs.end);
+                        let rows = run_batch(
+                            self.sc,
+                            self.catalog,
+                            self.outcomes,
+                            self.seed,
+                            runs,
+                            self.design,
+                            sk,
+                        );
+                        if tx.send((b, rows)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(tx);
+            let mut pending = BTreeMap::new();
+            let mut want = first;
+            for (b, rows) in rx {
+                pending.insert(b, rows);
+                while let Some(rows) = pending.remove(&want) {
+                    if let Err(e) = sink(&rows) {
+                        stop.store(true, Ordering::Relaxed);
+                        return Err(e.into());
+                    }
+                    want += 1;
+                }
+            }
+            Ok(())
+        })
+    }
 }

@@ -1,6 +1,8 @@
 //! Statistics: per-run outcome metrics, the time-series catalog with its quantile sketches, and
 //! summaries of per-run values.
 
+pub mod columns;
+pub mod histogram;
 pub mod num;
 pub mod outcomes;
 pub mod rank;

@@ -1,16 +1,11 @@
 //! Monthly time series: the catalog of series x region x item, each run's values, and the
-//! quantile sketches that summarise them across runs in memory independent of the number of
-//! runs.
-
-use sketches_ddsketch::{Config, DDSketch};
+//! histograms that summarise them across runs in memory independent of the number of runs.
 
 use crate::model::record::MonthRecord;
 use crate::model::record::RunOutput;
 use crate::model::{Commodity, Scenario};
+use crate::stats::histogram::Histogram;
 
-/// Relative accuracy of time-series quantiles (0.5%): a reported quantile q~ of a true value q
-/// satisfies |q~ - q| <= 0.005 q, and is clamped to the observed min and max.
-pub const RELATIVE_ACCURACY: f64 = 0.005;
 /// Values below this magnitude (t) are treated as zero (floating-point residue).
 const ZERO: f64 = 1e-9;
 
@@ -223,16 +218,12 @@ impl Catalog {
     }
 }
 
-/// Quantile sketches for every month x cell.
-#[derive(Clone)]
+/// A histogram (stats::histogram) for every month x cell.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Sketches {
     pub months: usize,
     pub cells: usize,
-    sketches: Vec<DDSketch>,
-}
-
-fn config() -> Config {
-    Config::new(RELATIVE_ACCURACY, 4096, ZERO)
+    histograms: Vec<Histogram>,
 }
 
 impl Sketches {
@@ -240,7 +231,7 @@ impl Sketches {
         Sketches {
             months,
             cells,
-            sketches: vec![DDSketch::new(config()); months * cells],
+            histograms: vec![Histogram::default(); months * cells],
         }
     }
 
@@ -249,27 +240,59 @@ impl Sketches {
         for (t, rec) in out.records.iter().enumerate() {
             buf.clear();
             catalog.values(rec, buf);
-            for (c, v) in buf.iter().enumerate() {
-                self.sketches[t * self.cells + c].add(*v);
+            let month = &mut self.histograms[t * self.cells..(t + 1) * self.cells];
+            for (h, v) in month.iter_mut().zip(buf.iter()) {
+                h.add(*v);
             }
         }
     }
 
-    /// Merges another accumulator into this one. Bin counts merge exactly; the running sums
-    /// are floating point, so callers merge in a fixed order for bit-identical means.
+    /// Adds every run of `other`. Exact and order-free: any split of the runs merged in any
+    /// order gives the same bits.
     pub fn merge(&mut self, other: &Sketches) {
-        for (a, b) in self.sketches.iter_mut().zip(&other.sketches) {
-            a.merge(b).expect("all sketches share one configuration");
+        for (a, b) in self.histograms.iter_mut().zip(&other.histograms) {
+            a.merge(b);
         }
     }
 
-    /// Mean and quantiles (clamped to the observed range) of one month x cell.
+    /// Writes every histogram (months and cells first) for `read_from`.
+    pub fn write_to(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        w.write_all(&(self.months as u64).to_le_bytes())?;
+        w.write_all(&(self.cells as u64).to_le_bytes())?;
+        self.histograms.iter().try_for_each(|h| h.write_to(w))
+    }
+
+    /// Reads histograms written by `write_to` for `months` x `cells`.
+    pub fn read_from(
+        r: &mut dyn std::io::Read,
+        months: usize,
+        cells: usize,
+    ) -> std::io::Result<Sketches> {
+        let mut b = [0; 16];
+        r.read_exact(&mut b)?;
+        let shape = [&b[..8], &b[8..]].map(|x| u64::from_le_bytes(x.try_into().expect("8")));
+        if shape != [months as u64, cells as u64] {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "histograms are for {} months x {} cells, the scenario has {months} x {cells}",
+                    shape[0], shape[1]
+                ),
+            ));
+        }
+        let histograms = (0..months * cells)
+            .map(|_| Histogram::read_from(r))
+            .collect::<std::io::Result<_>>()?;
+        Ok(Sketches {
+            months,
+            cells,
+            histograms,
+        })
+    }
+
+    /// Mean and quantiles of one month x cell.
     pub fn stats(&self, month: usize, cell: usize) -> (f64, [f64; 5]) {
-        let s = &self.sketches[month * self.cells + cell];
-        let n = s.count().max(1) as f64;
-        let (lo, hi) = (s.min().unwrap_or(0.0), s.max().unwrap_or(0.0));
-        let q = super::QUANTILES
-            .map(|(_, q)| s.quantile(q).ok().flatten().unwrap_or(0.0).clamp(lo, hi));
-        (s.sum().unwrap_or(0.0) / n, q)
+        let h = &self.histograms[month * self.cells + cell];
+        (h.mean(), super::QUANTILES.map(|(_, q)| h.quantile(q)))
     }
 }

@@ -88,29 +88,39 @@ pub fn headline_outcomes(region_names: &[String]) -> Vec<String> {
 }
 
 /// Every input's first-order share of each outcome's variance, largest first per outcome.
-/// `inputs` are `(name, values per run)`, `outcomes` `(name, values per run)`; an outcome that
-/// does not vary gets no rows.
-pub fn breakdown(inputs: &[(String, &[f64])], outcomes: &[(String, &[f64])]) -> Vec<Driver> {
+/// `inputs` names the inputs and `column(i)` gives input `i`'s values per run (loaded one at a
+/// time, so memory holds one input column besides the outcomes); `outcomes` are `(name,
+/// values per run)`. An outcome that does not vary gets no rows.
+pub fn breakdown<E>(
+    inputs: &[String],
+    mut column: impl FnMut(usize) -> Result<Vec<f64>, E>,
+    outcomes: &[(String, Vec<f64>)],
+) -> Result<Vec<Driver>, E> {
+    let mut per_outcome: Vec<Vec<Driver>> = vec![Vec::new(); outcomes.len()];
+    for (i, iname) in inputs.iter().enumerate() {
+        let x = column(i)?;
+        for ((oname, y), these) in outcomes.iter().zip(&mut per_outcome) {
+            let share = first_order_share(&x, y);
+            if !share.is_nan() {
+                these.push(Driver {
+                    outcome: oname.clone(),
+                    input: iname.clone(),
+                    rank: 0,
+                    share,
+                    spearman: crate::stats::rank::spearman(&x, y),
+                });
+            }
+        }
+    }
     let mut rows = Vec::new();
-    for (oname, y) in outcomes {
-        let mut these: Vec<Driver> = inputs
-            .iter()
-            .map(|(iname, x)| Driver {
-                outcome: oname.clone(),
-                input: iname.clone(),
-                rank: 0,
-                share: first_order_share(x, y),
-                spearman: crate::stats::rank::spearman(x, y),
-            })
-            .filter(|d| !d.share.is_nan())
-            .collect();
+    for mut these in per_outcome {
         these.sort_by(|a, b| b.share.total_cmp(&a.share).then(a.input.cmp(&b.input)));
         for (k, d) in these.iter_mut().enumerate() {
             d.rank = k + 1;
         }
         rows.extend(these);
     }
-    rows
+    Ok(rows)
 }
 
 #[cfg(test)]

@@ -1,0 +1,415 @@
+//! A log-linear histogram of one time-series cell (one month of one series) across runs.
+//!
+//! A nonzero value's bucket is the top bits of its IEEE-754 pattern: the exponent and the first
+//! `SUB_BITS` mantissa bits, so each power of two is cut into 128 equal buckets and finding a
+//! bucket is a shift, with no logarithm. A bucket `[lo, hi)` has `hi / lo <= 1 + 1/128`, so its
+//! midpoint is within 1/256 (0.39%) of every value in it.
+//!
+//! Counts are integers, so adding runs and merging histograms is exact, associative and
+//! commutative: any split of the runs (threads, batches, shards) and any merge order give the
+//! same histogram, bit for bit. The sum behind the mean is kept the same way, in fixed point
+//! (`FIXED_SCALE`).
+//!
+//! Each sign keeps a window of at most `MAX_BINS` buckets below its largest magnitude (16
+//! powers of two, a factor of 65,536); smaller magnitudes of that sign are counted together
+//! ("under the window") and reported as the window's lower edge. The window's final extent
+//! depends only on the values added, not on their order.
+
+use std::io::{self, Read, Write};
+
+/// Mantissa bits per bucket index: 2^7 = 128 buckets per power of two.
+pub const SUB_BITS: u32 = 7;
+const SHIFT: u32 = 52 - SUB_BITS;
+/// Most buckets per sign (16 powers of two).
+pub const MAX_BINS: u32 = 2048;
+/// Fixed-point scale of the exact sum: values are summed as integer multiples of 2^-32.
+const FIXED_SCALE: f64 = 4_294_967_296.0;
+
+/// Buckets of one sign: counts of keys `base..base + counts.len()`, and of keys under `floor`
+/// (the window's lower limit, `top + 1 - MAX_BINS`).
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Side {
+    base: u32,
+    /// Largest key seen.
+    top: u32,
+    counts: Vec<u32>,
+    /// Values under the window.
+    under: u64,
+}
+
+/// Extra buckets allocated beyond a new extreme, so a window grows rarely.
+const SLACK: u32 = 32;
+
+impl Side {
+    fn floor(&self) -> u32 {
+        (self.top + 1).saturating_sub(MAX_BINS)
+    }
+
+    fn add(&mut self, key: u32, count: u32) {
+        if self.counts.is_empty() {
+            self.base = key.saturating_sub(SLACK);
+            self.top = key;
+            self.counts = vec![0; (key - self.base + 1 + SLACK) as usize];
+        } else if key > self.top {
+            self.raise(key);
+        }
+        if key < self.floor() {
+            self.under += u64::from(count);
+            return;
+        }
+        if key < self.base {
+            self.lower(key);
+        }
+        let i = (key - self.base) as usize;
+        if i >= self.counts.len() {
+            self.counts.resize(i + 1 + SLACK as usize, 0);
+        }
+        self.counts[i] += count;
+    }
+
+    /// New largest key: buckets that fall under the new window's floor are counted as under.
+    fn raise(&mut self, key: u32) {
+        self.top = key;
+        let floor = self.floor();
+        if floor > self.base {
+            let cut = ((floor - self.base) as usize).min(self.counts.len());
+            self.under += self.counts[..cut]
+                .iter()
+                .map(|&c| u64::from(c))
+                .sum::<u64>();
+            self.counts.drain(..cut);
+            self.base = floor;
+        }
+    }
+
+    /// Extends the window down to `key` (which is at or above the floor).
+    fn lower(&mut self, key: u32) {
+        let new_base = key.saturating_sub(SLACK).max(self.floor());
+        let extra = (self.base - new_base) as usize;
+        self.counts.splice(0..0, std::iter::repeat_n(0, extra));
+        self.base = new_base;
+    }
+
+    fn merge(&mut self, other: &Side) {
+        if other.counts.is_empty() && other.under == 0 {
+            return;
+        }
+        if self.counts.is_empty() && self.under == 0 {
+            *self = other.clone();
+            return;
+        }
+        if other.top > self.top {
+            self.raise(other.top);
+        }
+        self.under += other.under;
+        for (i, &c) in other.counts.iter().enumerate().filter(|(_, c)| **c > 0) {
+            self.add(other.base + i as u32, c);
+        }
+    }
+
+    fn total(&self) -> u64 {
+        self.under + self.counts.iter().map(|&c| u64::from(c)).sum::<u64>()
+    }
+
+    /// Magnitude representing the `k`-th smallest magnitude (0-based) of this side.
+    fn magnitude(&self, mut k: u64) -> f64 {
+        if k < self.under {
+            return edge(self.floor());
+        }
+        k -= self.under;
+        for (i, &c) in self.counts.iter().enumerate() {
+            if k < u64::from(c) {
+                let key = self.base + i as u32;
+                return (edge(key) + edge(key + 1)) / 2.0;
+            }
+            k -= u64::from(c);
+        }
+        edge(self.top + 1)
+    }
+}
+
+impl Side {
+    fn write_to(&self, w: &mut dyn Write) -> io::Result<()> {
+        w.write_all(&self.base.to_le_bytes())?;
+        w.write_all(&self.top.to_le_bytes())?;
+        w.write_all(&self.under.to_le_bytes())?;
+        w.write_all(&(self.counts.len() as u32).to_le_bytes())?;
+        for c in &self.counts {
+            w.write_all(&c.to_le_bytes())?;
+        }
+        Ok(())
+    }
+
+    fn read_from(r: &mut dyn Read) -> io::Result<Side> {
+        let (base, top, under, len) = (u32_(r)?, u32_(r)?, u64_(r)?, u32_(r)?);
+        if len > MAX_BINS + 2 * SLACK + 1 || (len > 0 && top < base) {
+            return Err(corrupt());
+        }
+        let counts = (0..len).map(|_| u32_(r)).collect::<io::Result<_>>()?;
+        Ok(Side {
+            base,
+            top,
+            counts,
+            under,
+        })
+    }
+}
+
+fn corrupt() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        "not a histogram written by reesim",
+    )
+}
+
+fn u32_(r: &mut dyn Read) -> io::Result<u32> {
+    let mut b = [0; 4];
+    r.read_exact(&mut b)?;
+    Ok(u32::from_le_bytes(b))
+}
+
+fn u64_(r: &mut dyn Read) -> io::Result<u64> {
+    let mut b = [0; 8];
+    r.read_exact(&mut b)?;
+    Ok(u64::from_le_bytes(b))
+}
+
+/// Lower edge of bucket `key`.
+fn edge(key: u32) -> f64 {
+    f64::from_bits(u64::from(key) << SHIFT)
+}
+
+fn key(magnitude: f64) -> u32 {
+    (magnitude.to_bits() >> SHIFT) as u32
+}
+
+/// Histogram of one cell: bucket counts by sign, exact count, minimum, maximum and sum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Histogram {
+    n: u64,
+    zeros: u64,
+    pos: Side,
+    neg: Side,
+    min: f64,
+    max: f64,
+    /// Sum in units of 2^-32, saturating.
+    sum: i128,
+}
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Histogram {
+            n: 0,
+            zeros: 0,
+            pos: Side::default(),
+            neg: Side::default(),
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            sum: 0,
+        }
+    }
+}
+
+impl Histogram {
+    /// Adds one finite value (NaN is ignored).
+    #[inline]
+    pub fn add(&mut self, v: f64) {
+        if v.is_nan() {
+            return;
+        }
+        self.n += 1;
+        self.min = self.min.min(v);
+        self.max = self.max.max(v);
+        // `as` saturates: an out-of-range product becomes i128::MIN/MAX.
+        self.sum = self.sum.saturating_add((v * FIXED_SCALE) as i128);
+        if v > 0.0 {
+            self.pos.add(key(v), 1);
+        } else if v < 0.0 {
+            self.neg.add(key(-v), 1);
+        } else {
+            self.zeros += 1;
+        }
+    }
+
+    /// Adds every value of `other`.
+    pub fn merge(&mut self, other: &Histogram) {
+        self.n += other.n;
+        self.zeros += other.zeros;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+        self.sum = self.sum.saturating_add(other.sum);
+        self.pos.merge(&other.pos);
+        self.neg.merge(&other.neg);
+    }
+
+    /// Writes the histogram in a little-endian binary layout that `read_from` reads back.
+    pub fn write_to(&self, w: &mut dyn Write) -> io::Result<()> {
+        w.write_all(&self.n.to_le_bytes())?;
+        w.write_all(&self.zeros.to_le_bytes())?;
+        w.write_all(&self.min.to_le_bytes())?;
+        w.write_all(&self.max.to_le_bytes())?;
+        w.write_all(&self.sum.to_le_bytes())?;
+        self.pos.write_to(w)?;
+        self.neg.write_to(w)
+    }
+
+    pub fn read_from(r: &mut dyn Read) -> io::Result<Histogram> {
+        let (n, zeros) = (u64_(r)?, u64_(r)?);
+        let (min, max) = (f64::from_bits(u64_(r)?), f64::from_bits(u64_(r)?));
+        let mut sum = [0; 16];
+        r.read_exact(&mut sum)?;
+        let h = Histogram {
+            n,
+            zeros,
+            min,
+            max,
+            sum: i128::from_le_bytes(sum),
+            pos: Side::read_from(r)?,
+            neg: Side::read_from(r)?,
+        };
+        if h.zeros + h.pos.total() + h.neg.total() != h.n {
+            return Err(corrupt());
+        }
+        Ok(h)
+    }
+
+    pub fn count(&self) -> u64 {
+        self.n
+    }
+
+    /// Mean of the values added (0 when empty).
+    pub fn mean(&self) -> f64 {
+        if self.n == 0 {
+            0.0
+        } else {
+            self.sum as f64 / FIXED_SCALE / self.n as f64
+        }
+    }
+
+    /// The `q`-quantile: the value of rank `floor(q (n - 1))` (0-based, ascending) as its
+    /// bucket's midpoint, clamped to the observed minimum and maximum (0 when empty).
+    pub fn quantile(&self, q: f64) -> f64 {
+        if self.n == 0 {
+            return 0.0;
+        }
+        let k = ((q.clamp(0.0, 1.0) * (self.n - 1) as f64).floor() as u64).min(self.n - 1);
+        let negs = self.neg.total();
+        let v = if k < negs {
+            -self.neg.magnitude(negs - 1 - k)
+        } else if k < negs + self.zeros {
+            0.0
+        } else {
+            self.pos.magnitude(k - negs - self.zeros)
+        };
+        v.clamp(self.min, self.max)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exact(values: &[f64], q: f64) -> f64 {
+        let mut s = values.to_vec();
+        s.sort_by(f64::total_cmp);
+        s[(q * (s.len() - 1) as f64).floor() as usize]
+    }
+
+    #[test]
+    fn quantiles_are_within_the_bucket_accuracy() {
+        // Values over four decades with both signs and zeros.
+        let values: Vec<f64> = (0..5000)
+            .map(|i| {
+                let x = 10f64.powf((i % 977) as f64 / 244.0) * 0.37;
+                match i % 7 {
+                    0 => 0.0,
+                    1 => -x,
+                    _ => x,
+                }
+            })
+            .collect();
+        let mut h = Histogram::default();
+        values.iter().for_each(|&v| h.add(v));
+        for q in [0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0] {
+            let (got, want) = (h.quantile(q), exact(&values, q));
+            assert!(
+                (got - want).abs() <= want.abs() / 256.0,
+                "q {q}: {got} vs {want}"
+            );
+        }
+        assert_eq!(h.count(), 5000);
+        let mean = values.iter().sum::<f64>() / 5000.0;
+        assert!((h.mean() - mean).abs() < 1e-9);
+    }
+
+    #[test]
+    fn merging_in_any_split_and_order_gives_the_same_histogram() {
+        let values: Vec<f64> = (0..3000)
+            .map(|i| ((i * 7919) % 3001) as f64 * 1.7 + 0.01)
+            .collect();
+        let mut whole = Histogram::default();
+        values.iter().for_each(|&v| whole.add(v));
+        let mut parts = [
+            Histogram::default(),
+            Histogram::default(),
+            Histogram::default(),
+        ];
+        for (i, &v) in values.iter().rev().enumerate() {
+            parts[i % 3].add(v);
+        }
+        let mut merged = Histogram::default();
+        for p in parts.iter().rev() {
+            merged.merge(p);
+        }
+        for q in [0.05, 0.5, 0.95] {
+            assert_eq!(merged.quantile(q).to_bits(), whole.quantile(q).to_bits());
+        }
+        assert_eq!(merged.mean().to_bits(), whole.mean().to_bits());
+        assert_eq!(merged.count(), whole.count());
+    }
+
+    #[test]
+    fn values_far_below_the_largest_fall_under_the_window_in_any_order() {
+        // 1e-3 is more than 2^16 below 1e3: it is counted under the window.
+        let mut up = Histogram::default();
+        let mut down = Histogram::default();
+        for v in [1e-3, 2e-3, 1e3] {
+            up.add(v);
+        }
+        for v in [1e3, 2e-3, 1e-3] {
+            down.add(v);
+        }
+        assert_eq!(up.pos.under, 2);
+        assert_eq!(down.pos.under, 2);
+        assert_eq!(
+            up.quantile(0.0),
+            up.quantile(0.5),
+            "one bucket under the window"
+        );
+        assert_eq!(up.quantile(1.0), 1e3, "clamped to the maximum");
+        assert!(((up.quantile(0.5) - 1e3 / 65536.0) / up.quantile(0.5)).abs() < 0.01);
+        assert_eq!(up.quantile(0.5).to_bits(), down.quantile(0.5).to_bits());
+    }
+
+    #[test]
+    fn a_histogram_reads_back_as_written() {
+        let mut h = Histogram::default();
+        for v in [0.0, -2.5, 3.0, 1e6, 7.25, 0.0] {
+            h.add(v);
+        }
+        let mut bytes = Vec::new();
+        h.write_to(&mut bytes).unwrap();
+        let back = Histogram::read_from(&mut bytes.as_slice()).unwrap();
+        assert_eq!(back, h);
+        assert!(Histogram::read_from(&mut &bytes[..bytes.len() - 1]).is_err());
+    }
+
+    #[test]
+    fn a_constant_cell_is_exact() {
+        let mut h = Histogram::default();
+        (0..10).for_each(|_| h.add(123.456));
+        assert_eq!(h.quantile(0.05), 123.456);
+        assert_eq!(h.quantile(0.95), 123.456);
+        assert_eq!(Histogram::default().quantile(0.5), 0.0);
+    }
+}
