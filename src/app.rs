@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::export::manifest::ManifestJson;
 use crate::export::runs::RunsCsv;
+use crate::export::shard::{self, HistogramsBin, RowsBin, ScenarioToml};
 use crate::export::summary::SummaryCsv;
 use crate::export::timeseries::TimeseriesCsv;
 use crate::export::uncertainty::UncertaintyCsv;
@@ -60,6 +61,8 @@ pub struct RunArgs {
     pub until_mcse: Option<f64>,
     /// Metrics watched by `until_mcse` (runs.csv column names); default `unmet_demand_t`.
     pub metrics: Option<Vec<String>>,
+    /// `K/N`: run only shard K (from 0) of N of the batch and write a shard directory.
+    pub shard: Option<String>,
 }
 
 /// Validated settings of a run.
@@ -68,6 +71,15 @@ pub struct RunPlan {
     pub loaded: Loaded,
     pub settings: Settings,
     pub out: PathBuf,
+}
+
+impl RunPlan {
+    /// Runs this command does: the whole batch, or its shard's part.
+    pub fn runs_here(&self) -> u64 {
+        let s = &self.settings;
+        s.shard
+            .map_or(s.runs, |sh| sh.runs(s.runs).end - sh.runs(s.runs).start)
+    }
 }
 
 impl RunArgs {
@@ -97,6 +109,15 @@ impl RunArgs {
             }
             (None, None) => None,
         };
+        let shard = match &self.shard {
+            Some(s) if until.is_some() => {
+                return Err(AppError::Usage(format!(
+                    "--shard {s} cannot go with --until-mcse: a stop rule needs every run of the batch"
+                )));
+            }
+            Some(s) => Some(parse_shard(s, runs)?),
+            None => None,
+        };
         let loaded = scenario::load(&self.scenario)?;
         if let Some(u) = &until {
             check_metrics(&loaded.scenario, &u.metrics)?;
@@ -111,7 +132,7 @@ impl RunArgs {
                 sampling,
                 until,
                 block: None,
-                shard: None,
+                shard,
             },
             out,
         })
@@ -183,26 +204,285 @@ pub fn execute(
             "cannot write `{}`",
             dir.join(RunsCsv::FILE).display()
         )))?;
+    let mut rows_bin = match plan.settings.shard {
+        Some(_) => Some(RowsBin::create(dir).map_err(io_err(format!(
+            "cannot write `{}`",
+            dir.join(shard::ROWS).display()
+        )))?),
+        None => None,
+    };
     let results = runner::run(
         sc,
         plan.settings.clone(),
-        &mut |rows| runs_csv.append(rows),
+        &mut |rows| {
+            runs_csv.append(rows)?;
+            rows_bin.as_mut().map_or(Ok(()), |b| b.append(rows))
+        },
         progress,
     )?;
     let mut written = vec![runs_csv.commit().map_err(io_err("cannot write runs.csv"))?];
+    if let Some(b) = rows_bin {
+        written.push(b.commit().map_err(io_err("cannot write rows.bin"))?);
+    }
+    written.extend(write_outputs(&plan.loaded, &plan.settings, &results, dir)?);
+    Ok((results, written))
+}
+
+/// Writes the files computed from finished results: a shard's histograms and scenario, or the
+/// summaries of a whole batch; then manifest.json.
+fn write_outputs(
+    loaded: &Loaded,
+    settings: &Settings,
+    results: &Results,
+    dir: &Path,
+) -> Result<Vec<PathBuf>, AppError> {
     let ctx = Context {
-        loaded: &plan.loaded,
-        results: &results,
-        settings: &plan.settings,
+        loaded,
+        results,
+        settings,
     };
-    let exports: [&dyn Export; 4] = [&SummaryCsv, &TimeseriesCsv, &UncertaintyCsv, &ManifestJson];
+    let exports: Vec<&dyn Export> = match settings.shard {
+        Some(_) => vec![&HistogramsBin, &ScenarioToml, &ManifestJson],
+        None => vec![&SummaryCsv, &TimeseriesCsv, &UncertaintyCsv, &ManifestJson],
+    };
+    let mut written = Vec::new();
     for e in exports {
         written.push(
             write_file(dir, e, &ctx)
                 .map_err(io_err(format!("cannot write `{}`", e.file_name())))?,
         );
     }
-    Ok((results, written))
+    Ok(written)
+}
+
+/// `reesim merge` arguments.
+pub struct MergeArgs {
+    pub dirs: Vec<PathBuf>,
+    pub out: PathBuf,
+}
+
+/// What a shard's manifest.json says of it.
+struct ShardInfo {
+    dir: PathBuf,
+    shard: runner::Shard,
+    seed: u64,
+    runs: u64,
+    sampling: String,
+}
+
+fn read_shard_info(dir: &Path) -> Result<ShardInfo, AppError> {
+    let path = dir.join("manifest.json");
+    let text = std::fs::read_to_string(&path)
+        .map_err(io_err(format!("cannot read `{}`", path.display())))?;
+    let not_shard = |what: &str| {
+        AppError::Usage(format!(
+            "`{}` is not the manifest of a shard written by `reesim run --shard K/N` ({what})",
+            path.display()
+        ))
+    };
+    let m: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| not_shard(&format!("invalid JSON: {e}")))?;
+    let num = |v: &serde_json::Value, key: &str| {
+        v[key]
+            .as_u64()
+            .ok_or_else(|| not_shard(&format!("no `{key}`")))
+    };
+    let sh = &m["shard"];
+    if !sh.is_object() {
+        return Err(not_shard("no `shard`"));
+    }
+    Ok(ShardInfo {
+        dir: dir.to_path_buf(),
+        shard: runner::Shard {
+            index: num(sh, "index")?,
+            count: num(sh, "count")?,
+        },
+        seed: num(&m, "seed")?,
+        runs: num(&m, "runs_requested")?,
+        sampling: m["sampling"].as_str().unwrap_or("").to_string(),
+    })
+}
+
+/// Checks that `shards` are the shards 0..N of one batch (same N, seed, runs, sampling and
+/// resolved scenario) and puts them in shard order.
+fn check_shards(shards: &mut [ShardInfo]) -> Result<(), AppError> {
+    let first = &shards[0];
+    let (count, seed, runs, sampling) = (
+        first.shard.count,
+        first.seed,
+        first.runs,
+        first.sampling.clone(),
+    );
+    for s in shards.iter() {
+        let differs = [
+            ("number of shards", s.shard.count != count),
+            ("seed", s.seed != seed),
+            ("runs", s.runs != runs),
+            ("sampling", s.sampling != sampling),
+        ];
+        if let Some((what, _)) = differs.iter().find(|(_, d)| *d) {
+            return Err(AppError::Usage(format!(
+                "`{}` and `{}` are shards of different batches (their {what} differs)",
+                shards[0].dir.display(),
+                s.dir.display()
+            )));
+        }
+    }
+    shards.sort_by_key(|s| s.shard.index);
+    let have: Vec<u64> = shards.iter().map(|s| s.shard.index).collect();
+    if let Some(w) = have.windows(2).find(|w| w[0] == w[1]) {
+        return Err(AppError::Usage(format!(
+            "shard {}/{count} is given twice",
+            w[0]
+        )));
+    }
+    let missing: Vec<String> = (0..count)
+        .filter(|k| !have.contains(k))
+        .map(|k| format!("{k}/{count}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(AppError::Usage(format!(
+            "missing shards: {} (every shard 0..{count} of the batch is needed)",
+            missing.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// Merges the shard directories of one batch into the outputs a single `run` of the whole
+/// batch writes (runs.csv, summary.csv, timeseries.csv and uncertainty.csv byte for byte; the
+/// manifest lists the shards).
+pub fn merge(args: MergeArgs) -> Result<(RunPlan, Results, Vec<PathBuf>), AppError> {
+    let started = std::time::SystemTime::now();
+    if args.dirs.is_empty() {
+        return Err(AppError::Usage("merge needs the shard directories".into()));
+    }
+    let mut shards = args
+        .dirs
+        .iter()
+        .map(|d| read_shard_info(d))
+        .collect::<Result<Vec<_>, _>>()?;
+    check_shards(&mut shards)?;
+    let scenario_path = shards[0].dir.join(shard::SCENARIO);
+    let text = |s: &ShardInfo| {
+        let p = s.dir.join(shard::SCENARIO);
+        std::fs::read(&p).map_err(io_err(format!("cannot read `{}`", p.display())))
+    };
+    let text0 = text(&shards[0])?;
+    for s in &shards[1..] {
+        if text(s)? != text0 {
+            return Err(AppError::Usage(format!(
+                "`{}` and `{}` are shards of different scenarios",
+                shards[0].dir.display(),
+                s.dir.display()
+            )));
+        }
+    }
+    let loaded = scenario::load(&scenario_path)?;
+    let sc = &loaded.scenario;
+    let settings = Settings {
+        runs: shards[0].runs,
+        seed: shards[0].seed,
+        threads: 1,
+        sampling: parse_sampling(Some(&shards[0].sampling))?,
+        until: None,
+        block: None,
+        shard: None,
+    };
+    let dir = &args.out;
+    std::fs::create_dir_all(dir).map_err(io_err(format!(
+        "cannot create output directory `{}`",
+        dir.display()
+    )))?;
+    let catalog = crate::stats::timeseries::Catalog::new(sc);
+    let outcomes = crate::stats::outcomes::Outcomes::new(sc);
+    let sampled_keys = runner::sampled_keys(sc);
+    let widths = (outcomes.keys.len(), sampled_keys.len());
+    let mut sketches = crate::stats::timeseries::Sketches::new(sc.horizon, catalog.cells.len());
+    let mut metrics = crate::stats::columns::Columns::new(widths.0);
+    let mut sampled = crate::stats::columns::Columns::new(widths.1);
+    let mut runs_csv = crate::export::AtomicFile::create(dir, RunsCsv::FILE).map_err(io_err(
+        format!("cannot write `{}`", dir.join(RunsCsv::FILE).display()),
+    ))?;
+    for (i, s) in shards.iter().enumerate() {
+        let range = s.shard.runs(s.runs);
+        let read = |file: &str| io_err(format!("cannot read `{}`", s.dir.join(file).display()));
+        copy_runs_csv(&s.dir.join(RunsCsv::FILE), i == 0, runs_csv.writer())
+            .map_err(read(RunsCsv::FILE))?;
+        let mut h = std::io::BufReader::new(
+            std::fs::File::open(s.dir.join(shard::HISTOGRAMS)).map_err(read(shard::HISTOGRAMS))?,
+        );
+        let part =
+            crate::stats::timeseries::Sketches::read_from(&mut h, sc.horizon, catalog.cells.len())
+                .map_err(read(shard::HISTOGRAMS))?;
+        sketches.merge(&part);
+        shard::read_rows(
+            &s.dir,
+            range.end - range.start,
+            &mut metrics,
+            &mut sampled,
+            widths,
+        )
+        .map_err(read(shard::ROWS))?;
+    }
+    let mut written = vec![runs_csv.commit().map_err(io_err("cannot write runs.csv"))?];
+    let correlations = runner::achieved_correlations(sc, &sampled)
+        .map_err(io_err("cannot read the per-run values back"))?;
+    let results = Results {
+        catalog,
+        sketches,
+        outcomes,
+        sampled_keys,
+        metrics,
+        sampled,
+        started,
+        finished: std::time::SystemTime::now(),
+        runs: settings.runs,
+        achieved: Vec::new(),
+        correlations,
+        shards: shards.iter().map(|s| s.dir.display().to_string()).collect(),
+    };
+    written.extend(write_outputs(&loaded, &settings, &results, dir)?);
+    let plan = RunPlan {
+        loaded,
+        settings,
+        out: dir.clone(),
+    };
+    Ok((plan, results, written))
+}
+
+/// Appends a shard's runs.csv to `w`, with its header line only for the first shard.
+fn copy_runs_csv(path: &Path, header: bool, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    use std::io::BufRead;
+    let mut r = std::io::BufReader::new(std::fs::File::open(path)?);
+    if !header {
+        let mut line = Vec::new();
+        r.read_until(b'\n', &mut line)?;
+    }
+    std::io::copy(&mut r, w)?;
+    Ok(())
+}
+
+/// Parses `--shard K/N` (K from 0) for a batch of `runs` runs.
+pub fn parse_shard(s: &str, runs: u64) -> Result<runner::Shard, AppError> {
+    let bad = |why: &str| {
+        AppError::Usage(format!(
+            "--shard must be K/N with 0 <= K < N (e.g. 0/4 for the first of four shards), found `{s}`{why}"
+        ))
+    };
+    let (k, n) = s.split_once('/').ok_or_else(|| bad(""))?;
+    let (Ok(index), Ok(count)) = (k.trim().parse::<u64>(), n.trim().parse::<u64>()) else {
+        return Err(bad(""));
+    };
+    if count == 0 || index >= count {
+        return Err(bad(""));
+    }
+    if count > runs {
+        return Err(bad(&format!(
+            ": {count} shards is more than the {runs} runs"
+        )));
+    }
+    Ok(runner::Shard { index, count })
 }
 
 /// The most worker threads a command starts.

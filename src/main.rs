@@ -104,6 +104,20 @@ enum Command {
         out: Option<PathBuf>,
         #[command(flatten)]
         sampling: SamplingArgs,
+        /// Run only shard K (from 0) of N of the batch's runs and write a shard directory for
+        /// `reesim merge` (e.g. --shard 0/4).
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+    },
+    /// Merge the shard directories of one batch (`run --shard K/N`, every K) into the outputs of
+    /// a single run of the whole batch.
+    Merge {
+        /// Shard directories, in any order.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Check a scenario file without running it (exit 0 if valid).
     Validate {
@@ -260,7 +274,9 @@ fn run(cli: Cli) -> Result<(), AppError> {
             scenario,
             out,
             sampling,
-        } => cmd_run(batch, scenario, out, sampling),
+            shard,
+        } => cmd_run(batch, scenario, out, sampling, shard),
+        Command::Merge { dirs, out } => cmd_merge(dirs, out),
     }
 }
 
@@ -487,12 +503,24 @@ fn cmd_show(scenario: PathBuf) -> Result<(), AppError> {
     Ok(())
 }
 
+/// `reesim merge`.
+fn cmd_merge(dirs: Vec<PathBuf>, out: PathBuf) -> Result<(), AppError> {
+    let (plan, results, written) = app::merge(app::MergeArgs { dirs, out })?;
+    print_summary(&plan, &results)?;
+    println!("\nmerged {} shards; wrote:", results.shards.len());
+    for p in &written {
+        println!("  {}", p.display());
+    }
+    Ok(())
+}
+
 /// `reesim run`.
 fn cmd_run(
     batch: BatchArgs,
     scenario: PathBuf,
     out: Option<PathBuf>,
     sampling: SamplingArgs,
+    shard: Option<String>,
 ) -> Result<(), AppError> {
     let BatchArgs {
         runs,
@@ -508,11 +536,11 @@ fn cmd_run(
         sampling: Some(sampling.sampling),
         until_mcse: sampling.until_mcse,
         metrics: sampling.metrics.as_deref().map(metric_list),
+        shard,
     }
     .plan()?;
     let bar = if std::io::stderr().is_terminal() {
-        let b =
-            ProgressBar::with_draw_target(Some(plan.settings.runs), ProgressDrawTarget::stderr());
+        let b = ProgressBar::with_draw_target(Some(plan.runs_here()), ProgressDrawTarget::stderr());
         b.set_style(
             ProgressStyle::with_template(
                 "{spinner} {pos}/{len} runs [{bar:30}] {elapsed} (eta {eta})",
@@ -526,6 +554,19 @@ fn cmd_run(
     };
     let (results, written) = app::execute(&plan, &mut |n| bar.inc(n))?;
     bar.finish_and_clear();
+    if let Some(sh) = plan.settings.shard {
+        let r = sh.runs(plan.settings.runs);
+        println!(
+            "shard {}/{}: runs {}..{} of {} done; merge every shard with `reesim merge`. Wrote {}",
+            sh.index,
+            sh.count,
+            r.start,
+            r.end,
+            plan.settings.runs,
+            plan.out.display()
+        );
+        return Ok(());
+    }
     print_summary(&plan, &results)?;
     print_drivers(&plan, &results)?;
     if let Some(u) = &plan.settings.until {

@@ -47,10 +47,30 @@ impl Export for ManifestJson {
             "batch_size": crate::sim::runner::BATCH,
             "started": rfc3339(ctx.results.started),
             "finished": rfc3339(ctx.results.finished),
-            "files": ["summary.csv", "timeseries.csv", "uncertainty.csv", "runs.csv", "manifest.json"],
+            "shard": s.shard.map(|sh| {
+                let runs = sh.runs(s.runs);
+                serde_json::json!({"index": sh.index, "count": sh.count, "runs": [runs.start, runs.end]})
+            }),
+            "merged_from": (!ctx.results.shards.is_empty()).then_some(&ctx.results.shards),
+            "files": files(s),
         });
         serde_json::to_writer_pretty(&mut *w, &m)?;
         writeln!(w)
+    }
+}
+
+/// The files of the output set.
+pub fn files(s: &crate::sim::runner::Settings) -> Vec<&'static str> {
+    use super::shard::{HISTOGRAMS, ROWS, SCENARIO};
+    match s.shard {
+        Some(_) => vec!["runs.csv", ROWS, HISTOGRAMS, SCENARIO, "manifest.json"],
+        None => vec![
+            "summary.csv",
+            "timeseries.csv",
+            "uncertainty.csv",
+            "runs.csv",
+            "manifest.json",
+        ],
     }
 }
 

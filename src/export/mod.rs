@@ -5,6 +5,7 @@
 pub mod decision;
 pub mod manifest;
 pub mod runs;
+pub mod shard;
 pub mod summary;
 pub mod timeseries;
 pub mod uncertainty;
