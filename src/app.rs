@@ -3,12 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::export::manifest::ManifestJson;
 use crate::export::runs::RunsCsv;
+use crate::export::set::checkpoint;
 use crate::export::summary::SummaryCsv;
 use crate::export::timeseries::TimeseriesCsv;
 use crate::export::uncertainty::UncertaintyCsv;
-use crate::export::{Context, Export, write_file};
+use crate::export::{Context, Export, OutputError, OutputSet, write_file};
+use crate::progress::Progress;
 use crate::scenario::{self, LoadError, Loaded};
 use crate::sim::runner::{self, Results, Settings};
 
@@ -35,13 +36,19 @@ pub enum AppError {
     Run(#[from] runner::RunError),
     #[error("{0}")]
     Sweep(crate::tools::sweep::SweepError),
+    /// Writing the output set failed (exit 1), or `--out` cannot be used (exit 2).
+    #[error("{0}")]
+    Output(#[from] OutputError),
 }
 
 impl AppError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            AppError::Load(_) | AppError::Usage(_) | AppError::Sweep(_) => 2,
-            AppError::Io { .. } | AppError::Run(_) => 1,
+            AppError::Load(_)
+            | AppError::Usage(_)
+            | AppError::Sweep(_)
+            | AppError::Output(OutputError::Unusable(_)) => 2,
+            AppError::Io { .. } | AppError::Run(_) | AppError::Output(OutputError::Io { .. }) => 1,
         }
     }
 }
@@ -160,47 +167,51 @@ pub fn default_out_dir(scenario: &Path) -> PathBuf {
     PathBuf::from("reesim-out").join(stem)
 }
 
-fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> AppError {
-    let context = context.into();
-    move |source| AppError::Io { context, source }
-}
-
-/// Runs the plan and writes every output file. `progress` receives runs completed.
+/// Runs the plan and writes every output file as one set (see `export::set`).
 pub fn execute(
     plan: &RunPlan,
-    progress: &mut dyn FnMut(u64),
+    progress: &mut dyn Progress,
 ) -> Result<(Results, Vec<PathBuf>), AppError> {
-    let dir = &plan.out;
-    std::fs::create_dir_all(dir).map_err(io_err(format!(
-        "cannot create output directory `{}`",
-        dir.display()
-    )))?;
+    let mut set = OutputSet::begin(&plan.out)?;
     let sc = &plan.loaded.scenario;
     let outcomes = crate::stats::outcomes::Outcomes::new(sc);
-    let mut runs_csv =
-        RunsCsv::create(dir, &runner::sampled_keys(sc), &outcomes).map_err(io_err(format!(
-            "cannot write `{}`",
-            dir.join(RunsCsv::FILE).display()
-        )))?;
+    let mut runs_csv = RunsCsv::create(&set, &runner::sampled_keys(sc), &outcomes)?;
+    checkpoint("runs-started");
+    progress.stage("", plan.settings.runs);
+    let mut failed: Option<std::io::Error> = None;
+    let mut appended = 0u64;
     let results = runner::run(
         sc,
         plan.settings.clone(),
-        &mut |rows| runs_csv.append(rows),
-        progress,
-    )?;
-    let mut written = vec![runs_csv.commit().map_err(io_err("cannot write runs.csv"))?];
+        &mut |rows| {
+            if let Err(e) = runs_csv.append(rows) {
+                let kind = e.kind();
+                failed = Some(e);
+                return Err(kind.into());
+            }
+            appended += 1;
+            if appended == 2 {
+                checkpoint("runs-batch");
+            }
+            Ok(())
+        },
+        &mut |n| progress.advance(n),
+    );
+    let results = match (results, failed) {
+        (Err(_), Some(e)) => return Err(runs_csv.error(e).into()),
+        (r, _) => r?,
+    };
+    runs_csv.finish(&mut set)?;
     let ctx = Context {
         loaded: &plan.loaded,
         results: &results,
         settings: &plan.settings,
     };
-    let exports: [&dyn Export; 4] = [&SummaryCsv, &TimeseriesCsv, &UncertaintyCsv, &ManifestJson];
+    let exports: [&dyn Export; 3] = [&SummaryCsv, &TimeseriesCsv, &UncertaintyCsv];
     for e in exports {
-        written.push(
-            write_file(dir, e, &ctx)
-                .map_err(io_err(format!("cannot write `{}`", e.file_name())))?,
-        );
+        write_file(&mut set, e, &ctx)?;
     }
+    let written = set.commit(crate::export::manifest::run(&ctx))?;
     Ok((results, written))
 }
 
@@ -312,6 +323,9 @@ pub struct CompareArgs {
     pub sampling: String,
     pub until_mcse: Option<f64>,
     pub metrics: Option<Vec<String>>,
+    /// Compare the region/sector scopes both scenarios have and list the others, instead of
+    /// refusing scenarios whose scopes differ.
+    pub only_common: bool,
 }
 
 pub struct CompareReport {
@@ -319,12 +333,17 @@ pub struct CompareReport {
     pub b_name: String,
     pub runs: u64,
     pub diffs: Vec<crate::tools::compare::Difference>,
+    /// Scopes only one scenario has, left out (with `only_common`).
+    pub dropped: Vec<crate::tools::compare::OneSided>,
+    /// Stockpiles only one scenario has: their metrics have nothing to pair with.
+    pub unpaired_stockpiles: Vec<crate::tools::compare::OneSided>,
     pub written: PathBuf,
 }
 
 /// Runs both scenarios on common random numbers (same seed, same run indices; with
 /// `--until-mcse`, B runs as many runs as A needed) and writes compare.csv.
-pub fn compare(args: CompareArgs) -> Result<CompareReport, AppError> {
+pub fn compare(args: CompareArgs, progress: &mut dyn Progress) -> Result<CompareReport, AppError> {
+    use crate::tools::compare::{OneSided, one_sided_scopes};
     let started = std::time::SystemTime::now();
     let threads = threads_or_all(args.batch.threads)?;
     let a = scenario::load(&args.a)?;
@@ -338,22 +357,57 @@ pub fn compare(args: CompareArgs) -> Result<CompareReport, AppError> {
     if settings.until.is_some() {
         settings.block = Some(runner::UNTIL_BLOCK);
     }
-    let ba = crate::tools::run_batch(&a.scenario, &settings)?;
+    let keys_a = crate::stats::outcomes::Outcomes::new(&a.scenario).keys;
+    let keys_b = crate::stats::outcomes::Outcomes::new(&b.scenario).keys;
+    let dropped = one_sided_scopes(&keys_a, &keys_b);
+    if !dropped.is_empty() && !args.only_common {
+        return Err(AppError::Usage(format!(
+            "cannot compare `{}` with `{}`: their regions and sectors differ: {}. A scope one \
+             side lacks has nothing to pair with, and a name both use may cover different \
+             countries or uses when the lists differ. Give --only-common to compare the scopes \
+             both have (the others are listed), or make the scenarios' regions and sectors agree",
+            args.a.display(),
+            args.b.display(),
+            dropped
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let stockpiles = |sc: &crate::model::Scenario| -> Vec<String> {
+        sc.stockpiles.iter().map(|s| s.name.clone()).collect()
+    };
+    let (sa, sb) = (stockpiles(&a.scenario), stockpiles(&b.scenario));
+    let unpaired_stockpiles: Vec<OneSided> = sa
+        .iter()
+        .filter(|n| !sb.contains(n))
+        .map(|n| OneSided {
+            scope: format!("stockpile `{n}`"),
+            side: "A",
+        })
+        .chain(sb.iter().filter(|n| !sa.contains(n)).map(|n| OneSided {
+            scope: format!("stockpile `{n}`"),
+            side: "B",
+        }))
+        .collect();
+    let dir = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("reesim-out").join(format!("{}-vs-{}", stem(&args.a), stem(&args.b)))
+    });
+    let mut set = OutputSet::begin(&dir)?;
+    progress.stage(&format!("A ({})", a.scenario.name), settings.runs);
+    let ba = crate::tools::run_batch(&a.scenario, &settings, progress)?;
     // B runs exactly A's runs, in A's blocks, so every run is paired with the same draws.
     let settings_b = Settings {
         runs: ba.rows.len() as u64,
         until: None,
         ..settings.clone()
     };
-    let bb = crate::tools::run_batch(&b.scenario, &settings_b)?;
+    progress.stage(&format!("B ({})", b.scenario.name), settings_b.runs);
+    let bb = crate::tools::run_batch(&b.scenario, &settings_b, progress)?;
     let diffs = crate::tools::compare::differences(&ba, &bb);
-    let dir = args.out.unwrap_or_else(|| {
-        PathBuf::from("reesim-out").join(format!("{}-vs-{}", stem(&args.a), stem(&args.b)))
-    });
-    let written = crate::export::decision::compare_csv(&dir, &diffs)
-        .map_err(io_err(format!("cannot write `{}`", dir.display())))?;
-    crate::export::decision::tool_manifest(
-        &dir,
+    let written = crate::export::decision::compare_csv(&mut set, &diffs)?;
+    let mut manifest = crate::export::decision::tool_manifest(
         "compare",
         &[&args.a, &args.b],
         &settings,
@@ -362,13 +416,20 @@ pub fn compare(args: CompareArgs) -> Result<CompareReport, AppError> {
             crate::export::decision::batch_entry("b", bb.rows.len(), &bb.achieved),
         ],
         started,
-    )
-    .map_err(io_err(format!("cannot write `{}`", dir.display())))?;
+    );
+    manifest["dropped_scopes"] = dropped.iter().map(ToString::to_string).collect();
+    manifest["unpaired_stockpiles"] = unpaired_stockpiles
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    set.commit(manifest)?;
     Ok(CompareReport {
         a_name: a.scenario.name,
         b_name: b.scenario.name,
         runs: ba.rows.len() as u64,
         diffs,
+        dropped,
+        unpaired_stockpiles,
         written,
     })
 }
@@ -388,7 +449,10 @@ pub struct SensitivityReport {
     pub written: PathBuf,
 }
 
-pub fn sensitivity(args: SensitivityArgs) -> Result<SensitivityReport, AppError> {
+pub fn sensitivity(
+    args: SensitivityArgs,
+    progress: &mut dyn Progress,
+) -> Result<SensitivityReport, AppError> {
     let started = std::time::SystemTime::now();
     let threads = threads_or_all(args.batch.threads)?;
     let l = scenario::load(&args.scenario)?;
@@ -399,15 +463,24 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<SensitivityReport, AppError>
     let settings =
         args.sampling
             .settings(&l.scenario, args.batch.runs, args.batch.seed, threads)?;
-    let batch = crate::tools::run_batch(&l.scenario, &settings)?;
-    let rows = crate::tools::sensitivity::influences(&batch, &outcomes);
+    let inputs = runner::sampled_keys(&l.scenario).len();
+    let least = crate::tools::sensitivity::min_runs(inputs);
+    if settings.runs < least {
+        return Err(AppError::Usage(format!(
+            "sensitivity needs at least {least} runs for this scenario, found --runs {}: {}",
+            settings.runs,
+            crate::tools::sensitivity::min_runs_reason(inputs)
+        )));
+    }
     let dir = args.out.unwrap_or_else(|| {
         PathBuf::from("reesim-out").join(format!("{}-sensitivity", stem(&args.scenario)))
     });
-    let written = crate::export::decision::sensitivity_csv(&dir, &rows)
-        .map_err(io_err(format!("cannot write `{}`", dir.display())))?;
-    crate::export::decision::tool_manifest(
-        &dir,
+    let mut set = OutputSet::begin(&dir)?;
+    progress.stage("", settings.runs);
+    let batch = crate::tools::run_batch(&l.scenario, &settings, progress)?;
+    let rows = crate::tools::sensitivity::influences(&batch, &outcomes);
+    let written = crate::export::decision::sensitivity_csv(&mut set, &rows)?;
+    set.commit(crate::export::decision::tool_manifest(
         "sensitivity",
         &[&args.scenario],
         &settings,
@@ -417,8 +490,7 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<SensitivityReport, AppError>
             &batch.achieved,
         )],
         started,
-    )
-    .map_err(io_err(format!("cannot write `{}`", dir.display())))?;
+    ))?;
     Ok(SensitivityReport {
         runs: batch.rows.len() as u64,
         rows,
@@ -443,10 +515,12 @@ pub struct SizeReport {
     pub target: String,
     pub runs: u64,
     pub sizing: crate::tools::size::Sizing,
+    /// Why 0 t is enough, when it is.
+    pub zero_reason: Option<String>,
     pub written: PathBuf,
 }
 
-pub fn size_stockpile(args: SizeArgs) -> Result<SizeReport, AppError> {
+pub fn size_stockpile(args: SizeArgs, progress: &mut dyn Progress) -> Result<SizeReport, AppError> {
     let started = std::time::SystemTime::now();
     let threads = threads_or_all(args.batch.threads)?;
     let target = crate::tools::size::Target::parse(&args.target).map_err(AppError::Usage)?;
@@ -493,7 +567,6 @@ pub fn size_stockpile(args: SizeArgs) -> Result<SizeReport, AppError> {
     let settings = args
         .sampling
         .settings(sc, args.batch.runs, args.batch.seed, threads)?;
-    let sizing = crate::tools::size::size(sc, index, &target, &settings, cap, tolerance)?;
     let dir = args.out.unwrap_or_else(|| {
         PathBuf::from("reesim-out").join(format!(
             "{}-size-{}",
@@ -501,10 +574,11 @@ pub fn size_stockpile(args: SizeArgs) -> Result<SizeReport, AppError> {
             args.stockpile
         ))
     });
-    let written = crate::export::decision::curve_csv(&dir, &sizing)
-        .map_err(io_err(format!("cannot write `{}`", dir.display())))?;
-    crate::export::decision::tool_manifest(
-        &dir,
+    let mut set = OutputSet::begin(&dir)?;
+    let sizing = crate::tools::size::size(sc, index, &target, &settings, cap, tolerance, progress)?;
+    let zero_reason = crate::tools::size::zero_reason(sc, index, &target, &sizing);
+    let written = crate::export::decision::curve_csv(&mut set, &sizing)?;
+    let mut manifest = crate::export::decision::tool_manifest(
         "size-stockpile",
         &[&args.scenario],
         &settings,
@@ -520,13 +594,17 @@ pub fn size_stockpile(args: SizeArgs) -> Result<SizeReport, AppError> {
             })
             .collect(),
         started,
-    )
-    .map_err(io_err(format!("cannot write `{}`", dir.display())))?;
+    );
+    manifest["rule"] = crate::tools::size::RULE.into();
+    manifest["answer_t"] = sizing.answer.as_ref().map(|a| a.tonnes).into();
+    manifest["point_estimate_answer_t"] = sizing.point_answer.as_ref().map(|a| a.tonnes).into();
+    set.commit(manifest)?;
     Ok(SizeReport {
         stockpile: args.stockpile,
         target: args.target,
         runs: args.batch.runs,
         sizing,
+        zero_reason,
         written,
     })
 }
@@ -548,7 +626,7 @@ pub struct SweepReport {
 
 /// Runs every grid point with the same seed and runs (common random numbers) and writes
 /// sweep.csv.
-pub fn sweep(args: SweepArgs) -> Result<SweepReport, AppError> {
+pub fn sweep(args: SweepArgs, progress: &mut dyn Progress) -> Result<SweepReport, AppError> {
     let started = std::time::SystemTime::now();
     if args.set.is_empty() {
         return Err(AppError::Usage(
@@ -567,24 +645,28 @@ pub fn sweep(args: SweepArgs) -> Result<SweepReport, AppError> {
     let settings =
         args.sampling
             .settings(&base.scenario, args.batch.runs, args.batch.seed, threads)?;
+    let dir = args.out.unwrap_or_else(|| {
+        PathBuf::from("reesim-out").join(format!("{}-sweep", stem(&args.scenario)))
+    });
+    let mut set = OutputSet::begin(&dir)?;
     let mut points = Vec::with_capacity(grid.len());
-    for (values, loaded) in grid {
+    let n = grid.len();
+    for (i, (values, loaded)) in grid.into_iter().enumerate() {
+        progress.stage(
+            &format!("point {}/{n} ({})", i + 1, values.join(", ")),
+            settings.runs,
+        );
         let r = runner::run(
             &loaded.scenario,
             settings.clone(),
             &mut |_| Ok(()),
-            &mut |_| {},
+            &mut |k| progress.advance(k),
         )?;
         points.push((values, r));
     }
     let paths: Vec<String> = axes.iter().map(|a| a.path.clone()).collect();
-    let dir = args.out.unwrap_or_else(|| {
-        PathBuf::from("reesim-out").join(format!("{}-sweep", stem(&args.scenario)))
-    });
-    let written = crate::export::decision::sweep_csv(&dir, &paths, &points)
-        .map_err(io_err(format!("cannot write `{}`", dir.display())))?;
-    crate::export::decision::tool_manifest(
-        &dir,
+    let written = crate::export::decision::sweep_csv(&mut set, &paths, &points)?;
+    set.commit(crate::export::decision::tool_manifest(
         "sweep",
         &[&args.scenario],
         &settings,
@@ -595,8 +677,7 @@ pub fn sweep(args: SweepArgs) -> Result<SweepReport, AppError> {
             })
             .collect(),
         started,
-    )
-    .map_err(io_err(format!("cannot write `{}`", dir.display())))?;
+    ))?;
     Ok(SweepReport {
         paths,
         points,
