@@ -36,7 +36,7 @@ pub enum AppError {
     Run(#[from] runner::RunError),
     #[error("{0}")]
     Sweep(crate::tools::sweep::SweepError),
-    /// Writing the output set failed (exit 1), or `--out` cannot be used (exit 2).
+    /// Writing the output set failed, or `--out` cannot be used (exit 1).
     #[error("{0}")]
     Output(#[from] OutputError),
 }
@@ -44,11 +44,10 @@ pub enum AppError {
 impl AppError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            AppError::Load(_)
-            | AppError::Usage(_)
-            | AppError::Sweep(_)
-            | AppError::Output(OutputError::Unusable(_)) => 2,
-            AppError::Io { .. } | AppError::Run(_) | AppError::Output(OutputError::Io { .. }) => 1,
+            AppError::Load(_) | AppError::Usage(_) | AppError::Sweep(_) => 2,
+            // An output directory that cannot be used is a failure of the place, like an
+            // unwritable one, not a malformed argument.
+            AppError::Io { .. } | AppError::Run(_) | AppError::Output(_) => 1,
         }
     }
 }
@@ -464,10 +463,10 @@ pub fn sensitivity(
         args.sampling
             .settings(&l.scenario, args.batch.runs, args.batch.seed, threads)?;
     let inputs = runner::sampled_keys(&l.scenario).len();
-    let least = crate::tools::sensitivity::min_runs(inputs);
+    let least = crate::tools::sensitivity::min_runs();
     if settings.runs < least {
         return Err(AppError::Usage(format!(
-            "sensitivity needs at least {least} runs for this scenario, found --runs {}: {}",
+            "sensitivity needs at least {least} runs, found --runs {}: {}",
             settings.runs,
             crate::tools::sensitivity::min_runs_reason(inputs)
         )));

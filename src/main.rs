@@ -59,7 +59,7 @@ struct SamplingArgs {
 /// `--quiet`.
 enum Reporter {
     Bar(ProgressBar),
-    Lines(Lines<std::io::Stderr>),
+    Lines(Lines),
     Quiet,
 }
 
@@ -87,10 +87,12 @@ impl Reporter {
         }
     }
 
-    fn finish(&self) {
+    /// Clears the bar or stops the lines before the results print.
+    fn finish(&mut self) {
         if let Reporter::Bar(b) = self {
             b.finish_and_clear();
         }
+        *self = Reporter::Quiet;
     }
 }
 

@@ -75,9 +75,31 @@ impl OutputError {
     }
 }
 
+/// The OS error inside `e` (a CSV or JSON writer wraps the one it met).
+fn innermost(e: &io::Error) -> &io::Error {
+    let mut cur = e;
+    loop {
+        let inner = cur.get_ref().and_then(|i| {
+            i.downcast_ref::<io::Error>()
+                .or_else(|| match i.downcast_ref::<csv::Error>() {
+                    Some(c) => match c.kind() {
+                        csv::ErrorKind::Io(io) => Some(io),
+                        _ => None,
+                    },
+                    None => None,
+                })
+        });
+        match inner {
+            Some(i) => cur = i,
+            None => return cur,
+        }
+    }
+}
+
 /// An OS error as what the user can do about it.
 pub fn explain(e: &io::Error) -> String {
     use io::ErrorKind as K;
+    let e = innermost(e);
     let keep = "; the outputs already in place were left as they were";
     match e.kind() {
         K::StorageFull => {
@@ -131,6 +153,8 @@ pub fn checkpoint(point: &str) {
 /// A set of output files being written; dropped without [`OutputSet::commit`], it leaves no
 /// trace and the output directory as it was.
 pub struct OutputSet {
+    /// The output directory as the user gave it, for messages and the paths returned.
+    shown: PathBuf,
     target: PathBuf,
     parent: PathBuf,
     name: OsString,
@@ -342,6 +366,7 @@ impl OutputSet {
             _ => (target, parent, name),
         };
         let set = OutputSet {
+            shown: out.to_path_buf(),
             staging: parent.join(hidden(&name, STAGING, std::process::id())),
             target,
             parent,
@@ -452,7 +477,7 @@ impl OutputSet {
 
     /// Opens `name` in the staging directory.
     pub fn create(&self, name: &str) -> Result<StagedFile, OutputError> {
-        let shown = self.target.join(name);
+        let shown = self.shown.join(name);
         let file =
             File::create(self.staging.join(name)).map_err(OutputError::io("write", &shown))?;
         Ok(StagedFile {
@@ -507,7 +532,7 @@ impl OutputSet {
                 self.files.iter().map(FileEntry::to_json).collect(),
             );
         }
-        let shown = self.target.join(MANIFEST);
+        let shown = self.shown.join(MANIFEST);
         let partial = self.staging.join(".manifest.json.partial");
         {
             let mut f = File::create(&partial).map_err(OutputError::io("write", &shown))?;
@@ -528,7 +553,7 @@ impl OutputSet {
         let mut paths: Vec<PathBuf> = self
             .files
             .iter()
-            .map(|f| self.target.join(&f.name))
+            .map(|f| self.shown.join(&f.name))
             .collect();
         paths.push(shown);
         Ok(paths)
@@ -696,5 +721,13 @@ mod tests {
         );
         let denied = explain(&io::Error::from(io::ErrorKind::PermissionDenied));
         assert!(denied.contains("permission denied"), "{denied}");
+        // As the CSV writer passes it on.
+        let wrapped: io::Error =
+            csv::Error::from(io::Error::from_raw_os_error(libc::ENOSPC)).into();
+        let full = explain(&wrapped);
+        assert!(
+            full.contains("disk is full") && !full.contains("os error"),
+            "{full}"
+        );
     }
 }

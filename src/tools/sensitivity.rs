@@ -22,19 +22,19 @@ pub struct Influence {
 /// Fewest runs that give a rank correlation a chance of telling an influence from noise.
 pub const MIN_RUNS: u64 = 20;
 
-/// Fewest runs for a scenario with `inputs` sampled inputs.
-pub fn min_runs(inputs: usize) -> u64 {
-    MIN_RUNS.max(inputs as u64 + 3)
+/// Fewest runs `sensitivity` accepts.
+pub fn min_runs() -> u64 {
+    MIN_RUNS
 }
 
-/// Why `min_runs` is what it is, for the refusal message.
+/// Why `min_runs` is what it is, for the refusal message; `inputs` is the number of sampled
+/// inputs of the scenario.
 pub fn min_runs_reason(inputs: usize) -> String {
     format!(
-        "the partial rank correlation regresses each input and the outcome on the other {} \
-         sampled inputs plus an intercept, which leaves nothing to correlate with fewer than {} \
-         runs; and below {MIN_RUNS} runs a rank correlation cannot tell an influence from noise \
-         (at 20 runs it must exceed 0.45 in size to differ from zero at the 5% level)",
-        inputs.saturating_sub(1),
+        "below {MIN_RUNS} runs a rank correlation cannot tell an influence from noise (at \
+         {MIN_RUNS} runs it must exceed 0.45 in size to differ from zero at the 5% level); the \
+         partial rank correlation (PRCC) of this scenario's {inputs} sampled inputs needs at \
+         least {} runs and is reported as undefined with fewer",
         inputs + 3
     )
 }

@@ -335,7 +335,15 @@ fn scope_of(column: &str) -> (Option<&str>, Option<&str>) {
 /// the sector it names is already served first by priority allocation.
 pub fn zero_reason(sc: &Scenario, index: usize, target: &Target, s: &Sizing) -> Option<String> {
     let a = s.answer.as_ref().filter(|a| a.tonnes == 0.0)?;
-    let num = crate::stats::num::num;
+    let num = |v: f64| {
+        if v.abs() >= 100.0 {
+            format!("{v:.0}")
+        } else if v.abs() >= 1.0 {
+            format!("{v:.2}")
+        } else {
+            format!("{v:.3}")
+        }
+    };
     let mut why = format!(
         "the target is already met without this stockpile: at 0 t the statistic is {} (95% \
          interval {} - {})",
