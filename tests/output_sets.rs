@@ -278,6 +278,23 @@ fn out_naming_a_file_or_a_directory_of_other_files_is_refused_clearly() {
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("`notes.txt`"), "{err}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+    // Nor is the current directory, even an empty one.
+    let here = tmp.path().join("here");
+    std::fs::create_dir(&here).unwrap();
+    let o = bin()
+        .args(run_args(4, 1, Path::new(".")))
+        .current_dir(&here)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("is the current directory"), "{err}");
+    assert_eq!(std::fs::read_dir(&here).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        2,
+        "nothing left beside it"
+    );
 }
 
 /// A small tmpfs, mounted for the test; None (with a message) where mounting is not allowed.

@@ -443,8 +443,20 @@ impl OutputSet {
             .collect()
     }
 
-    /// The output directory must be missing or a directory holding only reesim's files.
+    /// The output directory must be missing or a directory holding only reesim's files, and
+    /// not the current directory (swapped away, it would leave the shell in a removed one).
     fn check_target(&self, out: &Path) -> Result<(), OutputError> {
+        if let (Ok(cwd), Ok(target)) = (
+            std::env::current_dir().and_then(fs::canonicalize),
+            fs::canonicalize(&self.target),
+        ) && cwd == target
+        {
+            return Err(OutputError::Unusable(format!(
+                "--out `{}` is the current directory; reesim replaces the output directory \
+                 whole, so give a directory inside it (e.g. --out reesim-out)",
+                out.display()
+            )));
+        }
         match fs::symlink_metadata(&self.target) {
             Err(_) => Ok(()),
             Ok(m) if !m.is_dir() => Err(OutputError::Unusable(format!(
