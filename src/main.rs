@@ -472,22 +472,29 @@ fn cmd_sensitivity(
     let r = r?;
     let mut last = String::new();
     let cell = |v: Option<f64>| v.map_or("undefined".to_string(), |v| format!("{v:.3}"));
-    for i in &r.rows {
+    for (k, i) in r.rows.iter().enumerate() {
         if i.outcome != last {
             println!("\n{}: inputs by influence ({} runs)", i.outcome, r.runs);
             println!("{:<64} {:>9} {:>9}", "input", "PRCC", "Spearman");
             last = i.outcome.clone();
         }
+        // A note prints where it first applies (sensitivity.csv has it on every row).
+        let same = |j: Option<usize>| {
+            j.and_then(|j| r.rows.get(j))
+                .is_some_and(|o| o.outcome == i.outcome && o.note == i.note)
+        };
+        let note = if i.note.is_empty() || same(k.checked_sub(1)) {
+            String::new()
+        } else if same(Some(k + 1)) {
+            format!("  ({}; also the rows below)", i.note)
+        } else {
+            format!("  ({})", i.note)
+        };
         println!(
-            "{:<64} {:>9} {:>9}{}",
+            "{:<64} {:>9} {:>9}{note}",
             i.input,
             cell(i.prcc),
-            cell(i.spearman),
-            if i.note.is_empty() {
-                String::new()
-            } else {
-                format!("  ({})", i.note)
-            }
+            cell(i.spearman)
         );
     }
     if r.rows.is_empty() {

@@ -330,7 +330,6 @@ fn hex(bytes: &[u8]) -> String {
 struct Leftover {
     path: PathBuf,
     staging: bool,
-    pid: u32,
 }
 
 impl OutputSet {
@@ -433,13 +432,11 @@ impl OutputSet {
                     OLD => false,
                     _ => return None,
                 };
-                (pid != std::process::id() && !alive(pid)).then(|| Leftover {
+                (!alive(pid)).then(|| Leftover {
                     path: e.path(),
                     staging,
-                    pid,
                 })
             })
-            .inspect(|l| debug_assert!(l.pid > 0))
             .collect()
     }
 
