@@ -3,13 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::export::manifest::ManifestJson;
 use crate::export::runs::RunsCsv;
+use crate::export::set::StagedFile;
+use crate::export::set::checkpoint;
 use crate::export::shard::{self, HistogramsBin, RowsBin, ScenarioToml};
 use crate::export::summary::SummaryCsv;
 use crate::export::timeseries::TimeseriesCsv;
 use crate::export::uncertainty::UncertaintyCsv;
-use crate::export::{Context, Export, write_file};
+use crate::export::{Context, Export, OutputError, OutputSet, write_file};
+use crate::progress::Progress;
 use crate::scenario::{self, LoadError, Loaded};
 use crate::sim::runner::{self, Results, Settings};
 
@@ -36,13 +38,18 @@ pub enum AppError {
     Run(#[from] runner::RunError),
     #[error("{0}")]
     Sweep(crate::tools::sweep::SweepError),
+    /// Writing the output set failed, or `--out` cannot be used (exit 1).
+    #[error("{0}")]
+    Output(#[from] OutputError),
 }
 
 impl AppError {
     pub fn exit_code(&self) -> i32 {
         match self {
             AppError::Load(_) | AppError::Usage(_) | AppError::Sweep(_) => 2,
-            AppError::Io { .. } | AppError::Run(_) => 1,
+            // An output directory that cannot be used is a failure of the place, like an
+            // unwritable one, not a malformed argument.
+            AppError::Io { .. } | AppError::Run(_) | AppError::Output(_) => 1,
         }
     }
 }
@@ -77,8 +84,10 @@ impl RunPlan {
     /// Runs this command does: the whole batch, or its shard's part.
     pub fn runs_here(&self) -> u64 {
         let s = &self.settings;
-        s.shard
-            .map_or(s.runs, |sh| sh.runs(s.runs).end - sh.runs(s.runs).start)
+        s.shard.map_or(s.runs, |sh| {
+            let r = sh.runs(s.runs);
+            r.end - r.start
+        })
     }
 }
 
@@ -182,59 +191,66 @@ pub fn default_out_dir(scenario: &Path) -> PathBuf {
     PathBuf::from("reesim-out").join(stem)
 }
 
-fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> AppError {
-    let context = context.into();
-    move |source| AppError::Io { context, source }
-}
-
-/// Runs the plan and writes every output file. `progress` receives runs completed.
+/// Runs the plan and writes every output file as one set (see `export::set`).
 pub fn execute(
     plan: &RunPlan,
-    progress: &mut dyn FnMut(u64),
+    progress: &mut dyn Progress,
 ) -> Result<(Results, Vec<PathBuf>), AppError> {
-    let dir = &plan.out;
-    std::fs::create_dir_all(dir).map_err(io_err(format!(
-        "cannot create output directory `{}`",
-        dir.display()
-    )))?;
+    let mut set = OutputSet::begin(&plan.out)?;
     let sc = &plan.loaded.scenario;
     let outcomes = crate::stats::outcomes::Outcomes::new(sc);
-    let mut runs_csv =
-        RunsCsv::create(dir, &runner::sampled_keys(sc), &outcomes).map_err(io_err(format!(
-            "cannot write `{}`",
-            dir.join(RunsCsv::FILE).display()
-        )))?;
+    let mut runs_csv = RunsCsv::create(&set, &runner::sampled_keys(sc), &outcomes)?;
+    checkpoint("runs-started");
+    progress.stage("", plan.runs_here());
     let mut rows_bin = match plan.settings.shard {
-        Some(_) => Some(RowsBin::create(dir).map_err(io_err(format!(
-            "cannot write `{}`",
-            dir.join(shard::ROWS).display()
-        )))?),
+        Some(_) => Some(RowsBin::create(&set)?),
         None => None,
     };
+    let mut failed: Option<(std::io::Error, bool)> = None;
+    let mut appended = 0u64;
     let results = runner::run(
         sc,
         plan.settings.clone(),
         &mut |rows| {
-            runs_csv.append(rows)?;
-            rows_bin.as_mut().map_or(Ok(()), |b| b.append(rows))
+            let written = runs_csv.append(rows).map_err(|e| (e, true)).and_then(|()| {
+                rows_bin
+                    .as_mut()
+                    .map_or(Ok(()), |b| b.append(rows))
+                    .map_err(|e| (e, false))
+            });
+            if let Err((e, in_runs)) = written {
+                let kind = e.kind();
+                failed = Some((e, in_runs));
+                return Err(kind.into());
+            }
+            appended += 1;
+            if appended == 2 {
+                checkpoint("runs-batch");
+            }
+            Ok(())
         },
-        progress,
-    )?;
-    let mut written = vec![runs_csv.commit().map_err(io_err("cannot write runs.csv"))?];
+        &mut |n| progress.advance(n),
+    );
+    let results = match (results, failed, rows_bin.as_ref()) {
+        (Err(_), Some((e, true)), _) => return Err(runs_csv.error(e).into()),
+        (Err(_), Some((e, false)), Some(b)) => return Err(b.error(e).into()),
+        (r, _, _) => r?,
+    };
+    runs_csv.finish(&mut set)?;
     if let Some(b) = rows_bin {
-        written.push(b.commit().map_err(io_err("cannot write rows.bin"))?);
+        b.finish(&mut set)?;
     }
-    written.extend(write_outputs(&plan.loaded, &plan.settings, &results, dir)?);
+    let written = write_outputs(&plan.loaded, &plan.settings, &results, set)?;
     Ok((results, written))
 }
 
-/// Writes the files computed from finished results: a shard's histograms and scenario, or the
-/// summaries of a whole batch; then manifest.json.
+/// Writes the files computed from finished results into the output set (a shard's histograms
+/// and scenario, or the summaries of a whole batch), then commits it with its manifest.
 fn write_outputs(
     loaded: &Loaded,
     settings: &Settings,
     results: &Results,
-    dir: &Path,
+    mut set: OutputSet,
 ) -> Result<Vec<PathBuf>, AppError> {
     let ctx = Context {
         loaded,
@@ -242,17 +258,13 @@ fn write_outputs(
         settings,
     };
     let exports: Vec<&dyn Export> = match settings.shard {
-        Some(_) => vec![&HistogramsBin, &ScenarioToml, &ManifestJson],
-        None => vec![&SummaryCsv, &TimeseriesCsv, &UncertaintyCsv, &ManifestJson],
+        Some(_) => vec![&HistogramsBin, &ScenarioToml],
+        None => vec![&SummaryCsv, &TimeseriesCsv, &UncertaintyCsv],
     };
-    let mut written = Vec::new();
     for e in exports {
-        written.push(
-            write_file(dir, e, &ctx)
-                .map_err(io_err(format!("cannot write `{}`", e.file_name())))?,
-        );
+        write_file(&mut set, e, &ctx)?;
     }
-    Ok(written)
+    Ok(set.commit(crate::export::manifest::run(&ctx))?)
 }
 
 /// `reesim merge` arguments.
@@ -272,8 +284,7 @@ struct ShardInfo {
 
 fn read_shard_info(dir: &Path) -> Result<ShardInfo, AppError> {
     let path = dir.join("manifest.json");
-    let text = std::fs::read_to_string(&path)
-        .map_err(io_err(format!("cannot read `{}`", path.display())))?;
+    let text = std::fs::read_to_string(&path).map_err(read_err(path.clone()))?;
     let not_shard = |what: &str| {
         AppError::Usage(format!(
             "`{}` is not the manifest of a shard written by `reesim run --shard K/N` ({what})",
@@ -366,7 +377,7 @@ pub fn merge(args: MergeArgs) -> Result<(RunPlan, Results, Vec<PathBuf>), AppErr
     let scenario_path = shards[0].dir.join(shard::SCENARIO);
     let text = |s: &ShardInfo| {
         let p = s.dir.join(shard::SCENARIO);
-        std::fs::read(&p).map_err(io_err(format!("cannot read `{}`", p.display())))
+        std::fs::read(&p).map_err(read_err(p.clone()))
     };
     let text0 = text(&shards[0])?;
     for s in &shards[1..] {
@@ -389,11 +400,7 @@ pub fn merge(args: MergeArgs) -> Result<(RunPlan, Results, Vec<PathBuf>), AppErr
         block: None,
         shard: None,
     };
-    let dir = &args.out;
-    std::fs::create_dir_all(dir).map_err(io_err(format!(
-        "cannot create output directory `{}`",
-        dir.display()
-    )))?;
+    let mut set = OutputSet::begin(&args.out)?;
     let catalog = crate::stats::timeseries::Catalog::new(sc);
     let outcomes = crate::stats::outcomes::Outcomes::new(sc);
     let sampled_keys = runner::sampled_keys(sc);
@@ -401,14 +408,11 @@ pub fn merge(args: MergeArgs) -> Result<(RunPlan, Results, Vec<PathBuf>), AppErr
     let mut sketches = crate::stats::timeseries::Sketches::new(sc.horizon, catalog.cells.len());
     let mut metrics = crate::stats::columns::Columns::new(widths.0);
     let mut sampled = crate::stats::columns::Columns::new(widths.1);
-    let mut runs_csv = crate::export::AtomicFile::create(dir, RunsCsv::FILE).map_err(io_err(
-        format!("cannot write `{}`", dir.join(RunsCsv::FILE).display()),
-    ))?;
+    let mut runs_csv = set.create(RunsCsv::FILE)?;
     for (i, s) in shards.iter().enumerate() {
         let range = s.shard.runs(s.runs);
-        let read = |file: &str| io_err(format!("cannot read `{}`", s.dir.join(file).display()));
-        copy_runs_csv(&s.dir.join(RunsCsv::FILE), i == 0, runs_csv.writer())
-            .map_err(read(RunsCsv::FILE))?;
+        let read = |file: &str| read_err(s.dir.join(file));
+        copy_runs_csv(&s.dir.join(RunsCsv::FILE), i == 0, &mut runs_csv)?;
         let mut h = std::io::BufReader::new(
             std::fs::File::open(s.dir.join(shard::HISTOGRAMS)).map_err(read(shard::HISTOGRAMS))?,
         );
@@ -425,7 +429,7 @@ pub fn merge(args: MergeArgs) -> Result<(RunPlan, Results, Vec<PathBuf>), AppErr
         )
         .map_err(read(shard::ROWS))?;
     }
-    let mut written = vec![runs_csv.commit().map_err(io_err("cannot write runs.csv"))?];
+    set.finish(runs_csv)?;
     let correlations = runner::achieved_correlations(sc, &sampled)
         .map_err(io_err("cannot read the per-run values back"))?;
     let results = Results {
@@ -442,25 +446,50 @@ pub fn merge(args: MergeArgs) -> Result<(RunPlan, Results, Vec<PathBuf>), AppErr
         correlations,
         shards: shards.iter().map(|s| s.dir.display().to_string()).collect(),
     };
-    written.extend(write_outputs(&loaded, &settings, &results, dir)?);
+    let written = write_outputs(&loaded, &settings, &results, set)?;
     let plan = RunPlan {
         loaded,
         settings,
-        out: dir.clone(),
+        out: args.out.clone(),
     };
     Ok((plan, results, written))
 }
 
-/// Appends a shard's runs.csv to `w`, with its header line only for the first shard.
-fn copy_runs_csv(path: &Path, header: bool, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-    use std::io::BufRead;
-    let mut r = std::io::BufReader::new(std::fs::File::open(path)?);
+/// Appends a shard's runs.csv to the merged one, with its header line only for the first shard.
+fn copy_runs_csv(path: &Path, header: bool, to: &mut StagedFile) -> Result<(), AppError> {
+    use std::io::{BufRead, Read};
+    let read = || read_err(path.to_path_buf());
+    let mut r = std::io::BufReader::new(std::fs::File::open(path).map_err(read())?);
     if !header {
         let mut line = Vec::new();
-        r.read_until(b'\n', &mut line)?;
+        r.read_until(b'\n', &mut line).map_err(read())?;
     }
-    std::io::copy(&mut r, w)?;
-    Ok(())
+    let mut buf = vec![0; 1 << 16];
+    loop {
+        let n = r.read(&mut buf).map_err(read())?;
+        if n == 0 {
+            return Ok(());
+        }
+        to.writer()
+            .write_all(&buf[..n])
+            .map_err(|e| AppError::Output(to.error(e)))?;
+    }
+}
+
+/// A shard file that cannot be read: an input problem (exit 2), named with its path.
+fn read_err(path: PathBuf) -> impl FnOnce(std::io::Error) -> AppError {
+    move |e| {
+        AppError::Usage(format!(
+            "cannot read `{}`: {}",
+            path.display(),
+            crate::export::set::explain(&e)
+        ))
+    }
+}
+
+fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> AppError {
+    let context = context.into();
+    move |source| AppError::Io { context, source }
 }
 
 /// Parses `--shard K/N` (K from 0) for a batch of `runs` runs.
@@ -594,6 +623,9 @@ pub struct CompareArgs {
     pub sampling: String,
     pub until_mcse: Option<f64>,
     pub metrics: Option<Vec<String>>,
+    /// Compare the region/sector scopes both scenarios have and list the others, instead of
+    /// refusing scenarios whose scopes differ.
+    pub only_common: bool,
 }
 
 pub struct CompareReport {
@@ -601,12 +633,17 @@ pub struct CompareReport {
     pub b_name: String,
     pub runs: u64,
     pub diffs: Vec<crate::tools::compare::Difference>,
+    /// Scopes only one scenario has, left out (with `only_common`).
+    pub dropped: Vec<crate::tools::compare::OneSided>,
+    /// Stockpiles only one scenario has: their metrics have nothing to pair with.
+    pub unpaired_stockpiles: Vec<crate::tools::compare::OneSided>,
     pub written: PathBuf,
 }
 
 /// Runs both scenarios on common random numbers (same seed, same run indices; with
 /// `--until-mcse`, B runs as many runs as A needed) and writes compare.csv.
-pub fn compare(args: CompareArgs) -> Result<CompareReport, AppError> {
+pub fn compare(args: CompareArgs, progress: &mut dyn Progress) -> Result<CompareReport, AppError> {
+    use crate::tools::compare::{OneSided, one_sided_scopes};
     let started = std::time::SystemTime::now();
     let threads = threads_or_all(args.batch.threads)?;
     let a = scenario::load(&args.a)?;
@@ -620,22 +657,57 @@ pub fn compare(args: CompareArgs) -> Result<CompareReport, AppError> {
     if settings.until.is_some() {
         settings.block = Some(runner::UNTIL_BLOCK);
     }
-    let ba = crate::tools::run_batch(&a.scenario, &settings)?;
+    let keys_a = crate::stats::outcomes::Outcomes::new(&a.scenario).keys;
+    let keys_b = crate::stats::outcomes::Outcomes::new(&b.scenario).keys;
+    let dropped = one_sided_scopes(&keys_a, &keys_b);
+    if !dropped.is_empty() && !args.only_common {
+        return Err(AppError::Usage(format!(
+            "cannot compare `{}` with `{}`: their regions and sectors differ: {}. A scope one \
+             side lacks has nothing to pair with, and a name both use may cover different \
+             countries or uses when the lists differ. Give --only-common to compare the scopes \
+             both have (the others are listed), or make the scenarios' regions and sectors agree",
+            args.a.display(),
+            args.b.display(),
+            dropped
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let stockpiles = |sc: &crate::model::Scenario| -> Vec<String> {
+        sc.stockpiles.iter().map(|s| s.name.clone()).collect()
+    };
+    let (sa, sb) = (stockpiles(&a.scenario), stockpiles(&b.scenario));
+    let unpaired_stockpiles: Vec<OneSided> = sa
+        .iter()
+        .filter(|n| !sb.contains(n))
+        .map(|n| OneSided {
+            scope: format!("stockpile `{n}`"),
+            side: "A",
+        })
+        .chain(sb.iter().filter(|n| !sa.contains(n)).map(|n| OneSided {
+            scope: format!("stockpile `{n}`"),
+            side: "B",
+        }))
+        .collect();
+    let dir = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("reesim-out").join(format!("{}-vs-{}", stem(&args.a), stem(&args.b)))
+    });
+    let mut set = OutputSet::begin(&dir)?;
+    progress.stage(&format!("A ({})", a.scenario.name), settings.runs);
+    let ba = crate::tools::run_batch(&a.scenario, &settings, progress)?;
     // B runs exactly A's runs, in A's blocks, so every run is paired with the same draws.
     let settings_b = Settings {
         runs: ba.rows.len() as u64,
         until: None,
         ..settings.clone()
     };
-    let bb = crate::tools::run_batch(&b.scenario, &settings_b)?;
+    progress.stage(&format!("B ({})", b.scenario.name), settings_b.runs);
+    let bb = crate::tools::run_batch(&b.scenario, &settings_b, progress)?;
     let diffs = crate::tools::compare::differences(&ba, &bb);
-    let dir = args.out.unwrap_or_else(|| {
-        PathBuf::from("reesim-out").join(format!("{}-vs-{}", stem(&args.a), stem(&args.b)))
-    });
-    let written = crate::export::decision::compare_csv(&dir, &diffs)
-        .map_err(io_err(format!("cannot write `{}`", dir.display())))?;
-    crate::export::decision::tool_manifest(
-        &dir,
+    let written = crate::export::decision::compare_csv(&mut set, &diffs)?;
+    let mut manifest = crate::export::decision::tool_manifest(
         "compare",
         &[&args.a, &args.b],
         &settings,
@@ -644,13 +716,20 @@ pub fn compare(args: CompareArgs) -> Result<CompareReport, AppError> {
             crate::export::decision::batch_entry("b", bb.rows.len(), &bb.achieved),
         ],
         started,
-    )
-    .map_err(io_err(format!("cannot write `{}`", dir.display())))?;
+    );
+    manifest["dropped_scopes"] = dropped.iter().map(ToString::to_string).collect();
+    manifest["unpaired_stockpiles"] = unpaired_stockpiles
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    set.commit(manifest)?;
     Ok(CompareReport {
         a_name: a.scenario.name,
         b_name: b.scenario.name,
         runs: ba.rows.len() as u64,
         diffs,
+        dropped,
+        unpaired_stockpiles,
         written,
     })
 }
@@ -670,7 +749,10 @@ pub struct SensitivityReport {
     pub written: PathBuf,
 }
 
-pub fn sensitivity(args: SensitivityArgs) -> Result<SensitivityReport, AppError> {
+pub fn sensitivity(
+    args: SensitivityArgs,
+    progress: &mut dyn Progress,
+) -> Result<SensitivityReport, AppError> {
     let started = std::time::SystemTime::now();
     let threads = threads_or_all(args.batch.threads)?;
     let l = scenario::load(&args.scenario)?;
@@ -681,15 +763,24 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<SensitivityReport, AppError>
     let settings =
         args.sampling
             .settings(&l.scenario, args.batch.runs, args.batch.seed, threads)?;
-    let batch = crate::tools::run_batch(&l.scenario, &settings)?;
-    let rows = crate::tools::sensitivity::influences(&batch, &outcomes);
+    let inputs = runner::sampled_keys(&l.scenario).len();
+    let least = crate::tools::sensitivity::min_runs();
+    if settings.runs < least {
+        return Err(AppError::Usage(format!(
+            "sensitivity needs at least {least} runs, found --runs {}: {}",
+            settings.runs,
+            crate::tools::sensitivity::min_runs_reason(inputs)
+        )));
+    }
     let dir = args.out.unwrap_or_else(|| {
         PathBuf::from("reesim-out").join(format!("{}-sensitivity", stem(&args.scenario)))
     });
-    let written = crate::export::decision::sensitivity_csv(&dir, &rows)
-        .map_err(io_err(format!("cannot write `{}`", dir.display())))?;
-    crate::export::decision::tool_manifest(
-        &dir,
+    let mut set = OutputSet::begin(&dir)?;
+    progress.stage("", settings.runs);
+    let batch = crate::tools::run_batch(&l.scenario, &settings, progress)?;
+    let rows = crate::tools::sensitivity::influences(&batch, &outcomes);
+    let written = crate::export::decision::sensitivity_csv(&mut set, &rows)?;
+    set.commit(crate::export::decision::tool_manifest(
         "sensitivity",
         &[&args.scenario],
         &settings,
@@ -699,8 +790,7 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<SensitivityReport, AppError>
             &batch.achieved,
         )],
         started,
-    )
-    .map_err(io_err(format!("cannot write `{}`", dir.display())))?;
+    ))?;
     Ok(SensitivityReport {
         runs: batch.rows.len() as u64,
         rows,
@@ -725,10 +815,12 @@ pub struct SizeReport {
     pub target: String,
     pub runs: u64,
     pub sizing: crate::tools::size::Sizing,
+    /// Why 0 t is enough, when it is.
+    pub zero_reason: Option<String>,
     pub written: PathBuf,
 }
 
-pub fn size_stockpile(args: SizeArgs) -> Result<SizeReport, AppError> {
+pub fn size_stockpile(args: SizeArgs, progress: &mut dyn Progress) -> Result<SizeReport, AppError> {
     let started = std::time::SystemTime::now();
     let threads = threads_or_all(args.batch.threads)?;
     let target = crate::tools::size::Target::parse(&args.target).map_err(AppError::Usage)?;
@@ -775,7 +867,6 @@ pub fn size_stockpile(args: SizeArgs) -> Result<SizeReport, AppError> {
     let settings = args
         .sampling
         .settings(sc, args.batch.runs, args.batch.seed, threads)?;
-    let sizing = crate::tools::size::size(sc, index, &target, &settings, cap, tolerance)?;
     let dir = args.out.unwrap_or_else(|| {
         PathBuf::from("reesim-out").join(format!(
             "{}-size-{}",
@@ -783,10 +874,11 @@ pub fn size_stockpile(args: SizeArgs) -> Result<SizeReport, AppError> {
             args.stockpile
         ))
     });
-    let written = crate::export::decision::curve_csv(&dir, &sizing)
-        .map_err(io_err(format!("cannot write `{}`", dir.display())))?;
-    crate::export::decision::tool_manifest(
-        &dir,
+    let mut set = OutputSet::begin(&dir)?;
+    let sizing = crate::tools::size::size(sc, index, &target, &settings, cap, tolerance, progress)?;
+    let zero_reason = crate::tools::size::zero_reason(sc, index, &target, &sizing);
+    let written = crate::export::decision::curve_csv(&mut set, &sizing)?;
+    let mut manifest = crate::export::decision::tool_manifest(
         "size-stockpile",
         &[&args.scenario],
         &settings,
@@ -802,13 +894,17 @@ pub fn size_stockpile(args: SizeArgs) -> Result<SizeReport, AppError> {
             })
             .collect(),
         started,
-    )
-    .map_err(io_err(format!("cannot write `{}`", dir.display())))?;
+    );
+    manifest["rule"] = crate::tools::size::RULE.into();
+    manifest["answer_t"] = sizing.answer.as_ref().map(|a| a.tonnes).into();
+    manifest["point_estimate_answer_t"] = sizing.point_answer.as_ref().map(|a| a.tonnes).into();
+    set.commit(manifest)?;
     Ok(SizeReport {
         stockpile: args.stockpile,
         target: args.target,
         runs: args.batch.runs,
         sizing,
+        zero_reason,
         written,
     })
 }
@@ -830,7 +926,7 @@ pub struct SweepReport {
 
 /// Runs every grid point with the same seed and runs (common random numbers) and writes
 /// sweep.csv.
-pub fn sweep(args: SweepArgs) -> Result<SweepReport, AppError> {
+pub fn sweep(args: SweepArgs, progress: &mut dyn Progress) -> Result<SweepReport, AppError> {
     let started = std::time::SystemTime::now();
     if args.set.is_empty() {
         return Err(AppError::Usage(
@@ -849,24 +945,28 @@ pub fn sweep(args: SweepArgs) -> Result<SweepReport, AppError> {
     let settings =
         args.sampling
             .settings(&base.scenario, args.batch.runs, args.batch.seed, threads)?;
+    let dir = args.out.unwrap_or_else(|| {
+        PathBuf::from("reesim-out").join(format!("{}-sweep", stem(&args.scenario)))
+    });
+    let mut set = OutputSet::begin(&dir)?;
     let mut points = Vec::with_capacity(grid.len());
-    for (values, loaded) in grid {
+    let n = grid.len();
+    for (i, (values, loaded)) in grid.into_iter().enumerate() {
+        progress.stage(
+            &format!("point {}/{n} ({})", i + 1, values.join(", ")),
+            settings.runs,
+        );
         let r = runner::run(
             &loaded.scenario,
             settings.clone(),
             &mut |_| Ok(()),
-            &mut |_| {},
+            &mut |k| progress.advance(k),
         )?;
         points.push((values, r));
     }
     let paths: Vec<String> = axes.iter().map(|a| a.path.clone()).collect();
-    let dir = args.out.unwrap_or_else(|| {
-        PathBuf::from("reesim-out").join(format!("{}-sweep", stem(&args.scenario)))
-    });
-    let written = crate::export::decision::sweep_csv(&dir, &paths, &points)
-        .map_err(io_err(format!("cannot write `{}`", dir.display())))?;
-    crate::export::decision::tool_manifest(
-        &dir,
+    let written = crate::export::decision::sweep_csv(&mut set, &paths, &points)?;
+    set.commit(crate::export::decision::tool_manifest(
         "sweep",
         &[&args.scenario],
         &settings,
@@ -877,8 +977,7 @@ pub fn sweep(args: SweepArgs) -> Result<SweepReport, AppError> {
             })
             .collect(),
         started,
-    )
-    .map_err(io_err(format!("cannot write `{}`", dir.display())))?;
+    ))?;
     Ok(SweepReport {
         paths,
         points,

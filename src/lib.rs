@@ -7,7 +7,9 @@
 //! - `policy`: export controls and strategic stockpiles.
 //! - `sim`: distributions, random streams, parameter sampling, one run, the parallel runner.
 //! - `stats`: outcome metrics, time-series catalog, summaries and sketches.
-//! - `export`: the output files.
+//! - `export`: the output files, written as all-or-nothing sets.
+//! - `progress`: progress reports of long commands.
+//! - `tools`: compare, sensitivity, stockpile sizing and sweeps.
 
 pub mod app;
 pub mod calibration;
@@ -15,6 +17,7 @@ pub mod export;
 pub mod market;
 pub mod model;
 pub mod policy;
+pub mod progress;
 pub mod scenario;
 pub mod sim;
 pub mod stats;

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use reesim::app::{self, AppError, RunArgs};
+use reesim::progress::{Lines, Progress};
 use reesim::sim::runner::{Results, RunError};
 use reesim::stats::summary::Summary;
 
@@ -32,6 +33,9 @@ struct BatchArgs {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
+    /// Show no progress on stderr (by default a bar on a terminal, otherwise a line every 10 s).
+    #[arg(long)]
+    quiet: bool,
 }
 
 /// Sampling and stopping options shared by the commands that run batches.
@@ -48,6 +52,74 @@ struct SamplingArgs {
     /// (default: unmet_demand_t).
     #[arg(long)]
     metrics: Option<String>,
+}
+
+/// Progress on stderr: a bar on a terminal, a periodic line when stderr is piped or redirected
+/// (so long runs under a scheduler or `2> log` still show they are alive), nothing with
+/// `--quiet`.
+enum Reporter {
+    Bar(ProgressBar),
+    Lines(Lines),
+    Quiet,
+}
+
+impl Reporter {
+    fn new(quiet: bool) -> Self {
+        if quiet {
+            Reporter::Quiet
+        } else if std::io::stderr().is_terminal() {
+            let b = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            b.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} {msg}{pos}/{len} runs [{bar:30}] {elapsed} (eta {eta})",
+                )
+                .expect("valid template")
+                .progress_chars("=> "),
+            );
+            Reporter::Bar(b)
+        } else {
+            // For tests and diagnosis only: another interval, in milliseconds.
+            let every = std::env::var("REESIM_PROGRESS_EVERY_MS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .map_or(reesim::progress::EVERY, std::time::Duration::from_millis);
+            Reporter::Lines(Lines::new(std::io::stderr(), every))
+        }
+    }
+
+    /// Clears the bar or stops the lines before the results print.
+    fn finish(&mut self) {
+        if let Reporter::Bar(b) = self {
+            b.finish_and_clear();
+        }
+        *self = Reporter::Quiet;
+    }
+}
+
+impl Progress for Reporter {
+    fn stage(&mut self, label: &str, total: u64) {
+        match self {
+            Reporter::Bar(b) => {
+                b.set_length(total);
+                b.set_position(0);
+                b.set_message(if label.is_empty() {
+                    String::new()
+                } else {
+                    format!("{label}: ")
+                });
+            }
+            Reporter::Lines(l) => l.stage(label, total),
+            Reporter::Quiet => {}
+        }
+    }
+
+    fn advance(&mut self, runs: u64) {
+        match self {
+            Reporter::Bar(b) => b.inc(runs),
+            Reporter::Lines(l) => l.advance(runs),
+            Reporter::Quiet => {}
+        }
+    }
 }
 
 /// A comma-separated list of runs.csv column names; commas inside `[...]` belong to a name.
@@ -136,6 +208,10 @@ enum Command {
         /// Output directory (default: reesim-out/<A stem>-vs-<B stem>).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// When the scenarios' regions or sectors differ, compare the scopes both have and list
+        /// the others (without it, such a comparison is refused).
+        #[arg(long)]
+        only_common: bool,
         #[command(flatten)]
         sampling: SamplingArgs,
     },
@@ -233,8 +309,9 @@ fn run(cli: Cli) -> Result<(), AppError> {
             a,
             b,
             out,
+            only_common,
             sampling,
-        } => cmd_compare(batch, a, b, out, sampling),
+        } => cmd_compare(batch, a, b, out, only_common, sampling),
         Command::Sensitivity {
             batch,
             scenario,
@@ -304,17 +381,25 @@ fn cmd_compare(
     a: PathBuf,
     b: PathBuf,
     out: Option<PathBuf>,
+    only_common: bool,
     sampling: SamplingArgs,
 ) -> Result<(), AppError> {
-    let r = app::compare(app::CompareArgs {
-        a,
-        b,
-        batch: batch.into(),
-        out,
-        sampling: sampling.sampling,
-        until_mcse: sampling.until_mcse,
-        metrics: sampling.metrics.as_deref().map(metric_list),
-    })?;
+    let mut progress = Reporter::new(batch.quiet);
+    let r = app::compare(
+        app::CompareArgs {
+            a,
+            b,
+            batch: batch.into(),
+            out,
+            sampling: sampling.sampling,
+            until_mcse: sampling.until_mcse,
+            metrics: sampling.metrics.as_deref().map(metric_list),
+            only_common,
+        },
+        &mut progress,
+    );
+    progress.finish();
+    let r = r?;
     println!(
         "{} vs {}: {} paired runs (seed {})\n",
         r.a_name, r.b_name, r.runs, batch.seed
@@ -355,10 +440,28 @@ fn cmd_compare(
             if d.significant() { "  *" } else { "" }
         );
     }
-    println!(
-        "\n* the 95% interval excludes zero\nwrote {}",
-        r.written.display()
-    );
+    println!("\n* the 95% interval excludes zero");
+    if !r.dropped.is_empty() {
+        println!(
+            "not compared (--only-common): {}",
+            r.dropped
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if !r.unpaired_stockpiles.is_empty() {
+        println!(
+            "no pairs for the metrics of {}",
+            r.unpaired_stockpiles
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    println!("wrote {}", r.written.display());
     Ok(())
 }
 
@@ -370,21 +473,45 @@ fn cmd_sensitivity(
     outcomes: Option<String>,
     sampling: SamplingArgs,
 ) -> Result<(), AppError> {
-    let r = app::sensitivity(app::SensitivityArgs {
-        scenario,
-        batch: batch.into(),
-        out,
-        outcomes: outcomes.as_deref().map(metric_list),
-        sampling: sampling.into(),
-    })?;
+    let mut progress = Reporter::new(batch.quiet);
+    let r = app::sensitivity(
+        app::SensitivityArgs {
+            scenario,
+            batch: batch.into(),
+            out,
+            outcomes: outcomes.as_deref().map(metric_list),
+            sampling: sampling.into(),
+        },
+        &mut progress,
+    );
+    progress.finish();
+    let r = r?;
     let mut last = String::new();
-    for i in &r.rows {
+    let cell = |v: Option<f64>| v.map_or("undefined".to_string(), |v| format!("{v:.3}"));
+    for (k, i) in r.rows.iter().enumerate() {
         if i.outcome != last {
             println!("\n{}: inputs by influence ({} runs)", i.outcome, r.runs);
             println!("{:<64} {:>9} {:>9}", "input", "PRCC", "Spearman");
             last = i.outcome.clone();
         }
-        println!("{:<64} {:>9.3} {:>9.3}", i.input, i.prcc, i.spearman);
+        // A note prints where it first applies (sensitivity.csv has it on every row).
+        let same = |j: Option<usize>| {
+            j.and_then(|j| r.rows.get(j))
+                .is_some_and(|o| o.outcome == i.outcome && o.note == i.note)
+        };
+        let note = if i.note.is_empty() || same(k.checked_sub(1)) {
+            String::new()
+        } else if same(Some(k + 1)) {
+            format!("  ({}; also the rows below)", i.note)
+        } else {
+            format!("  ({})", i.note)
+        };
+        println!(
+            "{:<64} {:>9} {:>9}{note}",
+            i.input,
+            cell(i.prcc),
+            cell(i.spearman)
+        );
     }
     if r.rows.is_empty() {
         println!("no sampled inputs vary in this scenario: nothing to rank");
@@ -405,48 +532,81 @@ fn cmd_size_stockpile(
     out: Option<PathBuf>,
     sampling: SamplingArgs,
 ) -> Result<(), AppError> {
-    let r = app::size_stockpile(app::SizeArgs {
-        scenario,
-        stockpile,
-        target,
-        batch: batch.into(),
-        max_t,
-        tolerance_t,
-        out,
-        sampling: sampling.into(),
-    })?;
+    let mut progress = Reporter::new(batch.quiet);
+    let r = app::size_stockpile(
+        app::SizeArgs {
+            scenario,
+            stockpile,
+            target,
+            batch: batch.into(),
+            max_t,
+            tolerance_t,
+            out,
+            sampling: sampling.into(),
+        },
+        &mut progress,
+    );
+    progress.finish();
+    let r = r?;
     let s = &r.sizing;
-    match &s.answer {
-        Some(a) => println!(
-            "smallest {} meeting {}: {} t = {} days of use; statistic {} (95% interval {} - {}), {} runs per size",
-            r.stockpile,
-            r.target,
+    let describe = |a: &reesim::tools::size::Point| {
+        format!(
+            "{} t = {} days of use; statistic {} (95% interval {} - {})",
             fmt(a.tonnes),
             fmt(a.days),
             fmt(a.value),
             fmt(a.interval.0),
             fmt(a.interval.1),
+        )
+    };
+    println!("rule: {}\n", reesim::tools::size::RULE);
+    match &s.answer {
+        Some(a) => println!(
+            "smallest {} meeting {} with 95% confidence: {}, {} runs per size",
+            r.stockpile,
+            r.target,
+            describe(a),
             r.runs
         ),
         None => println!(
-            "no size of {} up to the cap of {} t ({} days) meets {}",
+            "no size of {} up to the cap of {} t ({} days) meets {} with 95% confidence",
             r.stockpile,
             fmt(s.cap_t),
             fmt(s.cap_t / s.tonnes_per_day),
             r.target
         ),
     }
+    match (&s.point_answer, &s.answer) {
+        (Some(p), Some(a)) if p.tonnes == a.tonnes => {
+            println!("on the point estimate alone: the same size")
+        }
+        (Some(p), a) => println!(
+            "on the point estimate alone: {}{}",
+            describe(p),
+            if a.is_none() {
+                "; more --runs narrow the interval"
+            } else {
+                ""
+            }
+        ),
+        (None, _) => println!("on the point estimate alone: no size up to the cap"),
+    }
+    if let Some(why) = &r.zero_reason {
+        println!("0 t: {why}");
+    }
     println!(
-        "{:>12} {:>10} {:>12} {:>6}",
-        "size t", "days", "statistic", "meets"
+        "\n{:>12} {:>10} {:>12} {:>22} {:>6} {:>9}",
+        "size t", "days", "statistic", "95% interval", "meets", "meets 95%"
     );
     for p in &s.curve {
         println!(
-            "{:>12} {:>10} {:>12} {:>6}",
+            "{:>12} {:>10} {:>12} {:>22} {:>6} {:>9}",
             fmt(p.tonnes),
             fmt(p.days),
             fmt(p.value),
-            if p.met { "yes" } else { "no" }
+            format!("{} - {}", fmt(p.interval.0), fmt(p.interval.1)),
+            if p.met { "yes" } else { "no" },
+            if p.met_surely { "yes" } else { "no" }
         );
     }
     println!("\nwrote {}", r.written.display());
@@ -461,13 +621,19 @@ fn cmd_sweep(
     out: Option<PathBuf>,
     sampling: SamplingArgs,
 ) -> Result<(), AppError> {
-    let r = app::sweep(app::SweepArgs {
-        scenario,
-        set,
-        batch: batch.into(),
-        out,
-        sampling: sampling.into(),
-    })?;
+    let mut progress = Reporter::new(batch.quiet);
+    let r = app::sweep(
+        app::SweepArgs {
+            scenario,
+            set,
+            batch: batch.into(),
+            out,
+            sampling: sampling.into(),
+        },
+        &mut progress,
+    );
+    progress.finish();
+    let r = r?;
     println!("{} grid points x {} runs\n", r.points.len(), batch.runs);
     println!(
         "{:<60} {:>14} {:>14} {:>14}",
@@ -526,6 +692,7 @@ fn cmd_run(
         runs,
         seed,
         threads,
+        quiet,
     } = batch;
     let plan = RunArgs {
         scenario,
@@ -539,21 +706,10 @@ fn cmd_run(
         shard,
     }
     .plan()?;
-    let bar = if std::io::stderr().is_terminal() {
-        let b = ProgressBar::with_draw_target(Some(plan.runs_here()), ProgressDrawTarget::stderr());
-        b.set_style(
-            ProgressStyle::with_template(
-                "{spinner} {pos}/{len} runs [{bar:30}] {elapsed} (eta {eta})",
-            )
-            .expect("valid template")
-            .progress_chars("=> "),
-        );
-        b
-    } else {
-        ProgressBar::hidden()
-    };
-    let (results, written) = app::execute(&plan, &mut |n| bar.inc(n))?;
-    bar.finish_and_clear();
+    let mut progress = Reporter::new(quiet);
+    let done = app::execute(&plan, &mut progress);
+    progress.finish();
+    let (results, written) = done?;
     if let Some(sh) = plan.settings.shard {
         let r = sh.runs(plan.settings.runs);
         println!(

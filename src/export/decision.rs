@@ -1,25 +1,27 @@
 //! CSV files of the decision tools: compare.csv, sensitivity.csv, stockpile_curve.csv.
 
-use std::io;
 use std::path::{Path, PathBuf};
 
-use super::{AtomicFile, num};
+use super::num;
+use super::set::{OutputError, OutputSet};
 use crate::tools::compare::Difference;
 use crate::tools::sensitivity::Influence;
 use crate::tools::size::Sizing;
 
-fn write(dir: &Path, name: &str, header: &[&str], rows: Vec<Vec<String>>) -> io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
-    let mut f = AtomicFile::create(dir, name)?;
-    {
-        let mut csv = csv::Writer::from_writer(f.writer());
+fn write(
+    set: &mut OutputSet,
+    name: &str,
+    header: &[&str],
+    rows: Vec<Vec<String>>,
+) -> Result<PathBuf, OutputError> {
+    set.write(name, |w| {
+        let mut csv = csv::Writer::from_writer(w);
         csv.write_record(header)?;
         for r in rows {
             csv.write_record(&r)?;
         }
-        csv.flush()?;
-    }
-    f.commit()
+        csv.flush()
+    })
 }
 
 pub const COMPARE_COLUMNS: [&str; 15] = [
@@ -41,7 +43,7 @@ pub const COMPARE_COLUMNS: [&str; 15] = [
 ];
 
 /// compare.csv: one row per metric and scope with the paired difference B - A.
-pub fn compare_csv(dir: &Path, diffs: &[Difference]) -> io::Result<PathBuf> {
+pub fn compare_csv(set: &mut OutputSet, diffs: &[Difference]) -> Result<PathBuf, OutputError> {
     let rows = diffs
         .iter()
         .map(|d| {
@@ -59,13 +61,14 @@ pub fn compare_csv(dir: &Path, diffs: &[Difference]) -> io::Result<PathBuf> {
             r
         })
         .collect();
-    write(dir, "compare.csv", &COMPARE_COLUMNS, rows)
+    write(set, "compare.csv", &COMPARE_COLUMNS, rows)
 }
 
-pub const SENSITIVITY_COLUMNS: [&str; 5] = ["outcome", "input", "rank", "spearman", "prcc"];
+pub const SENSITIVITY_COLUMNS: [&str; 6] = ["outcome", "input", "rank", "spearman", "prcc", "note"];
 
-/// sensitivity.csv: per outcome, inputs ranked by |PRCC| (tornado order).
-pub fn sensitivity_csv(dir: &Path, rows: &[Influence]) -> io::Result<PathBuf> {
+/// sensitivity.csv: per outcome, inputs ranked by |PRCC| (tornado order); undefined
+/// correlations are empty cells, unranked, with a note saying why.
+pub fn sensitivity_csv(set: &mut OutputSet, rows: &[Influence]) -> Result<PathBuf, OutputError> {
     let mut rank = 0;
     let mut last = String::new();
     let out = rows
@@ -75,32 +78,47 @@ pub fn sensitivity_csv(dir: &Path, rows: &[Influence]) -> io::Result<PathBuf> {
                 last = r.outcome.clone();
                 rank = 0;
             }
-            rank += 1;
+            let ranked = r.prcc.or(r.spearman).is_some();
+            if ranked {
+                rank += 1;
+            }
             vec![
                 r.outcome.clone(),
                 r.input.clone(),
-                rank.to_string(),
-                num(r.spearman),
-                num(r.prcc),
+                if ranked {
+                    rank.to_string()
+                } else {
+                    String::new()
+                },
+                r.spearman.map_or(String::new(), num),
+                r.prcc.map_or(String::new(), num),
+                r.note.clone(),
             ]
         })
         .collect();
-    write(dir, "sensitivity.csv", &SENSITIVITY_COLUMNS, out)
+    write(set, "sensitivity.csv", &SENSITIVITY_COLUMNS, out)
 }
 
-pub const CURVE_COLUMNS: [&str; 7] = [
+pub const CURVE_COLUMNS: [&str; 9] = [
     "size_t",
     "size_days",
     "statistic",
     "ci95_low",
     "ci95_high",
     "meets_target",
+    "meets_target_ci95",
     "chosen",
+    "chosen_point_estimate",
 ];
 
-/// stockpile_curve.csv: every evaluated size, smallest first.
-pub fn curve_csv(dir: &Path, s: &Sizing) -> io::Result<PathBuf> {
+/// stockpile_curve.csv: every evaluated size, smallest first. `meets_target` judges the point
+/// estimate, `meets_target_ci95` the whole 95% interval; `chosen` marks the answer (the
+/// smallest size meeting it on the interval), `chosen_point_estimate` the smallest size
+/// meeting it on the point estimate.
+pub fn curve_csv(set: &mut OutputSet, s: &Sizing) -> Result<PathBuf, OutputError> {
     let chosen = s.answer.as_ref().map(|a| a.tonnes);
+    let chosen_point = s.point_answer.as_ref().map(|a| a.tonnes);
+    let flag = |b: bool| if b { "1" } else { "0" }.to_string();
     let rows = s
         .curve
         .iter()
@@ -111,26 +129,33 @@ pub fn curve_csv(dir: &Path, s: &Sizing) -> io::Result<PathBuf> {
                 num(p.value),
                 num(p.interval.0),
                 num(p.interval.1),
-                if p.met { "1" } else { "0" }.into(),
-                if Some(p.tonnes) == chosen { "1" } else { "0" }.into(),
+                flag(p.met),
+                flag(p.met_surely),
+                flag(Some(p.tonnes) == chosen),
+                flag(Some(p.tonnes) == chosen_point),
             ]
         })
         .collect();
-    write(dir, "stockpile_curve.csv", &CURVE_COLUMNS, rows)
+    write(set, "stockpile_curve.csv", &CURVE_COLUMNS, rows)
 }
 
 /// sweep.csv: one row per grid point and metric: the swept values, then the metric's summary.
 pub fn sweep_csv(
-    dir: &Path,
+    set: &mut OutputSet,
     paths: &[String],
     points: &[(Vec<String>, crate::sim::runner::Results)],
-) -> io::Result<PathBuf> {
+) -> Result<PathBuf, OutputError> {
     let mut header: Vec<String> = paths.to_vec();
     header.extend(super::summary::COLUMNS.iter().map(|c| c.to_string()));
     let mut rows = Vec::new();
     for (values, r) in points {
         for (m, key) in r.outcomes.keys.iter().enumerate() {
-            let s = crate::stats::summary::Summary::of(&r.metric(m)?);
+            let per_run = r.metric(m).map_err(|source| OutputError::Io {
+                action: "read",
+                path: "the temporary file of per-run values".into(),
+                source,
+            })?;
+            let s = crate::stats::summary::Summary::of(&per_run);
             let mut row = values.clone();
             row.extend([
                 key.metric.to_string(),
@@ -146,20 +171,20 @@ pub fn sweep_csv(
         }
     }
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    write(dir, "sweep.csv", &header, rows)
+    write(set, "sweep.csv", &header, rows)
 }
 
-/// manifest.json of a tool command: what ran, with which settings, how many runs each batch
-/// needed and the Monte Carlo error it reached, by which program, and when.
+/// manifest.json of a tool command (without `files`, which the output set adds): what ran,
+/// with which settings, how many runs each batch needed and the Monte Carlo error it reached,
+/// by which program, and when.
 pub fn tool_manifest(
-    dir: &Path,
     command: &str,
     scenarios: &[&Path],
     settings: &crate::sim::runner::Settings,
     batches: Vec<serde_json::Value>,
     started: std::time::SystemTime,
-) -> io::Result<PathBuf> {
-    let m = serde_json::json!({
+) -> serde_json::Value {
+    serde_json::json!({
         "program": "reesim",
         "version": env!("CARGO_PKG_VERSION"),
         "command": command,
@@ -172,12 +197,7 @@ pub fn tool_manifest(
         "batches": batches,
         "started": super::manifest::rfc3339(started),
         "finished": super::manifest::rfc3339(std::time::SystemTime::now()),
-    });
-    std::fs::create_dir_all(dir)?;
-    let mut f = AtomicFile::create(dir, "manifest.json")?;
-    serde_json::to_writer_pretty(&mut *f.writer(), &m)?;
-    std::io::Write::write_all(f.writer(), b"\n")?;
-    f.commit()
+    })
 }
 
 /// One batch's entry in a tool manifest.

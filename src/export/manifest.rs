@@ -1,77 +1,52 @@
-//! manifest.json: what was run, with what, by which program, and when.
+//! manifest.json: what was run, with what, by which program, and when; the output set adds
+//! the list of files with their sizes and checksums (`files`) and writes it last.
 
-use std::io::{self, Write};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::{Context, Export};
+use super::Context;
 
-pub struct ManifestJson;
-
-impl Export for ManifestJson {
-    fn file_name(&self) -> &'static str {
-        "manifest.json"
-    }
-
-    fn write(&self, ctx: &Context, w: &mut dyn Write) -> io::Result<()> {
-        let s = ctx.settings;
-        let m = serde_json::json!({
-            "program": "reesim",
-            "version": env!("CARGO_PKG_VERSION"),
-            "scenario_file": ctx.loaded.path.display().to_string(),
-            "scenario": ctx.loaded.file,
-            // Every numeric parameter with defaults filled in, keyed by its dotted path.
-            "parameters": ctx
-                .loaded
-                .scenario
-                .params
-                .defs
-                .iter()
-                .map(|d| (d.key.clone(), serde_json::to_value(&d.value).unwrap_or_default()))
-                .collect::<serde_json::Map<_, _>>(),
-            "seed": s.seed,
-            "runs": ctx.results.runs,
-            "runs_requested": s.runs,
-            "sampling": s.sampling.name(),
-            "until_mcse": s.until.as_ref().map(|u| serde_json::json!({
-                "relative_mcse": u.rel,
-                "metrics": u.metrics,
-                "achieved": ctx.results.achieved.iter().map(|(m, e)| serde_json::json!({"metric": m, "relative_mcse": if e.is_finite() { serde_json::json!(e) } else { serde_json::Value::Null }})).collect::<Vec<_>>(),
-                "met": ctx.results.achieved.iter().all(|(_, e)| *e <= u.rel),
-            })),
-            "correlations": ctx.results.correlations.iter().map(|c| serde_json::json!({
-                "params": c.params,
-                "target_rank_correlation": c.target,
-                "achieved_rank_correlation": if c.achieved.is_finite() { serde_json::json!(c.achieved) } else { serde_json::Value::Null },
-            })).collect::<Vec<_>>(),
-            "threads": s.threads,
-            "batch_size": crate::sim::runner::BATCH,
-            "started": rfc3339(ctx.results.started),
-            "finished": rfc3339(ctx.results.finished),
-            "shard": s.shard.map(|sh| {
-                let runs = sh.runs(s.runs);
-                serde_json::json!({"index": sh.index, "count": sh.count, "runs": [runs.start, runs.end]})
-            }),
-            "merged_from": (!ctx.results.shards.is_empty()).then_some(&ctx.results.shards),
-            "files": files(s),
-        });
-        serde_json::to_writer_pretty(&mut *w, &m)?;
-        writeln!(w)
-    }
-}
-
-/// The files of the output set.
-pub fn files(s: &crate::sim::runner::Settings) -> Vec<&'static str> {
-    use super::shard::{HISTOGRAMS, ROWS, SCENARIO};
-    match s.shard {
-        Some(_) => vec!["runs.csv", ROWS, HISTOGRAMS, SCENARIO, "manifest.json"],
-        None => vec![
-            "summary.csv",
-            "timeseries.csv",
-            "uncertainty.csv",
-            "runs.csv",
-            "manifest.json",
-        ],
-    }
+/// The manifest of `reesim run`, without `files`.
+pub fn run(ctx: &Context) -> serde_json::Value {
+    let s = ctx.settings;
+    serde_json::json!({
+        "program": "reesim",
+        "version": env!("CARGO_PKG_VERSION"),
+        "scenario_file": ctx.loaded.path.display().to_string(),
+        "scenario": ctx.loaded.file,
+        // Every numeric parameter with defaults filled in, keyed by its dotted path.
+        "parameters": ctx
+            .loaded
+            .scenario
+            .params
+            .defs
+            .iter()
+            .map(|d| (d.key.clone(), serde_json::to_value(&d.value).unwrap_or_default()))
+            .collect::<serde_json::Map<_, _>>(),
+        "seed": s.seed,
+        "runs": ctx.results.runs,
+        "runs_requested": s.runs,
+        "sampling": s.sampling.name(),
+        "until_mcse": s.until.as_ref().map(|u| serde_json::json!({
+            "relative_mcse": u.rel,
+            "metrics": u.metrics,
+            "achieved": ctx.results.achieved.iter().map(|(m, e)| serde_json::json!({"metric": m, "relative_mcse": if e.is_finite() { serde_json::json!(e) } else { serde_json::Value::Null }})).collect::<Vec<_>>(),
+            "met": ctx.results.achieved.iter().all(|(_, e)| *e <= u.rel),
+        })),
+        "correlations": ctx.results.correlations.iter().map(|c| serde_json::json!({
+            "params": c.params,
+            "target_rank_correlation": c.target,
+            "achieved_rank_correlation": if c.achieved.is_finite() { serde_json::json!(c.achieved) } else { serde_json::Value::Null },
+        })).collect::<Vec<_>>(),
+        "threads": s.threads,
+        "batch_size": crate::sim::runner::BATCH,
+        "shard": s.shard.map(|sh| {
+            let runs = sh.runs(s.runs);
+            serde_json::json!({"index": sh.index, "count": sh.count, "runs": [runs.start, runs.end]})
+        }),
+        "merged_from": (!ctx.results.shards.is_empty()).then_some(&ctx.results.shards),
+        "started": rfc3339(ctx.results.started),
+        "finished": rfc3339(ctx.results.finished),
+    })
 }
 
 /// UTC timestamp `YYYY-MM-DDTHH:MM:SSZ`.

@@ -2,30 +2,36 @@
 //! complete.
 
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use super::{AtomicFile, num};
+use super::num;
+use super::set::{OutputError, OutputSet, StagedFile};
 use crate::sim::runner::RunRow;
 use crate::stats::outcomes::Outcomes;
 
 pub struct RunsCsv {
-    file: AtomicFile,
+    file: StagedFile,
 }
 
 impl RunsCsv {
     pub const FILE: &'static str = "runs.csv";
 
-    /// Opens the temporary file and writes the header.
-    pub fn create(dir: &Path, sampled_keys: &[String], outcomes: &Outcomes) -> io::Result<Self> {
-        let mut file = AtomicFile::create(dir, Self::FILE)?;
-        {
+    /// Opens the file in the staging directory and writes the header.
+    pub fn create(
+        set: &OutputSet,
+        sampled_keys: &[String],
+        outcomes: &Outcomes,
+    ) -> Result<Self, OutputError> {
+        let mut file = set.create(Self::FILE)?;
+        let header = (|| -> io::Result<()> {
             let mut csv = csv::Writer::from_writer(file.writer());
             let mut header = vec!["run".to_string()];
             header.extend(sampled_keys.iter().cloned());
             header.extend(outcomes.keys.iter().map(|k| k.column()));
             csv.write_record(&header)?;
-            csv.flush()?;
-        }
+            csv.flush()
+        })();
+        header.map_err(|e| file.error(e))?;
         Ok(RunsCsv { file })
     }
 
@@ -40,7 +46,13 @@ impl RunsCsv {
         csv.flush()
     }
 
-    pub fn commit(self) -> io::Result<PathBuf> {
-        self.file.commit()
+    /// The error `e` met while appending, for the user.
+    pub fn error(&self, e: io::Error) -> OutputError {
+        self.file.error(e)
+    }
+
+    /// Completes the file in the set.
+    pub fn finish(self, set: &mut OutputSet) -> Result<PathBuf, OutputError> {
+        set.finish(self.file)
     }
 }

@@ -12,7 +12,8 @@ use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::{AtomicFile, Context, Export};
+use super::set::{OutputError, OutputSet, StagedFile};
+use super::{Context, Export};
 use crate::sim::runner::RunRow;
 use crate::stats::columns::Columns;
 
@@ -22,13 +23,13 @@ pub const SCENARIO: &str = "scenario.toml";
 
 /// rows.bin, streamed as batches complete.
 pub struct RowsBin {
-    file: AtomicFile,
+    file: StagedFile,
 }
 
 impl RowsBin {
-    pub fn create(dir: &Path) -> io::Result<Self> {
+    pub fn create(set: &OutputSet) -> Result<Self, OutputError> {
         Ok(RowsBin {
-            file: AtomicFile::create(dir, ROWS)?,
+            file: set.create(ROWS)?,
         })
     }
 
@@ -42,8 +43,14 @@ impl RowsBin {
         Ok(())
     }
 
-    pub fn commit(self) -> io::Result<PathBuf> {
-        self.file.commit()
+    /// The error `e` met while appending, for the user.
+    pub fn error(&self, e: io::Error) -> OutputError {
+        self.file.error(e)
+    }
+
+    /// Completes the file in the set.
+    pub fn finish(self, set: &mut OutputSet) -> Result<PathBuf, OutputError> {
+        set.finish(self.file)
     }
 }
 

@@ -6,6 +6,7 @@
 
 use super::{Batch, lower_is_better};
 use crate::stats::QUANTILES;
+use crate::stats::outcomes::MetricKey;
 use crate::stats::summary::{Summary, quantile_sorted};
 
 /// z for a two-sided 95% interval (the normal approximation; runs are many).
@@ -37,7 +38,63 @@ impl Difference {
     }
 }
 
-/// Paired differences for every metric the two batches share (matched by column name).
+/// A region, sector or region x sector that only one of two scenarios has.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OneSided {
+    /// `region `x``, `sector `y`` or `region `x`, sector `y``.
+    pub scope: String,
+    /// "A" or "B": the side that has it.
+    pub side: &'static str,
+}
+
+impl std::fmt::Display for OneSided {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (only in {})", self.scope, self.side)
+    }
+}
+
+/// The demand scopes (region, sector and region x sector) that exist in one scenario's outcome
+/// metrics and not the other's, coarsest first: a region only one side has is named once, not
+/// with each of its sectors.
+pub fn one_sided_scopes(a: &[MetricKey], b: &[MetricKey]) -> Vec<OneSided> {
+    let scopes = |keys: &[MetricKey]| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = keys
+            .iter()
+            .filter(|k| k.item.is_empty() && !(k.region.is_empty() && k.sector.is_empty()))
+            .map(|k| (k.region.clone(), k.sector.clone()))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let (sa, sb) = (scopes(a), scopes(b));
+    let mut out = Vec::new();
+    for (mine, theirs, side) in [(&sa, &sb, "A"), (&sb, &sa, "B")] {
+        let has =
+            |s: &Vec<(String, String)>, r: &str, c: &str| s.iter().any(|(x, y)| x == r && y == c);
+        for (r, c) in mine {
+            if has(theirs, r, c) {
+                continue;
+            }
+            // Covered by a coarser one-sided scope already listed.
+            let region_gone = !r.is_empty() && !c.is_empty() && !has(theirs, r, "");
+            let sector_gone = !r.is_empty() && !c.is_empty() && !has(theirs, "", c);
+            if region_gone || sector_gone {
+                continue;
+            }
+            let scope = match (r.is_empty(), c.is_empty()) {
+                (false, true) => format!("region `{r}`"),
+                (true, false) => format!("sector `{c}`"),
+                _ => format!("region `{r}`, sector `{c}`"),
+            };
+            out.push(OneSided { scope, side });
+        }
+    }
+    out
+}
+
+/// Paired differences for every metric the two batches share (matched by column name; see
+/// `one_sided_scopes` for the scopes that cannot be matched).
 pub fn differences(a: &Batch, b: &Batch) -> Vec<Difference> {
     let mut out = Vec::new();
     for (i, key) in a.outcomes.keys.iter().enumerate() {
@@ -86,4 +143,57 @@ pub fn differences(a: &Batch, b: &Batch) -> Vec<Difference> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcomes(scopes: &[(&str, &str)]) -> Vec<MetricKey> {
+        scopes
+            .iter()
+            .map(|(r, s)| MetricKey {
+                metric: "unmet_demand_t",
+                region: r.to_string(),
+                sector: s.to_string(),
+                item: String::new(),
+                item_kind: "",
+            })
+            .collect()
+    }
+
+    #[test]
+    fn one_sided_scopes_are_named_once_at_the_coarsest_level() {
+        let a = outcomes(&[
+            ("", ""),
+            ("x", ""),
+            ("y", ""),
+            ("", "ev"),
+            ("x", "ev"),
+            ("y", "ev"),
+        ]);
+        let b = outcomes(&[
+            ("", ""),
+            ("x", ""),
+            ("z", ""),
+            ("", "ev"),
+            ("", "wind"),
+            ("x", "ev"),
+            ("x", "wind"),
+            ("z", "ev"),
+        ]);
+        let got: Vec<String> = one_sided_scopes(&a, &b)
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "region `y` (only in A)",
+                "sector `wind` (only in B)",
+                "region `z` (only in B)"
+            ]
+        );
+        assert!(one_sided_scopes(&a, &a).is_empty());
+    }
 }

@@ -31,8 +31,12 @@ impl Batch {
     }
 }
 
-/// Runs a batch and keeps every run's row.
-pub fn run_batch(sc: &Scenario, settings: &Settings) -> Result<Batch, RunError> {
+/// Runs a batch and keeps every run's row; `progress` hears of the runs as they finish.
+pub fn run_batch(
+    sc: &Scenario,
+    settings: &Settings,
+    progress: &mut dyn crate::progress::Progress,
+) -> Result<Batch, RunError> {
     let mut rows = Vec::new();
     let r = runner::run(
         sc,
@@ -41,7 +45,7 @@ pub fn run_batch(sc: &Scenario, settings: &Settings) -> Result<Batch, RunError> 
             rows.extend_from_slice(b);
             Ok(())
         },
-        &mut |_| {},
+        &mut |n| progress.advance(n),
     )?;
     Ok(Batch {
         outcomes: r.outcomes,

@@ -12,8 +12,31 @@ use super::Batch;
 pub struct Influence {
     pub outcome: String,
     pub input: String,
-    pub spearman: f64,
-    pub prcc: f64,
+    /// None: undefined (`note` says why).
+    pub spearman: Option<f64>,
+    pub prcc: Option<f64>,
+    /// Why a correlation is undefined; empty when both are defined.
+    pub note: String,
+}
+
+/// Fewest runs that give a rank correlation a chance of telling an influence from noise.
+pub const MIN_RUNS: u64 = 20;
+
+/// Fewest runs `sensitivity` accepts.
+pub fn min_runs() -> u64 {
+    MIN_RUNS
+}
+
+/// Why `min_runs` is what it is, for the refusal message; `inputs` is the number of sampled
+/// inputs of the scenario.
+pub fn min_runs_reason(inputs: usize) -> String {
+    format!(
+        "below {MIN_RUNS} runs a rank correlation cannot tell an influence from noise (at \
+         {MIN_RUNS} runs it must exceed 0.45 in size to differ from zero at the 5% level); the \
+         partial rank correlation (PRCC) of this scenario's {inputs} sampled inputs needs at \
+         least {} runs and is reported as undefined with fewer",
+        inputs + 3
+    )
 }
 
 pub use crate::stats::rank::{pearson, ranks};
@@ -67,13 +90,15 @@ fn residuals(y: &[f64], xs: &[&Vec<f64>]) -> Vec<f64> {
 }
 
 /// Influence of every sampled input on each outcome (runs.csv column names), sorted by outcome
-/// then by |PRCC|, largest first. Inputs that do not vary are left out.
+/// then by |PRCC|, largest first; correlations that are undefined (an outcome or input that is
+/// the same in every run, an input determined by the others, too few runs) come last, with a
+/// note saying why.
 pub fn influences(batch: &Batch, outcomes: &[String]) -> Vec<Influence> {
     let n_in = batch.sampled_keys.len();
     // An undefined value means "never" (a control that never started, a stockpile never
     // empty): later or larger than any number.
     let never = |v: f64| if v.is_nan() { f64::INFINITY } else { v };
-    let inputs: Vec<(usize, Vec<f64>)> = (0..n_in)
+    let all: Vec<(usize, Vec<f64>)> = (0..n_in)
         .map(|j| {
             (
                 j,
@@ -86,8 +111,9 @@ pub fn influences(batch: &Batch, outcomes: &[String]) -> Vec<Influence> {
                 ),
             )
         })
-        .filter(|(_, r)| r.iter().any(|&x| x != r[0]))
         .collect();
+    let varies = |r: &[f64]| r.iter().any(|&x| x != r[0]);
+    let inputs: Vec<&(usize, Vec<f64>)> = all.iter().filter(|(_, r)| varies(r)).collect();
     let mut out = Vec::new();
     for name in outcomes {
         let Some(y) = batch.metric(name) else {
@@ -96,31 +122,72 @@ pub fn influences(batch: &Batch, outcomes: &[String]) -> Vec<Influence> {
         // PRCC needs more runs than regression terms; otherwise the residuals are all zero.
         let enough = batch.rows.len() > inputs.len() + 2;
         let y = ranks(&y.iter().map(|v| never(*v)).collect::<Vec<_>>());
-        let mut rows: Vec<Influence> = inputs
+        let outcome_varies = !y.is_empty() && varies(&y);
+        let finite = |v: f64| v.is_finite().then_some(v);
+        let mut rows: Vec<Influence> = all
             .iter()
             .map(|(j, xj)| {
+                let input = batch.sampled_keys[*j].clone();
+                let undefined = |note: String| Influence {
+                    outcome: name.clone(),
+                    input: input.clone(),
+                    spearman: None,
+                    prcc: None,
+                    note,
+                };
+                if !outcome_varies {
+                    return undefined(format!(
+                        "undefined: {name} is the same in every run, so no input moves it here"
+                    ));
+                }
+                if xj.is_empty() || !varies(xj) {
+                    return undefined("undefined: this input is the same in every run".into());
+                }
+                let spearman = finite(pearson(xj, &y));
                 let others: Vec<&Vec<f64>> = inputs
                     .iter()
                     .filter(|(k, _)| k != j)
                     .map(|(_, x)| x)
                     .collect();
-                let prcc = if enough {
-                    pearson(&residuals(xj, &others), &residuals(&y, &others))
+                let (prcc, note) = if enough {
+                    match finite(pearson(&residuals(xj, &others), &residuals(&y, &others))) {
+                        Some(p) => (Some(p), String::new()),
+                        None => (
+                            None,
+                            "PRCC undefined: the other inputs determine this one or the outcome"
+                                .into(),
+                        ),
+                    }
                 } else {
-                    f64::NAN
+                    (
+                        None,
+                        format!(
+                            "PRCC undefined: {} runs for {} varying inputs; it needs at least {}",
+                            batch.rows.len(),
+                            inputs.len(),
+                            inputs.len() + 3
+                        ),
+                    )
                 };
                 Influence {
                     outcome: name.clone(),
-                    input: batch.sampled_keys[*j].clone(),
-                    spearman: pearson(xj, &y),
+                    input,
+                    spearman,
                     prcc,
+                    note,
                 }
             })
             .collect();
+        // Defined PRCCs by size, then those with only a Spearman, then the undefined.
+        let key = |i: &Influence| match (i.prcc, i.spearman) {
+            (Some(p), _) => (0, -p.abs()),
+            (None, Some(s)) => (1, -s.abs()),
+            (None, None) => (2, 0.0),
+        };
         rows.sort_by(|a, b| {
-            b.prcc
-                .abs()
-                .total_cmp(&a.prcc.abs())
+            let (ka, kb) = (key(a), key(b));
+            ka.0.cmp(&kb.0)
+                .then(ka.1.total_cmp(&kb.1))
                 .then_with(|| a.input.cmp(&b.input))
         });
         out.extend(rows);

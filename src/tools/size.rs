@@ -114,6 +114,19 @@ impl Target {
         }
     }
 
+    /// Whether the target holds for every value of the statistic in its 95% interval: the
+    /// lower bound for `P(...) >= p` and `mean(...) >= x`, the upper bound for
+    /// `mean(...) <= x`.
+    pub fn holds_surely(&self, interval: (f64, f64)) -> bool {
+        match self {
+            Target::Probability { op2, p, .. } => op2.holds(interval.0, *p),
+            Target::Mean { op, x, .. } => match op {
+                Op::Le | Op::Lt => op.holds(interval.1, *x),
+                Op::Ge | Op::Gt => op.holds(interval.0, *x),
+            },
+        }
+    }
+
     /// The target's statistic on a batch (probability or mean) and whether it is met.
     pub fn evaluate(&self, values: &[f64]) -> (f64, bool) {
         match self {
@@ -147,17 +160,28 @@ pub struct Point {
     pub days: f64,
     /// The target's statistic (probability or mean) at this size.
     pub value: f64,
+    /// The point estimate meets the target.
     pub met: bool,
+    /// The whole 95% interval meets the target (`Target::holds_surely`).
+    pub met_surely: bool,
     /// 95% interval of the statistic (Wilson for a probability, mean +/- 1.96 MCSE).
     pub interval: (f64, f64),
     /// Runs behind the statistic.
     pub runs: usize,
 }
 
+/// How the answer is chosen, for the user and manifest.json.
+pub const RULE: &str = "the answer is the smallest size whose whole 95% interval meets the \
+    target (for P(...) >= p: the lower bound of the Wilson interval is at least p); the \
+    smallest size whose point estimate meets it is reported beside it";
+
 #[derive(Debug, Clone)]
 pub struct Sizing {
-    /// The smallest size found that meets the target (None: not met within the cap).
+    /// The smallest size found whose 95% interval meets the target (None: none within the
+    /// cap).
     pub answer: Option<Point>,
+    /// The smallest size found whose point estimate meets the target.
+    pub point_answer: Option<Point>,
     pub cap_t: f64,
     /// Every evaluated size, smallest first.
     pub curve: Vec<Point>,
@@ -195,6 +219,7 @@ fn point(target: &Target, batch: &Batch, tonnes: f64, per_day: f64) -> Result<Po
         }
     };
     Ok(Point {
+        met_surely: target.holds_surely(interval),
         tonnes,
         days: if per_day > 0.0 {
             tonnes / per_day
@@ -209,7 +234,8 @@ fn point(target: &Target, batch: &Batch, tonnes: f64, per_day: f64) -> Result<Po
 }
 
 /// Bisection on the size of stockpile `index` between 0 and `cap_t` until the bracket is
-/// within `tolerance_t`.
+/// within `tolerance_t`: first for the smallest size whose 95% interval meets the target (the
+/// answer), then, within what that search learned, for the smallest whose point estimate does.
 pub fn size(
     sc: &Scenario,
     index: usize,
@@ -217,48 +243,141 @@ pub fn size(
     settings: &Settings,
     cap_t: f64,
     tolerance_t: f64,
+    progress: &mut dyn crate::progress::Progress,
 ) -> Result<Sizing, RunError> {
     let per_day = crate::sim::run::tonnes_per_day(sc, settings.seed, 0, index);
-    let mut curve = Vec::new();
-    let mut eval = |t: f64| -> Result<Point, RunError> {
+    let mut curve: Vec<Point> = Vec::new();
+    let mut eval = |t: f64, curve: &mut Vec<Point>| -> Result<Point, RunError> {
+        if let Some(p) = curve.iter().find(|p| p.tonnes == t) {
+            return Ok(p.clone());
+        }
+        progress.stage(
+            &format!(
+                "{} t (evaluation {})",
+                crate::stats::num::num(t),
+                curve.len() + 1
+            ),
+            settings.runs,
+        );
         let p = point(
             target,
-            &run_batch(&with_size(sc, index, t), settings)?,
+            &run_batch(&with_size(sc, index, t), settings, progress)?,
             t,
             per_day,
         )?;
         curve.push(p.clone());
         Ok(p)
     };
-    let zero = eval(0.0)?;
-    let answer = if zero.met {
-        Some(zero)
-    } else {
-        let top = eval(cap_t)?;
-        if !top.met {
-            None
-        } else {
-            let (mut lo, mut hi, mut best) = (0.0, cap_t, top);
-            while hi - lo > tolerance_t {
-                let mid = 0.5 * (lo + hi);
-                let p = eval(mid)?;
-                if p.met {
-                    hi = mid;
+    let mut smallest =
+        |meets: fn(&Point) -> bool, curve: &mut Vec<Point>| -> Result<Option<Point>, RunError> {
+            let zero = eval(0.0, curve)?;
+            if meets(&zero) {
+                return Ok(Some(zero));
+            }
+            let top = eval(cap_t, curve)?;
+            if !meets(&top) {
+                return Ok(None);
+            }
+            // Start from the tightest bracket already known (more stockpile never makes a target
+            // on unmet demand harder to meet).
+            let mut lo = curve
+                .iter()
+                .filter(|p| !meets(p))
+                .map(|p| p.tonnes)
+                .fold(0.0, f64::max);
+            let mut best = curve
+                .iter()
+                .filter(|p| meets(p) && p.tonnes > lo)
+                .min_by(|a, b| a.tonnes.total_cmp(&b.tonnes))
+                .cloned()
+                .unwrap_or(top);
+            while best.tonnes - lo > tolerance_t {
+                let p = eval(0.5 * (lo + best.tonnes), curve)?;
+                if meets(&p) {
                     best = p;
                 } else {
-                    lo = mid;
+                    lo = p.tonnes;
                 }
             }
-            Some(best)
-        }
-    };
+            Ok(Some(best))
+        };
+    let answer = smallest(|p| p.met_surely, &mut curve)?;
+    let point_answer = smallest(|p| p.met, &mut curve)?;
     curve.sort_by(|a, b| a.tonnes.total_cmp(&b.tonnes));
     Ok(Sizing {
         answer,
+        point_answer,
         cap_t,
         curve,
         tonnes_per_day: per_day,
     })
+}
+
+/// `region` and `sector` of a runs.csv column such as `unmet_share[region=x,sector=y]`.
+fn scope_of(column: &str) -> (Option<&str>, Option<&str>) {
+    let inner = column
+        .split_once('[')
+        .and_then(|(_, r)| r.strip_suffix(']'))
+        .unwrap_or("");
+    let mut region = None;
+    let mut sector = None;
+    for part in inner.split(',') {
+        match part.split_once('=') {
+            Some(("region", v)) => region = Some(v.trim()),
+            Some(("sector", v)) => sector = Some(v.trim()),
+            _ => {}
+        }
+    }
+    (region, sector)
+}
+
+/// Why the answer is 0 t, when it is: the target is met without the stockpile, and whether
+/// the sector it names is already served first by priority allocation.
+pub fn zero_reason(sc: &Scenario, index: usize, target: &Target, s: &Sizing) -> Option<String> {
+    let a = s.answer.as_ref().filter(|a| a.tonnes == 0.0)?;
+    let num = |v: f64| {
+        if v.abs() >= 100.0 {
+            format!("{v:.0}")
+        } else if v.abs() >= 1.0 {
+            format!("{v:.2}")
+        } else {
+            format!("{v:.3}")
+        }
+    };
+    let mut why = format!(
+        "the target is already met without this stockpile: at 0 t the statistic is {} (95% \
+         interval {} - {})",
+        num(a.value),
+        num(a.interval.0),
+        num(a.interval.1)
+    );
+    let (region, sector) = scope_of(target.metric());
+    if let Some(sector) = sector
+        && let Some(si) = sc.sectors.iter().position(|n| n == sector)
+    {
+        let regions: Vec<usize> = match region {
+            Some(r) => sc.region_index(r).into_iter().collect(),
+            None => sc.stockpiles[index].serves.clone(),
+        };
+        let first: Vec<String> = regions
+            .iter()
+            .filter_map(|&r| {
+                let reg = &sc.regions[r];
+                let mine = reg.sectors.iter().find(|x| x.sector == si)?.priority;
+                let served_first = reg.sectors.iter().all(|x| x.priority >= mine)
+                    && reg.sectors.iter().any(|x| x.priority > mine);
+                served_first.then(|| format!("`{}` (priority {mine})", reg.name))
+            })
+            .collect();
+        if !first.is_empty() && first.len() == regions.len() {
+            why.push_str(&format!(
+                "; priority allocation already protects `{sector}`: it is served before the \
+                 other sectors in {}",
+                first.join(", ")
+            ));
+        }
+    }
+    Some(why)
 }
 
 #[cfg(test)]
