@@ -445,6 +445,7 @@ pub fn merge(args: MergeArgs) -> Result<(RunPlan, Results, Vec<PathBuf>), AppErr
         achieved: Vec::new(),
         correlations,
         shards: shards.iter().map(|s| s.dir.display().to_string()).collect(),
+        drivers: Default::default(),
     };
     let written = write_outputs(&loaded, &settings, &results, set)?;
     let plan = RunPlan {

@@ -41,4 +41,4 @@ pub fn write_file(
     set.write(e.file_name(), |w| e.write(ctx, w))
 }
 
-pub use crate::stats::num::{SIGNIFICANT_DIGITS, num};
+pub use crate::stats::num::{SIGNIFICANT_DIGITS, num, write_num};

@@ -4,8 +4,8 @@
 use std::io;
 use std::path::PathBuf;
 
-use super::num;
 use super::set::{OutputError, OutputSet, StagedFile};
+use super::write_num;
 use crate::sim::runner::RunRow;
 use crate::stats::outcomes::Outcomes;
 
@@ -35,15 +35,22 @@ impl RunsCsv {
         Ok(RunsCsv { file })
     }
 
+    /// Appends finished runs. Cells are numbers only (never quoted), so rows are written
+    /// directly rather than through the CSV writer.
     pub fn append(&mut self, rows: &[RunRow]) -> io::Result<()> {
-        let mut csv = csv::Writer::from_writer(self.file.writer());
+        let mut line = String::new();
+        let mut index = itoa::Buffer::new();
         for r in rows {
-            let mut rec = vec![r.run.to_string()];
-            rec.extend(r.sampled.iter().map(|v| num(*v)));
-            rec.extend(r.metrics.iter().map(|v| num(*v)));
-            csv.write_record(&rec)?;
+            line.clear();
+            line.push_str(index.format(r.run));
+            for v in r.sampled.iter().chain(&r.metrics) {
+                line.push(',');
+                write_num(&mut line, *v);
+            }
+            line.push('\n');
+            self.file.writer().write_all(line.as_bytes())?;
         }
-        csv.flush()
+        Ok(())
     }
 
     /// The error `e` met while appending, for the user.

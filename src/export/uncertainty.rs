@@ -10,9 +10,12 @@ pub struct UncertaintyCsv;
 
 pub const COLUMNS: [&str; 5] = ["outcome", "input", "rank", "first_order_share", "spearman"];
 
-/// The breakdown of the headline outcomes over the finished runs.
+/// The breakdown of the headline outcomes over the finished runs (computed once per results).
 pub fn drivers(ctx: &Context) -> io::Result<Vec<Driver>> {
     let r = ctx.results;
+    if let Some(d) = r.drivers.get() {
+        return Ok(d.clone());
+    }
     let regions: Vec<String> = ctx
         .loaded
         .scenario
@@ -26,7 +29,8 @@ pub fn drivers(ctx: &Context) -> io::Result<Vec<Driver>> {
             outcomes.push((name, r.metric(m)?));
         }
     }
-    breakdown(&r.sampled_keys, |i| r.input(i), &outcomes)
+    let d = breakdown(&r.sampled_keys, |i| r.input(i), &outcomes)?;
+    Ok(r.drivers.get_or_init(|| d).clone())
 }
 
 impl Export for UncertaintyCsv {

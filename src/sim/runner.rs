@@ -125,6 +125,8 @@ pub struct Results {
     pub runs: u64,
     /// Shard directories these results were merged from (empty for a plain run).
     pub shards: Vec<String>,
+    /// The uncertainty breakdown, once computed (export::uncertainty::drivers).
+    pub drivers: std::sync::OnceLock<Vec<crate::stats::uncertainty::Driver>>,
     /// With a stop rule: each watched metric's relative MCSE when the runner stopped.
     pub achieved: Vec<(String, f64)>,
     /// Each `[[correlations]]` entry: the two keys, the target and the Spearman rank
@@ -368,6 +370,7 @@ pub fn run(
         achieved,
         correlations,
         shards: Vec::new(),
+        drivers: Default::default(),
     })
 }
 

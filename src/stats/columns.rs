@@ -9,6 +9,7 @@
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::sync::Mutex;
 
 /// Runs per chunk.
 pub const CHUNK: usize = 4096;
@@ -18,7 +19,8 @@ pub struct Columns {
     width: usize,
     /// Row-major buffer of up to `CHUNK` rows.
     buffer: Vec<f64>,
-    spill: Option<File>,
+    /// Behind a lock: several threads may read columns at once.
+    spill: Option<Mutex<File>>,
     /// Chunks in the spill file.
     spilled: u64,
 }
@@ -62,13 +64,17 @@ impl Columns {
 
     fn spill_buffer(&mut self) -> io::Result<()> {
         let file = match &mut self.spill {
-            Some(f) => f,
-            None => self.spill.insert(tempfile::tempfile().map_err(|e| {
-                io::Error::new(
-                    e.kind(),
-                    format!("could not create a temporary file for per-run values: {e}"),
-                )
-            })?),
+            Some(f) => f.get_mut().unwrap_or_else(|e| e.into_inner()),
+            None => self
+                .spill
+                .insert(Mutex::new(tempfile::tempfile().map_err(|e| {
+                    io::Error::new(
+                        e.kind(),
+                        format!("could not create a temporary file for per-run values: {e}"),
+                    )
+                })?))
+                .get_mut()
+                .unwrap_or_else(|e| e.into_inner()),
         };
         file.seek(SeekFrom::End(0))?;
         let mut bytes = Vec::with_capacity(CHUNK * 8);
@@ -88,10 +94,10 @@ impl Columns {
     pub fn column(&self, j: usize) -> io::Result<Vec<f64>> {
         let mut out = Vec::with_capacity(self.len() as usize);
         if let Some(f) = &self.spill {
-            let mut f = f;
             let mut bytes = vec![0u8; CHUNK * 8];
             for chunk in 0..self.spilled {
                 let at = (chunk * self.width as u64 + j as u64) * (CHUNK as u64 * 8);
+                let mut f = f.lock().unwrap_or_else(|e| e.into_inner());
                 f.seek(SeekFrom::Start(at))?;
                 f.read_exact(&mut bytes)?;
                 out.extend(
