@@ -5,12 +5,13 @@
 # from Debian packages when they are missing (needs root, as on the development machines).
 #
 #   scripts/profile.sh [SCENARIO] [RUNS_SMALL] [RUNS_LARGE]
-#   (defaults: scenarios/baseline.toml 20 60; one thread)
+#   (defaults: scenarios/baseline.toml 100 300; one thread; the larger batches let one-off
+#   growth of the time-series histograms fade from the per-run-month figures)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scenario=${1:-scenarios/baseline.toml}
-small=${2:-20}
-large=${3:-60}
+small=${2:-100}
+large=${3:-300}
 if ! command -v valgrind >/dev/null || ! command -v heaptrack >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind heaptrack >/dev/null
 fi
@@ -22,11 +23,11 @@ months=$("$bin" validate "$scenario" | sed -n 's/.* \([0-9][0-9]*\) months from.
 
 instructions() {
   valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.$1" "$bin" run "$scenario" --runs "$1" \
-    --threads 1 --out "$tmp/out" >/dev/null 2>"$tmp/cg.$1.log"
+    --threads 1 --quiet --out "$tmp/out" >/dev/null 2>"$tmp/cg.$1.log"
   sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$tmp/cg.$1"
 }
 allocations() {
-  heaptrack -o "$tmp/ht.$1" "$bin" run "$scenario" --runs "$1" --threads 1 --out "$tmp/out" \
+  heaptrack -o "$tmp/ht.$1" "$bin" run "$scenario" --runs "$1" --threads 1 --quiet --out "$tmp/out" \
     >/dev/null 2>&1
   heaptrack_print "$tmp/ht.$1".* 2>/dev/null | sed -n 's/^calls to allocation functions: *\([0-9]*\).*/\1/p'
 }

@@ -37,7 +37,8 @@ struct Side {
     under: u64,
 }
 
-/// Extra buckets allocated beyond a new extreme, so a window grows rarely.
+/// Least extra buckets allocated beyond a new extreme; a window grows by at least half its
+/// length each time, so it is reallocated a few times at most.
 const SLACK: u32 = 32;
 
 impl Side {
@@ -45,7 +46,21 @@ impl Side {
         (self.top + 1).saturating_sub(MAX_BINS)
     }
 
+    #[inline]
     fn add(&mut self, key: u32, count: u32) {
+        // Within the window (base >= floor always): one increment.
+        if key <= self.top
+            && let Some(c) = key
+                .checked_sub(self.base)
+                .and_then(|i| self.counts.get_mut(i as usize))
+        {
+            *c += count;
+            return;
+        }
+        self.add_outside(key, count);
+    }
+
+    fn add_outside(&mut self, key: u32, count: u32) {
         if self.counts.is_empty() {
             self.base = key.saturating_sub(SLACK);
             self.top = key;
@@ -62,7 +77,8 @@ impl Side {
         }
         let i = (key - self.base) as usize;
         if i >= self.counts.len() {
-            self.counts.resize(i + 1 + SLACK as usize, 0);
+            let grow = self.slack() as usize;
+            self.counts.resize(i + 1 + grow, 0);
         }
         self.counts[i] += count;
     }
@@ -83,8 +99,12 @@ impl Side {
     }
 
     /// Extends the window down to `key` (which is at or above the floor).
+    fn slack(&self) -> u32 {
+        SLACK.max(self.counts.len() as u32 / 2)
+    }
+
     fn lower(&mut self, key: u32) {
-        let new_base = key.saturating_sub(SLACK).max(self.floor());
+        let new_base = key.saturating_sub(self.slack()).max(self.floor());
         let extra = (self.base - new_base) as usize;
         self.counts.splice(0..0, std::iter::repeat_n(0, extra));
         self.base = new_base;
@@ -167,7 +187,7 @@ impl Side {
 
     fn read_from(r: &mut dyn Read) -> io::Result<Side> {
         let (base, top, under, len) = (u32_(r)?, u32_(r)?, u64_(r)?, u32_(r)?);
-        if len > MAX_BINS + 2 * SLACK + 1 || (len > 0 && top < base) {
+        if len > 4 * MAX_BINS || (len > 0 && top < base) {
             return Err(corrupt());
         }
         let counts = (0..len).map(|_| u32_(r)).collect::<io::Result<_>>()?;
@@ -197,6 +217,19 @@ fn u64_(r: &mut dyn Read) -> io::Result<u64> {
     let mut b = [0; 8];
     r.read_exact(&mut b)?;
     Ok(u64::from_le_bytes(b))
+}
+
+/// `v` in units of 2^-32, truncated toward zero and clamped to +-2^87 (|v| below 2^55, which
+/// every validated quantity is). Through i64 (one instruction) when it fits.
+#[inline]
+fn fixed(v: f64) -> i128 {
+    const LIMIT: f64 = 154_742_504_910_672_534_362_390_528.0; // 2^87
+    let x = v * FIXED_SCALE;
+    if x.abs() < 9.0e18 {
+        i128::from(x as i64)
+    } else {
+        x.clamp(-LIMIT, LIMIT) as i128
+    }
 }
 
 /// Lower edge of bucket `key`.
@@ -243,10 +276,14 @@ impl Histogram {
             return;
         }
         self.n += 1;
-        self.min = self.min.min(v);
-        self.max = self.max.max(v);
-        // `as` saturates: an out-of-range product becomes i128::MIN/MAX.
-        self.sum = self.sum.saturating_add((v * FIXED_SCALE) as i128);
+        if v < self.min {
+            self.min = v;
+        }
+        if v > self.max {
+            self.max = v;
+        }
+        // Cannot overflow: each term is at most 2^87 and a batch has fewer than 2^40 runs.
+        self.sum = self.sum.wrapping_add(fixed(v));
         if v > 0.0 {
             self.pos.add(key(v), 1);
         } else if v < 0.0 {
