@@ -1,6 +1,7 @@
 //! The state of the chain during a run: per-run constants, what each month brings from outside
 //! (capacities, demand), and the commercial stocks and goods in transit.
 
+use crate::model::buf::{fill, fill_shaped, set_from};
 use crate::model::lot::Lot;
 use crate::model::{Commodity, N_COMMODITIES, Ore};
 
@@ -16,7 +17,7 @@ pub(crate) const DYTB: usize = 1;
 pub(crate) const OTHER: usize = 2;
 
 /// Per-run constants of the chain, already sampled.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ChainParams {
     /// `[grade][NDPR | DYTB]` t oxide per t magnet.
     pub recipes: [[f64; 2]; 2],
@@ -151,6 +152,17 @@ impl Stocks {
         }
     }
 
+    /// Back to `zero(n)`, reusing the tables.
+    pub fn reset(&mut self, n: usize) {
+        fill_shaped(&mut self.lots, (0..n).map(|_| 0), Lot::default());
+        for row in &mut self.lots {
+            row.extend(Commodity::ALL.map(|c| Lot::empty(c, n)));
+        }
+        self.transit.clear();
+        self.oxide_imports.clear();
+        self.shortfalls.clear();
+    }
+
     /// Stock of commodity `c` in region `r` (concentrate as total REO).
     pub fn get(&self, r: usize, c: Commodity) -> f64 {
         self.lots[r][c as usize].total()
@@ -178,6 +190,23 @@ impl StockTotals {
             inbound[sh.destination][sh.commodity as usize] += sh.lot.total();
         }
         StockTotals { held, inbound }
+    }
+
+    /// Sets `slot` to the totals of `s`, reusing its tables.
+    pub fn record(slot: &mut Option<StockTotals>, s: &Stocks) {
+        let Some(t) = slot else {
+            *slot = Some(StockTotals::of(s));
+            return;
+        };
+        let n = s.lots.len();
+        set_from(
+            &mut t.held,
+            (0..n).map(|r| Commodity::ALL.map(|c| s.get(r, c))),
+        );
+        fill(&mut t.inbound, n, [0.0; N_COMMODITIES]);
+        for sh in &s.transit {
+            t.inbound[sh.destination][sh.commodity as usize] += sh.lot.total();
+        }
     }
 
     /// Stock of commodity `c` in region `r`.
