@@ -194,22 +194,26 @@ pub fn refill_stockpiles(
 /// `S = 0` before month 0 (the pipeline starts full). With `lag = 0`, `U = S`.
 pub fn components(lag: f64, stocks: &mut Stocks, rec: &mut MonthRecord) {
     let (k, f) = (lag.floor() as usize, lag - lag.floor());
-    let past = &mut stocks.shortfalls;
-    // Keep the last `k + 2` months: the oldest table is reused for this month's.
-    let mut shortfall = if past.len() >= k + 2 {
-        past.remove(0)
+    // The last `k + 2` months are kept: once they are, the oldest table is reused for this
+    // month's.
+    let (past, len) = (&mut stocks.shortfalls, &mut stocks.shortfall_months);
+    if *len == k + 2 {
+        past[..*len].rotate_left(1);
     } else {
-        Vec::new()
-    };
-    fill_like(&mut shortfall, &rec.demand, [0.0; 2]);
+        *len += 1;
+        if past.len() < *len {
+            past.push(Vec::new());
+        }
+    }
+    let len = *len;
+    let shortfall = &mut past[len - 1];
+    fill_like(shortfall, &rec.demand, [0.0; 2]);
     for ((row, d), got) in shortfall.iter_mut().zip(&rec.demand).zip(&rec.delivered) {
         for ((x, d), g) in row.iter_mut().zip(d).zip(got) {
             *x = [0, 1].map(|k| (d[k] - g[k]).max(0.0));
         }
     }
-    past.push(shortfall);
     // `ago(j)`: the shortfall `j` months ago, if recorded.
-    let len = past.len();
     let ago = |j: usize| (j < len).then(|| &past[len - 1 - j]);
     let at = |j: usize, r: usize, s: usize, g: usize| ago(j).map_or(0.0, |x| x[r][s][g]);
     fill_like(&mut rec.unmet, &rec.demand, [0.0; 2]);

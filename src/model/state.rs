@@ -136,8 +136,10 @@ pub struct Stocks {
     /// month.
     pub oxide_imports: Vec<[(f64, bool); 2]>,
     /// Magnet shortfalls at component makers of the last months, most recent last,
-    /// `[month][region][local sector][grade]`, for the component lag.
+    /// `[month][region][local sector][grade]`, for the component lag: the first
+    /// `shortfall_months` tables (the others are kept for reuse).
     pub shortfalls: Vec<Vec<Vec<[f64; 2]>>>,
+    pub shortfall_months: usize,
 }
 
 impl Stocks {
@@ -149,6 +151,7 @@ impl Stocks {
             transit: Vec::new(),
             oxide_imports: Vec::new(),
             shortfalls: Vec::new(),
+            shortfall_months: 0,
         }
     }
 
@@ -160,7 +163,7 @@ impl Stocks {
         }
         self.transit.clear();
         self.oxide_imports.clear();
-        self.shortfalls.clear();
+        self.shortfall_months = 0;
     }
 
     /// Stock of commodity `c` in region `r` (concentrate as total REO).

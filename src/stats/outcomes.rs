@@ -4,6 +4,7 @@
 //! region x sector. A month is a shortfall month in a scope when unmet demand exceeds
 //! `SHORTFALL_THRESHOLD` of the scope's demand that month.
 
+use crate::model::buf::fill;
 use crate::model::record::RunOutput;
 use crate::model::{Commodity, Scenario};
 
@@ -215,10 +216,17 @@ impl Outcomes {
     /// The run's value of every metric, in `keys` order (NaN where undefined).
     pub fn compute(&self, sc: &Scenario, out: &RunOutput) -> Vec<f64> {
         let mut values = Vec::with_capacity(self.keys.len());
+        // Monthly demand and unmet demand of a scope, reused across scopes.
+        let mut m = Monthly {
+            demand: Vec::with_capacity(out.records.len()),
+            unmet: Vec::with_capacity(out.records.len()),
+            lost: 0.0,
+            forgone: 0.0,
+        };
         for scope in &self.scopes {
             match *scope {
                 Scope::Demand { region, sector } => {
-                    let m = monthly(sc, out, region, sector);
+                    monthly(sc, out, region, sector, &mut m);
                     values.extend(demand_metrics(&m.demand, &m.unmet));
                     values.push(m.lost);
                     values.push(m.forgone);
@@ -226,21 +234,21 @@ impl Outcomes {
                 Scope::Stockpile(i) => {
                     let sp = &sc.stockpiles[i];
                     let initial = out.stockpile_initial[i];
-                    let levels: Vec<f64> = out.records.iter().map(|r| r.stockpile_end[i]).collect();
+                    let levels = || out.records.iter().map(|r| r.stockpile_end[i]);
                     let released: f64 = out.records.iter().map(|r| r.released_by(i)).sum();
                     let refilled: f64 = out
                         .records
                         .iter()
                         .map(|r| r.refilled[i].iter().sum::<f64>())
                         .sum();
-                    let min = levels.iter().copied().fold(initial, f64::min);
-                    let depleted_month = levels.iter().position(|&l| l < EMPTY_T);
+                    let min = levels().fold(initial, f64::min);
+                    let depleted_month = levels().position(|l| l < EMPTY_T);
                     // Months of cover: level over the monthly use it stands for (the served
                     // regions' demand for the grade, or the oxide in that demand).
                     let cover = out
                         .records
                         .iter()
-                        .zip(&levels)
+                        .zip(levels())
                         .map(|(rec, level)| {
                             let per_grade: [f64; 2] = [0, 1].map(|g| {
                                 sp.serves
@@ -267,8 +275,7 @@ impl Outcomes {
                             }
                         })
                         .fold(f64::INFINITY, f64::min);
-                    let holding: f64 =
-                        levels.iter().sum::<f64>() * out.values[sp.holding_cost] / 12.0;
+                    let holding: f64 = levels().sum::<f64>() * out.values[sp.holding_cost] / 12.0;
                     values.extend([
                         initial,
                         released,
@@ -291,13 +298,9 @@ impl Outcomes {
                     values.extend([total(&|r| &r.licensed), total(&|r| &r.delayed)]);
                 }
                 Scope::Price(r, c) => {
-                    let path: Vec<f64> = out
-                        .records
-                        .iter()
-                        .map(|rec| rec.prices[r][c as usize])
-                        .collect();
-                    values.push(path.iter().copied().fold(0.0, f64::max));
-                    values.push(path.iter().filter(|p| **p >= 2.0).count() as f64);
+                    let path = || out.records.iter().map(|rec| rec.prices[r][c as usize]);
+                    values.push(path().fold(0.0, f64::max));
+                    values.push(path().filter(|p| *p >= 2.0).count() as f64);
                 }
                 Scope::Response(r, ls) => {
                     let last = out.records.last();
@@ -338,11 +341,18 @@ fn monthly(
     out: &RunOutput,
     region: Option<usize>,
     sector: Option<usize>,
-) -> Monthly {
-    let mut demand = vec![0.0; out.records.len()];
-    let mut unmet = vec![0.0; out.records.len()];
-    let mut lost = 0.0;
-    let mut forgone = 0.0;
+    m: &mut Monthly,
+) {
+    let Monthly {
+        demand,
+        unmet,
+        lost,
+        forgone,
+    } = m;
+    fill(demand, out.records.len(), 0.0);
+    fill(unmet, out.records.len(), 0.0);
+    *lost = 0.0;
+    *forgone = 0.0;
     for (t, rec) in out.records.iter().enumerate() {
         for (r, reg) in sc.regions.iter().enumerate() {
             if region.is_some_and(|x| x != r) {
@@ -352,22 +362,16 @@ fn monthly(
                 if sector.is_some_and(|x| x != s.sector) {
                     continue;
                 }
-                forgone += rec.forgone[r][ls];
+                *forgone += rec.forgone[r][ls];
                 for g in 0..2 {
                     let d = rec.demand[r][ls][g];
                     let u = rec.unmet[r][ls][g];
                     demand[t] += d;
                     unmet[t] += u;
-                    lost += u * out.values[s.response.value];
+                    *lost += u * out.values[s.response.value];
                 }
             }
         }
-    }
-    Monthly {
-        demand,
-        unmet,
-        lost,
-        forgone,
     }
 }
 
@@ -375,12 +379,13 @@ fn monthly(
 pub fn demand_metrics(demand: &[f64], unmet: &[f64]) -> [f64; 5] {
     let total_d: f64 = demand.iter().sum();
     let total_u: f64 = unmet.iter().sum();
-    let short: Vec<bool> = demand
-        .iter()
-        .zip(unmet)
-        .map(|(d, u)| *d > 0.0 && *u > SHORTFALL_THRESHOLD * d)
-        .collect();
-    let months = short.iter().filter(|&&s| s).count();
+    let short = || {
+        demand
+            .iter()
+            .zip(unmet)
+            .map(|(d, u)| *d > 0.0 && *u > SHORTFALL_THRESHOLD * d)
+    };
+    let months = short().filter(|&s| s).count();
     let max_share = demand
         .iter()
         .zip(unmet)
@@ -388,10 +393,7 @@ pub fn demand_metrics(demand: &[f64], unmet: &[f64]) -> [f64; 5] {
         .fold(0.0, f64::max);
     // Time to recover: from the first shortfall month to the end of the last one; a shortfall
     // still running at the horizon counts to the horizon (censored).
-    let recover = match (
-        short.iter().position(|&s| s),
-        short.iter().rposition(|&s| s),
-    ) {
+    let recover = match (short().position(|s| s), short().rposition(|s| s)) {
         (Some(first), Some(last)) => (last - first + 1) as f64,
         _ => 0.0,
     };
