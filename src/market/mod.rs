@@ -14,6 +14,10 @@ use crate::model::{Commodity, N_COMMODITIES, Ore, Scenario};
 pub struct Prices {
     /// `[region][commodity]` log of the index.
     ln: Vec<[f64; N_COMMODITIES]>,
+    /// `[region][commodity]` the index itself, `exp(ln)`, kept with `ln`.
+    index: Vec<[f64; N_COMMODITIES]>,
+    /// Logs of the run's price floor and ceiling, once known.
+    ln_bounds: Option<(f64, f64)>,
     /// `[region][commodity]` tightness in month 0, the reference for later months.
     x0: Vec<[f64; N_COMMODITIES]>,
     /// `ln` after each month so far, oldest first, `[month * n + region]` (for the price trend
@@ -30,6 +34,8 @@ impl Prices {
     pub fn new(n: usize) -> Self {
         Prices {
             ln: vec![[0.0; N_COMMODITIES]; n],
+            index: vec![[1.0; N_COMMODITIES]; n],
+            ln_bounds: None,
             x0: vec![[f64::NAN; N_COMMODITIES]; n],
             past: Vec::new(),
         }
@@ -38,6 +44,8 @@ impl Prices {
     /// Back to `new(n)`, reusing the tables.
     pub fn reset(&mut self, n: usize) {
         fill(&mut self.ln, n, [0.0; N_COMMODITIES]);
+        fill(&mut self.index, n, [1.0; N_COMMODITIES]);
+        self.ln_bounds = None;
         fill(&mut self.x0, n, [f64::NAN; N_COMMODITIES]);
         self.past.clear();
     }
@@ -64,12 +72,12 @@ impl Prices {
     }
 
     pub fn index(&self, r: usize, c: Commodity) -> f64 {
-        self.ln[r][c as usize].exp()
+        self.index[r][c as usize]
     }
 
     /// Every index, `[region][commodity]`, into `out`.
     pub fn all(&self, out: &mut Vec<[f64; N_COMMODITIES]>) {
-        set_from(out, self.ln.iter().map(|row| row.map(f64::exp)));
+        out.clone_from(&self.index);
     }
 
     /// Magnet price index a sector faces: the grades weighted by its high_temp share.
@@ -94,7 +102,9 @@ impl Prices {
         let m = &sc.market;
         let (k, theta) = (v[m.price_response], v[m.price_reversion]);
         let speedup = v[m.price_rise_speedup];
-        let (lo, hi) = (v[m.price_floor].ln(), v[m.price_ceiling].ln());
+        let (lo, hi) = *self
+            .ln_bounds
+            .get_or_insert_with(|| (v[m.price_floor].ln(), v[m.price_ceiling].ln()));
         let start = rec.stocks_start.as_ref().expect("recorded");
         for r in 0..self.ln.len() {
             for c in Commodity::ALL {
@@ -122,6 +132,7 @@ impl Prices {
                 let rel = if x > 0.0 && x0 > 0.0 { x / x0 } else { 1.0 };
                 let ln = &mut self.ln[r][ci];
                 *ln = adjust(*ln, k * rel.ln(), theta, speedup).clamp(lo, hi);
+                self.index[r][ci] = ln.exp();
             }
             // (M2b) Feed cost pass-through: an oxide costs at least `(1 - w) + w * (the
             // concentrate indexes weighted by the region's capacity for that oxide in the circuit
@@ -142,6 +153,7 @@ impl Prices {
                     let cost = (1.0 - wf) + wf * p;
                     let ln = &mut self.ln[r][c as usize];
                     *ln = ln.max(cost.ln()).clamp(lo, hi);
+                    self.index[r][c as usize] = ln.exp();
                 }
             }
             // (M2a) Cost pass-through: a magnet grade costs at least
@@ -164,6 +176,7 @@ impl Prices {
                     let cost = (1.0 - w) + w * (cl * pl + ch * ph) / (cl + ch);
                     let ln = &mut self.ln[r][c as usize];
                     *ln = ln.max(cost.ln()).clamp(lo, hi);
+                    self.index[r][c as usize] = ln.exp();
                 }
             }
         }
@@ -236,7 +249,9 @@ impl Response {
         prices: &Prices,
     ) -> [f64; 2] {
         let p = prices.magnet(r, ht_share);
-        let d = base * p.powf(elasticity) * (1.0 - self.substituted[r][ls]);
+        // pow(1, y) is exactly 1.
+        let response = if p == 1.0 { 1.0 } else { p.powf(elasticity) };
+        let d = base * response * (1.0 - self.substituted[r][ls]);
         let ht = ht_share * (1.0 - self.heavy_free[r][ls]);
         [d * (1.0 - ht), d * ht]
     }

@@ -14,7 +14,7 @@ use crate::model::state::{ChainParams, DAYS_PER_MONTH, Exogenous, Stocks};
 use crate::model::stockpile::StockpileState;
 use crate::model::{Commodity, Scenario, StockpileSize};
 use crate::policy::controls::{self, History};
-use crate::sim::exogenous::{Assets, demand};
+use crate::sim::exogenous::{Assets, Growth, demand};
 use crate::sim::streams;
 
 pub use crate::model::record::RunOutput;
@@ -202,6 +202,7 @@ pub(crate) struct MonthBuffers {
     pub nominal: Vec<[f64; 3]>,
     pub limits: Limits,
     pub chain: chain::Work,
+    pub growth: Growth,
 }
 
 /// Everything a run carries from month to month.
