@@ -76,7 +76,13 @@ pub fn end_use(
                     &mut s.want,
                     (0..k).map(|i| if denied(i) { want_of(i, g) } else { 0.0 }),
                 );
-                by_priority(clean, &s.want, &p.priority[r], &mut s.got);
+                by_priority(
+                    clean,
+                    &s.want,
+                    &p.priority[r],
+                    &p.priority_order[r],
+                    &mut s.got,
+                );
                 for (i, q) in s.got.iter().enumerate() {
                     rec.delivered[r][i][g] += lot.take_untagged(*q);
                 }
@@ -93,9 +99,15 @@ pub fn end_use(
                     }),
                 );
                 if s.want.iter().any(|&w| w > 0.0) {
-                    by_priority(lot.total(), &s.want, &p.priority[r], &mut s.got);
+                    by_priority(
+                        lot.total(),
+                        &s.want,
+                        &p.priority[r],
+                        &p.priority_order[r],
+                        &mut s.got,
+                    );
                     for (i, q) in s.got.iter().enumerate() {
-                        lot.take(*q);
+                        lot.remove(*q);
                         rec.delivered[r][i][g] += q;
                     }
                 }
@@ -104,10 +116,16 @@ pub fn end_use(
                 &mut s.want,
                 (0..k).map(|i| if denied(i) { 0.0 } else { want_of(i, g) }),
             );
-            by_priority(lot.total(), &s.want, &p.priority[r], &mut s.got);
+            by_priority(
+                lot.total(),
+                &s.want,
+                &p.priority[r],
+                &p.priority_order[r],
+                &mut s.got,
+            );
             for (i, q) in s.got.iter().enumerate() {
                 // The lot gives up `q` (to rounding: `take` never takes more than it holds).
-                lot.take(*q);
+                lot.remove(*q);
                 rec.delivered[r][i][g] += q;
             }
         }
@@ -154,7 +172,8 @@ pub fn release_magnet_stockpiles(
                     .iter()
                     .filter_map(|id| p.sector_ids[r].iter().position(|x| x == id)),
             );
-            serve(q, &s.want, &p.priority[r], &s.first, &mut s.got);
+            let (pr, order) = (&p.priority[r], &p.priority_order[r]);
+            serve(q, &s.want, pr, order, &s.first, &mut s.got);
             // Rounding in the pro rata split may exceed the level by a few ulps.
             let total = s.got.iter().sum::<f64>().min(sp.level);
             for (ls, v) in s.got.iter().enumerate() {
@@ -176,7 +195,7 @@ pub fn refill_stockpiles(
     for (i, sp) in stockpiles.iter_mut().enumerate() {
         let q = sp.refill_wanted().min(stocks.get(sp.region, sp.commodity));
         if q > 0.0 {
-            stocks.lots[sp.region][sp.commodity as usize].take(q);
+            stocks.lots[sp.region][sp.commodity as usize].remove(q);
             sp.level += q;
             if sp.build_rate <= 0.0 {
                 sp.refill_budget -= q;
@@ -227,10 +246,25 @@ pub fn components(lag: f64, stocks: &mut Stocks, rec: &mut MonthRecord) {
     }
 }
 
+/// Sector indices ordered by `priority` (1 first), in index order within a level: the order
+/// `by_priority` serves them in.
+pub fn priority_order(priority: &[u32], out: &mut Vec<usize>) {
+    set_from(out, 0..priority.len());
+    out.sort_by_key(|&s| priority[s]);
+}
+
 /// Serves `unmet[s]` (t, per region-local sector) from `amount` t: first the `first` sectors in
-/// order, then the rest by `priority` (1 first), pro rata within a priority level. Sets `got`
-/// to what each sector received; never more than its unmet need or, in total, than `amount`.
-pub fn serve(amount: f64, unmet: &[f64], priority: &[u32], first: &[usize], got: &mut Vec<f64>) {
+/// order, then the rest by `priority` (1 first; `order` from `priority_order`), pro rata within
+/// a priority level. Sets `got` to what each sector received; never more than its unmet need
+/// or, in total, than `amount`.
+pub fn serve(
+    amount: f64,
+    unmet: &[f64],
+    priority: &[u32],
+    order: &[usize],
+    first: &[usize],
+    got: &mut Vec<f64>,
+) {
     fill(got, unmet.len(), 0.0);
     let mut left = amount.max(0.0);
     for &s in first {
@@ -244,16 +278,23 @@ pub fn serve(amount: f64, unmet: &[f64], priority: &[u32], first: &[usize], got:
     by_priority_with(
         left,
         priority,
+        order,
         |s| (unmet[s] - got[s].get()).max(0.0),
         |s, e| got[s].set(got[s].get() + e),
     );
 }
 
-/// Allocates `supply` to `demand[s]` by priority level (1 first), pro rata within a level,
-/// into `out`.
-pub fn by_priority(supply: f64, demand: &[f64], priority: &[u32], out: &mut Vec<f64>) {
+/// Allocates `supply` to `demand[s]` by priority level (1 first; `order` from
+/// `priority_order`), pro rata within a level, into `out`.
+pub fn by_priority(
+    supply: f64,
+    demand: &[f64],
+    priority: &[u32],
+    order: &[usize],
+    out: &mut Vec<f64>,
+) {
     fill(out, demand.len(), 0.0);
-    by_priority_with(supply, priority, |s| demand[s], |s, q| out[s] = q);
+    by_priority_with(supply, priority, order, |s| demand[s], |s, q| out[s] = q);
 }
 
 /// `by_priority` on `demand(s)`, giving each sector's allocation to `give(s, q)` (only sectors
@@ -261,26 +302,21 @@ pub fn by_priority(supply: f64, demand: &[f64], priority: &[u32], out: &mut Vec<
 fn by_priority_with(
     supply: f64,
     priority: &[u32],
+    order: &[usize],
     demand: impl Fn(usize) -> f64,
     mut give: impl FnMut(usize, f64),
 ) {
     let mut left = supply.max(0.0);
-    // Levels in increasing order: the smallest priority above the last one served.
-    let mut last: Option<u32> = None;
-    while let Some(level) = priority
-        .iter()
-        .copied()
-        .filter(|&p| last.is_none_or(|l| p > l))
-        .min()
-    {
-        last = Some(level);
+    let mut rest = order;
+    while let Some(&s0) = rest.first() {
         if left <= 0.0 {
             break;
         }
-        let want: f64 = (0..priority.len())
-            .filter(|&s| priority[s] == level)
-            .map(|s| demand(s).max(0.0))
-            .sum();
+        let level = priority[s0];
+        let len = rest.iter().take_while(|&&s| priority[s] == level).count();
+        let (at_level, next) = rest.split_at(len);
+        rest = next;
+        let want: f64 = at_level.iter().map(|&s| demand(s).max(0.0)).sum();
         if want <= 0.0 {
             continue;
         }
@@ -290,7 +326,7 @@ fn by_priority_with(
         } else {
             left / want
         };
-        for s in (0..priority.len()).filter(|&s| priority[s] == level) {
+        for &s in at_level {
             give(s, demand(s).max(0.0) * share);
         }
         left -= want.min(left);
@@ -304,18 +340,27 @@ mod tests {
     #[test]
     fn priority_levels_are_served_in_order_and_pro_rata_within() {
         // 100 t for defense (priority 1, 30 t) and ev + wind (priority 2, 60 t + 40 t).
-        let mut got = Vec::new();
-        by_priority(100.0, &[30.0, 60.0, 40.0], &[1, 2, 2], &mut got);
+        let (mut got, mut order) = (Vec::new(), Vec::new());
+        priority_order(&[1, 2, 2], &mut order);
+        by_priority(100.0, &[30.0, 60.0, 40.0], &[1, 2, 2], &order, &mut got);
         assert!((got[0] - 30.0).abs() < 1e-12);
         assert!((got[1] - 42.0).abs() < 1e-12);
         assert!((got[2] - 28.0).abs() < 1e-12);
     }
 
     #[test]
+    fn sectors_are_ordered_by_priority_then_index() {
+        let mut order = Vec::new();
+        priority_order(&[3, 1, 2, 1], &mut order);
+        assert_eq!(order, vec![1, 3, 2, 0]);
+    }
+
+    #[test]
     fn named_sectors_come_first() {
         // 10 t; sector 2 is named first even though its priority is lowest.
-        let mut got = Vec::new();
-        serve(10.0, &[5.0, 5.0, 8.0], &[1, 1, 3], &[2], &mut got);
+        let (mut got, mut order) = (Vec::new(), Vec::new());
+        priority_order(&[1, 1, 3], &mut order);
+        serve(10.0, &[5.0, 5.0, 8.0], &[1, 1, 3], &order, &[2], &mut got);
         assert_eq!(got, vec![1.0, 1.0, 8.0]);
     }
 }

@@ -143,6 +143,44 @@ impl Lot {
         out
     }
 
+    /// Removes `amount` as `take` does, without returning it.
+    pub fn remove(&mut self, amount: f64) {
+        let total = self.total();
+        let f = if total > 0.0 {
+            (amount / total).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        for x in self
+            .q
+            .iter_mut()
+            .chain(self.a.iter_mut())
+            .chain(self.b.iter_mut())
+        {
+            *x -= *x * f;
+        }
+    }
+
+    /// `take(self.total())`: everything the lot holds (for a finite positive total, the lot
+    /// itself, leaving zeros).
+    pub fn take_all(&mut self) -> Lot {
+        let total = self.total();
+        if total > 0.0 && total.is_finite() {
+            let out = *self;
+            for x in self
+                .q
+                .iter_mut()
+                .chain(self.a.iter_mut())
+                .chain(self.b.iter_mut())
+            {
+                *x -= *x;
+            }
+            out
+        } else {
+            self.take(total)
+        }
+    }
+
     /// Multiplies quantity and tags by `f`.
     pub fn scale(&mut self, f: f64) {
         self.q

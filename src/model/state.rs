@@ -27,6 +27,8 @@ pub struct ChainParams {
     pub rebuild_months: f64,
     /// `[region][local sector]` allocation priority (1 first).
     pub priority: Vec<Vec<u32>>,
+    /// `[region]` local sectors in the order end use serves them (`allocate::priority_order`).
+    pub priority_order: Vec<Vec<usize>>,
     /// `[region][local sector]` index into `Scenario::sectors`.
     pub sector_ids: Vec<Vec<usize>>,
     /// `[ore]` NdPr and Dy/Tb share of the world's mine capacity of that ore, used to plan feed
@@ -130,7 +132,8 @@ pub struct Shipment {
 pub struct Stocks {
     /// `[region][commodity]`.
     pub lots: Vec<Vec<Lot>>,
-    pub transit: Vec<Shipment>,
+    /// `[commodity]` shipments in transit, in the order shipped.
+    pub transit: [Vec<Shipment>; N_COMMODITIES],
     /// `[region][NDPR | DYTB]` last month's oxide imports, and whether they were rationed
     /// (less was shipped toward the region than it ordered abroad); empty before the first
     /// month.
@@ -148,7 +151,7 @@ impl Stocks {
             lots: (0..n)
                 .map(|_| Commodity::ALL.map(|c| Lot::empty(c, n)).to_vec())
                 .collect(),
-            transit: Vec::new(),
+            transit: Default::default(),
             oxide_imports: Vec::new(),
             shortfalls: Vec::new(),
             shortfall_months: 0,
@@ -161,7 +164,7 @@ impl Stocks {
         for row in &mut self.lots {
             row.extend(Commodity::ALL.map(|c| Lot::empty(c, n)));
         }
-        self.transit.clear();
+        self.transit.iter_mut().for_each(Vec::clear);
         self.oxide_imports.clear();
         self.shortfall_months = 0;
     }
@@ -189,7 +192,7 @@ impl StockTotals {
             .map(|r| Commodity::ALL.map(|c| s.get(r, c)))
             .collect();
         let mut inbound = vec![[0.0; N_COMMODITIES]; n];
-        for sh in &s.transit {
+        for sh in s.transit.iter().flatten() {
             inbound[sh.destination][sh.commodity as usize] += sh.lot.total();
         }
         StockTotals { held, inbound }
@@ -207,7 +210,7 @@ impl StockTotals {
             (0..n).map(|r| Commodity::ALL.map(|c| s.get(r, c))),
         );
         fill(&mut t.inbound, n, [0.0; N_COMMODITIES]);
-        for sh in &s.transit {
+        for sh in s.transit.iter().flatten() {
             t.inbound[sh.destination][sh.commodity as usize] += sh.lot.total();
         }
     }

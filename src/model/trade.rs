@@ -139,7 +139,7 @@ fn split(lot: &mut Lot, q: f64, delay: f64, sent: f64) -> [(f64, Lot); 2] {
     let whole = delay.floor();
     let late = delay - whole;
     let first = lot.take(q * (1.0 - late));
-    let rest = lot.take(lot.total());
+    let rest = lot.take_all();
     [(sent + whole, first), (sent + whole + 1.0, rest)]
 }
 
@@ -178,7 +178,7 @@ pub fn prefill_transit(
                 lot.scale(q);
                 for (due, part) in split(&mut lot, q, delay, -(back as f64)) {
                     if due >= 0.0 && part.total() > 0.0 {
-                        stocks.transit.push(Shipment {
+                        stocks.transit[c as usize].push(Shipment {
                             due: due as usize,
                             commodity: c,
                             origin: o,
@@ -235,8 +235,9 @@ pub fn trade(
         transit: on_the_way,
         ..
     } = stocks;
+    let on_the_way = &mut on_the_way[ci];
     on_the_way.retain(|s| {
-        let due = s.due <= month && s.commodity == c;
+        let due = s.due <= month;
         if due {
             rec.arrivals[ci][s.origin * n + s.destination] += s.lot.total();
             lots[s.destination][ci].add(&s.lot);

@@ -18,73 +18,22 @@ pub fn growth_factor(rate: f64, month: usize) -> f64 {
     (1.0 + rate).powf(month as f64 / 12.0)
 }
 
-/// Growth factors `growth_factor(rate, month)` already computed, by rate: the same rates recur
-/// month after month and, unless they are sampled, run after run.
-#[derive(Debug, Default)]
-pub struct Growth {
-    /// `(rate bits, factor by month, NaN where not yet computed)`, at most `Growth::RATES`.
-    rates: Vec<(u64, Vec<f64>)>,
-    /// The entry the next new rate replaces once all are taken.
-    next: usize,
-}
-
-impl Growth {
-    const RATES: usize = 32;
-    const MONTHS: usize = 1200;
-
-    /// `growth_factor(rate, month)`.
-    pub fn factor(&mut self, rate: f64, month: usize) -> f64 {
-        if month >= Self::MONTHS {
-            return growth_factor(rate, month);
-        }
-        let bits = rate.to_bits();
-        let i = match self.rates.iter().position(|(b, _)| *b == bits) {
-            Some(i) => i,
-            None if self.rates.len() < Self::RATES => {
-                self.rates.push((bits, Vec::new()));
-                self.rates.len() - 1
-            }
-            None => {
-                let i = self.next;
-                self.next = (i + 1) % Self::RATES;
-                self.rates[i].0 = bits;
-                self.rates[i].1.fill(f64::NAN);
-                i
-            }
-        };
-        let by_month = &mut self.rates[i].1;
-        if by_month.len() <= month {
-            by_month.resize(month + 1, f64::NAN);
-        }
-        if by_month[month].is_nan() {
-            by_month[month] = growth_factor(rate, month);
-        }
-        by_month[month]
-    }
-}
-
 /// End-use demand of month `t` before any market response, `[region][local sector][grade]`,
 /// t/month.
 pub fn demand(sc: &Scenario, v: &Values, t: usize) -> Vec<Vec<[f64; 2]>> {
     let mut d = Vec::new();
-    demand_into(sc, v, t, &mut Growth::default(), &mut d);
+    demand_into(sc, v, t, &mut d);
     d
 }
 
 /// `demand`, into `out` (its tables reused).
-pub fn demand_into(
-    sc: &Scenario,
-    v: &Values,
-    t: usize,
-    growth: &mut Growth,
-    out: &mut Vec<Vec<[f64; 2]>>,
-) {
+pub fn demand_into(sc: &Scenario, v: &Values, t: usize, out: &mut Vec<Vec<[f64; 2]>>) {
     out.resize_with(sc.regions.len(), Vec::new);
     for (r, row) in sc.regions.iter().zip(out.iter_mut()) {
         set_from(
             row,
             r.sectors.iter().map(|s| {
-                let d = v[s.demand] / 12.0 * growth.factor(v[s.growth], t);
+                let d = v[s.demand] / 12.0 * growth_factor(v[s.growth], t);
                 let ht = v[s.high_temp_share];
                 [d * (1.0 - ht), d * ht]
             }),
@@ -246,7 +195,6 @@ impl<'a> Assets<'a> {
         t: usize,
         x: &mut Exogenous,
         nominal: &mut Vec<[f64; 3]>,
-        growth: &mut Growth,
     ) {
         let sc = self.sc;
         let n = sc.regions.len();
@@ -260,16 +208,11 @@ impl<'a> Assets<'a> {
             let gm = self.growth_months[ri];
             // Capacity after growth: declines follow the calendar, additions the region's
             // growth clock.
-            let mut grown = |rate: f64| {
+            let grown = |rate: f64| {
                 if rate > 0.0 {
-                    // Without technology controls the growth clock is the calendar.
-                    if gm == t as f64 {
-                        growth.factor(rate, t)
-                    } else {
-                        (1.0 + rate).powf(gm / 12.0)
-                    }
+                    (1.0 + rate).powf(gm / 12.0)
                 } else {
-                    growth.factor(rate, t)
+                    growth_factor(rate, t)
                 }
             };
             let (caps, shares, ores) = (
@@ -311,7 +254,7 @@ impl<'a> Assets<'a> {
                 ores.push(ore);
                 nominal[ri][0] += added;
             }
-            let (circuits, sep_nominal) = self.separation(v, ri, t, &mut grown, expansion);
+            let (circuits, sep_nominal) = self.separation(v, ri, t, &grown, expansion);
             nominal[ri][1] = sep_nominal;
             x.circuits[ri] = circuits;
             let mut mag = 0.0;
@@ -339,7 +282,7 @@ impl<'a> Assets<'a> {
         v: &Values,
         ri: usize,
         t: usize,
-        grown: &mut dyn FnMut(f64) -> f64,
+        grown: &dyn Fn(f64) -> f64,
         expansion: &Expansion,
     ) -> ([Circuit; 2], f64) {
         let r = &self.sc.regions[ri];

@@ -17,7 +17,7 @@ impl RunState<'_> {
     pub(crate) fn month(&mut self, t: usize) {
         let (sc, v) = (self.sc, &self.out.values);
         let m = &mut self.month;
-        demand_into(sc, v, t, &mut m.growth, &mut m.base);
+        demand_into(sc, v, t, &mut m.base);
         let x = &mut m.x;
         self.response
             .demand_all(sc, v, &m.base, &self.prices, &mut x.demand);
@@ -35,7 +35,6 @@ impl RunState<'_> {
             t,
             x,
             &mut m.nominal,
-            &mut m.growth,
         );
         let hoarding = v[sc.market.hoarding];
         if hoarding > 0.0 {

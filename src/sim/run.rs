@@ -4,6 +4,7 @@
 use rand::RngExt;
 
 use crate::market;
+use crate::model::allocate::priority_order;
 use crate::model::buf::{fill, set_from};
 use crate::model::chain;
 use crate::model::limits::Limits;
@@ -14,7 +15,7 @@ use crate::model::state::{ChainParams, DAYS_PER_MONTH, Exogenous, Stocks};
 use crate::model::stockpile::StockpileState;
 use crate::model::{Commodity, Scenario, StockpileSize};
 use crate::policy::controls::{self, History};
-use crate::sim::exogenous::{Assets, Growth, demand};
+use crate::sim::exogenous::{Assets, demand};
 use crate::sim::streams;
 
 pub use crate::model::record::RunOutput;
@@ -46,14 +47,11 @@ pub fn chain_params_into(sc: &Scenario, v: &Values, p: &mut ChainParams) {
     p.rebuild_months = v[sc.rebuild_months];
     p.priority.resize_with(sc.regions.len(), Vec::new);
     p.sector_ids.resize_with(sc.regions.len(), Vec::new);
-    for ((r, pr), ids) in sc
-        .regions
-        .iter()
-        .zip(&mut p.priority)
-        .zip(&mut p.sector_ids)
-    {
-        set_from(pr, r.sectors.iter().map(|s| s.priority));
-        set_from(ids, r.sectors.iter().map(|s| s.sector));
+    p.priority_order.resize_with(sc.regions.len(), Vec::new);
+    for (ri, r) in sc.regions.iter().enumerate() {
+        set_from(&mut p.priority[ri], r.sectors.iter().map(|s| s.priority));
+        set_from(&mut p.sector_ids[ri], r.sectors.iter().map(|s| s.sector));
+        priority_order(&p.priority[ri], &mut p.priority_order[ri]);
     }
     p.world_shares = std::array::from_fn(|i| {
         if total[i] > 0.0 {
@@ -202,7 +200,6 @@ pub(crate) struct MonthBuffers {
     pub nominal: Vec<[f64; 3]>,
     pub limits: Limits,
     pub chain: chain::Work,
-    pub growth: Growth,
 }
 
 /// Everything a run carries from month to month.
