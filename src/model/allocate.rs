@@ -45,19 +45,19 @@ pub fn end_use(
         for (g, c) in [(0, MagnetStandard), (1, MagnetHighTemp)] {
             let denials = || limits.denials(r).filter(|d| d.grades[g]);
             // Per sector, the share of its demand it may draw from the restricted content (the
-            // smallest of the restrictions naming it); None: unrestricted.
-            set_from(
-                &mut s.allowed,
-                p.sector_ids[r].iter().map(|id| {
+            // smallest of the restrictions naming it); None: unrestricted (empty: all are).
+            s.allowed.clear();
+            if denials().next().is_some() {
+                s.allowed.extend(p.sector_ids[r].iter().map(|id| {
                     denials()
                         .filter(|d| d.sectors.contains(id))
                         .map(|d| d.allowed)
                         .reduce(f64::min)
-                }),
-            );
+                }));
+            }
             let allowed = &s.allowed;
-            let denied = |s: usize| allowed[s].is_some();
-            let k = allowed.len();
+            let denied = |s: usize| allowed.get(s).is_some_and(Option::is_some);
+            let k = x.demand[r].len();
             let lot = &mut stocks.lots[r][c as usize];
             if allowed.iter().any(Option::is_some) {
                 // Each origin's content counted once (extraterritorially if any restriction
@@ -229,7 +229,7 @@ pub fn components(lag: f64, stocks: &mut Stocks, rec: &mut MonthRecord) {
     fill_like(shortfall, &rec.demand, [0.0; 2]);
     for ((row, d), got) in shortfall.iter_mut().zip(&rec.demand).zip(&rec.delivered) {
         for ((x, d), g) in row.iter_mut().zip(d).zip(got) {
-            *x = [0, 1].map(|k| (d[k] - g[k]).max(0.0));
+            *x = [(d[0] - g[0]).max(0.0), (d[1] - g[1]).max(0.0)];
         }
     }
     // `ago(j)`: the shortfall `j` months ago, if recorded.
@@ -238,10 +238,11 @@ pub fn components(lag: f64, stocks: &mut Stocks, rec: &mut MonthRecord) {
     fill_like(&mut rec.unmet, &rec.demand, [0.0; 2]);
     for (r, secs) in rec.unmet.iter_mut().enumerate() {
         for (s, u) in secs.iter_mut().enumerate() {
-            *u = [0, 1].map(|g| {
+            let unmet = |g: usize| {
                 let late = if f > 0.0 { at(k + 1, r, s, g) } else { 0.0 };
                 (1.0 - f) * at(k, r, s, g) + f * late
-            });
+            };
+            *u = [unmet(0), unmet(1)];
         }
     }
 }

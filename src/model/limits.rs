@@ -243,6 +243,11 @@ impl Limits {
         let ci = c as usize;
         let m = self.active.len();
         let w = &mut self.work;
+        if !self.active.iter().any(|a| a.commodities[ci]) {
+            // No control covers `c`: every route keeps its scale of 1 and nothing is cut.
+            fill(&mut w.closed, n * n, false);
+            return &w.closed;
+        }
         w.planned.clear();
         w.planned.extend_from_slice(flows);
         fill(&mut w.route_scale, n * n, 1.0f64);
