@@ -4,7 +4,7 @@
 //! region x sector. A month is a shortfall month in a scope when unmet demand exceeds
 //! `SHORTFALL_THRESHOLD` of the scope's demand that month.
 
-use crate::model::buf::fill;
+use crate::model::buf::{fill, set_from};
 use crate::model::record::RunOutput;
 use crate::model::{Commodity, Scenario};
 
@@ -222,6 +222,7 @@ impl Outcomes {
             unmet: Vec::with_capacity(out.records.len()),
             lost: 0.0,
             forgone: 0.0,
+            members: Vec::new(),
         };
         for scope in &self.scopes {
             match *scope {
@@ -332,6 +333,8 @@ struct Monthly {
     lost: f64,
     /// Demand given up because of price over the run, t.
     forgone: f64,
+    /// The scope's `(region, local sector)` pairs.
+    members: Vec<(usize, usize)>,
 }
 
 /// Monthly demand and unmet demand of a scope, the value of output lost and the demand given
@@ -348,28 +351,37 @@ fn monthly(
         unmet,
         lost,
         forgone,
+        members,
     } = m;
     fill(demand, out.records.len(), 0.0);
     fill(unmet, out.records.len(), 0.0);
     *lost = 0.0;
     *forgone = 0.0;
+    // The scope's (region, local sector) pairs, in region and sector order.
+    set_from(
+        members,
+        sc.regions
+            .iter()
+            .enumerate()
+            .filter(|(r, _)| region.is_none_or(|x| x == *r))
+            .flat_map(|(r, reg)| {
+                reg.sectors
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| sector.is_none_or(|x| x == s.sector))
+                    .map(move |(ls, _)| (r, ls))
+            }),
+    );
     for (t, rec) in out.records.iter().enumerate() {
-        for (r, reg) in sc.regions.iter().enumerate() {
-            if region.is_some_and(|x| x != r) {
-                continue;
-            }
-            for (ls, s) in reg.sectors.iter().enumerate() {
-                if sector.is_some_and(|x| x != s.sector) {
-                    continue;
-                }
-                *forgone += rec.forgone[r][ls];
-                for g in 0..2 {
-                    let d = rec.demand[r][ls][g];
-                    let u = rec.unmet[r][ls][g];
-                    demand[t] += d;
-                    unmet[t] += u;
-                    *lost += u * out.values[s.response.value];
-                }
+        for &(r, ls) in members.iter() {
+            let s = &sc.regions[r].sectors[ls];
+            *forgone += rec.forgone[r][ls];
+            for g in 0..2 {
+                let d = rec.demand[r][ls][g];
+                let u = rec.unmet[r][ls][g];
+                demand[t] += d;
+                unmet[t] += u;
+                *lost += u * out.values[s.response.value];
             }
         }
     }
