@@ -232,16 +232,17 @@ pub fn components(lag: f64, stocks: &mut Stocks, rec: &mut MonthRecord) {
             *x = [(d[0] - g[0]).max(0.0), (d[1] - g[1]).max(0.0)];
         }
     }
-    // `ago(j)`: the shortfall `j` months ago, if recorded.
+    // The shortfalls `k` and `k + 1` months ago, if recorded (the later one only matters for
+    // a fractional lag).
     let ago = |j: usize| (j < len).then(|| &past[len - 1 - j]);
-    let at = |j: usize, r: usize, s: usize, g: usize| ago(j).map_or(0.0, |x| x[r][s][g]);
+    let (due, late) = (ago(k), if f > 0.0 { ago(k + 1) } else { None });
+    let at = |x: Option<&Vec<Vec<[f64; 2]>>>, r: usize, s: usize, g: usize| {
+        x.map_or(0.0, |x| x[r][s][g])
+    };
     fill_like(&mut rec.unmet, &rec.demand, [0.0; 2]);
     for (r, secs) in rec.unmet.iter_mut().enumerate() {
         for (s, u) in secs.iter_mut().enumerate() {
-            let unmet = |g: usize| {
-                let late = if f > 0.0 { at(k + 1, r, s, g) } else { 0.0 };
-                (1.0 - f) * at(k, r, s, g) + f * late
-            };
+            let unmet = |g: usize| (1.0 - f) * at(due, r, s, g) + f * at(late, r, s, g);
             *u = [unmet(0), unmet(1)];
         }
     }
