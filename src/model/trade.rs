@@ -25,7 +25,9 @@ pub fn place_orders(
     let n = needs.len();
     fill(flows, n * n, 0.0);
     fill(req, n * n, 0.0);
-    for _round in 0..4 {
+    // Nothing to place: the first round would move nothing.
+    let rounds = if needs.iter().any(|&x| x > 0.0) { 4 } else { 0 };
+    for _round in 0..rounds {
         req.iter_mut().for_each(|x| *x = 0.0);
         for d in 0..n {
             if needs[d] <= 0.0 {
