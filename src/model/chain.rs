@@ -11,7 +11,7 @@
 use crate::model::allocate::{
     self, components, end_use, refill_stockpiles, release_magnet_stockpiles,
 };
-use crate::model::buf::{fill_rows, set_from};
+use crate::model::buf::set_from;
 use crate::model::flows::{add_recycled, make_magnets, mine, separate};
 use crate::model::limits::Limits;
 use crate::model::lot::Lot;
@@ -150,10 +150,10 @@ fn begin_record(
         &mut rec.licensed,
         &mut rec.delayed,
     ] {
-        fill_rows(t, N_COMMODITIES, n * n, 0.0);
+        t.fill(N_COMMODITIES, n * n, 0.0);
     }
-    fill_rows(&mut rec.released, stockpiles.len(), n, 0.0);
-    fill_rows(&mut rec.refilled, stockpiles.len(), n, 0.0);
+    rec.released.fill(stockpiles.len(), n, 0.0);
+    rec.refilled.fill(stockpiles.len(), n, 0.0);
 }
 
 /// Closes the month: whether each region's oxide imports were rationed (less was shipped toward

@@ -315,7 +315,7 @@ mod tests {
             build_started: false,
         }];
         let mut rec = MonthRecord {
-            released: vec![vec![0.0]],
+            released: crate::model::record::Table::zeros(1, 1),
             ..MonthRecord::default()
         };
         make_magnets(&p, &plan, &mut stocks, &mut sp, &mut rec, &mut Vec::new());

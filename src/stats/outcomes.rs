@@ -5,7 +5,7 @@
 //! `SHORTFALL_THRESHOLD` of the scope's demand that month.
 
 use crate::model::buf::{fill, set_from};
-use crate::model::record::RunOutput;
+use crate::model::record::{RunOutput, Table};
 use crate::model::{Commodity, Scenario};
 
 /// Unmet share of a month's demand above which the month counts as a shortfall month (0.1%).
@@ -290,7 +290,7 @@ impl Outcomes {
                 }
                 Scope::Trade => {
                     let total =
-                        |f: &dyn Fn(&crate::model::record::MonthRecord) -> &Vec<Vec<f64>>| -> f64 {
+                        |f: &dyn Fn(&crate::model::record::MonthRecord) -> &Table| -> f64 {
                             out.records
                                 .iter()
                                 .map(|r| f(r).iter().flatten().sum::<f64>())
