@@ -1,10 +1,11 @@
-//! Throughput of the baseline scenario: one run on one core, and a 256-run batch on all cores
-//! through the full runner (sampling, simulation, metrics, time-series sketches).
+//! Throughput of the baseline scenario: one run on one core (a fresh run with `simulate`, and
+//! a run in a reused workspace with `simulate_into`, sampling included), and a 256-run batch on
+//! all cores through the full runner (sampling, simulation, metrics, time-series sketches).
 
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use reesim::sim::run::simulate;
+use reesim::sim::run::{Workspace, simulate, simulate_into};
 use reesim::sim::runner::{self, Settings};
 
 fn baseline(c: &mut Criterion) {
@@ -19,6 +20,17 @@ fn baseline(c: &mut Criterion) {
         b.iter(|| {
             run += 1;
             simulate(sc, 1, run)
+        })
+    });
+
+    let mut ws = Workspace::new(sc);
+    let mut run = 0;
+    g.bench_function("one_run_workspace", |b| {
+        b.iter(|| {
+            run += 1;
+            simulate_into(&mut ws, sc.params.sample(1, run), 1, run)
+                .records
+                .len()
         })
     });
 

@@ -514,7 +514,7 @@ fn a_sector_approval_weights_the_route_and_caps_the_sector_at_end_use() {
         assert!(
             (rec.flows[ms][1] - 350.0).abs() < 1e-9,
             "month {t}: {:?}",
-            rec.flows[ms]
+            &rec.flows[ms]
         );
         assert!(
             (rec.delivered[1][defense][0] - 50.0).abs() < 1e-9,

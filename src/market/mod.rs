@@ -3,6 +3,7 @@
 //! rises with price, and new capacity decided when prices stay high. docs/model.md, section
 //! "Market response", gives the equations; (M1)-(M6) below refer to it.
 
+use crate::model::buf::{fill, fill_shaped, set_from};
 use crate::model::param::Values;
 use crate::model::record::MonthRecord;
 use crate::model::state::Circuit;
@@ -13,10 +14,15 @@ use crate::model::{Commodity, N_COMMODITIES, Ore, Scenario};
 pub struct Prices {
     /// `[region][commodity]` log of the index.
     ln: Vec<[f64; N_COMMODITIES]>,
+    /// `[region][commodity]` the index itself, `exp(ln)`, kept with `ln`.
+    index: Vec<[f64; N_COMMODITIES]>,
+    /// Logs of the run's price floor and ceiling, once known.
+    ln_bounds: Option<(f64, f64)>,
     /// `[region][commodity]` tightness in month 0, the reference for later months.
     x0: Vec<[f64; N_COMMODITIES]>,
-    /// `ln` after each month so far, oldest first (for the price trend of (M1b)).
-    past: Vec<Vec<[f64; N_COMMODITIES]>>,
+    /// `ln` after each month so far, oldest first, `[month * n + region]` (for the price trend
+    /// of (M1b)).
+    past: Vec<[f64; N_COMMODITIES]>,
 }
 
 /// Bounds of the speculative stocking multiplier (M1b): buyers keep at least a quarter of
@@ -28,40 +34,50 @@ impl Prices {
     pub fn new(n: usize) -> Self {
         Prices {
             ln: vec![[0.0; N_COMMODITIES]; n],
+            index: vec![[1.0; N_COMMODITIES]; n],
+            ln_bounds: None,
             x0: vec![[f64::NAN; N_COMMODITIES]; n],
             past: Vec::new(),
         }
+    }
+
+    /// Back to `new(n)`, reusing the tables.
+    pub fn reset(&mut self, n: usize) {
+        fill(&mut self.ln, n, [0.0; N_COMMODITIES]);
+        fill(&mut self.index, n, [1.0; N_COMMODITIES]);
+        self.ln_bounds = None;
+        fill(&mut self.x0, n, [f64::NAN; N_COMMODITIES]);
+        self.past.clear();
     }
 
     /// (M1b) Speculative stocking: buyers scale the days of cover they want by
     /// `1 + hoarding * (ln P_t - ln P_{t-L})`, the price trend over the last `L` months (before
     /// month 0 prices were at their start), within `STOCK_FACTOR_BOUNDS`: rising prices make
     /// them buy ahead, falling prices make them run stocks down.
-    pub fn stock_factors(&self, hoarding: f64, months: usize) -> Vec<[f64; N_COMMODITIES]> {
+    pub fn stock_factors(&self, hoarding: f64, months: usize, out: &mut Vec<[f64; N_COMMODITIES]>) {
         let (lo, hi) = STOCK_FACTOR_BOUNDS;
-        let then = self
-            .past
-            .len()
+        let n = self.ln.len();
+        let then = (self.past.len() / n.max(1))
             .checked_sub(months + 1)
-            .map(|i| &self.past[i]);
-        self.ln
-            .iter()
-            .enumerate()
-            .map(|(r, now)| {
+            .map(|i| &self.past[i * n..(i + 1) * n]);
+        set_from(
+            out,
+            self.ln.iter().enumerate().map(|(r, now)| {
                 std::array::from_fn(|c| {
                     let before = then.map_or(0.0, |p| p[r][c]);
                     (1.0 + hoarding * (now[c] - before)).clamp(lo, hi)
                 })
-            })
-            .collect()
+            }),
+        );
     }
 
     pub fn index(&self, r: usize, c: Commodity) -> f64 {
-        self.ln[r][c as usize].exp()
+        self.index[r][c as usize]
     }
 
-    pub fn all(&self) -> Vec<[f64; N_COMMODITIES]> {
-        self.ln.iter().map(|row| row.map(f64::exp)).collect()
+    /// Every index, `[region][commodity]`, into `out`.
+    pub fn all(&self, out: &mut Vec<[f64; N_COMMODITIES]>) {
+        out.clone_from(&self.index);
     }
 
     /// Magnet price index a sector faces: the grades weighted by its high_temp share.
@@ -86,7 +102,9 @@ impl Prices {
         let m = &sc.market;
         let (k, theta) = (v[m.price_response], v[m.price_reversion]);
         let speedup = v[m.price_rise_speedup];
-        let (lo, hi) = (v[m.price_floor].ln(), v[m.price_ceiling].ln());
+        let (lo, hi) = *self
+            .ln_bounds
+            .get_or_insert_with(|| (v[m.price_floor].ln(), v[m.price_ceiling].ln()));
         let start = rec.stocks_start.as_ref().expect("recorded");
         for r in 0..self.ln.len() {
             for c in Commodity::ALL {
@@ -114,6 +132,7 @@ impl Prices {
                 let rel = if x > 0.0 && x0 > 0.0 { x / x0 } else { 1.0 };
                 let ln = &mut self.ln[r][ci];
                 *ln = adjust(*ln, k * rel.ln(), theta, speedup).clamp(lo, hi);
+                self.index[r][ci] = ln.exp();
             }
             // (M2b) Feed cost pass-through: an oxide costs at least `(1 - w) + w * (the
             // concentrate indexes weighted by the region's capacity for that oxide in the circuit
@@ -134,6 +153,7 @@ impl Prices {
                     let cost = (1.0 - wf) + wf * p;
                     let ln = &mut self.ln[r][c as usize];
                     *ln = ln.max(cost.ln()).clamp(lo, hi);
+                    self.index[r][c as usize] = ln.exp();
                 }
             }
             // (M2a) Cost pass-through: a magnet grade costs at least
@@ -156,10 +176,11 @@ impl Prices {
                     let cost = (1.0 - w) + w * (cl * pl + ch * ph) / (cl + ch);
                     let ln = &mut self.ln[r][c as usize];
                     *ln = ln.max(cost.ln()).clamp(lo, hi);
+                    self.index[r][c as usize] = ln.exp();
                 }
             }
         }
-        self.past.push(self.ln.clone());
+        self.past.extend_from_slice(&self.ln);
     }
 }
 
@@ -206,6 +227,15 @@ impl Response {
         }
     }
 
+    /// Back to `new(sc)`, reusing the tables.
+    pub fn reset(&mut self, sc: &Scenario) {
+        let lens = || sc.regions.iter().map(|r| r.sectors.len());
+        fill_shaped(&mut self.substituted, lens(), 0.0);
+        fill_shaped(&mut self.heavy_free, lens(), 0.0);
+        fill_shaped(&mut self.high_months, lens(), 0.0);
+        fill_shaped(&mut self.high_ht_months, lens(), 0.0);
+    }
+
     /// (M3) Demand of one sector this month, `[standard, high_temp]` t: base demand times
     /// `P^elasticity` times `(1 - substituted)`, with `heavy_free` of the high_temp part moved
     /// to standard.
@@ -219,9 +249,34 @@ impl Response {
         prices: &Prices,
     ) -> [f64; 2] {
         let p = prices.magnet(r, ht_share);
-        let d = base * p.powf(elasticity) * (1.0 - self.substituted[r][ls]);
+        // pow(1, y) is exactly 1.
+        let response = if p == 1.0 { 1.0 } else { p.powf(elasticity) };
+        let d = base * response * (1.0 - self.substituted[r][ls]);
         let ht = ht_share * (1.0 - self.heavy_free[r][ls]);
         [d * (1.0 - ht), d * ht]
+    }
+
+    /// (M3) Every sector's demand this month, `[region][local sector][grade]`, from its base
+    /// demand `base` (`[region][local sector][grade]`) and the magnet prices, into `out`.
+    pub fn demand_all(
+        &self,
+        sc: &Scenario,
+        v: &Values,
+        base: &[Vec<[f64; 2]>],
+        prices: &Prices,
+        out: &mut Vec<Vec<[f64; 2]>>,
+    ) {
+        out.resize_with(sc.regions.len(), Vec::new);
+        for (ri, (r, row)) in sc.regions.iter().zip(out.iter_mut()).enumerate() {
+            set_from(
+                row,
+                r.sectors.iter().enumerate().map(|(ls, s)| {
+                    let d = base[ri][ls][0] + base[ri][ls][1];
+                    let (ht, e) = (v[s.high_temp_share], v[s.response.elasticity]);
+                    self.demand(ri, ls, d, ht, e, prices)
+                }),
+            );
+        }
     }
 
     /// (M3) Demand given up because of price: what the sector would buy at its starting
@@ -310,6 +365,12 @@ impl Expansion {
             high_months: vec![[0.0; 3]; n],
             decided: Vec::new(),
         }
+    }
+
+    /// Back to `new(n)`, reusing the tables.
+    pub fn reset(&mut self, n: usize) {
+        fill(&mut self.high_months, n, [0.0; 3]);
+        self.decided.clear();
     }
 
     /// Price index of a stage's output in region `r` (the higher of its two outputs).

@@ -5,10 +5,23 @@
 #![allow(clippy::needless_range_loop)]
 
 use crate::model::Commodity;
+use crate::model::buf::{fill, fill_like, set_from};
 use crate::model::limits::Limits;
 use crate::model::record::MonthRecord;
 use crate::model::state::{ChainParams, Exogenous, Stocks};
 use crate::model::stockpile::StockpileState;
+
+/// Buffers of end use and magnet stockpile releases, one entry per region-local sector.
+#[derive(Debug, Clone, Default)]
+pub struct Scratch {
+    /// Share of its demand a sector may draw from restricted content (None: unrestricted).
+    allowed: Vec<Option<f64>>,
+    want: Vec<f64>,
+    got: Vec<f64>,
+    /// Restricting origins, each once, and whether any restriction from it is extraterritorial.
+    origins: Vec<(usize, bool)>,
+    first: Vec<usize>,
+}
 
 /// (11) End use: per region and grade, the magnet stock serves sectors by `priority` (1 first),
 /// pro rata within a level. Sectors under an end-use restriction in force against the region
@@ -21,34 +34,37 @@ pub fn end_use(
     limits: &Limits,
     stocks: &mut Stocks,
     rec: &mut MonthRecord,
+    s: &mut Scratch,
 ) {
     use Commodity::*;
     let n = stocks.lots.len();
-    rec.demand = x.demand.clone();
-    rec.delivered = x.demand.iter().map(|s| vec![[0.0; 2]; s.len()]).collect();
+    rec.demand.clone_from(&x.demand);
+    fill_like(&mut rec.delivered, &x.demand, [0.0; 2]);
     for r in 0..n {
+        let want_of = |s: usize, g: usize| x.demand[r][s][g];
         for (g, c) in [(0, MagnetStandard), (1, MagnetHighTemp)] {
-            let denials: Vec<_> = limits.denials(r).filter(|d| d.grades[g]).collect();
+            let denials = || limits.denials(r).filter(|d| d.grades[g]);
             // Per sector, the share of its demand it may draw from the restricted content (the
-            // smallest of the restrictions naming it); None: unrestricted.
-            let allowed: Vec<Option<f64>> = p.sector_ids[r]
-                .iter()
-                .map(|id| {
-                    denials
-                        .iter()
+            // smallest of the restrictions naming it); None: unrestricted (empty: all are).
+            s.allowed.clear();
+            if denials().next().is_some() {
+                s.allowed.extend(p.sector_ids[r].iter().map(|id| {
+                    denials()
                         .filter(|d| d.sectors.contains(id))
                         .map(|d| d.allowed)
                         .reduce(f64::min)
-                })
-                .collect();
-            let denied: Vec<bool> = allowed.iter().map(Option::is_some).collect();
+                }));
+            }
+            let allowed = &s.allowed;
+            let denied = |s: usize| allowed.get(s).is_some_and(Option::is_some);
+            let k = x.demand[r].len();
             let lot = &mut stocks.lots[r][c as usize];
-            let want: Vec<f64> = x.demand[r].iter().map(|s| s[g]).collect();
-            if denied.iter().any(|&d| d) {
+            if allowed.iter().any(Option::is_some) {
                 // Each origin's content counted once (extraterritorially if any restriction
                 // from it is).
-                let mut origins: Vec<(usize, bool)> = Vec::new();
-                for d in &denials {
+                let origins = &mut s.origins;
+                origins.clear();
+                for d in denials() {
                     match origins.iter_mut().find(|(o, _)| *o == d.origin) {
                         Some((_, ext)) => *ext |= d.extraterritorial,
                         None => origins.push((d.origin, d.extraterritorial)),
@@ -56,43 +72,61 @@ pub fn end_use(
                 }
                 let tagged: f64 = origins.iter().map(|&(o, ext)| lot.tagged(o, ext)).sum();
                 let clean = (lot.total() - tagged).max(0.0);
-                let want_denied: Vec<f64> = want
-                    .iter()
-                    .zip(&denied)
-                    .map(|(w, d)| if *d { *w } else { 0.0 })
-                    .collect();
-                let got = by_priority(clean, &want_denied, &p.priority[r]);
-                for (s, q) in got.iter().enumerate() {
-                    rec.delivered[r][s][g] += lot.take_untagged(*q);
+                set_from(
+                    &mut s.want,
+                    (0..k).map(|i| if denied(i) { want_of(i, g) } else { 0.0 }),
+                );
+                by_priority(
+                    clean,
+                    &s.want,
+                    &p.priority[r],
+                    &p.priority_order[r],
+                    &mut s.got,
+                );
+                for (i, q) in s.got.iter().enumerate() {
+                    rec.delivered[r][i][g] += lot.take_untagged(*q);
                 }
                 // What they still want, up to the allowed share of their demand, from the rest.
-                let want_tagged: Vec<f64> = want
-                    .iter()
-                    .zip(&allowed)
-                    .zip(&got)
-                    .map(|((w, a), q)| match a {
-                        Some(a) if *a > 0.0 => (w - q).min(a * w).max(0.0),
-                        _ => 0.0,
-                    })
-                    .collect();
-                if want_tagged.iter().any(|&w| w > 0.0) {
-                    let got = by_priority(lot.total(), &want_tagged, &p.priority[r]);
-                    for (s, q) in got.iter().enumerate() {
-                        lot.take(*q);
-                        rec.delivered[r][s][g] += q;
+                let got = &s.got;
+                set_from(
+                    &mut s.want,
+                    (0..k).map(|i| {
+                        let w = want_of(i, g);
+                        match allowed[i] {
+                            Some(a) if a > 0.0 => (w - got[i]).min(a * w).max(0.0),
+                            _ => 0.0,
+                        }
+                    }),
+                );
+                if s.want.iter().any(|&w| w > 0.0) {
+                    by_priority(
+                        lot.total(),
+                        &s.want,
+                        &p.priority[r],
+                        &p.priority_order[r],
+                        &mut s.got,
+                    );
+                    for (i, q) in s.got.iter().enumerate() {
+                        lot.remove(*q);
+                        rec.delivered[r][i][g] += q;
                     }
                 }
             }
-            let want_rest: Vec<f64> = want
-                .iter()
-                .zip(&denied)
-                .map(|(w, d)| if *d { 0.0 } else { *w })
-                .collect();
-            let got = by_priority(lot.total(), &want_rest, &p.priority[r]);
-            for (s, q) in got.iter().enumerate() {
+            set_from(
+                &mut s.want,
+                (0..k).map(|i| if denied(i) { 0.0 } else { want_of(i, g) }),
+            );
+            by_priority(
+                lot.total(),
+                &s.want,
+                &p.priority[r],
+                &p.priority_order[r],
+                &mut s.got,
+            );
+            for (i, q) in s.got.iter().enumerate() {
                 // The lot gives up `q` (to rounding: `take` never takes more than it holds).
-                lot.take(*q);
-                rec.delivered[r][s][g] += q;
+                lot.remove(*q);
+                rec.delivered[r][i][g] += q;
             }
         }
     }
@@ -106,6 +140,7 @@ pub fn release_magnet_stockpiles(
     x: &Exogenous,
     stockpiles: &mut [StockpileState],
     rec: &mut MonthRecord,
+    s: &mut Scratch,
 ) {
     for (i, sp) in stockpiles.iter_mut().enumerate() {
         let g = match sp.commodity {
@@ -116,12 +151,14 @@ pub fn release_magnet_stockpiles(
         for ri in 0..sp.serves.len() {
             let r = sp.serves[ri];
             let wanted: f64 = x.demand[r].iter().map(|d| d[g]).sum();
-            let unmet: Vec<f64> = x.demand[r]
-                .iter()
-                .zip(&rec.delivered[r])
-                .map(|(d, got)| (d[g] - got[g]).max(0.0))
-                .collect();
-            let total_unmet: f64 = unmet.iter().sum();
+            set_from(
+                &mut s.want,
+                x.demand[r]
+                    .iter()
+                    .zip(&rec.delivered[r])
+                    .map(|(d, got)| (d[g] - got[g]).max(0.0)),
+            );
+            let total_unmet: f64 = s.want.iter().sum();
             if total_unmet > 0.0 {
                 sp.saw_shortage = true;
             }
@@ -129,16 +166,18 @@ pub fn release_magnet_stockpiles(
             if q <= 0.0 {
                 continue;
             }
-            let first: Vec<usize> = sp
-                .priority_sectors
-                .iter()
-                .filter_map(|id| p.sector_ids[r].iter().position(|x| x == id))
-                .collect();
-            let got = serve(q, &unmet, &p.priority[r], &first);
+            set_from(
+                &mut s.first,
+                sp.priority_sectors
+                    .iter()
+                    .filter_map(|id| p.sector_ids[r].iter().position(|x| x == id)),
+            );
+            let (pr, order) = (&p.priority[r], &p.priority_order[r]);
+            serve(q, &s.want, pr, order, &s.first, &mut s.got);
             // Rounding in the pro rata split may exceed the level by a few ulps.
-            let total = got.iter().sum::<f64>().min(sp.level);
-            for (s, v) in got.iter().enumerate() {
-                rec.delivered[r][s][g] += v;
+            let total = s.got.iter().sum::<f64>().min(sp.level);
+            for (ls, v) in s.got.iter().enumerate() {
+                rec.delivered[r][ls][g] += v;
             }
             sp.level -= total;
             rec.released[i][r] += total;
@@ -156,7 +195,7 @@ pub fn refill_stockpiles(
     for (i, sp) in stockpiles.iter_mut().enumerate() {
         let q = sp.refill_wanted().min(stocks.get(sp.region, sp.commodity));
         if q > 0.0 {
-            stocks.lots[sp.region][sp.commodity as usize].take(q);
+            stocks.lots[sp.region][sp.commodity as usize].remove(q);
             sp.level += q;
             if sp.build_rate <= 0.0 {
                 sp.refill_budget -= q;
@@ -173,84 +212,113 @@ pub fn refill_stockpiles(
 /// `U(t) = (1 - f) S(t - k) + f S(t - k - 1)` with `k = floor(lag)`, `f = lag - k`, and
 /// `S = 0` before month 0 (the pipeline starts full). With `lag = 0`, `U = S`.
 pub fn components(lag: f64, stocks: &mut Stocks, rec: &mut MonthRecord) {
-    let shortfall: Vec<Vec<[f64; 2]>> = rec
-        .demand
-        .iter()
-        .zip(&rec.delivered)
-        .map(|(d, got)| {
-            d.iter()
-                .zip(got)
-                .map(|(d, g)| [0, 1].map(|k| (d[k] - g[k]).max(0.0)))
-                .collect()
-        })
-        .collect();
     let (k, f) = (lag.floor() as usize, lag - lag.floor());
-    let past = &mut stocks.shortfalls;
-    past.push(shortfall);
-    if past.len() > k + 2 {
-        past.remove(0);
+    // The last `k + 2` months are kept: once they are, the oldest table is reused for this
+    // month's.
+    let (past, len) = (&mut stocks.shortfalls, &mut stocks.shortfall_months);
+    if *len == k + 2 {
+        past[..*len].rotate_left(1);
+    } else {
+        *len += 1;
+        if past.len() < *len {
+            past.push(Vec::new());
+        }
     }
-    // `ago(j)`: the shortfall `j` months ago, if recorded.
-    let len = past.len();
+    let len = *len;
+    let shortfall = &mut past[len - 1];
+    fill_like(shortfall, &rec.demand, [0.0; 2]);
+    for ((row, d), got) in shortfall.iter_mut().zip(&rec.demand).zip(&rec.delivered) {
+        for ((x, d), g) in row.iter_mut().zip(d).zip(got) {
+            *x = [(d[0] - g[0]).max(0.0), (d[1] - g[1]).max(0.0)];
+        }
+    }
+    // The shortfalls `k` and `k + 1` months ago, if recorded (the later one only matters for
+    // a fractional lag).
     let ago = |j: usize| (j < len).then(|| &past[len - 1 - j]);
-    let at = |j: usize, r: usize, s: usize, g: usize| ago(j).map_or(0.0, |x| x[r][s][g]);
-    rec.unmet = rec
-        .demand
-        .iter()
-        .enumerate()
-        .map(|(r, secs)| {
-            (0..secs.len())
-                .map(|s| {
-                    [0, 1].map(|g| {
-                        let late = if f > 0.0 { at(k + 1, r, s, g) } else { 0.0 };
-                        (1.0 - f) * at(k, r, s, g) + f * late
-                    })
-                })
-                .collect()
-        })
-        .collect();
+    let (due, late) = (ago(k), if f > 0.0 { ago(k + 1) } else { None });
+    let at = |x: Option<&Vec<Vec<[f64; 2]>>>, r: usize, s: usize, g: usize| {
+        x.map_or(0.0, |x| x[r][s][g])
+    };
+    fill_like(&mut rec.unmet, &rec.demand, [0.0; 2]);
+    for (r, secs) in rec.unmet.iter_mut().enumerate() {
+        for (s, u) in secs.iter_mut().enumerate() {
+            let unmet = |g: usize| (1.0 - f) * at(due, r, s, g) + f * at(late, r, s, g);
+            *u = [unmet(0), unmet(1)];
+        }
+    }
+}
+
+/// Sector indices ordered by `priority` (1 first), in index order within a level: the order
+/// `by_priority` serves them in.
+pub fn priority_order(priority: &[u32], out: &mut Vec<usize>) {
+    set_from(out, 0..priority.len());
+    out.sort_by_key(|&s| priority[s]);
 }
 
 /// Serves `unmet[s]` (t, per region-local sector) from `amount` t: first the `first` sectors in
-/// order, then the rest by `priority` (1 first), pro rata within a priority level. Returns what
-/// each sector received; never more than its unmet need or, in total, than `amount`.
-pub fn serve(amount: f64, unmet: &[f64], priority: &[u32], first: &[usize]) -> Vec<f64> {
-    let mut got = vec![0.0; unmet.len()];
+/// order, then the rest by `priority` (1 first; `order` from `priority_order`), pro rata within
+/// a priority level. Sets `got` to what each sector received; never more than its unmet need
+/// or, in total, than `amount`.
+pub fn serve(
+    amount: f64,
+    unmet: &[f64],
+    priority: &[u32],
+    order: &[usize],
+    first: &[usize],
+    got: &mut Vec<f64>,
+) {
+    fill(got, unmet.len(), 0.0);
     let mut left = amount.max(0.0);
     for &s in first {
         let g = (unmet[s] - got[s]).min(left).max(0.0);
         got[s] += g;
         left -= g;
     }
-    let remaining: Vec<f64> = unmet
-        .iter()
-        .zip(&got)
-        .map(|(u, g)| (u - g).max(0.0))
-        .collect();
-    let extra = by_priority(left, &remaining, priority);
-    for (g, e) in got.iter_mut().zip(extra) {
-        *g += e;
-    }
-    got
+    // Each sector's remaining need is read before it is served, once, at its own level, so
+    // `got` can hold both what it had and what it gets.
+    let got = std::cell::Cell::from_mut(got.as_mut_slice()).as_slice_of_cells();
+    by_priority_with(
+        left,
+        priority,
+        order,
+        |s| (unmet[s] - got[s].get()).max(0.0),
+        |s, e| got[s].set(got[s].get() + e),
+    );
 }
 
-/// Allocates `supply` to `demand[s]` by priority level (1 first), pro rata within a level.
-pub fn by_priority(supply: f64, demand: &[f64], priority: &[u32]) -> Vec<f64> {
-    let mut out = vec![0.0; demand.len()];
+/// Allocates `supply` to `demand[s]` by priority level (1 first; `order` from
+/// `priority_order`), pro rata within a level, into `out`.
+pub fn by_priority(
+    supply: f64,
+    demand: &[f64],
+    priority: &[u32],
+    order: &[usize],
+    out: &mut Vec<f64>,
+) {
+    fill(out, demand.len(), 0.0);
+    by_priority_with(supply, priority, order, |s| demand[s], |s, q| out[s] = q);
+}
+
+/// `by_priority` on `demand(s)`, giving each sector's allocation to `give(s, q)` (only sectors
+/// of the levels served, each once, after its level's demand was read).
+fn by_priority_with(
+    supply: f64,
+    priority: &[u32],
+    order: &[usize],
+    demand: impl Fn(usize) -> f64,
+    mut give: impl FnMut(usize, f64),
+) {
     let mut left = supply.max(0.0);
-    let mut levels: Vec<u32> = priority.to_vec();
-    levels.sort_unstable();
-    levels.dedup();
-    for level in levels {
+    let mut rest = order;
+    while let Some(&s0) = rest.first() {
         if left <= 0.0 {
             break;
         }
-        let want: f64 = demand
-            .iter()
-            .zip(priority)
-            .filter(|(_, p)| **p == level)
-            .map(|(d, _)| d.max(0.0))
-            .sum();
+        let level = priority[s0];
+        let len = rest.iter().take_while(|&&s| priority[s] == level).count();
+        let (at_level, next) = rest.split_at(len);
+        rest = next;
+        let want: f64 = at_level.iter().map(|&s| demand(s).max(0.0)).sum();
         if want <= 0.0 {
             continue;
         }
@@ -260,14 +328,11 @@ pub fn by_priority(supply: f64, demand: &[f64], priority: &[u32]) -> Vec<f64> {
         } else {
             left / want
         };
-        for (i, (d, p)) in demand.iter().zip(priority).enumerate() {
-            if *p == level {
-                out[i] = d.max(0.0) * share;
-            }
+        for &s in at_level {
+            give(s, demand(s).max(0.0) * share);
         }
         left -= want.min(left);
     }
-    out
 }
 
 #[cfg(test)]
@@ -277,16 +342,27 @@ mod tests {
     #[test]
     fn priority_levels_are_served_in_order_and_pro_rata_within() {
         // 100 t for defense (priority 1, 30 t) and ev + wind (priority 2, 60 t + 40 t).
-        let got = by_priority(100.0, &[30.0, 60.0, 40.0], &[1, 2, 2]);
+        let (mut got, mut order) = (Vec::new(), Vec::new());
+        priority_order(&[1, 2, 2], &mut order);
+        by_priority(100.0, &[30.0, 60.0, 40.0], &[1, 2, 2], &order, &mut got);
         assert!((got[0] - 30.0).abs() < 1e-12);
         assert!((got[1] - 42.0).abs() < 1e-12);
         assert!((got[2] - 28.0).abs() < 1e-12);
     }
 
     #[test]
+    fn sectors_are_ordered_by_priority_then_index() {
+        let mut order = Vec::new();
+        priority_order(&[3, 1, 2, 1], &mut order);
+        assert_eq!(order, vec![1, 3, 2, 0]);
+    }
+
+    #[test]
     fn named_sectors_come_first() {
         // 10 t; sector 2 is named first even though its priority is lowest.
-        let got = serve(10.0, &[5.0, 5.0, 8.0], &[1, 1, 3], &[2]);
+        let (mut got, mut order) = (Vec::new(), Vec::new());
+        priority_order(&[1, 1, 3], &mut order);
+        serve(10.0, &[5.0, 5.0, 8.0], &[1, 1, 3], &order, &[2], &mut got);
         assert_eq!(got, vec![1.0, 1.0, 8.0]);
     }
 }

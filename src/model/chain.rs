@@ -8,10 +8,14 @@
 //! between stages in model::trade), then allocation to end use and stockpiles
 //! (model::allocate). docs/model.md gives the equations; the phases follow its numbering.
 
-use crate::model::allocate::{components, end_use, refill_stockpiles, release_magnet_stockpiles};
+use crate::model::allocate::{
+    self, components, end_use, refill_stockpiles, release_magnet_stockpiles,
+};
+use crate::model::buf::set_from;
 use crate::model::flows::{add_recycled, make_magnets, mine, separate};
 use crate::model::limits::Limits;
-use crate::model::plan::{MonthPlan, plan_month, target};
+use crate::model::lot::Lot;
+use crate::model::plan::{self, MonthPlan, plan_month, target};
 use crate::model::record::MonthRecord;
 use crate::model::state::{ChainParams, Exogenous, StockTotals, Stocks};
 use crate::model::stockpile::StockpileState;
@@ -21,8 +25,20 @@ use crate::model::{Commodity, N_COMMODITIES, Ore};
 pub use crate::model::record::mass_balance_error;
 pub use crate::model::state::DAYS_PER_MONTH;
 
+/// Buffers the month reuses (the plan and the phases' scratch tables), kept from month to
+/// month and run to run so that a month allocates nothing once their shapes are set.
+#[derive(Debug, Clone, Default)]
+pub struct Work {
+    pub plan: MonthPlan,
+    plan_scratch: plan::Scratch,
+    arriving: Vec<(usize, usize, Lot)>,
+    pub(crate) alloc: allocate::Scratch,
+    releasable: Vec<f64>,
+}
+
 /// Runs one month (`month`, 0-based). `stocks` and `stockpiles` are updated in place; `rec`
-/// receives every flow. In month 0 (`init`) commercial stocks are first set to their targets.
+/// receives every flow (its tables are refilled in place). In month 0 (`init`) commercial
+/// stocks are first set to their targets.
 #[allow(clippy::too_many_arguments)]
 pub fn step(
     p: &ChainParams,
@@ -33,48 +49,62 @@ pub fn step(
     month: usize,
     init: bool,
     rec: &mut MonthRecord,
+    w: &mut Work,
 ) {
     use Commodity::*;
     let n = x.magnet_cap.len();
-    let plan = plan_month(p, x, limits, stocks, stockpiles, init);
+    let plan = &mut w.plan;
+    plan_month(
+        p,
+        x,
+        limits,
+        stocks,
+        stockpiles,
+        init,
+        plan,
+        &mut w.plan_scratch,
+    );
+    let plan = &w.plan;
     if init {
         for c in Commodity::ALL {
             prefill_transit(n, c, plan.flows(c), &p.transit, &plan.conc_shares, stocks);
         }
     }
-    begin_record(x, &plan, stocks, stockpiles, rec);
+    begin_record(x, plan, stocks, stockpiles, rec);
 
     // Physical pass, upstream to downstream, each stage's output traded (6) before the next.
-    let ship = |c: Commodity, stocks: &mut Stocks, rec: &mut MonthRecord| {
-        let home: Vec<f64> = (0..n).map(|r| plan.home_use(r, c)).collect();
+    let arriving = &mut w.arriving;
+    let mut ship = |c: Commodity, stocks: &mut Stocks, rec: &mut MonthRecord| {
+        let home = |r: usize| plan.home_use(r, c);
         trade(
             n,
             month,
             c,
             plan.flows(c),
-            &home,
+            home,
             &p.transit,
             stocks,
             limits,
             rec,
+            arriving,
         );
     };
-    mine(x, &plan, stocks, rec);
+    mine(x, plan, stocks, rec);
     ship(Concentrate, stocks, rec);
     ship(ClayConcentrate, stocks, rec);
-    separate(x, &plan, stocks, rec);
+    separate(x, plan, stocks, rec);
     add_recycled(x, stocks, rec);
     ship(LightOxide, stocks, rec);
     ship(HeavyOxide, stocks, rec);
-    make_magnets(p, &plan, stocks, stockpiles, rec);
+    make_magnets(p, plan, stocks, stockpiles, rec, &mut w.releasable);
     ship(MagnetStandard, stocks, rec);
     ship(MagnetHighTemp, stocks, rec);
 
-    end_use(p, x, limits, stocks, rec);
-    release_magnet_stockpiles(p, x, stockpiles, rec);
+    end_use(p, x, limits, stocks, rec, &mut w.alloc);
+    release_magnet_stockpiles(p, x, stockpiles, rec, &mut w.alloc);
     refill_stockpiles(stocks, stockpiles, rec);
     components(p.component_lag, stocks, rec);
-    close_record(&plan, stocks, stockpiles, rec);
+    close_record(plan, stocks, stockpiles, rec);
 }
 
 /// Records the month's start: stocks after month-0 initialisation, planned home use, target
@@ -88,15 +118,19 @@ fn begin_record(
     rec: &mut MonthRecord,
 ) {
     let n = x.magnet_cap.len();
-    rec.stocks_start = Some(StockTotals::of(stocks));
-    rec.home_use = (0..n)
-        .map(|r| Commodity::ALL.map(|c| plan.home_use(r, c)))
-        .collect();
-    rec.target = (0..n)
-        .map(|r| std::array::from_fn(|c| target(plan.days[r][c], rec.home_use[r][c])))
-        .collect();
-    rec.capacity = (0..n)
-        .map(|r| {
+    StockTotals::record(&mut rec.stocks_start, stocks);
+    set_from(
+        &mut rec.home_use,
+        (0..n).map(|r| Commodity::ALL.map(|c| plan.home_use(r, c))),
+    );
+    let home_use = &rec.home_use;
+    set_from(
+        &mut rec.target,
+        (0..n).map(|r| std::array::from_fn(|c| target(plan.days[r][c], home_use[r][c]))),
+    );
+    set_from(
+        &mut rec.capacity,
+        (0..n).map(|r| {
             let (us, uh) = (plan.mag.use_[r * 2], plan.mag.use_[r * 2 + 1]);
             let hs = if us + uh > 0.0 { uh / (us + uh) } else { 0.5 };
             [
@@ -107,15 +141,19 @@ fn begin_record(
                 x.magnet_cap[r] * hs,
                 x.ore_cap(r, Ore::IonicClay),
             ]
-        })
-        .collect();
-    rec.stockpile_start = stockpiles.iter().map(|s| s.level).collect();
-    rec.flows = vec![vec![0.0; n * n]; N_COMMODITIES];
-    rec.arrivals = vec![vec![0.0; n * n]; N_COMMODITIES];
-    rec.licensed = vec![vec![0.0; n * n]; N_COMMODITIES];
-    rec.delayed = vec![vec![0.0; n * n]; N_COMMODITIES];
-    rec.released = stockpiles.iter().map(|_| vec![0.0; n]).collect();
-    rec.refilled = stockpiles.iter().map(|_| vec![0.0; n]).collect();
+        }),
+    );
+    set_from(&mut rec.stockpile_start, stockpiles.iter().map(|s| s.level));
+    for t in [
+        &mut rec.flows,
+        &mut rec.arrivals,
+        &mut rec.licensed,
+        &mut rec.delayed,
+    ] {
+        t.fill(N_COMMODITIES, n * n, 0.0);
+    }
+    rec.released.fill(stockpiles.len(), n, 0.0);
+    rec.refilled.fill(stockpiles.len(), n, 0.0);
 }
 
 /// Closes the month: whether each region's oxide imports were rationed (less was shipped toward
@@ -130,15 +168,16 @@ fn close_record(
 ) {
     use Commodity::*;
     let n = stocks.lots.len();
-    stocks.oxide_imports = (0..n)
-        .map(|r| {
+    set_from(
+        &mut stocks.oxide_imports,
+        (0..n).map(|r| {
             [(0, LightOxide), (1, HeavyOxide)].map(|(e, c)| {
                 let shipped = rec.shipped_to(r, c);
                 let rationed = shipped < plan.ox.import_orders[r * 2 + e] * 0.999;
                 (rec.imports(r, c), rationed)
             })
-        })
-        .collect();
+        }),
+    );
     for r in 0..n {
         let made = [
             rec.sep_out[r][0],
@@ -161,6 +200,6 @@ fn close_record(
             }
         }
     }
-    rec.stocks_end = Some(StockTotals::of(stocks));
-    rec.stockpile_end = stockpiles.iter().map(|s| s.level).collect();
+    StockTotals::record(&mut rec.stocks_end, stocks);
+    set_from(&mut rec.stockpile_end, stockpiles.iter().map(|s| s.level));
 }

@@ -5,6 +5,7 @@
 // Index loops over regions read closer to the equations than zipped iterators.
 #![allow(clippy::needless_range_loop)]
 
+use crate::model::buf::{fill, set_from};
 use crate::model::lot::Lot;
 use crate::model::plan::{MonthPlan, circuit_split, feed_need};
 use crate::model::record::MonthRecord;
@@ -16,8 +17,8 @@ use crate::model::{Commodity, Ore};
 /// that ore pro rata to capacity; the content enters the region's pool of that concentrate.
 pub fn mine(x: &Exogenous, plan: &MonthPlan, stocks: &mut Stocks, rec: &mut MonthRecord) {
     let n = x.mine_cap.len();
-    rec.mine_out = vec![[0.0; 3]; n];
-    rec.mine_out_by_ore = vec![[0.0; 2]; n];
+    fill(&mut rec.mine_out, n, [0.0; 3]);
+    fill(&mut rec.mine_out_by_ore, n, [0.0; 2]);
     for r in 0..n {
         for ore in Ore::ALL {
             let cap = x.ore_cap(r, ore);
@@ -55,10 +56,10 @@ pub fn mine(x: &Exogenous, plan: &MonthPlan, stocks: &mut Stocks, rec: &mut Mont
 /// capacity; the rest of the feed is residue.
 pub fn separate(x: &Exogenous, plan: &MonthPlan, stocks: &mut Stocks, rec: &mut MonthRecord) {
     let n = x.mine_cap.len();
-    rec.feed = vec![0.0; n];
-    rec.feed_by_ore = vec![[0.0; 2]; n];
-    rec.sep_out = vec![[0.0; 2]; n];
-    rec.residue = vec![0.0; n];
+    fill(&mut rec.feed, n, 0.0);
+    fill(&mut rec.feed_by_ore, n, [0.0; 2]);
+    fill(&mut rec.sep_out, n, [0.0; 2]);
+    fill(&mut rec.residue, n, 0.0);
     let shares_of = |l: &Lot| {
         let total = l.total();
         if total > 0.0 {
@@ -100,11 +101,11 @@ pub fn separate(x: &Exogenous, plan: &MonthPlan, stocks: &mut Stocks, rec: &mut 
 /// (M5) Recycled oxide joins the region's stock, tagged as separated there.
 pub fn add_recycled(x: &Exogenous, stocks: &mut Stocks, rec: &mut MonthRecord) {
     let n = x.mine_cap.len();
-    rec.recycled = if x.recycled.is_empty() {
-        vec![[0.0; 2]; n]
+    if x.recycled.is_empty() {
+        fill(&mut rec.recycled, n, [0.0; 2]);
     } else {
-        x.recycled.clone()
-    };
+        rec.recycled.clone_from(&x.recycled);
+    }
     for r in 0..n {
         for (e, c) in [(NDPR, Commodity::LightOxide), (DYTB, Commodity::HeavyOxide)] {
             let q = rec.recycled[r][e];
@@ -139,18 +140,20 @@ pub fn magnet_output(planned: [f64; 2], recipes: &[[f64; 2]; 2], have: [f64; 2])
 /// (9)-(10) Magnet plants make what their plan, their oxide stock and the oxide stockpiles
 /// serving the region allow; stockpiles release only the oxide that output uses beyond the
 /// stock. New magnets are tagged made here, and with every origin that supplied at least
-/// `DE_MINIMIS` of a grade's oxide.
+/// `DE_MINIMIS` of a grade's oxide. `caps` is a buffer.
 pub fn make_magnets(
     p: &ChainParams,
     plan: &MonthPlan,
     stocks: &mut Stocks,
     stockpiles: &mut [StockpileState],
     rec: &mut MonthRecord,
+    caps: &mut Vec<f64>,
 ) {
     use Commodity::*;
     let n = stocks.lots.len();
-    rec.oxide_used = vec![[0.0; 2]; n];
-    rec.magnet_out = vec![[0.0; 2]; n];
+    let m = stockpiles.len();
+    fill(&mut rec.oxide_used, n, [0.0; 2]);
+    fill(&mut rec.magnet_out, n, [0.0; 2]);
     for r in 0..n {
         let planned = [plan.mag.production[r * 2], plan.mag.production[r * 2 + 1]];
         let wanted: [f64; 2] = [0, 1].map(|e| (0..2).map(|g| planned[g] * p.recipes[g][e]).sum());
@@ -158,22 +161,25 @@ pub fn make_magnets(
         // What each oxide stockpile serving the region would release against the whole need
         // beyond the stock, decided once: the output is cut to stock plus these, and the
         // releases below stay within them (no second trigger test on a smaller need).
-        let caps: [Vec<f64>; 2] = [(NDPR, LightOxide), (DYTB, HeavyOxide)].map(|(e, c)| {
-            stockpiles
+        // `[e * m + i]`: stockpile `i`'s release of oxide `e`.
+        set_from(
+            caps,
+            [(NDPR, LightOxide), (DYTB, HeavyOxide)]
                 .iter()
-                .map(|s| {
-                    if s.commodity == c && s.serves.contains(&r) {
-                        s.release_for((wanted[e] - stock[e]).max(0.0), wanted[e])
-                    } else {
-                        0.0
-                    }
-                })
-                .collect()
-        });
-        let releasable = [0, 1].map(|e| caps[e].iter().sum::<f64>());
+                .flat_map(|&(e, c)| {
+                    stockpiles.iter().map(move |s| {
+                        if s.commodity == c && s.serves.contains(&r) {
+                            s.release_for((wanted[e] - stock[e]).max(0.0), wanted[e])
+                        } else {
+                            0.0
+                        }
+                    })
+                }),
+        );
+        let releasable = [0, 1].map(|e| caps[e * m..(e + 1) * m].iter().sum::<f64>());
         let have = [stock[0] + releasable[0], stock[1] + releasable[1]];
         let out = magnet_output(planned, &p.recipes, have);
-        let mut consumed = Vec::with_capacity(2);
+        let mut consumed = [Lot::empty(LightOxide, n); 2];
         for (e, c) in [(NDPR, LightOxide), (DYTB, HeavyOxide)] {
             let used: f64 = (0..2).map(|g| out[g] * p.recipes[g][e]).sum();
             let short_of_plan = wanted[e] > stock[e];
@@ -183,13 +189,13 @@ pub fn make_magnets(
                 c,
                 used - stock[e],
                 short_of_plan,
-                &caps[e],
+                &caps[e * m..(e + 1) * m],
                 stocks,
                 rec,
             );
             let lot = &mut stocks.lots[r][c as usize];
             let used = used.min(lot.total());
-            consumed.push(lot.take(used));
+            consumed[e] = lot.take(used);
             rec.oxide_used[r][e] = used;
         }
         rec.magnet_out[r] = out;
@@ -276,6 +282,7 @@ mod tests {
             inventory_days: vec![[0.0; N_COMMODITIES]],
             rebuild_months: 3.0,
             priority: vec![vec![]],
+            priority_order: vec![vec![]],
             sector_ids: vec![vec![]],
             world_shares: [[0.0; 2]; 2],
             transit: vec![0.0],
@@ -308,10 +315,10 @@ mod tests {
             build_started: false,
         }];
         let mut rec = MonthRecord {
-            released: vec![vec![0.0]],
+            released: crate::model::record::Table::zeros(1, 1),
             ..MonthRecord::default()
         };
-        make_magnets(&p, &plan, &mut stocks, &mut sp, &mut rec);
+        make_magnets(&p, &plan, &mut stocks, &mut sp, &mut rec, &mut Vec::new());
         // Dy/Tb allows 2.4 / 0.03 = 80 t; they use 22.4 t NdPr, 2.4 t beyond the stock. The
         // stockpile qualified against the whole need (8 of 28 t, above 10%), so it releases the
         // 2.4 t even though 2.4 of 28 t alone is under its threshold.

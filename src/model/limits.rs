@@ -3,6 +3,8 @@
 //! of a control in a run (`Course`). policy::controls builds them from the scenario's controls
 //! and the flow history; the chain only applies them.
 
+use crate::model::buf::fill;
+use crate::model::lot::MAX_REGIONS;
 use crate::model::state::Exogenous;
 use crate::model::{Commodity, N_COMMODITIES, Ore, Scenario};
 
@@ -50,10 +52,37 @@ pub(crate) enum Budget {
     Share,
 }
 
-#[derive(Debug, Clone)]
+/// Regions, in the order given, stored inline (at most `MAX_REGIONS`).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub(crate) struct Regions {
+    v: [usize; MAX_REGIONS],
+    n: u8,
+}
+
+impl Regions {
+    pub(crate) fn from_slice(rs: &[usize]) -> Regions {
+        let mut out = Regions::default();
+        rs.iter().for_each(|&r| out.push(r));
+        out
+    }
+
+    pub(crate) fn push(&mut self, r: usize) {
+        self.v[self.n as usize] = r;
+        self.n += 1;
+    }
+}
+
+impl std::ops::Deref for Regions {
+    type Target = [usize];
+    fn deref(&self) -> &[usize] {
+        &self.v[..self.n as usize]
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Active {
     pub(crate) origin: usize,
-    pub(crate) destinations: Vec<usize>,
+    pub(crate) destinations: Regions,
     pub(crate) commodities: [bool; N_COMMODITIES],
     pub(crate) budget: Budget,
     /// Allowed share of each commodity's flow (share-of-flow limits; licensing approval).
@@ -105,6 +134,18 @@ pub struct Limits {
     pub(crate) denials: Vec<(usize, Denial)>,
     /// Controls in force this month (any kind), by index.
     pub(crate) in_force: Vec<usize>,
+    /// Buffers of `apply`; `closed` holds the routes its last call closed.
+    work: ApplyWork,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ApplyWork {
+    planned: Vec<f64>,
+    route_scale: Vec<f64>,
+    closed: Vec<bool>,
+    allowed_by: Vec<f64>,
+    scale_by: Vec<f64>,
+    limits: Vec<bool>,
 }
 
 /// Average weeks per month (365.25 / 7 / 12).
@@ -159,6 +200,27 @@ impl Limits {
         }
     }
 
+    /// Empties the limits, keeping their buffers.
+    pub fn clear(&mut self) {
+        self.active.clear();
+        self.caps.clear();
+        self.denials.clear();
+        self.in_force.clear();
+    }
+
+    /// Makes these limits a copy of `other`, reusing their buffers.
+    pub fn reset_to(&mut self, other: &Limits) {
+        self.active.clone_from(&other.active);
+        self.caps.clone_from(&other.caps);
+        self.denials.clone_from(&other.denials);
+        self.in_force.clone_from(&other.in_force);
+    }
+
+    /// Per route `o * n + d`, whether the last `apply` closed it.
+    pub fn closed(&self) -> &[bool] {
+        &self.work.closed
+    }
+
     pub fn is_active(&self, control: usize) -> bool {
         self.in_force.contains(&control)
     }
@@ -173,18 +235,28 @@ impl Limits {
         n: usize,
         needs: &mut [f64],
         spare: &mut [f64],
-    ) -> Vec<bool> {
+    ) -> &[bool] {
         // Each control's own scale on the planned flows; a route takes the strictest scale of
         // the controls covering it, after leakage. Budgets are then charged with what actually
         // passes legally, so a quota is not used up by flow that another control blocks, nor by
         // flow that leaks past it.
         let ci = c as usize;
-        let planned = flows.to_vec();
-        let mut route_scale = vec![1.0f64; n * n];
-        let mut closed = vec![false; n * n];
-        let mut allowed_by = vec![0.0; self.active.len()];
-        let mut scale_by = vec![1.0; self.active.len()];
-        let mut limits = vec![false; self.active.len()];
+        let m = self.active.len();
+        let w = &mut self.work;
+        if !self.active.iter().any(|a| a.commodities[ci]) {
+            // No control covers `c`: every route keeps its scale of 1 and nothing is cut.
+            fill(&mut w.closed, n * n, false);
+            return &w.closed;
+        }
+        w.planned.clear();
+        w.planned.extend_from_slice(flows);
+        fill(&mut w.route_scale, n * n, 1.0f64);
+        fill(&mut w.closed, n * n, false);
+        fill(&mut w.allowed_by, m, 0.0);
+        fill(&mut w.scale_by, m, 1.0);
+        fill(&mut w.limits, m, false);
+        let (route_scale, closed) = (&mut w.route_scale, &mut w.closed);
+        let (allowed_by, scale_by, limits) = (&mut w.allowed_by, &mut w.scale_by, &mut w.limits);
         for (k, a) in self
             .active
             .iter_mut()
@@ -216,7 +288,7 @@ impl Limits {
                 effective = scale + a.leakage * (1.0 - scale);
                 a.leaked[ci] = true;
             }
-            for &d in &a.destinations {
+            for &d in a.destinations.iter() {
                 route_scale[o * n + d] = route_scale[o * n + d].min(effective);
                 if scale < 1.0 || allowed <= 0.0 || matches!(a.budget, Budget::Share) {
                     closed[o * n + d] = true;
@@ -232,6 +304,7 @@ impl Limits {
                 spare[o] += cut;
             }
         }
+        let planned = &w.planned;
         for (k, a) in self
             .active
             .iter_mut()

@@ -143,13 +143,41 @@ impl Lot {
         out
     }
 
+    /// Applies `f` to every quantity and tag (separate loops: a chained iterator costs more
+    /// than the arithmetic).
+    fn each(&mut self, mut f: impl FnMut(&mut f64)) {
+        self.q.iter_mut().for_each(&mut f);
+        self.a.iter_mut().for_each(&mut f);
+        self.b.iter_mut().for_each(&mut f);
+    }
+
+    /// Removes `amount` as `take` does, without returning it.
+    pub fn remove(&mut self, amount: f64) {
+        let total = self.total();
+        let f = if total > 0.0 {
+            (amount / total).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        self.each(|x| *x -= *x * f);
+    }
+
+    /// `take(self.total())`: everything the lot holds (for a finite positive total, the lot
+    /// itself, leaving zeros).
+    pub fn take_all(&mut self) -> Lot {
+        let total = self.total();
+        if total > 0.0 && total.is_finite() {
+            let out = *self;
+            self.each(|x| *x -= *x);
+            out
+        } else {
+            self.take(total)
+        }
+    }
+
     /// Multiplies quantity and tags by `f`.
     pub fn scale(&mut self, f: f64) {
-        self.q
-            .iter_mut()
-            .chain(self.a.iter_mut())
-            .chain(self.b.iter_mut())
-            .for_each(|x| *x *= f);
+        self.each(|x| *x *= f);
     }
 
     /// Removes `amount` from the untagged part only (tags unchanged). For oxides and magnets.

@@ -3,6 +3,7 @@
 //! (`ParamId`). Built from a scenario file by `scenario::validate`; never written by users.
 
 pub mod allocate;
+pub mod buf;
 pub mod chain;
 pub mod dist;
 pub mod flows;

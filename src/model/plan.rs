@@ -5,13 +5,14 @@
 // Index loops over regions read closer to the equations than zipped iterators.
 #![allow(clippy::needless_range_loop)]
 
+use crate::model::buf::{fill, fill_rows, set_from};
 use crate::model::limits::Limits;
 use crate::model::lot::Lot;
 use crate::model::state::{
     ChainParams, Circuit, DAYS_PER_MONTH, DYTB, Exogenous, NDPR, Stocks, mine_mix,
 };
 use crate::model::stockpile::StockpileState;
-use crate::model::trade::place_orders_within_controls;
+use crate::model::trade::{Orders, place_orders_within_controls};
 use crate::model::{Commodity, Grade, N_COMMODITIES, Ore};
 
 /// The month's plan of every commodity, and the days of cover buyers want.
@@ -55,10 +56,28 @@ impl MonthPlan {
     }
 }
 
+/// Buffers the planning pass reuses from month to month.
+#[derive(Debug, Clone, Default)]
+pub struct Scratch {
+    /// Stock positions `[r * 2 + j]` of magnets and oxides, and `[ore][region]` of concentrate.
+    mag_pos: Vec<f64>,
+    ox_pos: Vec<f64>,
+    conc_pos: [Vec<f64>; 2],
+    /// Per-item days of cover, capacity and input-limited capacity of the commodity planned.
+    days: Vec<f64>,
+    cap: Vec<f64>,
+    item_cap: Vec<f64>,
+    /// Feed composition and concentrate feed needs `[ore][region]`.
+    uses: [Vec<f64>; 2],
+    items: Items,
+    init: InitScratch,
+}
+
 /// The planning pass, downstream to upstream: magnets, then oxides, then concentrate, each
 /// step's planned production setting the next step's home use. In month 0 (`init`) every
 /// commercial stock is first set to its target (2) and the concentrate pools get the
-/// composition they will run on.
+/// composition they will run on. The month's plan is written into `plan`.
+#[allow(clippy::too_many_arguments)]
 pub fn plan_month(
     p: &ChainParams,
     x: &Exogenous,
@@ -66,48 +85,48 @@ pub fn plan_month(
     stocks: &mut Stocks,
     stockpiles: &[StockpileState],
     init: bool,
-) -> MonthPlan {
+    plan: &mut MonthPlan,
+    s: &mut Scratch,
+) {
     use Commodity::*;
     let n = x.magnet_cap.len();
-    let days = cover_days(p, x);
-    let mut mag_pos = positions(stocks, n, [MagnetStandard, MagnetHighTemp]);
-    let mag = plan_magnets(p, x, &days, stocks, stockpiles, &mut mag_pos, init, limits);
-    let mut ox_pos = positions(stocks, n, [LightOxide, HeavyOxide]);
-    let ox = plan_oxides(p, x, &days, &mag, stockpiles, &mut ox_pos, init, limits);
-    let (conc, conc_pos, shares) = plan_concentrates(p, x, &days, stocks, &ox, init, limits);
+    cover_days(p, x, &mut plan.days);
+    positions(stocks, n, [MagnetStandard, MagnetHighTemp], &mut s.mag_pos);
+    plan_magnets(p, x, stocks, stockpiles, init, limits, plan, s);
+    positions(stocks, n, [LightOxide, HeavyOxide], &mut s.ox_pos);
+    plan_oxides(p, x, stockpiles, init, limits, plan, s);
+    plan_concentrates(p, x, stocks, init, limits, plan, s);
     if init {
-        init_stocks(stocks, &mag_pos, &ox_pos, &conc_pos, &shares);
-    }
-    MonthPlan {
-        mag,
-        ox,
-        conc,
-        days,
-        conc_shares: shares,
+        init_stocks(
+            stocks,
+            &s.mag_pos,
+            &s.ox_pos,
+            &s.conc_pos,
+            &plan.conc_shares,
+        );
     }
 }
 
 /// Days of cover wanted per region and commodity: the scenario's, times the speculative
 /// stocking factor (M1b) when the market sets one.
-fn cover_days(p: &ChainParams, x: &Exogenous) -> Vec<[f64; N_COMMODITIES]> {
-    (0..x.magnet_cap.len())
-        .map(|r| {
+fn cover_days(p: &ChainParams, x: &Exogenous, days: &mut Vec<[f64; N_COMMODITIES]>) {
+    set_from(
+        days,
+        (0..x.magnet_cap.len()).map(|r| {
             let mut d = p.inventory_days[r];
             if let Some(f) = x.stock_factor.get(r) {
                 d.iter_mut().zip(f).for_each(|(d, f)| *d *= f);
             }
             d
-        })
-        .collect()
+        }),
+    );
 }
 
 /// Stock on hand of two items per region, `[r * 2 + j]`. Orders look at stock on hand only:
 /// goods in transit are not counted until they arrive (a buyer facing delays keeps ordering;
 /// the pipeline then overshoots and orders fall back, as in 2025).
-fn positions(stocks: &Stocks, n: usize, items: [Commodity; 2]) -> Vec<f64> {
-    (0..n)
-        .flat_map(|r| items.map(|c| stocks.get(r, c)))
-        .collect()
+fn positions(stocks: &Stocks, n: usize, items: [Commodity; 2], out: &mut Vec<f64>) {
+    set_from(out, (0..n).flat_map(|r| items.map(|c| stocks.get(r, c))));
 }
 
 /// Tonnes stockpiles of commodity `c` in region `r` want to buy back this month (14).
@@ -125,28 +144,34 @@ fn refill_use(stockpiles: &[StockpileState], r: usize, c: Commodity) -> f64 {
 fn plan_magnets(
     p: &ChainParams,
     x: &Exogenous,
-    days: &[[f64; N_COMMODITIES]],
     stocks: &Stocks,
     stockpiles: &[StockpileState],
-    position: &mut [f64],
     init: bool,
     limits: &mut Limits,
-) -> Plan {
+    plan: &mut MonthPlan,
+    s: &mut Scratch,
+) {
     use Commodity::*;
     let n = x.magnet_cap.len();
-    let mag_use: Vec<f64> = (0..n)
-        .flat_map(|r| (0..2).map(move |g| x.demand[r].iter().map(|s| s[g]).sum::<f64>()))
-        .enumerate()
-        .map(|(i, u)| u + refill_use(stockpiles, i / 2, Commodity::magnet(Grade::ALL[i % 2])))
-        .collect();
-    let mag_days: Vec<f64> = (0..n).flat_map(|r| [days[r][3], days[r][4]]).collect();
+    let mag_use = &mut plan.mag.use_;
+    set_from(
+        mag_use,
+        (0..n)
+            .flat_map(|r| (0..2).map(move |g| x.demand[r].iter().map(|s| s[g]).sum::<f64>()))
+            .enumerate()
+            .map(|(i, u)| u + refill_use(stockpiles, i / 2, Commodity::magnet(Grade::ALL[i % 2]))),
+    );
+    let days = &plan.days;
+    set_from(&mut s.days, (0..n).flat_map(|r| [days[r][3], days[r][4]]));
     // (3a) Where oxide imports were rationed last month (a quota, a ban, short exporters),
     // plants plan each grade only as far as stock, their region's own separation capacity,
     // last month's imports and the oxide stockpiles serving the region can feed it; orders
     // beyond that go to other regions' magnet makers, as magnet making moved to where the
     // oxide was in 2010-11. Unrationed regions plan freely.
-    let item_cap: Vec<f64> = (0..n)
-        .flat_map(|r| {
+    let mag_use = &plan.mag.use_;
+    set_from(
+        &mut s.item_cap,
+        (0..n).flat_map(|r| {
             let Some(imports) = stocks.oxide_imports.get(r) else {
                 return [f64::INFINITY; 2];
             };
@@ -164,129 +189,131 @@ fn plan_magnets(
                 stocks.get(r, c) + own[e] + imports[e].0 + stockpiled
             });
             grade_caps(avail, &p.recipes, mag_use[r * 2 + 1])
-        })
-        .collect();
+        }),
+    );
     plan_items(
-        n,
-        2,
-        &[MagnetStandard, MagnetHighTemp],
-        mag_use,
-        position,
-        &mag_days,
+        Shape::new(n, 2, &[MagnetStandard, MagnetHighTemp], true),
+        &mut plan.mag,
+        &mut s.mag_pos,
+        &s.days,
         &x.magnet_cap,
-        Some(&item_cap),
-        true,
+        Some(&s.item_cap),
         p.rebuild_months,
         init,
         limits,
-    )
+        &mut s.items,
+    );
 }
 
 /// Oxides: home use = planned magnet output times the recipes, plus stockpile refills.
-#[allow(clippy::too_many_arguments)]
 fn plan_oxides(
     p: &ChainParams,
     x: &Exogenous,
-    days: &[[f64; N_COMMODITIES]],
-    mag: &Plan,
     stockpiles: &[StockpileState],
-    position: &mut [f64],
     init: bool,
     limits: &mut Limits,
-) -> Plan {
+    plan: &mut MonthPlan,
+    s: &mut Scratch,
+) {
     use Commodity::*;
     let n = x.magnet_cap.len();
-    let ox_use: Vec<f64> = (0..n)
-        .flat_map(|r| {
-            let pl = &mag.production;
-            (0..2).map(move |e| {
-                (
-                    r,
-                    e,
-                    pl[r * 2] * p.recipes[0][e] + pl[r * 2 + 1] * p.recipes[1][e],
-                )
+    let pl = &plan.mag.production;
+    set_from(
+        &mut plan.ox.use_,
+        (0..n)
+            .flat_map(|r| {
+                (0..2).map(move |e| {
+                    (
+                        r,
+                        e,
+                        pl[r * 2] * p.recipes[0][e] + pl[r * 2 + 1] * p.recipes[1][e],
+                    )
+                })
             })
-        })
-        .map(|(r, e, u)| {
-            u + refill_use(stockpiles, r, if e == 0 { LightOxide } else { HeavyOxide })
-        })
-        .collect();
-    let ox_days: Vec<f64> = (0..n).flat_map(|r| [days[r][1], days[r][2]]).collect();
-    let ox_cap: Vec<f64> = (0..n)
-        .flat_map(|r| [x.light_cap(r), x.heavy_cap(r)])
-        .collect();
+            .map(|(r, e, u)| {
+                u + refill_use(stockpiles, r, if e == 0 { LightOxide } else { HeavyOxide })
+            }),
+    );
+    let days = &plan.days;
+    set_from(&mut s.days, (0..n).flat_map(|r| [days[r][1], days[r][2]]));
+    set_from(
+        &mut s.cap,
+        (0..n).flat_map(|r| [x.light_cap(r), x.heavy_cap(r)]),
+    );
     plan_items(
-        n,
-        2,
-        &[LightOxide, HeavyOxide],
-        ox_use,
-        position,
-        &ox_days,
-        &ox_cap,
+        Shape::new(n, 2, &[LightOxide, HeavyOxide], false),
+        &mut plan.ox,
+        &mut s.ox_pos,
+        &s.days,
+        &s.cap,
         None,
-        false,
         p.rebuild_months,
         init,
         limits,
-    )
+        &mut s.items,
+    );
 }
 
 /// Concentrates: each ore's home use is the feed its circuits need for their share of the
-/// separation plan (8a), (8) at the pool's composition. Returns the plans `[ore]`, the stock
-/// positions `[ore][region]` (set to their targets in month 0) and the feed composition
-/// planned on, `[region][ore]`.
-#[allow(clippy::type_complexity)]
+/// separation plan (8a), (8) at the pool's composition. Sets the plans `plan.conc[ore]` and the
+/// feed composition planned on, `plan.conc_shares[region][ore]`, and leaves the stock positions
+/// `[ore][region]` (set to their targets in month 0) in `s.conc_pos`.
 fn plan_concentrates(
     p: &ChainParams,
     x: &Exogenous,
-    days: &[[f64; N_COMMODITIES]],
     stocks: &Stocks,
-    ox: &Plan,
     init: bool,
     limits: &mut Limits,
-) -> ([Plan; 2], [Vec<f64>; 2], Vec<[[f64; 2]; 2]>) {
+    plan: &mut MonthPlan,
+    s: &mut Scratch,
+) {
     let n = x.magnet_cap.len();
-    let shares: Vec<[[f64; 2]; 2]> = if init {
+    if init {
         // Month 0 starts from the feed mix the region will actually run on: its own mines
         // plus the concentrate it imports (at the exporters' mine mix), so that the pool it
         // starts with has the composition later months plan on.
-        init_shares(p, x, ox, &*limits, n)
+        init_shares(
+            p,
+            x,
+            &plan.ox,
+            &*limits,
+            n,
+            &mut plan.conc_shares,
+            &mut s.init,
+        );
     } else {
-        (0..n)
-            .map(|r| {
+        set_from(
+            &mut plan.conc_shares,
+            (0..n).map(|r| {
                 Ore::ALL.map(|ore| {
                     let pool = &stocks.lots[r][Commodity::concentrate(ore) as usize].q;
                     planning_shares(pool, x, r, ore, p.world_shares[ore as usize])
                 })
-            })
-            .collect()
-    };
-    let uses = feed_uses(x, ox, &shares);
-    let mut positions: [Vec<f64>; 2] = Ore::ALL.map(|ore| {
-        (0..n)
-            .map(|r| stocks.get(r, Commodity::concentrate(ore)))
-            .collect()
-    });
-    let plans = Ore::ALL.map(|ore| {
-        let c = Commodity::concentrate(ore);
-        let conc_days: Vec<f64> = (0..n).map(|r| days[r][c as usize]).collect();
-        let mine_cap: Vec<f64> = (0..n).map(|r| x.ore_cap(r, ore)).collect();
+            }),
+        );
+    }
+    feed_uses(x, &plan.ox, &plan.conc_shares, &mut s.uses);
+    for ore in Ore::ALL {
+        let (i, c) = (ore as usize, Commodity::concentrate(ore));
+        set_from(&mut s.conc_pos[i], (0..n).map(|r| stocks.get(r, c)));
+        let days = &plan.days;
+        set_from(&mut s.days, (0..n).map(|r| days[r][c as usize]));
+        set_from(&mut s.cap, (0..n).map(|r| x.ore_cap(r, ore)));
+        let conc = &mut plan.conc[i];
+        conc.use_.clone_from(&s.uses[i]);
         plan_items(
-            n,
-            1,
-            &[c],
-            uses[ore as usize].clone(),
-            &mut positions[ore as usize],
-            &conc_days,
-            &mine_cap,
+            Shape::new(n, 1, &[c], false),
+            conc,
+            &mut s.conc_pos[i],
+            &s.days,
+            &s.cap,
             None,
-            false,
             p.rebuild_months,
             init,
             limits,
-        )
-    });
-    (plans, positions, shares)
+            &mut s.items,
+        );
+    }
 }
 
 /// Month 0: every commercial stock at its target, tagged as made or separated at home; each
@@ -364,25 +391,68 @@ pub struct Plan {
     pub import_orders: Vec<f64>,
 }
 
-/// Plans `k` items (grades or oxides) that share (`shared`: `cap[r]`) or split (`cap[r*k+j]`)
-/// producing capacity. `use_`, `position` (stock on hand), `days` are `[r*k+j]`.
-/// In month 0 (`init`) positions are first set to their targets and returned that way.
-#[allow(clippy::too_many_arguments)]
-fn plan_items(
+/// What `plan_items` plans: `k` items (grades or oxides) per region in `n` regions, which
+/// share (`shared`: one capacity per region) or split (one capacity per item) producing
+/// capacity.
+#[derive(Clone, Copy)]
+struct Shape<'c> {
     n: usize,
     k: usize,
-    commodities: &[Commodity],
-    use_: Vec<f64>,
+    commodities: &'c [Commodity],
+    shared: bool,
+}
+
+impl<'c> Shape<'c> {
+    fn new(n: usize, k: usize, commodities: &'c [Commodity], shared: bool) -> Self {
+        Shape {
+            n,
+            k,
+            commodities,
+            shared,
+        }
+    }
+}
+
+/// Buffers of `plan_items`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Items {
+    want: Vec<f64>,
+    spare: Vec<f64>,
+    residual: Vec<f64>,
+    pooled: Vec<f64>,
+    per_item: Vec<f64>,
+    needs: Vec<f64>,
+    sp: Vec<f64>,
+    flows: Vec<f64>,
+    orders: Orders,
+}
+
+/// Plans the items of `shape` into `plan`, from its home use `plan.use_`: capacity `cap[r]`
+/// when shared, else `cap[r*k+j]`. `plan.use_`, `position` (stock on hand), `days` are
+/// `[r*k+j]`. In month 0 (`init`) positions are first set to their targets and returned that
+/// way.
+#[allow(clippy::too_many_arguments)]
+fn plan_items(
+    shape: Shape,
+    plan: &mut Plan,
     position: &mut [f64],
     days: &[f64],
     cap: &[f64],
     item_cap: Option<&[f64]>,
-    shared: bool,
     rebuild: f64,
     init: bool,
     limits: &mut Limits,
-) -> Plan {
-    let mut want = vec![0.0; n * k];
+    s: &mut Items,
+) {
+    let Shape {
+        n,
+        k,
+        commodities,
+        shared,
+    } = shape;
+    let use_ = &plan.use_;
+    let want = &mut s.want;
+    fill(want, n * k, 0.0);
     for i in 0..n * k {
         let t = target(days[i], use_[i]);
         if init {
@@ -391,8 +461,10 @@ fn plan_items(
         want[i] = orders(use_[i], t, position[i], rebuild);
     }
     // (3) Home production first, within capacity (pro rata across items that share it).
-    let mut production = vec![0.0; n * k];
-    let mut spare = vec![0.0; n * k];
+    let production = &mut plan.production;
+    fill(production, n * k, 0.0);
+    let spare = &mut s.spare;
+    fill(spare, n * k, 0.0);
     for r in 0..n {
         if shared {
             let total: f64 = want[r * k..(r + 1) * k].iter().sum();
@@ -418,19 +490,24 @@ fn plan_items(
             }
         }
     }
-    let mut residual: Vec<f64> = want
-        .iter()
-        .zip(&production)
-        .map(|(w, p)| (w - p).max(0.0))
-        .collect();
-    let import_orders = residual.clone();
+    let residual = &mut s.residual;
+    set_from(
+        residual,
+        want.iter()
+            .zip(production.iter())
+            .map(|(w, p)| (w - p).max(0.0)),
+    );
+    plan.import_orders.clone_from(residual);
     // (4) Spare shared capacity is offered to each item in proportion to the world's residual
     // orders for it.
-    let mut pooled: Vec<f64> = vec![0.0; n];
+    let pooled = &mut s.pooled;
+    fill(pooled, n, 0.0);
     if shared {
-        let per_item: Vec<f64> = (0..k)
-            .map(|j| (0..n).map(|r| residual[r * k + j]).sum())
-            .collect();
+        let per_item = &mut s.per_item;
+        set_from(
+            per_item,
+            (0..k).map(|j| (0..n).map(|r| residual[r * k + j]).sum()),
+        );
         let total: f64 = per_item.iter().sum();
         for r in 0..n {
             let left = spare[r * k];
@@ -447,38 +524,34 @@ fn plan_items(
         }
     }
     // (5) Imports: residual orders placed with other regions' spare capacity within controls.
-    let mut flows = vec![vec![0.0; n * n]; k];
+    fill_rows(&mut plan.flows, k, n * n, 0.0);
+    let (needs, sp) = (&mut s.needs, &mut s.sp);
     for (j, &c) in commodities.iter().enumerate() {
-        let mut needs: Vec<f64> = (0..n).map(|r| residual[r * k + j]).collect();
-        let mut sp: Vec<f64> = (0..n).map(|r| spare[r * k + j]).collect();
-        let f = place_orders_within_controls(c, &mut needs, &mut sp, limits);
+        set_from(needs, (0..n).map(|r| residual[r * k + j]));
+        set_from(sp, (0..n).map(|r| spare[r * k + j]));
+        let f = &mut plan.flows[j];
+        place_orders_within_controls(c, needs, sp, limits, f, &mut s.orders);
         for r in 0..n {
             production[r * k + j] += f[r * n..(r + 1) * n].iter().sum::<f64>();
             residual[r * k + j] = needs[r];
             pooled[r] += sp[r];
         }
-        flows[j] = f;
     }
     // Shared capacity one item could not use (its routes closed by a control, say) is offered
     // once more to every item's remaining orders.
     if shared && residual.iter().any(|&x| x > 0.0) && pooled.iter().any(|&x| x > 0.0) {
+        let f = &mut s.flows;
         for (j, &c) in commodities.iter().enumerate() {
-            let mut needs: Vec<f64> = (0..n).map(|r| residual[r * k + j]).collect();
-            let f = place_orders_within_controls(c, &mut needs, &mut pooled, limits);
+            set_from(needs, (0..n).map(|r| residual[r * k + j]));
+            place_orders_within_controls(c, needs, pooled, limits, f, &mut s.orders);
             for r in 0..n {
                 production[r * k + j] += f[r * n..(r + 1) * n].iter().sum::<f64>();
                 residual[r * k + j] = needs[r];
             }
-            for (x, y) in flows[j].iter_mut().zip(&f) {
+            for (x, y) in plan.flows[j].iter_mut().zip(f.iter()) {
                 *x += y;
             }
         }
-    }
-    Plan {
-        production,
-        flows,
-        use_,
-        import_orders,
     }
 }
 
@@ -562,72 +635,92 @@ pub(crate) fn circuit_feeds(
 
 /// Each ore's feed need per region, `[ore][region]`, for the planned oxide output at the feed
 /// shares `shares[region][ore]`.
-fn feed_uses(x: &Exogenous, ox_plan: &Plan, shares: &[[[f64; 2]; 2]]) -> [Vec<f64>; 2] {
-    let feeds: Vec<[f64; 2]> = (0..shares.len())
-        .map(|r| {
-            let plan = [ox_plan.production[r * 2], ox_plan.production[r * 2 + 1]];
-            circuit_feeds(plan, &x.circuits[r], &shares[r])
-        })
-        .collect();
-    Ore::ALL.map(|ore| feeds.iter().map(|f| f[ore as usize]).collect())
+fn feed_uses(x: &Exogenous, ox_plan: &Plan, shares: &[[[f64; 2]; 2]], uses: &mut [Vec<f64>; 2]) {
+    for u in uses.iter_mut() {
+        u.clear();
+    }
+    for r in 0..shares.len() {
+        let plan = [ox_plan.production[r * 2], ox_plan.production[r * 2 + 1]];
+        let f = circuit_feeds(plan, &x.circuits[r], &shares[r]);
+        uses[0].push(f[0]);
+        uses[1].push(f[1]);
+    }
+}
+
+/// Buffers of `init_shares`.
+#[derive(Debug, Clone, Default)]
+struct InitScratch {
+    own: Vec<[[f64; 2]; 2]>,
+    next: Vec<[[f64; 2]; 2]>,
+    no_cover: Vec<f64>,
+    pos: Vec<f64>,
+    cap: Vec<f64>,
+    uses: [Vec<f64>; 2],
+    probe: Limits,
+    plan: Plan,
+    items: Items,
 }
 
 /// Month-0 feed composition per ore: the fixed point of "each region's pool is the mix of its
 /// own mine output and the concentrate it imports, and imports carry the exporter's pool mix",
 /// found by iterating the concentrate plans (a few rounds converge to well under 0.1%).
+/// Written into `shares` (`[region][ore]`).
 fn init_shares(
     p: &ChainParams,
     x: &Exogenous,
     ox_plan: &Plan,
     limits: &Limits,
     n: usize,
-) -> Vec<[[f64; 2]; 2]> {
-    let own: Vec<[[f64; 2]; 2]> = (0..n)
-        .map(|r| Ore::ALL.map(|o| mine_shares(x, r, o).unwrap_or(p.world_shares[o as usize])))
-        .collect();
-    let no_cover = vec![0.0; n];
-    let mut shares = own.clone();
+    shares: &mut Vec<[[f64; 2]; 2]>,
+    s: &mut InitScratch,
+) {
+    let own = &mut s.own;
+    set_from(
+        own,
+        (0..n)
+            .map(|r| Ore::ALL.map(|o| mine_shares(x, r, o).unwrap_or(p.world_shares[o as usize]))),
+    );
+    fill(&mut s.no_cover, n, 0.0);
+    shares.clone_from(own);
     for _ in 0..8 {
-        let uses = feed_uses(x, ox_plan, &shares);
-        let mut probe = limits.clone();
-        let mut next = shares.clone();
+        feed_uses(x, ox_plan, shares, &mut s.uses);
+        s.probe.reset_to(limits);
+        s.next.clone_from(shares);
         for ore in Ore::ALL {
             let i = ore as usize;
-            let mine_cap: Vec<f64> = (0..n).map(|r| x.ore_cap(r, ore)).collect();
-            let mut pos = vec![0.0; n];
-            let plan = plan_items(
-                n,
-                1,
-                &[Commodity::concentrate(ore)],
-                uses[i].clone(),
-                &mut pos,
-                &no_cover,
-                &mine_cap,
+            set_from(&mut s.cap, (0..n).map(|r| x.ore_cap(r, ore)));
+            fill(&mut s.pos, n, 0.0);
+            s.plan.use_.clone_from(&s.uses[i]);
+            plan_items(
+                Shape::new(n, 1, &[Commodity::concentrate(ore)], false),
+                &mut s.plan,
+                &mut s.pos,
+                &s.no_cover,
+                &s.cap,
                 None,
-                false,
                 1.0,
                 false,
-                &mut probe,
+                &mut s.probe,
+                &mut s.items,
             );
-            let f = &plan.flows[0];
+            let (plan, f) = (&s.plan, &s.plan.flows[0]);
             for d in 0..n {
                 let home =
                     (plan.production[d] - f[d * n..(d + 1) * n].iter().sum::<f64>()).max(0.0);
-                let mut s = [home * own[d][i][0], home * own[d][i][1]];
+                let mut sh = [home * own[d][i][0], home * own[d][i][1]];
                 let mut total = home;
                 for o in (0..n).filter(|&o| o != d) {
-                    s[0] += f[o * n + d] * shares[o][i][0];
-                    s[1] += f[o * n + d] * shares[o][i][1];
+                    sh[0] += f[o * n + d] * shares[o][i][0];
+                    sh[1] += f[o * n + d] * shares[o][i][1];
                     total += f[o * n + d];
                 }
-                next[d][i] = if total > 0.0 {
-                    [s[0] / total, s[1] / total]
+                s.next[d][i] = if total > 0.0 {
+                    [sh[0] / total, sh[1] / total]
                 } else {
                     own[d][i]
                 };
             }
         }
-        shares = next;
+        std::mem::swap(shares, &mut s.next);
     }
-    shares
 }

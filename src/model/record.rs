@@ -3,6 +3,7 @@
 
 use crate::model::Commodity;
 use crate::model::N_COMMODITIES;
+use crate::model::buf::fill;
 use crate::model::limits::Course;
 use crate::model::param::Values;
 use crate::model::state::{ChainParams, StockTotals};
@@ -19,6 +20,59 @@ pub struct RunOutput {
     /// `[region][mine, separation, magnet]` capacity (t/yr) new by the horizon's end: pipeline
     /// projects online and price-driven additions.
     pub new_capacity: Vec<[f64; 3]>,
+}
+
+/// A dense table of rows of equal length in one allocation, read and written as `t[row][col]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    rows: usize,
+    cols: usize,
+    v: Vec<f64>,
+}
+
+impl Table {
+    pub fn zeros(rows: usize, cols: usize) -> Table {
+        Table {
+            rows,
+            cols,
+            v: vec![0.0; rows * cols],
+        }
+    }
+
+    /// Sets the table to `rows` x `cols` copies of `x`, reusing its allocation.
+    pub fn fill(&mut self, rows: usize, cols: usize, x: f64) {
+        (self.rows, self.cols) = (rows, cols);
+        fill(&mut self.v, rows * cols, x);
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// The rows in order.
+    pub fn iter(&self) -> impl Iterator<Item = &[f64]> {
+        (0..self.rows).map(|r| &self[r])
+    }
+}
+
+impl std::ops::Index<usize> for Table {
+    type Output = [f64];
+    fn index(&self, row: usize) -> &[f64] {
+        assert!(row < self.rows, "row {row} of {}", self.rows);
+        &self.v[row * self.cols..(row + 1) * self.cols]
+    }
+}
+
+impl std::ops::IndexMut<usize> for Table {
+    fn index_mut(&mut self, row: usize) -> &mut [f64] {
+        assert!(row < self.rows, "row {row} of {}", self.rows);
+        &mut self.v[row * self.cols..(row + 1) * self.cols]
+    }
 }
 
 /// Everything that happened in one month, for outputs and for mass-balance checks.
@@ -42,14 +96,14 @@ pub struct MonthRecord {
     /// `[region][grade]` magnets made.
     pub magnet_out: Vec<[f64; 2]>,
     /// `[commodity][o * n + d]` shipped this month (exports).
-    pub flows: Vec<Vec<f64>>,
+    pub flows: Table,
     /// `[commodity][o * n + d]` arrived this month (imports); differs from `flows` only when
     /// licensing delays shipments.
-    pub arrivals: Vec<Vec<f64>>,
+    pub arrivals: Table,
     /// `[commodity][o * n + d]` shipped under licence (approved) this month.
-    pub licensed: Vec<Vec<f64>>,
+    pub licensed: Table,
     /// `[commodity][o * n + d]` shipped this month that arrives in a later month.
-    pub delayed: Vec<Vec<f64>>,
+    pub delayed: Table,
     /// `[region][local sector][grade]`.
     pub demand: Vec<Vec<[f64; 2]>>,
     /// `[region][local sector][grade]`, including stockpile releases.
@@ -58,9 +112,9 @@ pub struct MonthRecord {
     /// makers, `max(demand - delivered, 0)`, after the component lag.
     pub unmet: Vec<Vec<[f64; 2]>>,
     /// `[stockpile][region served]` released this month.
-    pub released: Vec<Vec<f64>>,
+    pub released: Table,
     /// `[stockpile][region]` bought back from the commercial stock of its region this month.
-    pub refilled: Vec<Vec<f64>>,
+    pub refilled: Table,
     pub stocks_start: Option<StockTotals>,
     pub stocks_end: Option<StockTotals>,
     /// `[stockpile]` level at the start and end of the month.

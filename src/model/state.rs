@@ -1,6 +1,7 @@
 //! The state of the chain during a run: per-run constants, what each month brings from outside
 //! (capacities, demand), and the commercial stocks and goods in transit.
 
+use crate::model::buf::{fill, fill_shaped, set_from};
 use crate::model::lot::Lot;
 use crate::model::{Commodity, N_COMMODITIES, Ore};
 
@@ -16,7 +17,7 @@ pub(crate) const DYTB: usize = 1;
 pub(crate) const OTHER: usize = 2;
 
 /// Per-run constants of the chain, already sampled.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ChainParams {
     /// `[grade][NDPR | DYTB]` t oxide per t magnet.
     pub recipes: [[f64; 2]; 2],
@@ -26,6 +27,8 @@ pub struct ChainParams {
     pub rebuild_months: f64,
     /// `[region][local sector]` allocation priority (1 first).
     pub priority: Vec<Vec<u32>>,
+    /// `[region]` local sectors in the order end use serves them (`allocate::priority_order`).
+    pub priority_order: Vec<Vec<usize>>,
     /// `[region][local sector]` index into `Scenario::sectors`.
     pub sector_ids: Vec<Vec<usize>>,
     /// `[ore]` NdPr and Dy/Tb share of the world's mine capacity of that ore, used to plan feed
@@ -129,14 +132,17 @@ pub struct Shipment {
 pub struct Stocks {
     /// `[region][commodity]`.
     pub lots: Vec<Vec<Lot>>,
-    pub transit: Vec<Shipment>,
+    /// `[commodity]` shipments in transit, in the order shipped.
+    pub transit: [Vec<Shipment>; N_COMMODITIES],
     /// `[region][NDPR | DYTB]` last month's oxide imports, and whether they were rationed
     /// (less was shipped toward the region than it ordered abroad); empty before the first
     /// month.
     pub oxide_imports: Vec<[(f64, bool); 2]>,
     /// Magnet shortfalls at component makers of the last months, most recent last,
-    /// `[month][region][local sector][grade]`, for the component lag.
+    /// `[month][region][local sector][grade]`, for the component lag: the first
+    /// `shortfall_months` tables (the others are kept for reuse).
     pub shortfalls: Vec<Vec<Vec<[f64; 2]>>>,
+    pub shortfall_months: usize,
 }
 
 impl Stocks {
@@ -145,10 +151,22 @@ impl Stocks {
             lots: (0..n)
                 .map(|_| Commodity::ALL.map(|c| Lot::empty(c, n)).to_vec())
                 .collect(),
-            transit: Vec::new(),
+            transit: Default::default(),
             oxide_imports: Vec::new(),
             shortfalls: Vec::new(),
+            shortfall_months: 0,
         }
+    }
+
+    /// Back to `zero(n)`, reusing the tables.
+    pub fn reset(&mut self, n: usize) {
+        fill_shaped(&mut self.lots, (0..n).map(|_| 0), Lot::default());
+        for row in &mut self.lots {
+            row.extend(Commodity::ALL.map(|c| Lot::empty(c, n)));
+        }
+        self.transit.iter_mut().for_each(Vec::clear);
+        self.oxide_imports.clear();
+        self.shortfall_months = 0;
     }
 
     /// Stock of commodity `c` in region `r` (concentrate as total REO).
@@ -174,10 +192,27 @@ impl StockTotals {
             .map(|r| Commodity::ALL.map(|c| s.get(r, c)))
             .collect();
         let mut inbound = vec![[0.0; N_COMMODITIES]; n];
-        for sh in &s.transit {
+        for sh in s.transit.iter().flatten() {
             inbound[sh.destination][sh.commodity as usize] += sh.lot.total();
         }
         StockTotals { held, inbound }
+    }
+
+    /// Sets `slot` to the totals of `s`, reusing its tables.
+    pub fn record(slot: &mut Option<StockTotals>, s: &Stocks) {
+        let Some(t) = slot else {
+            *slot = Some(StockTotals::of(s));
+            return;
+        };
+        let n = s.lots.len();
+        set_from(
+            &mut t.held,
+            (0..n).map(|r| Commodity::ALL.map(|c| s.get(r, c))),
+        );
+        fill(&mut t.inbound, n, [0.0; N_COMMODITIES]);
+        for sh in s.transit.iter().flatten() {
+            t.inbound[sh.destination][sh.commodity as usize] += sh.lot.total();
+        }
     }
 
     /// Stock of commodity `c` in region `r`.

@@ -4,6 +4,7 @@
 //! Flows are stored flat as `flows[o * n + d]` (origin `o`, destination `d`).
 
 use crate::model::Commodity;
+use crate::model::buf::fill;
 use crate::model::limits::Limits;
 use crate::model::lot::Lot;
 use crate::model::record::MonthRecord;
@@ -12,17 +13,21 @@ use crate::model::state::{Shipment, Stocks};
 /// Places `needs[d]` with exporters' `spare[o]` over routes for which `open(o, d)` holds (never
 /// `o == d`), pro rata to each open exporter's spare supply; an exporter asked for more than it
 /// has scales every request down in proportion. Repeats on what is left (orders that an
-/// exporter could not take go to the others) until nothing more moves. Returns the flows
-/// placed; `needs` and `spare` are reduced by them.
+/// exporter could not take go to the others) until nothing more moves. Sets `flows` to the
+/// flows placed (`req` is a buffer); `needs` and `spare` are reduced by them.
 pub fn place_orders(
     needs: &mut [f64],
     spare: &mut [f64],
-    open: &dyn Fn(usize, usize) -> bool,
-) -> Vec<f64> {
+    open: impl Fn(usize, usize) -> bool,
+    flows: &mut Vec<f64>,
+    req: &mut Vec<f64>,
+) {
     let n = needs.len();
-    let mut flows = vec![0.0; n * n];
-    let mut req = vec![0.0; n * n];
-    for _round in 0..4 {
+    fill(flows, n * n, 0.0);
+    fill(req, n * n, 0.0);
+    // Nothing to place: the first round would move nothing.
+    let rounds = if needs.iter().any(|&x| x > 0.0) { 4 } else { 0 };
+    for _round in 0..rounds {
         req.iter_mut().for_each(|x| *x = 0.0);
         for d in 0..n {
             if needs[d] <= 0.0 {
@@ -68,46 +73,66 @@ pub fn place_orders(
             *x = 0.0
         }
     });
-    flows
+}
+
+/// Buffers of `place_orders_within_controls`.
+#[derive(Debug, Clone, Default)]
+pub struct Orders {
+    req: Vec<f64>,
+    extra: Vec<f64>,
 }
 
 /// Places import orders for commodity `c` within export controls: first freely, then scales
 /// controlled routes down to their limits, then offers what the controls cut to exporters whose
-/// routes are still open. Returns planned flows; `needs` and `spare` are reduced by them.
+/// routes are still open. Sets `flows` to the planned flows; `needs` and `spare` are reduced by
+/// them.
 pub fn place_orders_within_controls(
     c: Commodity,
     needs: &mut [f64],
     spare: &mut [f64],
     limits: &mut Limits,
-) -> Vec<f64> {
+    flows: &mut Vec<f64>,
+    s: &mut Orders,
+) {
     let n = needs.len();
-    let mut flows = place_orders(needs, spare, &|_, _| true);
-    let closed = limits.apply(c, &mut flows, n, needs, spare);
-    if closed.iter().any(|&x| x) && needs.iter().any(|&x| x > 0.0) {
+    place_orders(needs, spare, |_, _| true, flows, &mut s.req);
+    let any_closed = limits.apply(c, flows, n, needs, spare).iter().any(|&x| x);
+    if any_closed && needs.iter().any(|&x| x > 0.0) {
         // A quota that was not binding in the first round may bind on the added flow, so
         // the limits apply to it as well.
-        let mut extra = place_orders(needs, spare, &|o, d| !closed[o * n + d]);
-        limits.apply(c, &mut extra, n, needs, spare);
-        for (f, e) in flows.iter_mut().zip(&extra) {
+        let closed = limits.closed();
+        place_orders(
+            needs,
+            spare,
+            |o, d| !closed[o * n + d],
+            &mut s.extra,
+            &mut s.req,
+        );
+        limits.apply(c, &mut s.extra, n, needs, spare);
+        for (f, e) in flows.iter_mut().zip(&s.extra) {
             *f += e;
         }
     }
-    flows
 }
 
 /// Scales planned exports of one commodity to what exporters can spare after home use (6),
-/// every destination's share alike. Returns the flows to ship.
-fn ship(n: usize, planned: &[f64], avail: &[f64], home_use: &[f64]) -> Vec<f64> {
-    let mut flows = planned.to_vec();
+/// every destination's share alike: `flows` (the planned flows on entry) become the flows to
+/// ship. `avail(o)` is what exporter `o` holds.
+fn ship(
+    n: usize,
+    flows: &mut [f64],
+    avail: impl Fn(usize) -> f64,
+    home_use: impl Fn(usize) -> f64,
+) {
     for o in 0..n {
-        let asked: f64 = planned[o * n..(o + 1) * n].iter().sum();
-        let can = (avail[o] - home_use[o]).max(0.0);
+        let row = &mut flows[o * n..(o + 1) * n];
+        let asked: f64 = row.iter().sum();
+        let can = (avail(o) - home_use(o)).max(0.0);
         if asked > can {
             let s = if asked > 0.0 { can / asked } else { 0.0 };
-            flows[o * n..(o + 1) * n].iter_mut().for_each(|f| *f *= s);
+            row.iter_mut().for_each(|f| *f *= s);
         }
     }
-    flows
 }
 
 /// Splits a shipment `lot` of `q` t sent in month `sent` with a delay of `delay` months into
@@ -116,7 +141,7 @@ fn split(lot: &mut Lot, q: f64, delay: f64, sent: f64) -> [(f64, Lot); 2] {
     let whole = delay.floor();
     let late = delay - whole;
     let first = lot.take(q * (1.0 - late));
-    let rest = lot.take(lot.total());
+    let rest = lot.take_all();
     [(sent + whole, first), (sent + whole + 1.0, rest)]
 }
 
@@ -155,7 +180,7 @@ pub fn prefill_transit(
                 lot.scale(q);
                 for (due, part) in split(&mut lot, q, delay, -(back as f64)) {
                     if due >= 0.0 && part.total() > 0.0 {
-                        stocks.transit.push(Shipment {
+                        stocks.transit[c as usize].push(Shipment {
                             due: due as usize,
                             commodity: c,
                             origin: o,
@@ -192,40 +217,46 @@ fn own_unit(c: Commodity, o: usize, n: usize, s: [f64; 2]) -> Lot {
 /// Moves one commodity between regions (6): first the shipments due this month arrive, then
 /// exporters ship what the plan asks and they can spare; shipments arrive after the route's
 /// shipping time plus any licensing delay (a fractional delay splits a shipment over two
-/// months).
+/// months). `arriving` is a buffer.
 #[allow(clippy::too_many_arguments)]
 pub fn trade(
     n: usize,
     month: usize,
     c: Commodity,
     planned: &[f64],
-    home_use: &[f64],
+    home_use: impl Fn(usize) -> f64,
     transit: &[f64],
     stocks: &mut Stocks,
     limits: &Limits,
     rec: &mut MonthRecord,
+    arriving: &mut Vec<(usize, usize, Lot)>,
 ) {
     let ci = c as usize;
-    let mut still = Vec::with_capacity(stocks.transit.len());
-    for s in std::mem::take(&mut stocks.transit) {
-        if s.due <= month && s.commodity == c {
+    let Stocks {
+        lots,
+        transit: on_the_way,
+        ..
+    } = stocks;
+    let on_the_way = &mut on_the_way[ci];
+    on_the_way.retain(|s| {
+        let due = s.due <= month;
+        if due {
             rec.arrivals[ci][s.origin * n + s.destination] += s.lot.total();
-            stocks.lots[s.destination][ci].add(&s.lot);
-        } else {
-            still.push(s);
+            lots[s.destination][ci].add(&s.lot);
         }
-    }
-    stocks.transit = still;
-    let avail: Vec<f64> = (0..n).map(|r| stocks.lots[r][ci].total()).collect();
-    let flows = ship(n, planned, &avail, home_use);
-    let mut arriving: Vec<(usize, usize, Lot)> = Vec::new();
+        !due
+    });
+    let flows = &mut rec.flows[ci];
+    flows.copy_from_slice(planned);
+    ship(n, flows, |o| lots[o][ci].total(), home_use);
+    arriving.clear();
     for o in 0..n {
         for d in 0..n {
-            let q = flows[o * n + d];
+            let q = rec.flows[ci][o * n + d];
             if q <= 0.0 {
                 continue;
             }
-            let mut lot = stocks.lots[o][ci].take(q);
+            let mut lot = lots[o][ci].take(q);
             if limits.licensed(c, o, d) {
                 rec.licensed[ci][o * n + d] += q;
             }
@@ -246,7 +277,7 @@ pub fn trade(
                         rec.delayed[ci][o * n + d] += part.total();
                     }
                     let due = due as usize;
-                    stocks.transit.push(Shipment {
+                    on_the_way.push(Shipment {
                         due,
                         commodity: c,
                         origin: o,
@@ -257,23 +288,32 @@ pub fn trade(
             }
         }
     }
-    for (o, d, lot) in arriving {
+    for (o, d, lot) in arriving.iter() {
         rec.arrivals[ci][o * n + d] += lot.total();
-        stocks.lots[d][ci].add(&lot);
+        lots[*d][ci].add(lot);
     }
-    rec.flows[ci] = flows;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn placed(
+        needs: &mut [f64],
+        spare: &mut [f64],
+        open: impl Fn(usize, usize) -> bool,
+    ) -> Vec<f64> {
+        let (mut f, mut req) = (Vec::new(), Vec::new());
+        place_orders(needs, spare, open, &mut f, &mut req);
+        f
+    }
+
     #[test]
     fn orders_go_to_exporters_pro_rata_to_spare() {
         // Region 2 needs 30; regions 0 and 1 have 40 and 20 spare: 20 and 10.
         let mut needs = vec![0.0, 0.0, 30.0];
         let mut spare = vec![40.0, 20.0, 0.0];
-        let f = place_orders(&mut needs, &mut spare, &|_, _| true);
+        let f = placed(&mut needs, &mut spare, |_, _| true);
         assert!((f[2] - 20.0).abs() < 1e-9);
         assert!((f[3 + 2] - 10.0).abs() < 1e-9);
         assert_eq!(needs[2], 0.0);
@@ -285,7 +325,7 @@ mod tests {
         // with 4 spare open only to importer 3.
         let mut needs = vec![0.0, 0.0, 10.0, 10.0];
         let mut spare = vec![10.0, 4.0, 0.0, 0.0];
-        let f = place_orders(&mut needs, &mut spare, &|o, d| o == 0 || d == 3);
+        let f = placed(&mut needs, &mut spare, |o, d| o == 0 || d == 3);
         let total: f64 = f.iter().sum();
         assert!((total - 14.0).abs() < 1e-9, "{total}");
         assert!(spare.iter().all(|&s| s.abs() < 1e-9));
@@ -295,7 +335,7 @@ mod tests {
     fn closed_routes_carry_nothing() {
         let mut needs = vec![0.0, 5.0];
         let mut spare = vec![10.0, 0.0];
-        let f = place_orders(&mut needs, &mut spare, &|_, _| false);
+        let f = placed(&mut needs, &mut spare, |_, _| false);
         assert!(f.iter().all(|&x| x == 0.0));
         assert_eq!(needs[1], 5.0);
     }

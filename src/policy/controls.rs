@@ -33,7 +33,8 @@
 //! before the control started; with no history a share applies to this month's capacity.
 //! `Limits::cap_production` lowers the month's capacities to the caps before the chain runs.
 
-use crate::model::limits::{Active, Budget, Cap, Course, Denial, Limits, WEEKS_PER_MONTH};
+use crate::model::buf::fill;
+use crate::model::limits::{Active, Budget, Cap, Course, Denial, Limits, Regions, WEEKS_PER_MONTH};
 use crate::model::param::Values;
 use crate::model::record::MonthRecord;
 use crate::model::{
@@ -138,6 +139,14 @@ impl History {
         }
     }
 
+    /// Back to `new(n_controls)`, reusing the tables.
+    pub fn reset(&mut self, n_controls: usize) {
+        self.flows.truncate(n_controls);
+        self.flows.iter_mut().for_each(Vec::clear);
+        self.flows.resize_with(n_controls, Vec::new);
+        fill(&mut self.reference, n_controls, None);
+    }
+
     /// Records a month's shipments (and output, for production quotas) for controls not yet
     /// started.
     pub fn record(&mut self, sc: &Scenario, rec: &MonthRecord) {
@@ -211,6 +220,22 @@ impl Limits {
         demand: &[Vec<[f64; 2]>],
     ) -> Self {
         let mut limits = Limits::default();
+        limits.set_month(sc, v, courses, history, month, demand);
+        limits
+    }
+
+    /// Sets these limits to those of `month` (as `for_month`), reusing their buffers.
+    pub fn set_month(
+        &mut self,
+        sc: &Scenario,
+        v: &Values,
+        courses: &[Course],
+        history: &mut History,
+        month: usize,
+        demand: &[Vec<[f64; 2]>],
+    ) {
+        self.clear();
+        let limits = self;
         for (i, c) in sc.controls.iter().enumerate() {
             let course = &courses[i];
             if !course.active(month) {
@@ -258,7 +283,7 @@ impl Limits {
                         approvals,
                         general,
                     };
-                    lic.limits(c, demand, leakage, v[*delay_weeks], &mut limits);
+                    lic.limits(c, demand, leakage, v[*delay_weeks], limits);
                     continue;
                 }
                 ControlKind::EndUseDenial {
@@ -290,7 +315,7 @@ impl Limits {
             }
             limits.active.push(Active {
                 origin: c.origin,
-                destinations: c.destinations.clone(),
+                destinations: Regions::from_slice(&c.destinations),
                 commodities: c.commodities,
                 budget,
                 share: [share; N_COMMODITIES],
@@ -301,7 +326,6 @@ impl Limits {
                 leaked: [false; N_COMMODITIES],
             });
         }
-        limits
     }
 }
 
@@ -354,24 +378,26 @@ impl Licence<'_> {
             Commodity::MagnetHighTemp => 1,
             _ => return (self.share(d, None), self.exempt(d, None)),
         };
-        let mut weighted: Vec<(f64, f64)> = Vec::new();
+        // The sectors with demand: the first one's share, whether all shares are that one,
+        // and the demand-weighted sums.
+        let (mut first, mut same) = (None, true);
+        let (mut total, mut sum) = (0.0, 0.0);
         let mut exempt = true;
         for (ls, sec) in self.sc.regions[d].sectors.iter().enumerate() {
             let q = demand.get(d).and_then(|r| r.get(ls)).map_or(0.0, |x| x[g]);
             if q > 0.0 {
-                weighted.push((q, self.share(d, Some(sec.sector))));
+                let a = self.share(d, Some(sec.sector));
+                same &= *first.get_or_insert(a) == a;
+                total += q;
+                sum += q * a;
                 exempt &= self.exempt(d, Some(sec.sector));
             }
         }
-        match weighted.first() {
+        match first {
             None => (self.share(d, None), self.exempt(d, None)),
             // One share for every sector: exactly that share.
-            Some(&(_, a)) if weighted.iter().all(|&(_, b)| b == a) => (a, exempt),
-            Some(_) => {
-                let total: f64 = weighted.iter().map(|(q, _)| q).sum();
-                let sum: f64 = weighted.iter().map(|(q, a)| q * a).sum();
-                (sum / total, exempt)
-            }
+            Some(a) if same => (a, exempt),
+            Some(_) => (sum / total, exempt),
         }
     }
 
@@ -385,7 +411,8 @@ impl Licence<'_> {
         delay_weeks: f64,
         limits: &mut Limits,
     ) {
-        let mut groups: Vec<Active> = Vec::new();
+        // This control's route limits are the entries pushed from here on.
+        let first = limits.active.len();
         for &d in &c.destinations {
             let mut commodities = c.commodities;
             let mut share = [1.0; N_COMMODITIES];
@@ -401,14 +428,14 @@ impl Licence<'_> {
             if !commodities.iter().any(|&x| x) {
                 continue;
             }
-            match groups
+            match limits.active[first..]
                 .iter_mut()
                 .find(|a| a.commodities == commodities && a.share == share)
             {
                 Some(a) => a.destinations.push(d),
-                None => groups.push(Active {
+                None => limits.active.push(Active {
                     origin: c.origin,
-                    destinations: vec![d],
+                    destinations: Regions::from_slice(&[d]),
                     commodities,
                     budget: Budget::Share,
                     share,
@@ -455,7 +482,6 @@ impl Licence<'_> {
                 }
             }
         }
-        limits.active.extend(groups);
     }
 }
 

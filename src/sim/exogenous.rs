@@ -5,6 +5,7 @@
 use rand_distr::{Bernoulli, Distribution};
 
 use crate::market::Expansion;
+use crate::model::buf::{fill, set_from};
 use crate::model::limits::Course;
 use crate::model::param::{Param, Values};
 use crate::model::state::{Circuit, Exogenous, mine_mix};
@@ -20,19 +21,24 @@ pub fn growth_factor(rate: f64, month: usize) -> f64 {
 /// End-use demand of month `t` before any market response, `[region][local sector][grade]`,
 /// t/month.
 pub fn demand(sc: &Scenario, v: &Values, t: usize) -> Vec<Vec<[f64; 2]>> {
-    sc.regions
-        .iter()
-        .map(|r| {
-            r.sectors
-                .iter()
-                .map(|s| {
-                    let d = v[s.demand] / 12.0 * growth_factor(v[s.growth], t);
-                    let ht = v[s.high_temp_share];
-                    [d * (1.0 - ht), d * ht]
-                })
-                .collect()
-        })
-        .collect()
+    let mut d = Vec::new();
+    demand_into(sc, v, t, &mut d);
+    d
+}
+
+/// `demand`, into `out` (its tables reused).
+pub fn demand_into(sc: &Scenario, v: &Values, t: usize, out: &mut Vec<Vec<[f64; 2]>>) {
+    out.resize_with(sc.regions.len(), Vec::new);
+    for (r, row) in sc.regions.iter().zip(out.iter_mut()) {
+        set_from(
+            row,
+            r.sectors.iter().map(|s| {
+                let d = v[s.demand] / 12.0 * growth_factor(v[s.growth], t);
+                let ht = v[s.high_temp_share];
+                [d * (1.0 - ht), d * ht]
+            }),
+        );
+    }
 }
 
 /// Outage process of one asset.
@@ -114,6 +120,25 @@ impl<'a> Assets<'a> {
     /// project success from the project's key; a technology control against the region that
     /// occurs and starts by a project's online month delays it and stretches its ramp.
     pub fn new(sc: &'a Scenario, v: &Values, courses: &[Course], seed: u64, run: u64) -> Self {
+        let mut a = Assets::empty(sc);
+        a.reset(v, courses, seed, run);
+        a
+    }
+
+    /// No assets drawn yet (`reset` draws them).
+    pub fn empty(sc: &'a Scenario) -> Self {
+        Assets {
+            sc,
+            mines: Vec::new(),
+            separation: Vec::new(),
+            magnets: Vec::new(),
+            growth_months: Vec::new(),
+        }
+    }
+
+    /// Draws the assets' processes of run `run` (as `new`), reusing the tables.
+    pub fn reset(&mut self, v: &Values, courses: &[Course], seed: u64, run: u64) {
+        let sc = self.sc;
         let asset = |ri: usize, o: &'a Option<Outage>, p: &Option<Pipeline>| Asset {
             outage: o.as_ref().map(|def| OutageState {
                 def,
@@ -132,42 +157,35 @@ impl<'a> Assets<'a> {
                 }
             }),
         };
-        let regions = sc.regions.iter().enumerate();
-        Assets {
-            mines: regions
-                .clone()
-                .map(|(ri, r)| {
-                    r.mines
-                        .iter()
-                        .map(|m| asset(ri, &m.outage, &m.pipeline))
-                        .collect()
-                })
-                .collect(),
-            separation: regions
-                .clone()
-                .map(|(ri, r)| {
-                    r.separation
-                        .iter()
-                        .map(|m| asset(ri, &m.outage, &m.pipeline))
-                        .collect()
-                })
-                .collect(),
-            magnets: regions
-                .map(|(ri, r)| {
-                    r.magnet_plants
-                        .iter()
-                        .map(|m| asset(ri, &m.outage, &m.pipeline))
-                        .collect()
-                })
-                .collect(),
-            growth_months: vec![0.0; sc.regions.len()],
-            sc,
+        let n = sc.regions.len();
+        for t in [&mut self.mines, &mut self.separation, &mut self.magnets] {
+            t.resize_with(n, Vec::new);
         }
+        for (ri, r) in sc.regions.iter().enumerate() {
+            set_from(
+                &mut self.mines[ri],
+                r.mines.iter().map(|m| asset(ri, &m.outage, &m.pipeline)),
+            );
+            set_from(
+                &mut self.separation[ri],
+                r.separation
+                    .iter()
+                    .map(|m| asset(ri, &m.outage, &m.pipeline)),
+            );
+            set_from(
+                &mut self.magnets[ri],
+                r.magnet_plants
+                    .iter()
+                    .map(|m| asset(ri, &m.outage, &m.pipeline)),
+            );
+        }
+        fill(&mut self.growth_months, n, 0.0);
     }
 
-    /// Sets month `t`'s capacities in `x` (t/month, after outages) and returns each region's
-    /// nominal capacity `[mine, separation, magnet]` in t/yr (before outages), which
-    /// price-driven expansion scales with. Advances the regions' growth clocks.
+    /// Sets month `t`'s capacities in `x` (t/month, after outages) and each region's nominal
+    /// capacity `[mine, separation, magnet]` in t/yr (before outages), which price-driven
+    /// expansion scales with, in `nominal`. Advances the regions' growth clocks.
+    #[allow(clippy::too_many_arguments)]
     pub fn capacities(
         &mut self,
         v: &Values,
@@ -176,9 +194,16 @@ impl<'a> Assets<'a> {
         world_shares: [[f64; 2]; 2],
         t: usize,
         x: &mut Exogenous,
-    ) -> Vec<[f64; 3]> {
+        nominal: &mut Vec<[f64; 3]>,
+    ) {
         let sc = self.sc;
-        let mut nominal = vec![[0.0; 3]; sc.regions.len()];
+        let n = sc.regions.len();
+        fill(nominal, n, [0.0; 3]);
+        x.mine_cap.resize_with(n, Vec::new);
+        x.mine_shares.resize_with(n, Vec::new);
+        x.mine_ore.resize_with(n, Vec::new);
+        fill(&mut x.circuits, n, [Circuit::default(); 2]);
+        fill(&mut x.magnet_cap, n, 0.0);
         for (ri, r) in sc.regions.iter().enumerate() {
             let gm = self.growth_months[ri];
             // Capacity after growth: declines follow the calendar, additions the region's
@@ -190,9 +215,14 @@ impl<'a> Assets<'a> {
                     growth_factor(rate, t)
                 }
             };
-            let mut caps = Vec::with_capacity(r.mines.len() + 1);
-            let mut shares = Vec::with_capacity(r.mines.len() + 1);
-            let mut ores = Vec::with_capacity(r.mines.len() + 1);
+            let (caps, shares, ores) = (
+                &mut x.mine_cap[ri],
+                &mut x.mine_shares[ri],
+                &mut x.mine_ore[ri],
+            );
+            caps.clear();
+            shares.clear();
+            ores.clear();
             for (m, a) in r.mines.iter().zip(&mut self.mines[ri]) {
                 let avail = a.outage.as_mut().map_or(1.0, |o| o.month(v));
                 let cap = v[m.capacity] * v[m.utilisation] * grown(v[m.growth]) / 12.0
@@ -208,7 +238,7 @@ impl<'a> Assets<'a> {
             if added > 0.0 {
                 let of = |o: Ore| -> f64 {
                     caps.iter()
-                        .zip(&ores)
+                        .zip(ores.iter())
                         .filter(|(_, x)| **x == o)
                         .map(|(c, _)| c)
                         .sum()
@@ -218,19 +248,15 @@ impl<'a> Assets<'a> {
                 } else {
                     Ore::HardRock
                 };
-                let mix =
-                    mine_mix(&caps, &shares, &ores, ore).unwrap_or(world_shares[ore as usize]);
+                let mix = mine_mix(caps, shares, ores, ore).unwrap_or(world_shares[ore as usize]);
                 caps.push(added / 12.0);
                 shares.push(mix);
                 ores.push(ore);
                 nominal[ri][0] += added;
             }
-            x.mine_cap.push(caps);
-            x.mine_shares.push(shares);
-            x.mine_ore.push(ores);
             let (circuits, sep_nominal) = self.separation(v, ri, t, &grown, expansion);
             nominal[ri][1] = sep_nominal;
-            x.circuits.push(circuits);
+            x.circuits[ri] = circuits;
             let mut mag = 0.0;
             for (m, a) in r.magnet_plants.iter().zip(&mut self.magnets[ri]) {
                 let avail = a.outage.as_mut().map_or(1.0, |o| o.month(v));
@@ -242,10 +268,9 @@ impl<'a> Assets<'a> {
             let added = expansion.online(ri, 2, t);
             mag += added / 12.0;
             nominal[ri][2] += added;
-            x.magnet_cap.push(mag);
+            x.magnet_cap[ri] = mag;
             self.growth_months[ri] += technology_factor(sc, v, courses, ri, t);
         }
-        nominal
     }
 
     /// Region `ri`'s separation circuits this month `[ore]`, and its nominal separation
@@ -300,12 +325,16 @@ impl<'a> Assets<'a> {
 
     /// Capacity (t/yr) new by month `end`, per region `[mine, separation, magnet]`: pipeline
     /// projects online and price-driven additions.
-    pub fn new_capacity(&self, v: &Values, expansion: &Expansion, end: usize) -> Vec<[f64; 3]> {
-        self.sc
-            .regions
-            .iter()
-            .enumerate()
-            .map(|(ri, r)| {
+    pub fn new_capacity(
+        &self,
+        v: &Values,
+        expansion: &Expansion,
+        end: usize,
+        out: &mut Vec<[f64; 3]>,
+    ) {
+        set_from(
+            out,
+            self.sc.regions.iter().enumerate().map(|(ri, r)| {
                 let pipeline = |assets: &[Asset], cap: &dyn Fn(usize) -> f64| -> f64 {
                     assets
                         .iter()
@@ -326,7 +355,7 @@ impl<'a> Assets<'a> {
                 });
                 let base = [mine, sep, mag];
                 std::array::from_fn(|k| base[k] + expansion.online(ri, k, end))
-            })
-            .collect()
+            }),
+        );
     }
 }

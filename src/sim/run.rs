@@ -4,10 +4,14 @@
 use rand::RngExt;
 
 use crate::market;
-use crate::model::limits::{Course, WEEKS_PER_MONTH};
+use crate::model::allocate::priority_order;
+use crate::model::buf::{fill, set_from};
+use crate::model::chain;
+use crate::model::limits::Limits;
+use crate::model::limits::WEEKS_PER_MONTH;
 use crate::model::param::Values;
 use crate::model::record::MonthRecord;
-use crate::model::state::{ChainParams, DAYS_PER_MONTH, Stocks};
+use crate::model::state::{ChainParams, DAYS_PER_MONTH, Exogenous, Stocks};
 use crate::model::stockpile::StockpileState;
 use crate::model::{Commodity, Scenario, StockpileSize};
 use crate::policy::controls::{self, History};
@@ -17,6 +21,13 @@ use crate::sim::streams;
 pub use crate::model::record::RunOutput;
 
 pub fn chain_params(sc: &Scenario, v: &Values) -> ChainParams {
+    let mut p = ChainParams::default();
+    chain_params_into(sc, v, &mut p);
+    p
+}
+
+/// `chain_params`, into `p` (its tables reused).
+pub fn chain_params_into(sc: &Scenario, v: &Values, p: &mut ChainParams) {
     let recipes = [
         [v[sc.recipes[0][0]], v[sc.recipes[0][1]]],
         [v[sc.recipes[1][0]], v[sc.recipes[1][1]]],
@@ -28,60 +39,55 @@ pub fn chain_params(sc: &Scenario, v: &Values) -> ChainParams {
         dytb[i] += cap * v[m.dytb_share];
         total[i] += cap;
     }
-    ChainParams {
-        recipes,
-        inventory_days: sc
-            .regions
-            .iter()
-            .map(|r| r.inventory_days.map(|id| v[id]))
-            .collect(),
-        rebuild_months: v[sc.rebuild_months],
-        priority: sc
-            .regions
-            .iter()
-            .map(|r| r.sectors.iter().map(|s| s.priority).collect())
-            .collect(),
-        sector_ids: sc
-            .regions
-            .iter()
-            .map(|r| r.sectors.iter().map(|s| s.sector).collect())
-            .collect(),
-        world_shares: std::array::from_fn(|i| {
-            if total[i] > 0.0 {
-                [ndpr[i] / total[i], dytb[i] / total[i]]
-            } else {
-                [0.0, 0.0]
-            }
-        }),
-        transit: transit_months(sc, v),
-        component_lag: v[sc.logistics.component_months],
+    p.recipes = recipes;
+    set_from(
+        &mut p.inventory_days,
+        sc.regions.iter().map(|r| r.inventory_days.map(|id| v[id])),
+    );
+    p.rebuild_months = v[sc.rebuild_months];
+    p.priority.resize_with(sc.regions.len(), Vec::new);
+    p.sector_ids.resize_with(sc.regions.len(), Vec::new);
+    p.priority_order.resize_with(sc.regions.len(), Vec::new);
+    for (ri, r) in sc.regions.iter().enumerate() {
+        set_from(&mut p.priority[ri], r.sectors.iter().map(|s| s.priority));
+        set_from(&mut p.sector_ids[ri], r.sectors.iter().map(|s| s.sector));
+        priority_order(&p.priority[ri], &mut p.priority_order[ri]);
     }
+    p.world_shares = std::array::from_fn(|i| {
+        if total[i] > 0.0 {
+            [ndpr[i] / total[i], dytb[i] / total[i]]
+        } else {
+            [0.0, 0.0]
+        }
+    });
+    transit_months(sc, v, &mut p.transit);
+    p.component_lag = v[sc.logistics.component_months];
 }
 
 /// Shipping time of every route, months, `[o * n + d]`: the route's own entry, else the
 /// scenario's `transit_weeks`; 0 within a region.
-fn transit_months(sc: &Scenario, v: &Values) -> Vec<f64> {
+fn transit_months(sc: &Scenario, v: &Values, t: &mut Vec<f64>) {
     let n = sc.regions.len();
-    let mut t = vec![v[sc.logistics.transit_weeks] / WEEKS_PER_MONTH; n * n];
+    fill(t, n * n, v[sc.logistics.transit_weeks] / WEEKS_PER_MONTH);
     for r in 0..n {
         t[r * n + r] = 0.0;
     }
     for &(o, d, w) in &sc.logistics.routes {
         t[o * n + d] = v[w] / WEEKS_PER_MONTH;
     }
-    t
 }
 
 /// Initial stockpile level: tonnes, or days of the region's month-0 use (magnets: end-use
 /// demand for the grade; oxides: the oxide contained in the region's magnet demand), counting
 /// only `days_of_sectors` when given.
-fn stockpile_initial(sc: &Scenario, v: &Values, p: &ChainParams) -> Vec<f64> {
-    (0..sc.stockpiles.len())
-        .map(|i| match sc.stockpiles[i].size {
+fn stockpile_initial(sc: &Scenario, v: &Values, p: &ChainParams, out: &mut Vec<f64>) {
+    set_from(
+        out,
+        (0..sc.stockpiles.len()).map(|i| match sc.stockpiles[i].size {
             StockpileSize::Tonnes(t) => v[t],
             StockpileSize::Days(days) => v[days] / DAYS_PER_MONTH * monthly_use(sc, v, p, i),
-        })
-        .collect()
+        }),
+    );
 }
 
 /// Month-0 use (t/month) that stockpile `i`'s days of cover refer to: the region's demand for
@@ -127,20 +133,80 @@ pub fn simulate(sc: &Scenario, seed: u64, run: u64) -> RunOutput {
 /// Simulates with given parameter values (outages and control occurrence still draw from the
 /// run's streams).
 pub fn simulate_with(sc: &Scenario, v: Values, seed: u64, run: u64) -> RunOutput {
-    let mut state = RunState::new(sc, v, seed, run);
-    for t in 0..sc.horizon {
+    let mut ws = Workspace::new(sc);
+    simulate_into(&mut ws, v, seed, run);
+    ws.state.out
+}
+
+/// Simulates run `run` with parameter values `v` in the workspace `ws`, and returns the run's
+/// output, which stays in the workspace until its next run. Outputs are those of
+/// `simulate_with`; a workspace reused run after run allocates (almost) nothing.
+pub fn simulate_into<'w>(
+    ws: &'w mut Workspace<'_>,
+    v: Values,
+    seed: u64,
+    run: u64,
+) -> &'w RunOutput {
+    let state = &mut ws.state;
+    state.reset(v, seed, run);
+    for t in 0..state.sc.horizon {
         state.month(t);
     }
-    state.finish()
+    state.finish();
+    &state.out
+}
+
+/// A worker's buffers for the runs of one scenario: the run's state, its month records and
+/// every table the month step fills, sized by the first run and reused by the next ones.
+pub struct Workspace<'a> {
+    state: RunState<'a>,
+}
+
+impl<'a> Workspace<'a> {
+    pub fn new(sc: &'a Scenario) -> Self {
+        let n = sc.regions.len();
+        Workspace {
+            state: RunState {
+                sc,
+                out: RunOutput {
+                    values: Values(Vec::new()),
+                    courses: Vec::new(),
+                    records: Vec::new(),
+                    stockpile_initial: Vec::new(),
+                    params: ChainParams::default(),
+                    new_capacity: Vec::new(),
+                },
+                stockpiles: Vec::new(),
+                stockpile_kinds: sc.stockpiles.iter().map(|s| s.commodity).collect(),
+                assets: Assets::empty(sc),
+                prices: market::Prices::new(n),
+                response: market::Response::new(sc),
+                expansion: market::Expansion::new(n),
+                stocks: Stocks::zero(n),
+                history: History::new(sc.controls.len()),
+                month: MonthBuffers::default(),
+            },
+        }
+    }
+}
+
+/// Tables one month fills and the next refills.
+#[derive(Default)]
+pub(crate) struct MonthBuffers {
+    /// End-use demand before the market's response, `[region][local sector][grade]`.
+    pub base: Vec<Vec<[f64; 2]>>,
+    pub x: Exogenous,
+    /// `[region][mine, separation, magnet]` nominal capacity, t/yr.
+    pub nominal: Vec<[f64; 3]>,
+    pub limits: Limits,
+    pub chain: chain::Work,
 }
 
 /// Everything a run carries from month to month.
 pub(crate) struct RunState<'a> {
     pub sc: &'a Scenario,
-    pub v: Values,
-    pub courses: Vec<Course>,
-    pub params: ChainParams,
-    pub initial: Vec<f64>,
+    /// The run's values, courses, parameters, initial stockpiles and month records.
+    pub out: RunOutput,
     pub stockpiles: Vec<StockpileState>,
     /// The commodity of each stockpile.
     pub stockpile_kinds: Vec<Commodity>,
@@ -150,23 +216,32 @@ pub(crate) struct RunState<'a> {
     pub expansion: market::Expansion,
     pub stocks: Stocks,
     pub history: History,
-    pub records: Vec<MonthRecord>,
+    pub month: MonthBuffers,
 }
 
-impl<'a> RunState<'a> {
-    /// Draws the run's courses, outage processes and projects (each from its own stream) and
-    /// sets the stockpiles to their initial levels.
-    fn new(sc: &'a Scenario, v: Values, seed: u64, run: u64) -> Self {
+impl RunState<'_> {
+    /// Starts run `run` with values `v`: draws the run's courses, outage processes and
+    /// projects (each from its own stream) and sets the stockpiles to their initial levels.
+    fn reset(&mut self, v: Values, seed: u64, run: u64) {
+        let sc = self.sc;
         let n = sc.regions.len();
         let mut draw = |key: &str| -> f64 { streams::stream(seed, run, key).random() };
-        let courses = controls::courses(sc, &v, &mut draw);
-        let params = chain_params(sc, &v);
-        let initial = stockpile_initial(sc, &v, &params);
-        let stockpiles = sc
-            .stockpiles
-            .iter()
-            .zip(&initial)
-            .map(|(s, &size)| StockpileState {
+        let out = &mut self.out;
+        out.courses = controls::courses(sc, &v, &mut draw);
+        chain_params_into(sc, &v, &mut out.params);
+        stockpile_initial(sc, &v, &out.params, &mut out.stockpile_initial);
+        self.stockpiles.truncate(sc.stockpiles.len());
+        for (i, (s, &size)) in sc.stockpiles.iter().zip(&out.stockpile_initial).enumerate() {
+            let (mut serves, mut priority_sectors) = match self.stockpiles.get_mut(i) {
+                Some(old) => (
+                    std::mem::take(&mut old.serves),
+                    std::mem::take(&mut old.priority_sectors),
+                ),
+                None => (Vec::new(), Vec::new()),
+            };
+            serves.clone_from(&s.serves);
+            priority_sectors.clone_from(&s.priority_sectors);
+            let state = StockpileState {
                 region: s.region,
                 commodity: s.commodity,
                 level: if v[s.build_months] > 0.0 { 0.0 } else { size },
@@ -177,8 +252,8 @@ impl<'a> RunState<'a> {
                 threshold: v[s.threshold],
                 control_active: false,
                 price_high: false,
-                serves: s.serves.clone(),
-                priority_sectors: s.priority_sectors.clone(),
+                serves,
+                priority_sectors,
                 refill_rate: s.refill_rate.map_or(0.0, |id| v[id]),
                 refill_delay: v[s.refill_delay],
                 refill_budget: s.refill_budget.map_or(f64::INFINITY, |(b, p)| v[b] / v[p]),
@@ -190,38 +265,27 @@ impl<'a> RunState<'a> {
                     0.0
                 },
                 build_started: false,
-            })
-            .collect();
-        let assets = Assets::new(sc, &v, &courses, seed, run);
-        RunState {
-            sc,
-            courses,
-            params,
-            initial,
-            stockpiles,
-            stockpile_kinds: sc.stockpiles.iter().map(|s| s.commodity).collect(),
-            assets,
-            prices: market::Prices::new(n),
-            response: market::Response::new(sc),
-            expansion: market::Expansion::new(n),
-            stocks: Stocks::zero(n),
-            history: History::new(sc.controls.len()),
-            records: Vec::with_capacity(sc.horizon),
-            v,
+            };
+            match self.stockpiles.get_mut(i) {
+                Some(old) => *old = state,
+                None => self.stockpiles.push(state),
+            }
         }
+        self.assets.reset(&v, &out.courses, seed, run);
+        self.prices.reset(n);
+        self.response.reset(sc);
+        self.expansion.reset(n);
+        self.stocks.reset(n);
+        self.history.reset(sc.controls.len());
+        out.records.resize_with(sc.horizon, MonthRecord::default);
+        out.values = v;
     }
 
-    /// The run's output, with the capacity new by the horizon's end.
-    fn finish(self) -> RunOutput {
+    /// Completes the run's output with the capacity new by the horizon's end.
+    fn finish(&mut self) {
         let end = self.sc.horizon.saturating_sub(1);
-        let new_capacity = self.assets.new_capacity(&self.v, &self.expansion, end);
-        RunOutput {
-            values: self.v,
-            courses: self.courses,
-            records: self.records,
-            stockpile_initial: self.initial,
-            params: self.params,
-            new_capacity,
-        }
+        let out = &mut self.out;
+        self.assets
+            .new_capacity(&out.values, &self.expansion, end, &mut out.new_capacity);
     }
 }

@@ -212,9 +212,11 @@ fn run_batch(
     let mut buf = Vec::with_capacity(catalog.cells.len());
     let sampled_ids: Vec<usize> = sc.params.sampled().map(|(id, _)| id.0).collect();
     let events = events(sc);
+    let mut ws = run::Workspace::new(sc);
     for i in runs {
-        let out = run::simulate_with(sc, sc.params.sample_with(seed, i, design), seed, i);
-        sketches.add_run(catalog, &out, &mut buf);
+        let v = sc.params.sample_with(seed, i, design);
+        let out = run::simulate_into(&mut ws, v, seed, i);
+        sketches.add_run(catalog, out, &mut buf);
         let mut sampled: Vec<f64> = sampled_ids.iter().map(|&id| out.values.0[id]).collect();
         for (_, e) in &events {
             sampled.push(match *e {
@@ -228,7 +230,7 @@ fn run_batch(
         rows.push(RunRow {
             run: i,
             sampled,
-            metrics: outcomes.compute(sc, &out),
+            metrics: outcomes.compute(sc, out),
         });
     }
     rows

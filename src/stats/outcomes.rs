@@ -4,7 +4,8 @@
 //! region x sector. A month is a shortfall month in a scope when unmet demand exceeds
 //! `SHORTFALL_THRESHOLD` of the scope's demand that month.
 
-use crate::model::record::RunOutput;
+use crate::model::buf::{fill, set_from};
+use crate::model::record::{RunOutput, Table};
 use crate::model::{Commodity, Scenario};
 
 /// Unmet share of a month's demand above which the month counts as a shortfall month (0.1%).
@@ -215,10 +216,18 @@ impl Outcomes {
     /// The run's value of every metric, in `keys` order (NaN where undefined).
     pub fn compute(&self, sc: &Scenario, out: &RunOutput) -> Vec<f64> {
         let mut values = Vec::with_capacity(self.keys.len());
+        // Monthly demand and unmet demand of a scope, reused across scopes.
+        let mut m = Monthly {
+            demand: Vec::with_capacity(out.records.len()),
+            unmet: Vec::with_capacity(out.records.len()),
+            lost: 0.0,
+            forgone: 0.0,
+            members: Vec::new(),
+        };
         for scope in &self.scopes {
             match *scope {
                 Scope::Demand { region, sector } => {
-                    let m = monthly(sc, out, region, sector);
+                    monthly(sc, out, region, sector, &mut m);
                     values.extend(demand_metrics(&m.demand, &m.unmet));
                     values.push(m.lost);
                     values.push(m.forgone);
@@ -226,21 +235,21 @@ impl Outcomes {
                 Scope::Stockpile(i) => {
                     let sp = &sc.stockpiles[i];
                     let initial = out.stockpile_initial[i];
-                    let levels: Vec<f64> = out.records.iter().map(|r| r.stockpile_end[i]).collect();
+                    let levels = || out.records.iter().map(|r| r.stockpile_end[i]);
                     let released: f64 = out.records.iter().map(|r| r.released_by(i)).sum();
                     let refilled: f64 = out
                         .records
                         .iter()
                         .map(|r| r.refilled[i].iter().sum::<f64>())
                         .sum();
-                    let min = levels.iter().copied().fold(initial, f64::min);
-                    let depleted_month = levels.iter().position(|&l| l < EMPTY_T);
+                    let min = levels().fold(initial, f64::min);
+                    let depleted_month = levels().position(|l| l < EMPTY_T);
                     // Months of cover: level over the monthly use it stands for (the served
                     // regions' demand for the grade, or the oxide in that demand).
                     let cover = out
                         .records
                         .iter()
-                        .zip(&levels)
+                        .zip(levels())
                         .map(|(rec, level)| {
                             let per_grade: [f64; 2] = [0, 1].map(|g| {
                                 sp.serves
@@ -267,8 +276,7 @@ impl Outcomes {
                             }
                         })
                         .fold(f64::INFINITY, f64::min);
-                    let holding: f64 =
-                        levels.iter().sum::<f64>() * out.values[sp.holding_cost] / 12.0;
+                    let holding: f64 = levels().sum::<f64>() * out.values[sp.holding_cost] / 12.0;
                     values.extend([
                         initial,
                         released,
@@ -282,7 +290,7 @@ impl Outcomes {
                 }
                 Scope::Trade => {
                     let total =
-                        |f: &dyn Fn(&crate::model::record::MonthRecord) -> &Vec<Vec<f64>>| -> f64 {
+                        |f: &dyn Fn(&crate::model::record::MonthRecord) -> &Table| -> f64 {
                             out.records
                                 .iter()
                                 .map(|r| f(r).iter().flatten().sum::<f64>())
@@ -291,13 +299,9 @@ impl Outcomes {
                     values.extend([total(&|r| &r.licensed), total(&|r| &r.delayed)]);
                 }
                 Scope::Price(r, c) => {
-                    let path: Vec<f64> = out
-                        .records
-                        .iter()
-                        .map(|rec| rec.prices[r][c as usize])
-                        .collect();
-                    values.push(path.iter().copied().fold(0.0, f64::max));
-                    values.push(path.iter().filter(|p| **p >= 2.0).count() as f64);
+                    let path = || out.records.iter().map(|rec| rec.prices[r][c as usize]);
+                    values.push(path().fold(0.0, f64::max));
+                    values.push(path().filter(|p| *p >= 2.0).count() as f64);
                 }
                 Scope::Response(r, ls) => {
                     let last = out.records.last();
@@ -329,6 +333,8 @@ struct Monthly {
     lost: f64,
     /// Demand given up because of price over the run, t.
     forgone: f64,
+    /// The scope's `(region, local sector)` pairs.
+    members: Vec<(usize, usize)>,
 }
 
 /// Monthly demand and unmet demand of a scope, the value of output lost and the demand given
@@ -338,36 +344,46 @@ fn monthly(
     out: &RunOutput,
     region: Option<usize>,
     sector: Option<usize>,
-) -> Monthly {
-    let mut demand = vec![0.0; out.records.len()];
-    let mut unmet = vec![0.0; out.records.len()];
-    let mut lost = 0.0;
-    let mut forgone = 0.0;
-    for (t, rec) in out.records.iter().enumerate() {
-        for (r, reg) in sc.regions.iter().enumerate() {
-            if region.is_some_and(|x| x != r) {
-                continue;
-            }
-            for (ls, s) in reg.sectors.iter().enumerate() {
-                if sector.is_some_and(|x| x != s.sector) {
-                    continue;
-                }
-                forgone += rec.forgone[r][ls];
-                for g in 0..2 {
-                    let d = rec.demand[r][ls][g];
-                    let u = rec.unmet[r][ls][g];
-                    demand[t] += d;
-                    unmet[t] += u;
-                    lost += u * out.values[s.response.value];
-                }
-            }
-        }
-    }
-    Monthly {
+    m: &mut Monthly,
+) {
+    let Monthly {
         demand,
         unmet,
         lost,
         forgone,
+        members,
+    } = m;
+    fill(demand, out.records.len(), 0.0);
+    fill(unmet, out.records.len(), 0.0);
+    *lost = 0.0;
+    *forgone = 0.0;
+    // The scope's (region, local sector) pairs, in region and sector order.
+    set_from(
+        members,
+        sc.regions
+            .iter()
+            .enumerate()
+            .filter(|(r, _)| region.is_none_or(|x| x == *r))
+            .flat_map(|(r, reg)| {
+                reg.sectors
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| sector.is_none_or(|x| x == s.sector))
+                    .map(move |(ls, _)| (r, ls))
+            }),
+    );
+    for (t, rec) in out.records.iter().enumerate() {
+        for &(r, ls) in members.iter() {
+            let s = &sc.regions[r].sectors[ls];
+            *forgone += rec.forgone[r][ls];
+            for g in 0..2 {
+                let d = rec.demand[r][ls][g];
+                let u = rec.unmet[r][ls][g];
+                demand[t] += d;
+                unmet[t] += u;
+                *lost += u * out.values[s.response.value];
+            }
+        }
     }
 }
 
@@ -375,12 +391,13 @@ fn monthly(
 pub fn demand_metrics(demand: &[f64], unmet: &[f64]) -> [f64; 5] {
     let total_d: f64 = demand.iter().sum();
     let total_u: f64 = unmet.iter().sum();
-    let short: Vec<bool> = demand
-        .iter()
-        .zip(unmet)
-        .map(|(d, u)| *d > 0.0 && *u > SHORTFALL_THRESHOLD * d)
-        .collect();
-    let months = short.iter().filter(|&&s| s).count();
+    let short = || {
+        demand
+            .iter()
+            .zip(unmet)
+            .map(|(d, u)| *d > 0.0 && *u > SHORTFALL_THRESHOLD * d)
+    };
+    let months = short().filter(|&s| s).count();
     let max_share = demand
         .iter()
         .zip(unmet)
@@ -388,10 +405,7 @@ pub fn demand_metrics(demand: &[f64], unmet: &[f64]) -> [f64; 5] {
         .fold(0.0, f64::max);
     // Time to recover: from the first shortfall month to the end of the last one; a shortfall
     // still running at the horizon counts to the horizon (censored).
-    let recover = match (
-        short.iter().position(|&s| s),
-        short.iter().rposition(|&s| s),
-    ) {
+    let recover = match (short().position(|s| s), short().rposition(|s| s)) {
         (Some(first), Some(last)) => (last - first + 1) as f64,
         _ => 0.0,
     };

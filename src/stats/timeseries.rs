@@ -188,10 +188,7 @@ impl Catalog {
         let n = rec.mine_out.len();
         for c in &self.cells {
             let r = c.region_index;
-            let sector_sum = |ls: Option<usize>, f: &dyn Fn(usize) -> f64| match ls {
-                Some(ls) => f(ls),
-                None => (0..rec.demand[r].len()).map(f).sum(),
-            };
+            let k = rec.demand[r].len();
             let v = match c.what {
                 What::Production(0) => rec.mine_out[r].iter().sum(),
                 What::Production(1) => rec.sep_out[r][0],
@@ -199,11 +196,13 @@ impl Catalog {
                 What::Production(i) => rec.magnet_out[r][i - 3],
                 What::Exports(com) => rec.exports(r, com),
                 What::Imports(com) => rec.imports(r, com),
-                What::Demand(ls) => sector_sum(ls, &|s| rec.demand[r][s][0] + rec.demand[r][s][1]),
-                What::Delivered(ls) => {
-                    sector_sum(ls, &|s| rec.delivered[r][s][0] + rec.delivered[r][s][1])
+                What::Demand(ls) => {
+                    sector_sum(ls, k, |s| rec.demand[r][s][0] + rec.demand[r][s][1])
                 }
-                What::Unmet(ls) => sector_sum(ls, &|s| rec.unmet[r][s][0] + rec.unmet[r][s][1]),
+                What::Delivered(ls) => {
+                    sector_sum(ls, k, |s| rec.delivered[r][s][0] + rec.delivered[r][s][1])
+                }
+                What::Unmet(ls) => sector_sum(ls, k, |s| rec.unmet[r][s][0] + rec.unmet[r][s][1]),
                 What::Inventory(com) => stocks.get(r, com),
                 What::Stockpile(i) => rec.stockpile_end[i],
                 What::Route(d, com) => rec.flows[com as usize][r * n + d],
@@ -215,6 +214,14 @@ impl Catalog {
             };
             out.push(if v.abs() < ZERO { 0.0 } else { v });
         }
+    }
+}
+
+/// `f(ls)` of one local sector, or summed over the region's `sectors` (`ls` None).
+fn sector_sum(ls: Option<usize>, sectors: usize, f: impl Fn(usize) -> f64) -> f64 {
+    match ls {
+        Some(ls) => f(ls),
+        None => (0..sectors).map(f).sum(),
     }
 }
 
