@@ -14,6 +14,7 @@ use crate::export::{Context, Export, OutputError, OutputSet, write_file};
 use crate::progress::Progress;
 use crate::scenario::{self, LoadError, Loaded};
 use crate::sim::runner::{self, Results, Settings};
+use crate::stats::registry;
 
 /// The seed used when none is given.
 pub const DEFAULT_SEED: u64 = 20_250_101;
@@ -110,7 +111,7 @@ impl RunArgs {
                 }
                 Some(runner::Until {
                     rel,
-                    metrics: metrics.unwrap_or_else(|| vec!["unmet_demand_t".into()]),
+                    metrics: metrics.unwrap_or_else(|| vec![registry::DEFAULT_WATCHED.name.into()]),
                 })
             }
             (None, Some(_)) => {
@@ -591,7 +592,9 @@ impl SamplingChoice {
                         "--until-mcse must be a number above 0, found {rel}"
                     )));
                 }
-                let metrics = m.clone().unwrap_or_else(|| vec!["unmet_demand_t".into()]);
+                let metrics = m
+                    .clone()
+                    .unwrap_or_else(|| vec![registry::DEFAULT_WATCHED.name.into()]);
                 if metrics.is_empty() {
                     return Err(AppError::Usage("--metrics is empty".into()));
                 }
@@ -757,9 +760,12 @@ pub fn sensitivity(
     let started = std::time::SystemTime::now();
     let threads = threads_or_all(args.batch.threads)?;
     let l = scenario::load(&args.scenario)?;
-    let outcomes = args
-        .outcomes
-        .unwrap_or_else(|| vec!["unmet_demand_t".into(), "unmet_share".into()]);
+    let outcomes = args.outcomes.unwrap_or_else(|| {
+        vec![
+            registry::UNMET_DEMAND_T.name.into(),
+            registry::UNMET_SHARE.name.into(),
+        ]
+    });
     check_metrics(&l.scenario, &outcomes)?;
     let settings =
         args.sampling

@@ -10,6 +10,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use reesim::app::{self, AppError, RunArgs};
 use reesim::progress::{Lines, Progress};
 use reesim::sim::runner::{Results, RunError};
+use reesim::stats::registry;
 use reesim::stats::summary::Summary;
 
 /// Monte Carlo simulation of the rare-earth magnet supply chain under export controls and
@@ -277,12 +278,18 @@ enum Command {
     },
 }
 
+/// Colour in diagnostics: only on a terminal, and never when NO_COLOR is set to anything
+/// non-empty (https://no-color.org).
+fn colour() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let styled = std::io::stderr().is_terminal();
+            let styled = colour();
             match &e {
                 AppError::Load(reesim::scenario::LoadError::Invalid(d)) if styled => {
                     for diag in &d.0 {
@@ -372,6 +379,38 @@ fn cmd_validate(scenario: PathBuf) -> Result<(), AppError> {
         sc.horizon,
         sc.start
     );
+    // The names a user refers to in overrides, `--set`, `--stockpile` and `--metrics`:
+    // each region with its sectors, then controls, stockpiles and sampled inputs.
+    let list = |label: &str, names: Vec<String>| {
+        let mut line = format!("  {label:<16}");
+        for (i, n) in names.iter().enumerate() {
+            let sep = if i + 1 < names.len() { "," } else { "" };
+            if line.len() + n.len() + 2 > 100 && !line.trim_end().ends_with(':') {
+                println!("{line}");
+                line = " ".repeat(18);
+            }
+            line.push_str(&format!(" {n}{sep}"));
+        }
+        if !names.is_empty() {
+            println!("{line}");
+        }
+    };
+    for r in &sc.regions {
+        let sectors = r.sectors.iter().map(|s| sc.sectors[s.sector].clone());
+        list(&format!("{}:", r.name), sectors.collect());
+    }
+    list(
+        "controls:",
+        sc.controls.iter().map(|c| c.name.clone()).collect(),
+    );
+    list(
+        "stockpiles:",
+        sc.stockpiles.iter().map(|s| s.name.clone()).collect(),
+    );
+    list(
+        "sampled inputs:",
+        sc.params.sampled().map(|(_, d)| d.key.clone()).collect(),
+    );
     Ok(())
 }
 
@@ -409,15 +448,8 @@ fn cmd_compare(
         "metric", "region", "sector/item", "mean A", "mean B", "B - A [95% CI]", "P(B better)"
     );
     for d in r.diffs.iter().filter(|d| {
-        matches!(
-            d.metric,
-            "unmet_demand_t"
-                | "unmet_share"
-                | "shortfall_months"
-                | "lost_output_usd"
-                | "price_forgone_t"
-                | "stockpile_min_t"
-        ) && (d.sector.is_empty() || d.region.is_empty())
+        registry::COMPARE_TABLE.iter().any(|m| m.name == d.metric)
+            && (d.sector.is_empty() || d.region.is_empty())
     }) {
         let scope = if d.item.is_empty() {
             d.sector.as_str()
@@ -647,7 +679,7 @@ fn cmd_sweep(
             .outcomes
             .keys
             .iter()
-            .position(|k| k.column() == "unmet_demand_t")
+            .position(|k| k.column() == registry::UNMET_DEMAND_T.name)
             .unwrap_or(0);
         let s = reesim::stats::summary::Summary::of(&res.metric(i).map_err(RunError::from)?);
         println!(
@@ -766,7 +798,7 @@ fn print_drivers(plan: &app::RunPlan, r: &Results) -> Result<(), AppError> {
     let lines: Vec<String> = drivers
         .iter()
         .map(|d| d.outcome.as_str())
-        .filter(|o| o.starts_with("unmet_demand_t"))
+        .filter(|o| o.starts_with(registry::UNMET_DEMAND_T.name))
         .fold(Vec::<&str>::new(), |mut seen, o| {
             if !seen.contains(&o) {
                 seen.push(o);
@@ -815,13 +847,9 @@ fn print_summary(plan: &app::RunPlan, r: &Results) -> Result<(), AppError> {
         "metric", "region", "sector/stock", "mean", "p5", "p50", "p95"
     );
     for (m, key) in r.outcomes.keys.iter().enumerate() {
-        let show = match key.metric {
-            "unmet_demand_t" | "unmet_share" | "shortfall_months" => {
-                key.sector.is_empty() || key.region.is_empty()
-            }
-            "stockpile_min_t" | "stockpile_depleted" => true,
-            _ => false,
-        };
+        let stockpile = key.item_kind == "stockpile";
+        let show = registry::RUN_TABLE.iter().any(|m| m.name == key.metric)
+            && (stockpile || key.sector.is_empty() || key.region.is_empty());
         if !show {
             continue;
         }

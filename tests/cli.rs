@@ -183,7 +183,7 @@ fn three_region_scenario_runs_without_code_changes() {
     let ts = std::fs::read_to_string(dir.path().join("o/timeseries.csv")).unwrap();
     assert!(ts.contains(",imports,japan,light_oxide,"));
     let summary = std::fs::read_to_string(dir.path().join("o/summary.csv")).unwrap();
-    assert!(summary.contains("unmet_demand_t,japan,,"));
+    assert!(summary.contains("unmet_demand_t,japan,all,"));
 }
 
 #[test]

@@ -80,7 +80,7 @@ fn comparing_a_ban_with_its_stockpile_variant_shows_the_stockpile_helping() {
     let col = |n: &str| h.iter().position(|c| c == n).unwrap();
     let global = rows
         .iter()
-        .find(|r| r[0] == "unmet_demand_t" && r[1].is_empty() && r[2].is_empty())
+        .find(|r| r[0] == "unmet_demand_t" && r[1] == "all" && r[2] == "all")
         .unwrap();
     assert!(global[col("mean_diff")].parse::<f64>().unwrap() < 0.0);
     assert_eq!(global[col("significant")], "1");

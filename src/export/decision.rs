@@ -1,5 +1,6 @@
 //! CSV files of the decision tools: compare.csv, sensitivity.csv, stockpile_curve.csv.
 
+use crate::stats::registry::{scope, unit_of};
 use std::path::{Path, PathBuf};
 
 use super::num;
@@ -24,11 +25,12 @@ fn write(
     })
 }
 
-pub const COMPARE_COLUMNS: [&str; 15] = [
+pub const COMPARE_COLUMNS: [&str; 16] = [
     "metric",
     "region",
     "sector",
     "item",
+    "unit",
     "n",
     "mean_a",
     "mean_b",
@@ -49,9 +51,10 @@ pub fn compare_csv(set: &mut OutputSet, diffs: &[Difference]) -> Result<PathBuf,
         .map(|d| {
             let mut r = vec![
                 d.metric.to_string(),
-                d.region.clone(),
-                d.sector.clone(),
+                scope(&d.region).to_string(),
+                scope(&d.sector).to_string(),
                 d.item.clone(),
+                unit_of(d.metric).to_string(),
                 d.n.to_string(),
             ];
             r.extend([d.mean_a, d.mean_b, d.mean, d.ci.0, d.ci.1].map(num));
@@ -159,9 +162,10 @@ pub fn sweep_csv(
             let mut row = values.clone();
             row.extend([
                 key.metric.to_string(),
-                key.region.clone(),
-                key.sector.clone(),
+                scope(&key.region).to_string(),
+                scope(&key.sector).to_string(),
                 key.item.clone(),
+                key.unit().to_string(),
             ]);
             row.push(s.n.to_string());
             row.extend([s.mean, s.sd, s.mcse].map(num));

@@ -4,13 +4,14 @@ use std::io::{self, Write};
 
 use super::{Context, Export, num};
 use crate::stats::QUANTILES;
+use crate::stats::registry::scope;
 use crate::stats::summary::Summary;
 
 pub struct SummaryCsv;
 
-pub const COLUMNS: [&str; 15] = [
-    "metric", "region", "sector", "item", "n", "mean", "sd", "mcse", "p5", "p25", "p50", "p75",
-    "p95", "min", "max",
+pub const COLUMNS: [&str; 16] = [
+    "metric", "region", "sector", "item", "unit", "n", "mean", "sd", "mcse", "p5", "p25", "p50",
+    "p75", "p95", "min", "max",
 ];
 
 impl Export for SummaryCsv {
@@ -26,9 +27,10 @@ impl Export for SummaryCsv {
             let s = Summary::of(&ctx.results.metric(m)?);
             let mut row = vec![
                 key.metric.to_string(),
-                key.region.clone(),
-                key.sector.clone(),
+                scope(&key.region).to_string(),
+                scope(&key.sector).to_string(),
                 key.item.clone(),
+                key.unit().to_string(),
             ];
             row.push(s.n.to_string());
             row.extend([s.mean, s.sd, s.mcse].map(num));

@@ -6,13 +6,14 @@ use super::{Context, Export, num};
 
 pub struct TimeseriesCsv;
 
-pub const COLUMNS: [&str; 12] = [
+pub const COLUMNS: [&str; 13] = [
     "month",
     "date",
     "series",
     "region",
     "item",
     "destination",
+    "unit",
     "mean",
     "p5",
     "p25",
@@ -42,6 +43,9 @@ impl Export for TimeseriesCsv {
                     cell.region.clone(),
                     cell.item.clone(),
                     cell.destination.clone(),
+                    crate::stats::registry::series(cell.series)
+                        .map_or("", |x| x.unit)
+                        .to_string(),
                 ];
                 row.push(num(mean));
                 row.extend(q.map(num));

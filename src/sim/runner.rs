@@ -197,45 +197,6 @@ pub fn sampled_keys(sc: &Scenario) -> Vec<String> {
     keys
 }
 
-/// Runs `runs` in index order, adding their time series to `sketches`, and returns their
-/// rows.
-fn run_batch(
-    sc: &Scenario,
-    catalog: &Catalog,
-    outcomes: &Outcomes,
-    seed: u64,
-    runs: std::ops::Range<u64>,
-    design: Option<&Design>,
-    sketches: &mut Sketches,
-) -> Vec<RunRow> {
-    let mut rows = Vec::with_capacity((runs.end - runs.start) as usize);
-    let mut buf = Vec::with_capacity(catalog.cells.len());
-    let sampled_ids: Vec<usize> = sc.params.sampled().map(|(id, _)| id.0).collect();
-    let events = events(sc);
-    let mut ws = run::Workspace::new(sc);
-    for i in runs {
-        let v = sc.params.sample_with(seed, i, design);
-        let out = run::simulate_into(&mut ws, v, seed, i);
-        sketches.add_run(catalog, out, &mut buf);
-        let mut sampled: Vec<f64> = sampled_ids.iter().map(|&id| out.values.0[id]).collect();
-        for (_, e) in &events {
-            sampled.push(match *e {
-                Event::Occurs(i) => f64::from(u8::from(out.courses[i].occurs)),
-                Event::Start(i) => {
-                    let s = out.courses[i].start;
-                    if s < sc.horizon { s as f64 } else { f64::NAN }
-                }
-            });
-        }
-        rows.push(RunRow {
-            run: i,
-            sampled,
-            metrics: outcomes.compute(sc, out),
-        });
-    }
-    rows
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error("could not start {threads} worker threads: {source}")]
@@ -435,6 +396,42 @@ struct Job<'a> {
 }
 
 impl Job<'_> {
+    /// Runs `runs` in index order on workspace `ws`, adding their time series to
+    /// `sketches`, and returns their rows.
+    fn batch(
+        &self,
+        runs: std::ops::Range<u64>,
+        sketches: &mut Sketches,
+        ws: &mut run::Workspace,
+    ) -> Vec<RunRow> {
+        let sc = self.sc;
+        let mut rows = Vec::with_capacity((runs.end - runs.start) as usize);
+        let mut buf = Vec::with_capacity(self.catalog.cells.len());
+        let sampled_ids: Vec<usize> = sc.params.sampled().map(|(id, _)| id.0).collect();
+        let events = events(sc);
+        for i in runs {
+            let v = sc.params.sample_with(self.seed, i, self.design);
+            let out = run::simulate_into(ws, v, self.seed, i);
+            sketches.add_run(self.catalog, out, &mut buf);
+            let mut sampled: Vec<f64> = sampled_ids.iter().map(|&id| out.values.0[id]).collect();
+            for (_, e) in &events {
+                sampled.push(match *e {
+                    Event::Occurs(i) => f64::from(u8::from(out.courses[i].occurs)),
+                    Event::Start(i) => {
+                        let s = out.courses[i].start;
+                        if s < sc.horizon { s as f64 } else { f64::NAN }
+                    }
+                });
+            }
+            rows.push(RunRow {
+                run: i,
+                sampled,
+                metrics: self.outcomes.compute(sc, out),
+            });
+        }
+        rows
+    }
+
     /// Runs the block's batches on the pool, one job per histogram set. Jobs take batches
     /// in index order from a shared counter; this thread puts finished batches back in order
     /// and hands them to `sink` while the workers go on, so writing runs.csv overlaps with
@@ -453,6 +450,8 @@ impl Job<'_> {
             for sk in sketches.iter_mut() {
                 let (tx, next, stop) = (tx.clone(), &next, &stop);
                 scope.spawn(move |_| {
+                    // One workspace per worker, reused by all its runs.
+                    let mut ws = run::Workspace::new(self.sc);
                     while !stop.load(Ordering::Relaxed) {
                         let b = next.fetch_add(1, Ordering::Relaxed);
                         if b >= last {
@@ -460,15 +459,7 @@ impl Job<'_> {
                         }
                         let runs =
                             (b * BATCH).max(self.runs.start)..((b + 1) * BATCH).min(self.runs.end);
-                        let rows = run_batch(
-                            self.sc,
-                            self.catalog,
-                            self.outcomes,
-                            self.seed,
-                            runs,
-                            self.design,
-                            sk,
-                        );
+                        let rows = self.batch(runs, sk, &mut ws);
                         if tx.send((b, rows)).is_err() {
                             break;
                         }

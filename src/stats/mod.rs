@@ -6,6 +6,7 @@ pub mod histogram;
 pub mod num;
 pub mod outcomes;
 pub mod rank;
+pub mod registry;
 pub mod summary;
 pub mod timeseries;
 pub mod uncertainty;

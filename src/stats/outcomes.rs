@@ -7,6 +7,7 @@
 use crate::model::buf::{fill, set_from};
 use crate::model::record::{RunOutput, Table};
 use crate::model::{Commodity, Scenario};
+use crate::stats::registry as r;
 
 /// Unmet share of a month's demand above which the month counts as a shortfall month (0.1%).
 pub const SHORTFALL_THRESHOLD: f64 = 0.001;
@@ -15,38 +16,38 @@ pub const SHORTFALL_THRESHOLD: f64 = 0.001;
 pub const EMPTY_T: f64 = 1e-6;
 
 pub const DEMAND_METRICS: [&str; 7] = [
-    "unmet_demand_t",
-    "unmet_share",
-    "shortfall_months",
-    "max_monthly_shortfall_share",
-    "time_to_recover_months",
-    "lost_output_usd",
-    "price_forgone_t",
+    r::UNMET_DEMAND_T.name,
+    r::UNMET_SHARE.name,
+    r::SHORTFALL_MONTHS.name,
+    r::MAX_MONTHLY_SHORTFALL_SHARE.name,
+    r::TIME_TO_RECOVER_MONTHS.name,
+    r::LOST_OUTPUT_USD.name,
+    r::PRICE_FORGONE_T.name,
 ];
 /// Per region and commodity (item = commodity).
-pub const PRICE_METRICS: [&str; 2] = ["peak_price_index", "months_above_2x"];
+pub const PRICE_METRICS: [&str; 2] = [r::PEAK_PRICE_INDEX.name, r::MONTHS_ABOVE_2X.name];
 /// Per region and sector.
-pub const RESPONSE_METRICS: [&str; 2] = ["substitution_share", "heavy_free_share"];
+pub const RESPONSE_METRICS: [&str; 2] = [r::SUBSTITUTION_SHARE.name, r::HEAVY_FREE_SHARE.name];
 /// Per region: oxide recycled over the horizon, and capacity new by its end per stage
 /// (item = mine, separation, magnet; t/yr).
 pub const SUPPLY_METRICS: [&str; 4] = [
-    "recycled_t",
-    "new_capacity_t_per_yr",
-    "new_capacity_t_per_yr",
-    "new_capacity_t_per_yr",
+    r::RECYCLED_T.name,
+    r::NEW_CAPACITY_T_PER_YR.name,
+    r::NEW_CAPACITY_T_PER_YR.name,
+    r::NEW_CAPACITY_T_PER_YR.name,
 ];
 pub const STOCKPILE_METRICS: [&str; 8] = [
-    "stockpile_initial_t",
-    "stockpile_released_t",
-    "stockpile_min_t",
-    "stockpile_depleted",
-    "stockpile_depleted_month",
-    "stockpile_min_cover_months",
-    "stockpile_refilled_t",
-    "stockpile_holding_cost_usd",
+    r::STOCKPILE_INITIAL_T.name,
+    r::STOCKPILE_RELEASED_T.name,
+    r::STOCKPILE_MIN_T.name,
+    r::STOCKPILE_DEPLETED.name,
+    r::STOCKPILE_DEPLETED_MONTH.name,
+    r::STOCKPILE_MIN_COVER_MONTHS.name,
+    r::STOCKPILE_REFILLED_T.name,
+    r::STOCKPILE_HOLDING_COST_USD.name,
 ];
 /// Trade metrics, world totals over the horizon.
-pub const TRADE_METRICS: [&str; 2] = ["licensed_shipments_t", "delayed_shipments_t"];
+pub const TRADE_METRICS: [&str; 2] = [r::LICENSED_SHIPMENTS_T.name, r::DELAYED_SHIPMENTS_T.name];
 
 /// Names one outcome: the metric and its scope (empty strings for "all").
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +61,11 @@ pub struct MetricKey {
 }
 
 impl MetricKey {
+    /// The metric's unit (stats::registry).
+    pub fn unit(&self) -> &'static str {
+        r::metric(self.metric).map_or("", |m| m.unit)
+    }
+
     /// Column name in runs.csv: `metric`, or `metric[region=x,sector=y]`.
     pub fn column(&self) -> String {
         let parts: Vec<String> = [
@@ -289,13 +295,12 @@ impl Outcomes {
                     ]);
                 }
                 Scope::Trade => {
-                    let total =
-                        |f: &dyn Fn(&crate::model::record::MonthRecord) -> &Table| -> f64 {
-                            out.records
-                                .iter()
-                                .map(|r| f(r).iter().flatten().sum::<f64>())
-                                .sum()
-                        };
+                    let total = |f: &dyn Fn(&crate::model::record::MonthRecord) -> &Table| -> f64 {
+                        out.records
+                            .iter()
+                            .map(|r| f(r).iter().flatten().sum::<f64>())
+                            .sum()
+                    };
                     values.extend([total(&|r| &r.licensed), total(&|r| &r.delayed)]);
                 }
                 Scope::Price(r, c) => {

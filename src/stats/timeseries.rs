@@ -5,6 +5,7 @@ use crate::model::record::MonthRecord;
 use crate::model::record::RunOutput;
 use crate::model::{Commodity, Scenario};
 use crate::stats::histogram::Histogram;
+use crate::stats::registry as reg;
 
 /// Values below this magnitude (t) are treated as zero (floating-point residue).
 const ZERO: f64 = 1e-9;
@@ -77,12 +78,17 @@ impl Catalog {
         };
         for r in 0..sc.regions.len() {
             for (i, item) in PRODUCTION_ITEMS.iter().enumerate() {
-                push("production", r, item.to_string(), What::Production(i));
+                push(
+                    reg::PRODUCTION.name,
+                    r,
+                    item.to_string(),
+                    What::Production(i),
+                );
             }
         }
         for (series, f) in [
-            ("exports", What::Exports as fn(Commodity) -> What),
-            ("imports", What::Imports),
+            (reg::EXPORTS.name, What::Exports as fn(Commodity) -> What),
+            (reg::IMPORTS.name, What::Imports),
         ] {
             for r in 0..sc.regions.len() {
                 for c in Commodity::ALL {
@@ -91,9 +97,9 @@ impl Catalog {
             }
         }
         for (series, f) in [
-            ("demand", What::Demand as fn(Option<usize>) -> What),
-            ("delivered", What::Delivered),
-            ("unmet", What::Unmet),
+            (reg::DEMAND.name, What::Demand as fn(Option<usize>) -> What),
+            (reg::DELIVERED.name, What::Delivered),
+            (reg::UNMET.name, What::Unmet),
         ] {
             for (r, reg) in sc.regions.iter().enumerate() {
                 let mut secs: Vec<(usize, usize)> = reg
@@ -111,16 +117,26 @@ impl Catalog {
         }
         for r in 0..sc.regions.len() {
             for c in Commodity::ALL {
-                push("inventory", r, c.name().to_string(), What::Inventory(c));
+                push(
+                    reg::INVENTORY.name,
+                    r,
+                    c.name().to_string(),
+                    What::Inventory(c),
+                );
             }
         }
         for (i, s) in sc.stockpiles.iter().enumerate() {
-            push("stockpile", s.region, s.name.clone(), What::Stockpile(i));
+            push(
+                reg::STOCKPILE.name,
+                s.region,
+                s.name.clone(),
+                What::Stockpile(i),
+            );
         }
         let n = sc.regions.len();
         for r in 0..n {
             for c in Commodity::ALL {
-                push("price", r, c.name().to_string(), What::Price(c));
+                push(reg::PRICE.name, r, c.name().to_string(), What::Price(c));
             }
         }
         for (r, reg) in sc.regions.iter().enumerate() {
@@ -133,7 +149,7 @@ impl Catalog {
             secs.sort_unstable();
             for (g, ls) in secs {
                 push(
-                    "substitution",
+                    reg::SUBSTITUTION.name,
                     r,
                     sc.sectors[g].clone(),
                     What::Substitution(ls),
@@ -142,13 +158,13 @@ impl Catalog {
         }
         for r in 0..n {
             push(
-                "recycling",
+                reg::RECYCLING.name,
                 r,
                 "light_oxide".to_string(),
                 What::Recycling(0),
             );
             push(
-                "recycling",
+                reg::RECYCLING.name,
                 r,
                 "heavy_oxide".to_string(),
                 What::Recycling(1),
@@ -161,7 +177,12 @@ impl Catalog {
         for o in 0..n {
             for d in (0..n).filter(|&d| d != o) {
                 for c in Commodity::ALL {
-                    push("exports_to", o, c.name().to_string(), What::Route(d, c));
+                    push(
+                        reg::EXPORTS_TO.name,
+                        o,
+                        c.name().to_string(),
+                        What::Route(d, c),
+                    );
                 }
             }
         }
@@ -169,13 +190,23 @@ impl Catalog {
             for o in 0..n {
                 for d in (0..n).filter(|&d| d != o) {
                     for c in Commodity::ALL {
-                        push("licensed", o, c.name().to_string(), What::Licensed(d, c));
+                        push(
+                            reg::LICENSED.name,
+                            o,
+                            c.name().to_string(),
+                            What::Licensed(d, c),
+                        );
                     }
                 }
             }
             for r in 0..n {
                 for c in Commodity::ALL {
-                    push("in_transit", r, c.name().to_string(), What::Transit(c));
+                    push(
+                        reg::IN_TRANSIT.name,
+                        r,
+                        c.name().to_string(),
+                        What::Transit(c),
+                    );
                 }
             }
         }

@@ -150,11 +150,12 @@ pub struct Driver {
 /// The outcomes whose spread is broken down: unmet demand (t) and unmet share for the world,
 /// and unmet demand (t) for each region, as runs.csv names them.
 pub fn headline_outcomes(region_names: &[String]) -> Vec<String> {
-    let mut out = vec!["unmet_demand_t".to_string(), "unmet_share".to_string()];
+    use crate::stats::registry::{BREAKDOWN, UNMET_DEMAND_T};
+    let mut out: Vec<String> = BREAKDOWN.iter().map(|m| m.name.to_string()).collect();
     out.extend(
         region_names
             .iter()
-            .map(|r| format!("unmet_demand_t[region={r}]")),
+            .map(|r| format!("{}[region={r}]", UNMET_DEMAND_T.name)),
     );
     out
 }

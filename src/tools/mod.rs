@@ -58,22 +58,10 @@ pub fn run_batch(
 /// Whether lower values of a metric are better (Some(true)), higher are (Some(false)), or
 /// neither is (None).
 pub fn lower_is_better(metric: &str) -> Option<bool> {
-    match metric {
-        "unmet_demand_t"
-        | "unmet_share"
-        | "shortfall_months"
-        | "max_monthly_shortfall_share"
-        | "time_to_recover_months"
-        | "lost_output_usd"
-        | "price_forgone_t"
-        | "peak_price_index"
-        | "months_above_2x"
-        | "stockpile_depleted"
-        | "stockpile_holding_cost_usd" => Some(true),
-        "stockpile_min_t"
-        | "stockpile_min_cover_months"
-        | "new_capacity_t_per_yr"
-        | "recycled_t" => Some(false),
-        _ => None,
+    use crate::stats::registry::Better;
+    match crate::stats::registry::metric(metric)?.better {
+        Better::Lower => Some(true),
+        Better::Higher => Some(false),
+        Better::Neither => None,
     }
 }
