@@ -7,6 +7,7 @@
 use crate::model::Commodity;
 use crate::model::buf::{fill, fill_like, set_from};
 use crate::model::limits::Limits;
+use crate::model::lot::Lot;
 use crate::model::record::MonthRecord;
 use crate::model::state::{ChainParams, Exogenous, Stocks};
 use crate::model::stockpile::StockpileState;
@@ -99,36 +100,35 @@ pub fn end_use(
                     }),
                 );
                 if s.want.iter().any(|&w| w > 0.0) {
-                    by_priority(
-                        lot.total(),
-                        &s.want,
-                        &p.priority[r],
-                        &p.priority_order[r],
-                        &mut s.got,
-                    );
-                    for (i, q) in s.got.iter().enumerate() {
-                        lot.remove(*q);
-                        rec.delivered[r][i][g] += q;
-                    }
+                    let order = (&p.priority[r][..], &p.priority_order[r][..]);
+                    serve_from(lot, &s.want, order, &mut s.got, &mut rec.delivered[r], g);
                 }
             }
             set_from(
                 &mut s.want,
                 (0..k).map(|i| if denied(i) { 0.0 } else { want_of(i, g) }),
             );
-            by_priority(
-                lot.total(),
-                &s.want,
-                &p.priority[r],
-                &p.priority_order[r],
-                &mut s.got,
-            );
-            for (i, q) in s.got.iter().enumerate() {
-                // The lot gives up `q` (to rounding: `take` never takes more than it holds).
-                lot.remove(*q);
-                rec.delivered[r][i][g] += q;
-            }
+            let order = (&p.priority[r][..], &p.priority_order[r][..]);
+            serve_from(lot, &s.want, order, &mut s.got, &mut rec.delivered[r], g);
         }
+    }
+}
+
+/// Serves `want` (grade `g`, per local sector) from `lot` by priority (`priority`, and the
+/// sectors in serving order): each sector's share leaves the lot and counts as delivered.
+fn serve_from(
+    lot: &mut Lot,
+    want: &[f64],
+    (priority, order): (&[u32], &[usize]),
+    got: &mut Vec<f64>,
+    delivered: &mut [[f64; 2]],
+    g: usize,
+) {
+    by_priority(lot.total(), want, priority, order, got);
+    for (i, q) in got.iter().enumerate() {
+        // The lot gives up `q` (to rounding: `take` never takes more than it holds).
+        lot.remove(*q);
+        delivered[i][g] += q;
     }
 }
 
