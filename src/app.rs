@@ -41,6 +41,9 @@ pub enum AppError {
     /// Writing the output set failed, or `--out` cannot be used (exit 1).
     #[error("{0}")]
     Output(#[from] OutputError),
+    /// `reesim report` or `--report` could not read the outputs (exit 2) or write the page (1).
+    #[error("{0}")]
+    Report(#[from] crate::report::ReportError),
 }
 
 impl AppError {
@@ -50,6 +53,7 @@ impl AppError {
             // An output directory that cannot be used is a failure of the place, like an
             // unwritable one, not a malformed argument.
             AppError::Io { .. } | AppError::Run(_) | AppError::Output(_) => 1,
+            AppError::Report(e) => e.exit_code(),
         }
     }
 }
