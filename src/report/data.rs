@@ -160,7 +160,11 @@ pub struct SummaryRow {
 }
 
 fn scope(s: &str) -> String {
-    if is_all(s) { String::new() } else { s.to_string() }
+    if is_all(s) {
+        String::new()
+    } else {
+        s.to_string()
+    }
 }
 
 /// summary.csv. The item column is `item` (or `stockpile` in older files).
@@ -177,7 +181,10 @@ pub fn summary(dir: &Path) -> Result<Vec<SummaryRow>, ReportError> {
 /// The summary columns of a file that has them (summary.csv, sweep.csv).
 pub fn summary_rows(c: &Csv) -> Result<Vec<SummaryRow>, ReportError> {
     let col = |n: &str| c.col(n);
-    let need = |n: &str| c.col(n).ok_or_else(|| malformed(&c.path, Some(1), format!("no column `{n}`")));
+    let need = |n: &str| {
+        c.col(n)
+            .ok_or_else(|| malformed(&c.path, Some(1), format!("no column `{n}`")))
+    };
     let (metric, region, sector) = (col("metric"), col("region"), col("sector"));
     let item = col("item").or_else(|| col("stockpile"));
     let unit = col("unit");
@@ -224,9 +231,11 @@ pub struct Series {
 impl Series {
     /// Whether every percentile is zero in every month.
     pub fn all_zero(&self) -> bool {
-        [&self.p5, &self.p25, &self.p50, &self.p75, &self.p95, &self.mean]
-            .iter()
-            .all(|v| v.iter().all(|x| *x == 0.0 || x.is_nan()))
+        [
+            &self.p5, &self.p25, &self.p50, &self.p75, &self.p95, &self.mean,
+        ]
+        .iter()
+        .all(|v| v.iter().all(|x| *x == 0.0 || x.is_nan()))
     }
 
     /// Whether the 5th and 95th percentiles are one constant value throughout.
@@ -242,7 +251,9 @@ pub fn timeseries(dir: &Path, wanted: &[&str]) -> Result<Vec<Series>, ReportErro
     let c = Csv::read(
         dir,
         "timeseries.csv",
-        &["month", "date", "series", "region", "item", "p5", "p50", "p95"],
+        &[
+            "month", "date", "series", "region", "item", "p5", "p50", "p95",
+        ],
         |c, r| wanted.contains(&c.text(r, c.col("series"))),
     )?;
     let col = |n: &str| c.col(n);
@@ -299,7 +310,11 @@ pub fn timeseries(dir: &Path, wanted: &[&str]) -> Result<Vec<Series>, ReportErro
             ..Series::default()
         };
         for (m, d, v, _) in pts {
-            s.dates.push(if d.is_empty() { format!("month {m}") } else { d });
+            s.dates.push(if d.is_empty() {
+                format!("month {m}")
+            } else {
+                d
+            });
             s.mean.push(v[0]);
             s.p5.push(v[1]);
             s.p25.push(v[2]);
@@ -407,7 +422,10 @@ mod tests {
             "metric,region,sector,item,mean,p5,p50,p95\nunmet_demand_t,,,,abc,1,2,3\n",
         )]);
         let e = summary(d.path()).unwrap_err().to_string();
-        assert!(e.contains("summary.csv") && e.contains("line 2") && e.contains("`mean`"), "{e}");
+        assert!(
+            e.contains("summary.csv") && e.contains("line 2") && e.contains("`mean`"),
+            "{e}"
+        );
         let e = timeseries(d.path(), &["unmet"]).unwrap_err().to_string();
         assert!(e.contains("timeseries.csv"), "{e}");
         let d = dir_with(&[("summary.csv", "metric,region\nx,y\n")]);
@@ -443,7 +461,10 @@ mod tests {
             "run,x,unmet_demand_t,\"stockpile_min_t[region=a,stockpile=b]\"\n2,0.1,30,\n0,0.2,10,5\n1,0.3,20,6\n",
         )]);
         let r = runs(d.path(), |n| n != "run" && n != "x").unwrap();
-        assert_eq!(r.names, ["unmet_demand_t", "stockpile_min_t[region=a,stockpile=b]"]);
+        assert_eq!(
+            r.names,
+            ["unmet_demand_t", "stockpile_min_t[region=a,stockpile=b]"]
+        );
         assert_eq!(r.values[0], [10.0, 20.0, 30.0]);
         assert!(r.values[1][2].is_nan());
         let d = dir_with(&[("runs.csv", "run,y\n0,1\n1,oops\n")]);

@@ -27,6 +27,8 @@ pub const FILE: &str = "report.html";
 pub enum ReportError {
     #[error("error: `{}` is not a directory; give an output directory of reesim", .0.display())]
     NotADirectory(PathBuf),
+    #[error("error: `{}` does not exist; give an output directory of reesim", .0.display())]
+    NoSuchDirectory(PathBuf),
     #[error(
         "error: `{}` has no {file}; give a directory written by `reesim run`, `reesim merge` or \
          one of the tools (compare, sensitivity, size-stockpile, sweep)",
@@ -104,10 +106,7 @@ fn inputs(dir: &Path) -> Result<Inputs, ReportError> {
         return Err(if dir.exists() {
             ReportError::NotADirectory(dir.to_path_buf())
         } else {
-            ReportError::Read {
-                path: dir.to_path_buf(),
-                source: io::Error::from(io::ErrorKind::NotFound),
-            }
+            ReportError::NoSuchDirectory(dir.to_path_buf())
         });
     }
     let mpath = dir.join("manifest.json");
@@ -179,14 +178,16 @@ fn inputs(dir: &Path) -> Result<Inputs, ReportError> {
             "compare.csv" | "sensitivity.csv" | "stockpile_curve.csv" | "sweep.csv"
         )
     }) {
-        return Err(if present.contains(&"runs.csv") || present.contains(&"timeseries.csv") {
-            ReportError::Missing {
-                dir: dir.to_path_buf(),
-                file: "summary.csv".into(),
-            }
-        } else {
-            ReportError::Nothing(dir.to_path_buf())
-        });
+        return Err(
+            if present.contains(&"runs.csv") || present.contains(&"timeseries.csv") {
+                ReportError::Missing {
+                    dir: dir.to_path_buf(),
+                    file: "summary.csv".into(),
+                }
+            } else {
+                ReportError::Nothing(dir.to_path_buf())
+            },
+        );
     }
     Ok(Inputs {
         dir: dir.to_path_buf(),

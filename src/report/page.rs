@@ -25,6 +25,7 @@ nav a{margin-right:14px;color:#2166ac;text-decoration:none}
 table{border-collapse:collapse;font-size:13px;background:#fff;margin:6px 0}
 th,td{padding:3px 9px;border-bottom:1px solid #eaeaea;text-align:left;vertical-align:top}
 th{background:#f2f2f2;font-weight:600}
+#headline td:nth-child(2),#headline td:nth-child(3),#compare td:nth-child(2),#compare td:nth-child(3){white-space:nowrap}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.group td{background:#f7f7f7;font-weight:600;padding-top:8px}
 code{font-size:12px;color:#555}
@@ -102,12 +103,7 @@ struct Page {
 impl Page {
     fn section(&mut self, id: &str, title: &str) {
         self.toc.push((id.to_string(), title.to_string()));
-        let _ = write!(
-            self.body,
-            r#"<h2 id="{}">{}</h2>"#,
-            esc(id),
-            esc(title)
-        );
+        let _ = write!(self.body, r#"<h2 id="{}">{}</h2>"#, esc(id), esc(title));
     }
     fn p(&mut self, class: &str, html: &str) {
         let _ = write!(self.body, r#"<p class="{class}">{html}</p>"#);
@@ -178,10 +174,19 @@ pub(super) fn render(inp: &Inputs) -> Result<String, ReportError> {
         .map(str::to_string)
         .or_else(|| s(&m["scenario_file"]).map(stem))
         .unwrap_or_else(|| files.join(" vs "));
+    let name = if name.is_empty() {
+        inp.dir
+            .canonicalize()
+            .ok()
+            .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "outputs".into())
+    } else {
+        name
+    };
     let title = if command == "run" {
         name.clone()
     } else {
-        format!("{command}: {}", if name.is_empty() { "?" } else { &name })
+        format!("{command}: {name}")
     };
     let mut page = Page {
         body: String::new(),
@@ -192,7 +197,11 @@ pub(super) fn render(inp: &Inputs) -> Result<String, ReportError> {
     if let Some(d) = s(&sc["description"]) {
         let _ = write!(head, r#"<p class="question">{}</p>"#, esc(d));
     }
-    let _ = write!(head, r#"<p class="meta">{}</p>"#, esc(&meta_line(m, command)));
+    let _ = write!(
+        head,
+        r#"<p class="meta">{}</p>"#,
+        esc(&meta_line(m, command))
+    );
 
     if inp.has("summary.csv") {
         run_sections(inp, &mut page)?;
@@ -267,7 +276,10 @@ fn meta_line(m: &Value, command: &str) -> String {
         parts.push(format!("scenario file: {f}"));
     }
     if let Some(u) = m["until_mcse"].as_object() {
-        parts.push(format!("stop rule: {}", json_text(&Value::Object(u.clone()))));
+        parts.push(format!(
+            "stop rule: {}",
+            json_text(&Value::Object(u.clone()))
+        ));
     }
     if let Some(v) = s(&m["version"]) {
         parts.push(format!("reesim {v}"));
@@ -289,8 +301,10 @@ struct Span {
 fn control_spans(m: &Value) -> Vec<Span> {
     let mut out = Vec::new();
     for c in m["scenario"]["controls"].as_array().into_iter().flatten() {
-        let (Some(start), name) = (c["start_month"].as_f64(), s(&c["name"]).unwrap_or("control"))
-        else {
+        let (Some(start), name) = (
+            c["start_month"].as_f64(),
+            s(&c["name"]).unwrap_or("control"),
+        ) else {
             continue;
         };
         let dur = c["duration_months"].as_f64();
@@ -334,7 +348,10 @@ fn run_sections(inp: &Inputs, page: &mut Page) -> Result<(), ReportError> {
 fn inputs_section(inp: &Inputs, page: &mut Page) -> Result<(), ReportError> {
     let m = &inp.manifest;
     page.section("inputs", "Key inputs");
-    for (key, title) in [("controls", "Export controls"), ("stockpiles", "Stockpiles")] {
+    for (key, title) in [
+        ("controls", "Export controls"),
+        ("stockpiles", "Stockpiles"),
+    ] {
         let Some(items) = m["scenario"][key].as_array().filter(|a| !a.is_empty()) else {
             continue;
         };
@@ -361,7 +378,9 @@ fn inputs_section(inp: &Inputs, page: &mut Page) -> Result<(), ReportError> {
         page.body.push_str("</table>");
     }
     let params = m["parameters"].as_object();
-    let sampled = params.map_or(0, |p| p.values().filter(|v| v.get("dist").is_some()).count());
+    let sampled = params.map_or(0, |p| {
+        p.values().filter(|v| v.get("dist").is_some()).count()
+    });
     if !inp.has("uncertainty.csv") {
         if sampled > 0 {
             page.p(
@@ -468,8 +487,18 @@ fn headline_section(summary: &[SummaryRow], m: &Value, page: &mut Page) {
          <th class=\"n\">mean</th><th class=\"n\">median</th><th class=\"n\">90% interval</th>\
          <th class=\"n\">runs</th></tr>",
     );
+    let start = s(&m["scenario"]["scenario"]["start"]).and_then(super::svg::parse_month);
     let row = |page: &mut Page, r: &SummaryRow| {
         let u = unit_of(r);
+        // A month of the horizon also as its date; a 0/1 outcome only as how often it happens.
+        let cell = |v: f64| match (&u, start) {
+            (Unit::MonthIndex, Some(s0)) if v.fract() == 0.0 && v.is_finite() => {
+                let m = s0 + v as i64;
+                format!("{} ({:04}-{:02})", num(v), m / 12, m % 12 + 1)
+            }
+            (Unit::Probability, _) => "-".to_string(),
+            _ => u.fmt(v),
+        };
         let scope = scope_label(&r.region, &r.sector, &r.item);
         let n = if r.n.is_finite() && r.n != runs {
             format!("{} of {}", num(r.n), num(runs))
@@ -487,14 +516,18 @@ fn headline_section(summary: &[SummaryRow], m: &Value, page: &mut Page) {
             esc(&scope),
             esc(u.label()),
             esc(&u.fmt(r.mean)),
-            esc(&u.fmt(r.p50)),
-            esc(&u.fmt(r.p5)),
-            esc(&u.fmt(r.p95)),
+            esc(&cell(r.p50)),
+            esc(&cell(r.p5)),
+            esc(&cell(r.p95)),
             esc(&n)
         );
     };
     let group = |page: &mut Page, t: &str| {
-        let _ = write!(page.body, "<tr class=\"group\"><td colspan=\"7\">{}</td></tr>", esc(t));
+        let _ = write!(
+            page.body,
+            "<tr class=\"group\"><td colspan=\"7\">{}</td></tr>",
+            esc(t)
+        );
     };
     let world = |r: &SummaryRow| r.region.is_empty() && r.sector.is_empty() && r.item.is_empty();
     group(page, "World");
@@ -554,6 +587,14 @@ fn headline_section(summary: &[SummaryRow], m: &Value, page: &mut Page) {
         }
     }
     page.body.push_str("</table>");
+    page.p(
+        "note",
+        "Shortfall months: months with more than 0.1% of demand unmet. Time to recover: from the \
+         first shortfall month to the end of the last. Value of output lost: unmet tonnes times \
+         the sector's value of output. Demand priced out: demand given up because of the price \
+         (not counted as unmet). Stockpile months count from 0 at the scenario's start; the \
+         month it runs empty is summarised over the runs where it does.",
+    );
 }
 
 fn fan_chart(s: &Series, id: &str, title: &str, spans: &[Span]) -> String {
@@ -654,7 +695,11 @@ fn over_time_section(series: &[Series], spans: &[Span], page: &mut Page) {
             .collect();
         group.sort_by_key(|s| s.item != "total");
         let charted: Vec<&&Series> = group.iter().filter(|s| !s.all_zero()).collect();
-        let rname = if region.is_empty() { "all regions" } else { region };
+        let rname = if region.is_empty() {
+            "all regions"
+        } else {
+            region
+        };
         if charted.is_empty() {
             quiet.push(format!("{rname} (every sector)"));
             continue;
@@ -696,7 +741,11 @@ fn over_time_section(series: &[Series], spans: &[Span], page: &mut Page) {
         page.body.push_str(r#"<div class="charts">"#);
         let mut flat = Vec::new();
         for s in &prices {
-            let rname = if s.region.is_empty() { "all regions" } else { &s.region };
+            let rname = if s.region.is_empty() {
+                "all regions"
+            } else {
+                &s.region
+            };
             if s.flat() {
                 flat.push(format!("{rname} / {}", s.item));
                 continue;
@@ -725,7 +774,11 @@ fn over_time_section(series: &[Series], spans: &[Span], page: &mut Page) {
         let _ = write!(page.body, "<h3>Stockpile levels (month end)</h3>");
         page.body.push_str(r#"<div class="charts">"#);
         for s in stocks {
-            let rname = if s.region.is_empty() { "all regions" } else { &s.region };
+            let rname = if s.region.is_empty() {
+                "all regions"
+            } else {
+                &s.region
+            };
             page.body.push_str(&fan_chart(
                 s,
                 &format!("fan-stockpile-{}", slug(&s.item)),
@@ -756,7 +809,11 @@ fn histograms_section(runs: &data::RunColumns, summary: &[SummaryRow], page: &mu
             .find(|r| r.metric == metric && r.unit.is_some())
             .map_or_else(|| metric_unit(metric), unit_of);
         let f = unit.chart_factor();
-        let mut v: Vec<f64> = vals.iter().filter(|x| x.is_finite()).map(|x| x * f).collect();
+        let mut v: Vec<f64> = vals
+            .iter()
+            .filter(|x| x.is_finite())
+            .map(|x| x * f)
+            .collect();
         v.sort_by(f64::total_cmp);
         if v.is_empty() || v.first() == v.last() {
             constant.push(format!(
@@ -768,13 +825,28 @@ fn histograms_section(runs: &data::RunColumns, summary: &[SummaryRow], page: &mu
         }
         let (p5, p50, p95) = (quantile(&v, 0.05), quantile(&v, 0.5), quantile(&v, 0.95));
         let mean = v.iter().sum::<f64>() / v.len() as f64;
-        let ul = unit.label().trim_start_matches("% of runs").trim();
-        let ul = if ul.is_empty() { "%" } else { ul };
-        let w = |x: f64| format!("{} {ul}", num(x));
-        let scope_text = if scope.is_empty() {
-            "world".to_string()
-        } else {
-            scope.iter().map(|(_, v)| *v).collect::<Vec<_>>().join(" / ")
+        let ul = match unit {
+            Unit::Share | Unit::Probability => "%",
+            _ => unit.label(),
+        };
+        let w = |x: f64| match unit {
+            Unit::Share | Unit::Probability => format!("{}%", num(x)),
+            Unit::MonthIndex => format!("month {}", num(x)),
+            _ => format!("{} {ul}", unit.fmt(x)),
+        };
+        let q = |x: f64| match unit {
+            Unit::Share | Unit::Probability | Unit::MonthIndex => num(x),
+            _ => unit.fmt(x),
+        };
+        // A stockpile's name says enough; otherwise the region, or the world.
+        let scope_text = match scope.iter().find(|(k, _)| *k == "stockpile") {
+            Some((_, name)) => name.to_string(),
+            None if scope.is_empty() => "world".to_string(),
+            None => scope
+                .iter()
+                .map(|(_, v)| *v)
+                .collect::<Vec<_>>()
+                .join(" / "),
         };
         let missing = vals.len() - v.len();
         let mut subtitle = format!("mean {} over {} runs", w(mean), v.len());
@@ -790,7 +862,11 @@ fn histograms_section(runs: &data::RunColumns, summary: &[SummaryRow], page: &mu
                 values: v,
                 marks: vec![
                     (p50, "mark-median", format!("median {}", w(p50))),
-                    (p5, "mark-q", format!("5th-95th percentile {} \u{2013} {}", num(p5), w(p95))),
+                    (
+                        p5,
+                        "mark-q",
+                        format!("5th-95th percentile {} \u{2013} {}", q(p5), w(p95)),
+                    ),
                     (p95, "mark-q", String::new()),
                 ],
                 width: SMALL.0,
@@ -815,7 +891,11 @@ fn convergence_section(runs: &data::RunColumns, page: &mut Page) {
     let Some(k) = runs.names.iter().position(|n| n == CONVERGENCE) else {
         return;
     };
-    let v: Vec<f64> = runs.values[k].iter().copied().filter(|x| x.is_finite()).collect();
+    let v: Vec<f64> = runs.values[k]
+        .iter()
+        .copied()
+        .filter(|x| x.is_finite())
+        .collect();
     if v.len() < 2 {
         return;
     }
@@ -835,7 +915,11 @@ fn convergence_section(runs: &data::RunColumns, page: &mut Page) {
         m2 += d * (val - m);
         x.push(n);
         mean.push(m);
-        let se = if i == 0 { f64::NAN } else { (m2 / (n - 1.0)).sqrt() / n.sqrt() };
+        let se = if i == 0 {
+            f64::NAN
+        } else {
+            (m2 / (n - 1.0)).sqrt() / n.sqrt()
+        };
         lo.push(m - 1.96 * se);
         hi.push(m + 1.96 * se);
     }
@@ -845,7 +929,10 @@ fn convergence_section(runs: &data::RunColumns, page: &mut Page) {
     page.body.push_str(
         &XyChart {
             id: "convergence".into(),
-            title: format!("Running mean of {} (world)", metric_label(CONVERGENCE).to_lowercase()),
+            title: format!(
+                "Running mean of {} (world)",
+                metric_label(CONVERGENCE).to_lowercase()
+            ),
             subtitle: format!(
                 "after {} runs: {} \u{b1} {} {} (1.96 MCSE)",
                 v.len(),
@@ -894,7 +981,14 @@ fn compare_section(inp: &Inputs, page: &mut Page) -> Result<(), ReportError> {
     let c = Csv::read(
         &inp.dir,
         "compare.csv",
-        &["metric", "mean_a", "mean_b", "mean_diff", "ci95_low", "ci95_high"],
+        &[
+            "metric",
+            "mean_a",
+            "mean_b",
+            "mean_diff",
+            "ci95_low",
+            "ci95_high",
+        ],
         |_, _| true,
     )?;
     let files: Vec<String> = inp.manifest["scenario_files"]
@@ -1252,7 +1346,11 @@ fn sweep_section(inp: &Inputs, page: &mut Page) -> Result<(), ReportError> {
     let points: Vec<Vec<String>> = c
         .rows
         .iter()
-        .map(|(_, r)| (0..metric_at).map(|i| c.text(r, Some(i)).to_string()).collect())
+        .map(|(_, r)| {
+            (0..metric_at)
+                .map(|i| c.text(r, Some(i)).to_string())
+                .collect()
+        })
         .collect();
     let shown = ["unmet_demand_t", "unmet_share", "shortfall_months"];
     let world = |r: &SummaryRow| r.region.is_empty() && r.sector.is_empty() && r.item.is_empty();
@@ -1287,7 +1385,12 @@ fn sweep_section(inp: &Inputs, page: &mut Page) -> Result<(), ReportError> {
                 .find(|(r, p)| p == g && r.metric == mname && world(r))
                 .map(|(r, _)| {
                     let u = unit_of(r);
-                    format!("{} [{} \u{2013} {}]", u.fmt(r.p50), u.fmt(r.p5), u.fmt(r.p95))
+                    format!(
+                        "{} [{} \u{2013} {}]",
+                        u.fmt(r.p50),
+                        u.fmt(r.p5),
+                        u.fmt(r.p95)
+                    )
                 })
                 .unwrap_or_else(|| "-".into());
             let _ = write!(page.body, "<td class=\"n\">{}</td>", esc(&cell));
@@ -1350,7 +1453,11 @@ fn sweep_section(inp: &Inputs, page: &mut Page) -> Result<(), ReportError> {
 
 fn about_section(inp: &Inputs, page: &mut Page) {
     page.section("files", "Files");
-    let files: Vec<String> = inp.present.iter().map(|f| format!("<code>{f}</code>")).collect();
+    let files: Vec<String> = inp
+        .present
+        .iter()
+        .map(|f| format!("<code>{f}</code>"))
+        .collect();
     page.p(
         "note",
         &format!(
@@ -1377,7 +1484,8 @@ mod tests {
 
     #[test]
     fn distributions_read_as_text() {
-        let v: Value = serde_json::json!({"dist": "triangular", "min": 0.02, "mode": 0.08, "max": 0.2});
+        let v: Value =
+            serde_json::json!({"dist": "triangular", "min": 0.02, "mode": 0.08, "max": 0.2});
         assert_eq!(json_text(&v), "triangular 0.02 to 0.2 (mode 0.08)");
         assert_eq!(json_text(&serde_json::json!(["a", "b"])), "a, b");
         assert_eq!(json_text(&serde_json::json!(60.0)), "60");

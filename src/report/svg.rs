@@ -129,8 +129,7 @@ pub fn month_ticks(dates: &[String], max_labels: usize) -> Vec<(usize, String)> 
                 let hits: Vec<usize> = (0..months.len())
                     .filter(|&i| months[i].rem_euclid(s) == 0)
                     .collect();
-                if hits.len() <= max_labels && (!hits.is_empty() || s == STEPS[STEPS.len() - 1])
-                {
+                if hits.len() <= max_labels && (!hits.is_empty() || s == STEPS[STEPS.len() - 1]) {
                     return hits.into_iter().map(|i| (i, dates[i].clone())).collect();
                 }
             }
@@ -221,6 +220,45 @@ pub fn shorten(s: &str, max: usize) -> String {
     let head: String = s.chars().take(keep / 2).collect();
     let tail: String = s.chars().skip(n - (keep - keep / 2)).collect();
     format!("{head}\u{2026}{tail}")
+}
+
+/// Breaks `s` into at most `lines` lines of at most `max` characters at spaces (a word longer
+/// than a line is cut); what does not fit ends in an ellipsis.
+pub fn wrap(s: &str, max: usize, lines: usize) -> Vec<String> {
+    let max = max.max(8);
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in s.split(' ') {
+        let mut word = word.to_string();
+        loop {
+            let need = if cur.is_empty() { 0 } else { 1 } + word.chars().count();
+            if cur.chars().count() + need <= max {
+                if !cur.is_empty() {
+                    cur.push(' ');
+                }
+                cur.push_str(&word);
+                break;
+            }
+            if cur.is_empty() {
+                // A word longer than a line: cut it.
+                let head: String = word.chars().take(max).collect();
+                word = word.chars().skip(max).collect();
+                out.push(head);
+            } else {
+                out.push(std::mem::take(&mut cur));
+            }
+        }
+    }
+    if !cur.is_empty() || out.is_empty() {
+        out.push(cur);
+    }
+    if out.len() > lines {
+        let rest = out[lines - 1..].join(" ");
+        out.truncate(lines - 1);
+        let keep: String = rest.chars().take(max - 1).collect();
+        out.push(format!("{keep}\u{2026}"));
+    }
+    out
 }
 
 /// How the x axis reads.
@@ -338,19 +376,26 @@ fn open(
         id = esc(id),
         t = esc(title),
     );
-    let _ = write!(
-        out,
-        r#"<text class="title" x="8" y="17">{}</text>"#,
-        esc(title)
-    );
-    let mut y = 22.0;
-    if !subtitle.is_empty() {
+    let mut y = 0.0;
+    for line in wrap(title, ((w - 16.0) / (13.0 * 0.56)) as usize, 2) {
+        y += 17.0;
         let _ = write!(
             out,
-            r#"<text class="subtitle" x="8" y="33">{}</text>"#,
-            esc(subtitle)
+            r#"<text class="title" x="8" y="{y}">{}</text>"#,
+            esc(&line)
         );
-        y = 38.0;
+    }
+    y += 5.0;
+    if !subtitle.is_empty() {
+        for line in wrap(subtitle, ((w - 16.0) / (10.0 * 0.56)) as usize, 2) {
+            y += 13.0;
+            let _ = write!(
+                out,
+                r#"<text class="subtitle" x="8" y="{y}">{}</text>"#,
+                esc(&line)
+            );
+        }
+        y += 4.0;
     }
     if !legend.is_empty() {
         let mut x = 8.0;
@@ -468,26 +513,30 @@ fn left_margin(y_ticks: &Ticks) -> f64 {
 
 impl XyChart {
     fn x_values(&self) -> impl Iterator<Item = f64> + '_ {
-        self.layers.iter().flat_map(|l| -> Box<dyn Iterator<Item = f64> + '_> {
-            match l {
-                Layer::Band { x, .. } | Layer::Line { x, .. } | Layer::Points { x, .. } => {
-                    Box::new(x.iter().copied())
+        self.layers
+            .iter()
+            .flat_map(|l| -> Box<dyn Iterator<Item = f64> + '_> {
+                match l {
+                    Layer::Band { x, .. } | Layer::Line { x, .. } | Layer::Points { x, .. } => {
+                        Box::new(x.iter().copied())
+                    }
+                    Layer::VLine { x, .. } => Box::new(std::iter::once(*x)),
+                    Layer::Span { .. } | Layer::HLine { .. } => Box::new(std::iter::empty()),
                 }
-                Layer::VLine { x, .. } => Box::new(std::iter::once(*x)),
-                Layer::Span { .. } | Layer::HLine { .. } => Box::new(std::iter::empty()),
-            }
-        })
+            })
     }
 
     fn y_values(&self) -> impl Iterator<Item = f64> + '_ {
-        self.layers.iter().flat_map(|l| -> Box<dyn Iterator<Item = f64> + '_> {
-            match l {
-                Layer::Band { lo, hi, .. } => Box::new(lo.iter().chain(hi).copied()),
-                Layer::Line { y, .. } | Layer::Points { y, .. } => Box::new(y.iter().copied()),
-                Layer::HLine { y, .. } => Box::new(std::iter::once(*y)),
-                Layer::Span { .. } | Layer::VLine { .. } => Box::new(std::iter::empty()),
-            }
-        })
+        self.layers
+            .iter()
+            .flat_map(|l| -> Box<dyn Iterator<Item = f64> + '_> {
+                match l {
+                    Layer::Band { lo, hi, .. } => Box::new(lo.iter().chain(hi).copied()),
+                    Layer::Line { y, .. } | Layer::Points { y, .. } => Box::new(y.iter().copied()),
+                    Layer::HLine { y, .. } => Box::new(std::iter::once(*y)),
+                    Layer::Span { .. } | Layer::VLine { .. } => Box::new(std::iter::empty()),
+                }
+            })
     }
 
     /// The chart as an `<svg>` element.
@@ -518,7 +567,11 @@ impl XyChart {
             w: self.width,
             h: self.height,
             left: left_margin(&y_ticks),
-            right: 14.0,
+            right: match self.x_axis {
+                // Room for half the last tick label.
+                XAxis::Numeric => 30.0,
+                XAxis::Months(_) => 24.0,
+            },
             top,
             bottom: 42.0,
         };
@@ -614,11 +667,7 @@ impl XyChart {
                 }
                 Layer::Line { x, y, class } => {
                     let pts: Vec<(f64, f64)> = px(x).into_iter().zip(py(y)).collect();
-                    let _ = write!(
-                        out,
-                        r#"<path class="{class}" d="{}"/>"#,
-                        line_path(&pts)
-                    );
+                    let _ = write!(out, r#"<path class="{class}" d="{}"/>"#, line_path(&pts));
                 }
                 Layer::Points { x, y, class, tip } => {
                     for i in 0..x.len().min(y.len()) {
@@ -719,7 +768,9 @@ pub fn bins(values: &[f64], target: usize) -> Bins {
         let i = (((x - start) / step).floor().max(0.0) as usize).min(n - 1);
         counts[i] += 1;
     }
-    let edges = (0..=n).map(|i| clean(start + i as f64 * step, step / 2.0)).collect();
+    let edges = (0..=n)
+        .map(|i| clean(start + i as f64 * step, step / 2.0))
+        .collect();
     Bins { edges, counts }
 }
 
@@ -766,7 +817,7 @@ impl Histogram {
             w: self.width,
             h: self.height,
             left: left_margin(&y_ticks),
-            right: 14.0,
+            right: 30.0,
             top,
             bottom: 42.0,
         };
@@ -801,15 +852,7 @@ impl Histogram {
             .map(|v| xs.at(*v))
             .zip(tick_labels(&xt))
             .collect();
-        axes(
-            &mut out,
-            &f,
-            &ys,
-            &y_ticks,
-            &x_ticks,
-            &self.x_label,
-            "runs",
-        );
+        axes(&mut out, &f, &ys, &y_ticks, &x_ticks, &self.x_label, "runs");
         out.push_str(r#"<g class="hist">"#);
         for (i, c) in b.counts.iter().enumerate() {
             if *c == 0 {
@@ -1035,7 +1078,10 @@ mod tests {
     #[test]
     fn ticks_for_hand_computed_ranges() {
         // (37 - 0) / 5 = 7.4 -> step 10.
-        assert_eq!(vals(&nice_ticks(0.0, 37.0, 5, 0.0)), [0., 10., 20., 30., 40.]);
+        assert_eq!(
+            vals(&nice_ticks(0.0, 37.0, 5, 0.0)),
+            [0., 10., 20., 30., 40.]
+        );
         // 1 / 5 = 0.2; multiples written exactly (no 0.6000000000000001).
         assert_eq!(
             vals(&nice_ticks(0.0, 1.0, 5, 0.0)),
@@ -1061,14 +1107,20 @@ mod tests {
         let t = nice_ticks(5.0, 5.0, 4, 0.0);
         assert!(t.lo() < 5.0 && t.hi() > 5.0, "{t:?}");
         // Reversed and non-finite input.
-        assert_eq!(vals(&nice_ticks(37.0, 0.0, 5, 0.0)), [0., 10., 20., 30., 40.]);
+        assert_eq!(
+            vals(&nice_ticks(37.0, 0.0, 5, 0.0)),
+            [0., 10., 20., 30., 40.]
+        );
         assert_eq!(vals(&nice_ticks(f64::NAN, 1.0, 5, 0.0)).last(), Some(&1.0));
     }
 
     #[test]
     fn tick_labels_group_thousands_and_use_the_steps_decimals() {
         let t = nice_ticks(0.0, 17208.0, 5, 0.0);
-        assert_eq!(tick_labels(&t), ["0", "5,000", "10,000", "15,000", "20,000"]);
+        assert_eq!(
+            tick_labels(&t),
+            ["0", "5,000", "10,000", "15,000", "20,000"]
+        );
         let t = nice_ticks(0.0, 1.0, 5, 0.0);
         assert_eq!(tick_labels(&t), ["0", "0.2", "0.4", "0.6", "0.8", "1.0"]);
         let t = nice_ticks(0.0, 3.2e9, 4, 0.0);
@@ -1190,6 +1242,26 @@ mod tests {
     }
 
     #[test]
+    fn wrapping_breaks_at_spaces_and_cuts_what_does_not_fit() {
+        assert_eq!(wrap("a short title", 40, 2), ["a short title"]);
+        // 5+1+2+1+4+1+6 = 20 chars; adding " rest_of_world" would make 34 > 30. The third line
+        // does not fit in two: the second is cut to 29 characters and an ellipsis.
+        assert_eq!(
+            wrap(
+                "Month it runs empty: rest_of_world / row_magnet_standard",
+                30,
+                2
+            ),
+            [
+                "Month it runs empty:",
+                "rest_of_world / row_magnet_st\u{2026}"
+            ]
+        );
+        assert_eq!(wrap("abcdefghijkl", 8, 2), ["abcdefgh", "ijkl"]);
+        assert_eq!(wrap("", 8, 2), [""]);
+    }
+
+    #[test]
     fn shortening_keeps_both_ends() {
         assert_eq!(shorten("abcdefghij", 20), "abcdefghij");
         assert_eq!(shorten("abcdefghij", 7), "abc\u{2026}hij");
@@ -1216,7 +1288,9 @@ mod tests {
         };
         let s = c.svg();
         assert!(s.starts_with(r#"<svg id="fan-x""#), "{s}");
-        assert!(s.contains("<title id=\"fan-x-title\">Unmet &lt;demand&gt; &amp; &quot;more&quot;</title>"));
+        assert!(s.contains(
+            "<title id=\"fan-x-title\">Unmet &lt;demand&gt; &amp; &quot;more&quot;</title>"
+        ));
         assert!(!s.contains("<demand>"));
         assert!(!s.contains("http"));
         // y ticks 0..40 by 10 are labelled.
@@ -1265,6 +1339,9 @@ mod tests {
         let s = b.svg();
         assert_eq!(s.matches("class=\"bar-neg\"").count(), 1);
         assert!(s.contains("undefined: constant"));
-        assert!(s.contains(">-0.5</text>") || s.contains(">-0.50</text>"), "{s}");
+        assert!(
+            s.contains(">-0.5</text>") || s.contains(">-0.50</text>"),
+            "{s}"
+        );
     }
 }

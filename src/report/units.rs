@@ -53,16 +53,19 @@ impl Unit {
             Unit::Share => "%",
             Unit::Probability => "% of runs",
             Unit::Months => "months",
-            Unit::MonthIndex => "month no.",
-            Unit::PriceIndex => "x start price",
+            Unit::MonthIndex => "month (from 0)",
+            Unit::PriceIndex => "\u{d7} first-month price",
             Unit::Other(s) => s,
         }
     }
 
-    /// A value in this unit for a table cell.
+    /// A value in this unit for a table cell: three significant digits, millions and billions
+    /// as `M` and `bn`.
     pub fn fmt(&self, v: f64) -> String {
         match self {
             Unit::Share | Unit::Probability => pct(v),
+            _ if v.abs() >= 1e9 => format!("{} bn", num(v / 1e9)),
+            _ if v.abs() >= 1e6 => format!("{} M", num(v / 1e6)),
             _ => num(v),
         }
     }
@@ -86,36 +89,44 @@ const METRICS: [(&str, &str, Unit); 22] = [
         "Worst month's unmet share",
         Unit::Share,
     ),
-    (
-        "time_to_recover_months",
-        "Time to recover (first to last shortfall month)",
-        Unit::Months,
-    ),
+    ("time_to_recover_months", "Time to recover", Unit::Months),
     ("lost_output_usd", "Value of output lost", Unit::Usd),
     ("price_forgone_t", "Demand priced out", Unit::Tonnes),
     ("peak_price_index", "Peak price", Unit::PriceIndex),
-    ("months_above_2x", "Months above twice the start price", Unit::Months),
+    (
+        "months_above_2x",
+        "Months above twice the start price",
+        Unit::Months,
+    ),
     ("substitution_share", "Demand substituted", Unit::Share),
     ("heavy_free_share", "Heavy-free magnet share", Unit::Share),
     ("recycled_t", "Oxide recycled", Unit::Tonnes),
     ("new_capacity_t_per_yr", "New capacity", Unit::TonnesPerYear),
     ("stockpile_initial_t", "Stockpile at start", Unit::Tonnes),
-    ("stockpile_released_t", "Released from the stockpile", Unit::Tonnes),
+    (
+        "stockpile_released_t",
+        "Released from the stockpile",
+        Unit::Tonnes,
+    ),
     ("stockpile_min_t", "Stockpile at its lowest", Unit::Tonnes),
-    ("stockpile_depleted", "Stockpile runs empty", Unit::Probability),
+    (
+        "stockpile_depleted",
+        "Stockpile runs empty",
+        Unit::Probability,
+    ),
     (
         "stockpile_depleted_month",
-        "Month it runs empty (where it does)",
+        "Month it runs empty",
         Unit::MonthIndex,
     ),
-    (
-        "stockpile_min_cover_months",
-        "Lowest cover (months of demand served)",
-        Unit::Months,
-    ),
+    ("stockpile_min_cover_months", "Lowest cover", Unit::Months),
     ("stockpile_refilled_t", "Refilled", Unit::Tonnes),
     ("stockpile_holding_cost_usd", "Holding cost", Unit::Usd),
-    ("licensed_shipments_t", "Shipped under licence", Unit::Tonnes),
+    (
+        "licensed_shipments_t",
+        "Shipped under licence",
+        Unit::Tonnes,
+    ),
 ];
 
 /// The unit of a metric from its name: the known list, else the name's ending.
@@ -226,7 +237,10 @@ mod tests {
 
     #[test]
     fn a_unit_column_wins() {
-        assert_eq!(unit_or(Some("t/month"), || Unit::Tonnes), Unit::TonnesPerMonth);
+        assert_eq!(
+            unit_or(Some("t/month"), || Unit::Tonnes),
+            Unit::TonnesPerMonth
+        );
         assert_eq!(unit_or(Some(""), || Unit::Tonnes), Unit::Tonnes);
         assert_eq!(unit_or(None, || Unit::Usd), Unit::Usd);
         assert_eq!(
@@ -240,11 +254,17 @@ mod tests {
         assert_eq!(Unit::Tonnes.fmt(9434.83), "9,435");
         assert_eq!(Unit::Share.fmt(0.0053), "0.53%");
         assert_eq!(Unit::Probability.fmt(0.905), "90%");
+        assert_eq!(Unit::Usd.fmt(19_626_598_964.0), "19.6 bn");
+        assert_eq!(Unit::Usd.fmt(2_004_533.0), "2 M");
+        assert_eq!(Unit::Tonnes.fmt(999_999.0), "999,999");
     }
 
     #[test]
     fn column_names_split() {
-        assert_eq!(split_column("unmet_demand_t"), Some(("unmet_demand_t", vec![])));
+        assert_eq!(
+            split_column("unmet_demand_t"),
+            Some(("unmet_demand_t", vec![]))
+        );
         assert_eq!(
             split_column("stockpile_min_t[region=rest_of_world,stockpile=row]"),
             Some((
@@ -255,6 +275,9 @@ mod tests {
         assert_eq!(split_column("x[region]"), None);
         assert_eq!(scope_label("", "all", ""), "world");
         assert_eq!(scope_label("all", "ev", ""), "ev");
-        assert_eq!(scope_label("rest_of_world", "", "row"), "rest_of_world / row");
+        assert_eq!(
+            scope_label("rest_of_world", "", "row"),
+            "rest_of_world / row"
+        );
     }
 }
