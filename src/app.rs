@@ -900,6 +900,8 @@ pub fn size_stockpile(args: SizeArgs, progress: &mut dyn Progress) -> Result<Siz
             .collect(),
         started,
     );
+    manifest["stockpile"] = args.stockpile.as_str().into();
+    manifest["target"] = args.target.as_str().into();
     manifest["rule"] = crate::tools::size::RULE.into();
     manifest["answer_t"] = sizing.answer.as_ref().map(|a| a.tonnes).into();
     manifest["point_estimate_answer_t"] = sizing.point_answer.as_ref().map(|a| a.tonnes).into();

@@ -245,6 +245,11 @@ impl Series {
     }
 }
 
+/// (series, region, item, destination).
+type Key = (String, String, String, String);
+/// (month, date, [mean, p5, p25, p50, p75, p95], unit).
+type Month = (f64, String, [f64; 6], String);
+
 /// The series of timeseries.csv named in `wanted`, keyed by (series, region, item,
 /// destination), in file order.
 pub fn timeseries(dir: &Path, wanted: &[&str]) -> Result<Vec<Series>, ReportError> {
@@ -266,9 +271,8 @@ pub fn timeseries(dir: &Path, wanted: &[&str]) -> Result<Vec<Series>, ReportErro
     );
     let (dest, unit) = (col("destination"), col("unit"));
     let nums = ["mean", "p5", "p25", "p50", "p75", "p95"].map(col);
-    let mut order: Vec<(String, String, String, String)> = Vec::new();
-    let mut by: BTreeMap<(String, String, String, String), Vec<(f64, String, [f64; 6], String)>> =
-        BTreeMap::new();
+    let mut order: Vec<Key> = Vec::new();
+    let mut by: BTreeMap<Key, Vec<Month>> = BTreeMap::new();
     for (line, r) in &c.rows {
         let key = (
             c.text(r, series).to_string(),

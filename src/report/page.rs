@@ -54,6 +54,7 @@ svg.chart .bar-label{font-size:11px}
 svg.chart .bar-value{font-size:10px;fill:#555}
 svg.chart .dot-met{fill:#238b45}
 svg.chart .dot-not{fill:#cb181d}
+svg.chart .dot-median{fill:#08306b}
 "#;
 
 /// Chart sizes: small multiples three to a row at 1400 px, wide charts two to a row.
@@ -126,11 +127,8 @@ fn json_text(v: &Value) -> String {
             if let Some(d) = o.get("dist").and_then(Value::as_str) {
                 let f = |k: &str| o.get(k).and_then(Value::as_f64);
                 let mut t = d.to_string();
-                match (f("min"), f("max")) {
-                    (Some(a), Some(b)) => {
-                        let _ = write!(t, " {} to {}", num(a), num(b));
-                    }
-                    _ => {}
+                if let (Some(a), Some(b)) = (f("min"), f("max")) {
+                    let _ = write!(t, " {} to {}", num(a), num(b));
                 }
                 let rest: Vec<String> = o
                     .iter()
@@ -510,15 +508,18 @@ fn headline_section(summary: &[SummaryRow], m: &Value, page: &mut Page) {
         let _ = write!(
             page.body,
             "<tr><td>{} <code>{}</code></td><td>{}</td><td>{}</td><td class=\"n\">{}</td>\
-             <td class=\"n\">{}</td><td class=\"n\">{} \u{2013} {}</td><td class=\"n\">{}</td></tr>",
+             <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
             esc(&metric_label(&r.metric)),
             esc(&r.metric),
             esc(&scope),
             esc(u.label()),
             esc(&u.fmt(r.mean)),
             esc(&cell(r.p50)),
-            esc(&cell(r.p5)),
-            esc(&cell(r.p95)),
+            esc(&if u == Unit::Probability {
+                "-".to_string()
+            } else {
+                format!("{} \u{2013} {}", cell(r.p5), cell(r.p95))
+            }),
             esc(&n)
         );
     };
@@ -1033,7 +1034,9 @@ fn compare_section(inp: &Inputs, page: &mut Page) -> Result<(), ReportError> {
     for (line, r) in &c.rows {
         let metric = c.text(r, mc);
         let (region, sector, item) = (c.text(r, rc), c.text(r, sc), c.text(r, ic));
-        let shown = (HEADLINE.contains(&metric) && (is_all(region) || is_all(sector)))
+        let world = is_all(region) && is_all(sector) && is_all(item);
+        let shown = (HEADLINE.contains(&metric) && world)
+            || (SCOPED.contains(&metric) && (is_all(region) || is_all(sector)))
             || STOCKPILE.contains(&metric);
         if !shown {
             continue;
@@ -1045,14 +1048,15 @@ fn compare_section(inp: &Inputs, page: &mut Page) -> Result<(), ReportError> {
             None => f64::NAN,
         };
         let star = sg.is_some_and(|i| c.text(r, Some(i)) == "1");
-        let diff = |v: f64| match u {
-            Unit::Share | Unit::Probability => format!("{} pp", sig(v * 100.0, 2)),
-            _ => u.fmt(v),
+        // Differences of shares in percentage points.
+        let (diff, pp): (Box<dyn Fn(f64) -> String>, &str) = match u {
+            Unit::Share | Unit::Probability => (Box::new(|v: f64| sig(v * 100.0, 2)), " pp"),
+            _ => (Box::new(|v: f64| u.fmt(v)), ""),
         };
         let _ = write!(
             page.body,
             "<tr><td>{} <code>{}</code></td><td>{}</td><td>{}</td><td class=\"n\">{}</td>\
-             <td class=\"n\">{}</td><td class=\"n\">{} [{}, {}]</td><td class=\"n\">{}</td><td>{}</td></tr>",
+             <td class=\"n\">{}</td><td class=\"n\">{} [{}, {}]{pp}</td><td class=\"n\">{}</td><td>{}</td></tr>",
             esc(&metric_label(metric)),
             esc(metric),
             esc(&scope_label(region, sector, item)),
@@ -1231,6 +1235,19 @@ fn curve_section(inp: &Inputs, page: &mut Page) -> Result<(), ReportError> {
                 .collect(),
         },
     ];
+    let bound = target_bound(target);
+    if let Some((_, op, v)) = bound {
+        let op = match op {
+            "<=" => "\u{2264}",
+            ">=" => "\u{2265}",
+            o => o,
+        };
+        layers.push(Layer::HLine {
+            y: v,
+            class: "mark-q",
+            label: format!("target {op} {}", num(v)),
+        });
+    }
     let chosen = rows.iter().find(|r| r.7);
     let point = rows.iter().find(|r| r.8);
     if let Some(r) = chosen {
@@ -1262,10 +1279,9 @@ fn curve_section(inp: &Inputs, page: &mut Page) -> Result<(), ReportError> {
             title: format!("Target statistic by initial size of {stockpile}"),
             subtitle,
             x_label: "initial stockpile size (t)".into(),
-            y_label: if target.is_empty() {
-                "statistic of the target".into()
-            } else {
-                target.to_string()
+            y_label: match bound {
+                Some((lhs, _, _)) => lhs.to_string(),
+                None => "statistic of the target".into(),
             },
             x_axis: XAxis::Numeric,
             layers,
@@ -1321,6 +1337,35 @@ fn curve_section(inp: &Inputs, page: &mut Page) -> Result<(), ReportError> {
     }
     page.body.push_str("</table>");
     Ok(())
+}
+
+/// The outer comparison of a size-stockpile target: `mean(x) <= 500` -> ("mean(x)", "<=", 500),
+/// `P(x <= 0.01) >= 0.95` -> ("P(x <= 0.01)", ">=", 0.95).
+fn target_bound(target: &str) -> Option<(&str, &'static str, f64)> {
+    let mut depth = 0i32;
+    let b = target.as_bytes();
+    for i in 0..b.len() {
+        match b[i] {
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => depth -= 1,
+            b'<' | b'>' if depth == 0 => {
+                let op = match (b[i], b.get(i + 1)) {
+                    (b'<', Some(b'=')) => "<=",
+                    (b'>', Some(b'=')) => ">=",
+                    (b'<', _) => "<",
+                    _ => ">",
+                };
+                let lhs = target[..i].trim();
+                return target[i + op.len()..]
+                    .trim()
+                    .parse()
+                    .ok()
+                    .map(|v| (lhs, op, v));
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 fn sweep_section(inp: &Inputs, page: &mut Page) -> Result<(), ReportError> {
@@ -1433,9 +1478,27 @@ fn sweep_section(inp: &Inputs, page: &mut Page) -> Result<(), ReportError> {
                             class: "band50",
                         },
                         Layer::Line {
-                            x,
+                            x: x.clone(),
                             y: get(|r| r.p50),
                             class: "median",
+                        },
+                        Layer::Points {
+                            y: get(|r| r.p50),
+                            class: vec!["dot-median"; x.len()],
+                            tip: pts
+                                .iter()
+                                .map(|(v, r)| {
+                                    format!(
+                                        "{} = {}: median {} t [{} \u{2013} {}]",
+                                        axes[0],
+                                        num(*v),
+                                        num(r.p50),
+                                        num(r.p5),
+                                        num(r.p95)
+                                    )
+                                })
+                                .collect(),
+                            x,
                         },
                     ],
                     legend: fan_legend(),
@@ -1480,6 +1543,19 @@ mod tests {
         assert_eq!(quantile(&v, 0.05), 1.2);
         assert_eq!(quantile(&v, 0.95), 4.8);
         assert!(quantile(&[], 0.5).is_nan());
+    }
+
+    #[test]
+    fn target_bounds() {
+        assert_eq!(
+            target_bound("mean(unmet_demand_t) <= 500"),
+            Some(("mean(unmet_demand_t)", "<=", 500.0))
+        );
+        assert_eq!(
+            target_bound("P(unmet_share[region=a,sector=b] <= 0.01) >= 0.95"),
+            Some(("P(unmet_share[region=a,sector=b] <= 0.01)", ">=", 0.95))
+        );
+        assert_eq!(target_bound("nonsense"), None);
     }
 
     #[test]

@@ -207,7 +207,7 @@ pub fn band_path(x: &[f64], lo: &[f64], hi: &[f64]) -> String {
 
 /// Approximate width in pixels of `s` in the charts' 11 px sans-serif.
 pub fn text_width(s: &str, px: f64) -> f64 {
-    s.chars().count() as f64 * px * 0.56
+    s.chars().count() as f64 * px * 0.6
 }
 
 /// Shortens `s` to at most `max` characters with an ellipsis in the middle.
@@ -629,14 +629,17 @@ impl XyChart {
         let clip = format!("{}-plot", esc(&self.id));
         let _ = write!(
             out,
-            r#"<clipPath id="{clip}"><rect x="{px0:.1}" y="{:.1}" width="{:.1}" height="{:.1}"/></clipPath><g clip-path="url(#{clip})">"#,
-            py1 - 1.0,
-            px1 - px0 + 1.0,
-            py0 - py1 + 2.0
+            r#"<clipPath id="{clip}"><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}"/></clipPath><g clip-path="url(#{clip})">"#,
+            px0 - 5.0,
+            py1 - 5.0,
+            px1 - px0 + 10.0,
+            py0 - py1 + 10.0
         );
         let px = |x: &[f64]| x.iter().map(|v| xs.at(*v)).collect::<Vec<_>>();
         let py = |y: &[f64]| y.iter().map(|v| ys.at(*v)).collect::<Vec<_>>();
         let mut labels = String::new();
+        // Labels of vertical marks stack downwards so that near ones do not overlap.
+        let mut vlabel_y = py1 + 11.0;
         for l in &self.layers {
             match l {
                 Layer::Span { x0, x1, label } => {
@@ -698,10 +701,11 @@ impl XyChart {
                             labels,
                             r#"<text class="mark-label" x="{:.1}" y="{:.1}" text-anchor="{}">{}</text>"#,
                             anchor.1,
-                            py1 + 11.0,
+                            vlabel_y,
                             anchor.0,
                             esc(label)
                         );
+                        vlabel_y += 12.0;
                     }
                 }
                 Layer::HLine { y, class, label } => {
@@ -915,7 +919,6 @@ impl HBars {
     }
 
     pub fn svg(&self) -> String {
-        const MAX_LABEL: usize = 64;
         let h = self.height();
         let mut out = String::new();
         let top = open(
@@ -927,20 +930,20 @@ impl HBars {
             &self.subtitle,
             &[],
         ) + 8.0;
-        let labels: Vec<String> = self
+        // Labels get at most 55% of the width; longer ones lose their middle.
+        let left = (self
             .bars
             .iter()
-            .map(|b| shorten(&b.label, MAX_LABEL))
-            .collect();
-        let left = labels
-            .iter()
-            .map(|l| text_width(l, 11.0))
+            .map(|b| text_width(&b.label, 11.0))
             .fold(60.0, f64::max)
-            + 16.0;
+            + 16.0)
+            .min(self.width * 0.55);
+        let fit = ((left - 16.0) / text_width("x", 11.0)).floor() as usize;
+        let labels: Vec<String> = self.bars.iter().map(|b| shorten(&b.label, fit)).collect();
         let f = Frame {
             w: self.width,
             h,
-            left: left.min(self.width * 0.55),
+            left,
             right: 56.0,
             top,
             bottom: 42.0,
