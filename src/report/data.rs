@@ -229,13 +229,12 @@ pub struct Series {
 }
 
 impl Series {
-    /// Whether every percentile is zero in every month.
+    /// Whether every percentile (5th to 95th) is zero in every month: nothing to draw, though
+    /// the mean may show shortfalls in fewer than 5% of runs.
     pub fn all_zero(&self) -> bool {
-        [
-            &self.p5, &self.p25, &self.p50, &self.p75, &self.p95, &self.mean,
-        ]
-        .iter()
-        .all(|v| v.iter().all(|x| *x == 0.0 || x.is_nan()))
+        [&self.p5, &self.p25, &self.p50, &self.p75, &self.p95]
+            .iter()
+            .all(|v| v.iter().all(|x| *x == 0.0 || x.is_nan()))
     }
 
     /// Whether the 5th and 95th percentiles are one constant value throughout.

@@ -273,10 +273,29 @@ fn meta_line(m: &Value, command: &str) -> String {
     } else if let Some(f) = s(&m["scenario_file"]) {
         parts.push(format!("scenario file: {f}"));
     }
-    if let Some(u) = m["until_mcse"].as_object() {
+    if let Some(target) = m["until_mcse"]["relative_mcse"].as_f64() {
+        let reached: Vec<String> = m["until_mcse"]["achieved"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|a| {
+                Some(format!(
+                    "{} {}",
+                    s(&a["metric"])?,
+                    num(a["relative_mcse"].as_f64()?)
+                ))
+            })
+            .collect();
+        let met = m["until_mcse"]["met"].as_bool() == Some(true);
         parts.push(format!(
-            "stop rule: {}",
-            json_text(&Value::Object(u.clone()))
+            "stop rule: relative MCSE \u{2264} {} ({}; reached: {})",
+            num(target),
+            if met {
+                "met"
+            } else {
+                "NOT met: run cap reached"
+            },
+            reached.join(", ")
         ));
     }
     if let Some(v) = s(&m["version"]) {
@@ -730,7 +749,8 @@ fn over_time_section(series: &[Series], spans: &[Span], page: &mut Page) {
         page.p(
             "note",
             &format!(
-                "No unmet demand in any month at any percentile (not charted): {}.",
+                "Zero in every month at every percentile from the 5th to the 95th (not charted; \
+                 shortfalls in fewer than 5% of runs still count in the tables): {}.",
                 esc(&quiet.join(", "))
             ),
         );

@@ -640,9 +640,11 @@ impl XyChart {
         let mut labels = String::new();
         // Labels of vertical marks stack downwards so that near ones do not overlap.
         let mut vlabel_y = py1 + 11.0;
+        let mut span_y = py1 - 1.0;
         for l in &self.layers {
             match l {
                 Layer::Span { x0, x1, label } => {
+                    span_y += 12.0;
                     let (a, b) = (xs.at(*x0).max(px0), xs.at(*x1).min(px1));
                     if b > a {
                         let _ = write!(
@@ -656,7 +658,7 @@ impl XyChart {
                             labels,
                             r#"<text class="span-label" x="{:.1}" y="{:.1}">{}</text>"#,
                             a + 3.0,
-                            py1 + 11.0,
+                            span_y,
                             esc(label)
                         );
                     }
