@@ -42,6 +42,9 @@ pub enum AppError {
     /// Writing the output set failed, or `--out` cannot be used (exit 1).
     #[error("{0}")]
     Output(#[from] OutputError),
+    /// `reesim report` or `--report` could not read the outputs (exit 2) or write the page (1).
+    #[error("{0}")]
+    Report(#[from] crate::report::ReportError),
 }
 
 impl AppError {
@@ -51,6 +54,7 @@ impl AppError {
             // An output directory that cannot be used is a failure of the place, like an
             // unwritable one, not a malformed argument.
             AppError::Io { .. } | AppError::Run(_) | AppError::Output(_) => 1,
+            AppError::Report(e) => e.exit_code(),
         }
     }
 }
@@ -902,6 +906,8 @@ pub fn size_stockpile(args: SizeArgs, progress: &mut dyn Progress) -> Result<Siz
             .collect(),
         started,
     );
+    manifest["stockpile"] = args.stockpile.as_str().into();
+    manifest["target"] = args.target.as_str().into();
     manifest["rule"] = crate::tools::size::RULE.into();
     manifest["answer_t"] = sizing.answer.as_ref().map(|a| a.tonnes).into();
     manifest["point_estimate_answer_t"] = sizing.point_answer.as_ref().map(|a| a.tonnes).into();

@@ -9,6 +9,7 @@
 //! - `stats`: outcome metrics, time-series catalog, summaries and sketches.
 //! - `export`: the output files, written as all-or-nothing sets.
 //! - `progress`: progress reports of long commands.
+//! - `report`: report.html, tables and inline SVG charts of an output directory.
 //! - `tools`: compare, sensitivity, stockpile sizing and sweeps.
 
 pub mod app;
@@ -18,6 +19,7 @@ pub mod market;
 pub mod model;
 pub mod policy;
 pub mod progress;
+pub mod report;
 pub mod scenario;
 pub mod sim;
 pub mod stats;

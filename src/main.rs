@@ -37,6 +37,9 @@ struct BatchArgs {
     /// Show no progress on stderr (by default a bar on a terminal, otherwise a line every 10 s).
     #[arg(long)]
     quiet: bool,
+    /// Also write report.html (tables and charts of the outputs) into the output directory.
+    #[arg(long)]
+    report: bool,
 }
 
 /// Sampling and stopping options shared by the commands that run batches.
@@ -271,6 +274,11 @@ enum Command {
         #[command(flatten)]
         sampling: SamplingArgs,
     },
+    /// Write DIR/report.html: one offline page with the outputs of DIR as tables and charts.
+    Report {
+        /// An output directory of `reesim run`, `reesim merge` or a tool.
+        dir: PathBuf,
+    },
     /// Print the fully resolved scenario (all `extends` merged) as TOML.
     Show {
         /// Scenario file (TOML).
@@ -353,6 +361,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
             sampling,
         } => cmd_sweep(batch, scenario, set, out, sampling),
         Command::Show { scenario } => cmd_show(scenario),
+        Command::Report { dir } => report(true, &dir),
         Command::Run {
             batch,
             scenario,
@@ -494,7 +503,7 @@ fn cmd_compare(
         );
     }
     println!("wrote {}", r.written.display());
-    Ok(())
+    report(batch.report, dir_of(&r.written))
 }
 
 /// `reesim sensitivity`.
@@ -549,7 +558,7 @@ fn cmd_sensitivity(
         println!("no sampled inputs vary in this scenario: nothing to rank");
     }
     println!("\nwrote {}", r.written.display());
-    Ok(())
+    report(batch.report, dir_of(&r.written))
 }
 
 /// `reesim size-stockpile`.
@@ -642,7 +651,7 @@ fn cmd_size_stockpile(
         );
     }
     println!("\nwrote {}", r.written.display());
-    Ok(())
+    report(batch.report, dir_of(&r.written))
 }
 
 /// `reesim sweep`.
@@ -691,7 +700,7 @@ fn cmd_sweep(
         );
     }
     println!("\nwrote {}", r.written.display());
-    Ok(())
+    report(batch.report, dir_of(&r.written))
 }
 
 /// `reesim show`.
@@ -725,6 +734,7 @@ fn cmd_run(
         seed,
         threads,
         quiet,
+        report: with_report,
     } = batch;
     let plan = RunArgs {
         scenario,
@@ -753,6 +763,9 @@ fn cmd_run(
             plan.settings.runs,
             plan.out.display()
         );
+        if with_report {
+            println!("no report for a shard: run `reesim report` on the merged directory");
+        }
         return Ok(());
     }
     print_summary(&plan, &results)?;
@@ -783,7 +796,20 @@ fn cmd_run(
             .collect::<Vec<_>>()
             .join(", ")
     );
+    report(with_report, &plan.out)
+}
+
+/// With `on`: writes report.html into `dir` (after its outputs) and says so.
+fn report(on: bool, dir: &std::path::Path) -> Result<(), AppError> {
+    if on {
+        println!("wrote {}", reesim::report::write(dir)?.display());
+    }
     Ok(())
+}
+
+/// The written file's directory.
+fn dir_of(file: &std::path::Path) -> &std::path::Path {
+    file.parent().unwrap_or(std::path::Path::new("."))
 }
 
 /// The two or three inputs that explain most of the spread of unmet demand, world and per

@@ -34,7 +34,7 @@ pub const MANIFEST: &str = "manifest.json";
 
 /// Every file name reesim writes into an output directory: a directory holding only these (and
 /// reesim's own temporary files) may be replaced.
-pub const KNOWN_FILES: [&str; 9] = [
+pub const KNOWN_FILES: [&str; 10] = [
     "summary.csv",
     "timeseries.csv",
     "uncertainty.csv",
@@ -44,6 +44,7 @@ pub const KNOWN_FILES: [&str; 9] = [
     "sweep.csv",
     "stockpile_curve.csv",
     "sensitivity.csv",
+    "report.html",
 ];
 
 const STAGING: &str = "reesim-staging";
