@@ -8,12 +8,14 @@
 //! - `sim`: distributions, random streams, parameter sampling, one run, the parallel runner.
 //! - `stats`: outcome metrics, time-series catalog, summaries and sketches.
 //! - `export`: the output files.
+//! - `os_error`: operating-system errors explained.
 
 pub mod app;
 pub mod calibration;
 pub mod export;
 pub mod market;
 pub mod model;
+pub mod os_error;
 pub mod policy;
 pub mod scenario;
 pub mod sim;

@@ -8,6 +8,8 @@
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{Beta, ContinuousCDF, Normal};
 
+use crate::scenario::diagnostic::number;
+
 /// A distribution as written in a scenario file, e.g.
 /// `{ dist = "triangular", min = 1, mode = 2, max = 6 }`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,7 +58,10 @@ impl Dist {
             if v.is_finite() {
                 Ok(())
             } else {
-                Err(format!("`{name}` must be a finite number, found {v}"))
+                Err(format!(
+                    "`{name}` must be a finite number, found {}",
+                    number(v)
+                ))
             }
         };
         match *self {
@@ -65,7 +70,9 @@ impl Dist {
                 finite("max", max)?;
                 if min > max {
                     return Err(format!(
-                        "uniform needs min <= max, found min = {min} > max = {max}"
+                        "uniform needs min <= max, found min = {} > max = {}",
+                        number(min),
+                        number(max)
                     ));
                 }
             }
@@ -75,8 +82,11 @@ impl Dist {
                 finite("max", max)?;
                 if !(min <= mode && mode <= max) {
                     return Err(format!(
-                        "{} needs min <= mode <= max, found min = {min}, mode = {mode}, max = {max}",
-                        self.name()
+                        "{} needs min <= mode <= max, found min = {}, mode = {}, max = {}",
+                        self.name(),
+                        number(min),
+                        number(mode),
+                        number(max)
                     ));
                 }
             }
@@ -84,17 +94,26 @@ impl Dist {
                 finite("mean", mean)?;
                 finite("sd", sd)?;
                 if sd <= 0.0 {
-                    return Err(format!("{} needs sd > 0, found sd = {sd}", self.name()));
+                    return Err(format!(
+                        "{} needs sd > 0, found sd = {}",
+                        self.name(),
+                        number(sd)
+                    ));
                 }
                 if matches!(self, Dist::Lognormal { .. }) && mean <= 0.0 {
-                    return Err(format!("lognormal needs mean > 0, found mean = {mean}"));
+                    return Err(format!(
+                        "lognormal needs mean > 0, found mean = {}",
+                        number(mean)
+                    ));
                 }
                 if let (Some(lo), Some(hi)) = (min, max)
                     && lo >= hi
                 {
                     return Err(format!(
-                        "{} truncation needs min < max, found min = {lo}, max = {hi}",
-                        self.name()
+                        "{} truncation needs min < max, found min = {}, max = {}",
+                        self.name(),
+                        number(lo),
+                        number(hi)
                     ));
                 }
                 // A truncation window that holds (numerically) no probability cannot be sampled.
@@ -103,8 +122,8 @@ impl Dist {
                     return Err(format!(
                         "{} truncation window [{}, {}] holds no probability mass",
                         self.name(),
-                        min.map_or("-inf".into(), |v| v.to_string()),
-                        max.map_or("inf".into(), |v| v.to_string()),
+                        min.map_or("-inf".into(), number),
+                        max.map_or("inf".into(), number),
                     ));
                 }
             }

@@ -92,6 +92,16 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// A number as people write it: `1e308` rather than its 309 digits, `0.1` rather than
+/// `0.1000000000000000055511151231257827`.
+pub fn number(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() || (1e-4..1e16).contains(&v.abs()) {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
+}
+
 /// All problems found in a scenario (validation reports every problem it can, not just the
 /// first).
 #[derive(Debug, Clone)]

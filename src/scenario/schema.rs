@@ -375,7 +375,7 @@ pub struct ControlFile {
     pub origin: Spanned<String>,
     /// Default: every region other than the origin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub destinations: Option<Vec<Spanned<String>>>,
+    pub destinations: Option<Spanned<Vec<Spanned<String>>>>,
     /// Required except for `technology` controls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commodities: Option<Vec<Spanned<String>>>,

@@ -7,7 +7,7 @@ use std::ops::Range;
 use toml::Spanned;
 
 use super::compose::Sources;
-use super::diagnostic::Diagnostic;
+use super::diagnostic::{Diagnostic, number};
 use super::schema::{self, P, Param};
 use crate::model::param::{ParamId, ParamTable};
 use crate::model::{
@@ -220,13 +220,23 @@ impl<'a> Validator<'a> {
         );
     }
 
+    /// A number as the user wrote it (its source text), else formatted.
+    fn written(&self, span: &Range<usize>, v: f64) -> String {
+        let (file, local) = self.sources.locate(span.clone());
+        match file.text.get(local).map(str::trim) {
+            Some(s) if !s.is_empty() && s.len() <= 40 => s.to_string(),
+            _ => number(v),
+        }
+    }
+
     /// Registers a numeric parameter after checking it against `b`.
     fn param(&mut self, key: &str, p: &P, b: Bounds) -> ParamId {
         let span = p.span();
         match p.get_ref() {
             Param::Fixed(v) => {
                 if !b.contains(*v) {
-                    self.invalid(span, key, format!("found {v}"), b.what);
+                    let found = format!("found {}", self.written(&span, *v));
+                    self.invalid(span, key, found, b.what);
                 }
             }
             Param::Dist(d) => {
@@ -255,8 +265,10 @@ impl<'a> Validator<'a> {
                             span,
                             key,
                             format!(
-                                "{} distribution can produce values in [{lo}, {hi}]{hint}",
-                                d.name()
+                                "{} distribution can produce values in [{}, {}]{hint}",
+                                d.name(),
+                                number(lo),
+                                number(hi)
                             ),
                             format!("{} for every value the distribution can produce", b.what),
                         );
@@ -792,7 +804,7 @@ impl<'a> Validator<'a> {
                 self.invalid(
                     m.dytb_share.span(),
                     &format!("{k}.dytb_share"),
-                    format!("ndpr_share + dytb_share can reach {}", a + b),
+                    format!("ndpr_share + dytb_share can reach {}", number(a + b)),
                     "shares of the REO that sum to at most 1 for every value they can take",
                 );
             }
@@ -1103,7 +1115,7 @@ impl<'a> Validator<'a> {
                 self.invalid(
                     c.rank_correlation.span(),
                     &format!("{k}.rank_correlation"),
-                    format!("found {r}"),
+                    format!("found {}", self.written(&c.rank_correlation.span(), r)),
                     "a number strictly between -1 and 1",
                 );
                 continue;
@@ -1212,7 +1224,7 @@ impl<'a> Validator<'a> {
                     self.invalid(
                         st.month.span(),
                         &format!("{key}.{i}.month"),
-                        format!("month {v} after month {last}"),
+                        format!("month {} after month {}", number(*v), number(last)),
                         "steps in increasing order of month",
                     );
                 }
@@ -1231,7 +1243,7 @@ impl<'a> Validator<'a> {
         k: &str,
         commodities: &[bool; N_COMMODITIES],
     ) {
-        if let Some(d) = c.destinations.as_ref().and_then(|ds| ds.first()) {
+        if let Some(d) = c.destinations.as_ref().and_then(|ds| ds.get_ref().first()) {
             self.invalid(
                 d.span(),
                 &format!("{k}.destinations"),
@@ -1352,16 +1364,16 @@ impl<'a> Validator<'a> {
     ) -> Vec<usize> {
         match &c.destinations {
             Some(ds) => {
-                if ds.is_empty() {
+                if ds.get_ref().is_empty() {
                     self.invalid(
-                        c.origin.span(),
+                        ds.span(),
                         &format!("{k}.destinations"),
                         "an empty destinations list: the control would cover nothing".into(),
                         "one or more regions other than the origin (leave the key out for all of them)",
                     );
                 }
                 let mut out = Vec::new();
-                for d in ds {
+                for d in ds.get_ref() {
                     let i = self.region_ref(&format!("{k}.destinations"), d, regions);
                     if out.contains(&i) {
                         self.invalid(
