@@ -212,10 +212,16 @@ pub fn toml_diagnostic(sources: &Sources, span: Option<Range<usize>>, message: &
         message.trim().lines().next().unwrap_or(""),
         written.as_deref(),
     );
-    let (found, allowed) = match first.split_once(", expected") {
+    let (mut found, allowed) = match first.split_once(", expected") {
         Some((f, a)) => (f.to_string(), Some(a.trim().to_string())),
         None => (first.clone(), None),
     };
+    if let (Some(key), Some(allowed)) = (unknown_field(&first), &allowed) {
+        let names: Vec<&str> = allowed.split('`').skip(1).step_by(2).collect();
+        if let Some(s) = suggestion(key, &names) {
+            found = format!("{found}; did you mean `{s}`?");
+        }
+    }
     sources.diagnostic(
         span,
         "",
@@ -223,6 +229,11 @@ pub fn toml_diagnostic(sources: &Sources, span: Option<Range<usize>>, message: &
         found,
         allowed,
     )
+}
+
+/// The key named by "unknown field `x`, expected ...".
+fn unknown_field(message: &str) -> Option<&str> {
+    message.strip_prefix("unknown field `")?.split('`').next()
 }
 
 /// A serde message without Rust type names and with a number echoed as the user wrote it:
@@ -364,6 +375,12 @@ fn is_named_list(a: &DeArray<'_>) -> bool {
     !a.is_empty() && a.iter().all(|v| name_of(v).is_some())
 }
 
+/// A distribution such as `{ dist = "uniform", min = 1, max = 2 }`: replaced whole, never
+/// merged key by key (a child's uniform must not inherit its parent's `mode`).
+fn is_dist(t: &DeTable<'_>) -> bool {
+    t.contains_key("dist")
+}
+
 /// Tables whose keys name entries (a key the parent lacks adds an entry).
 fn is_entry_map(path: &str) -> bool {
     let parts: Vec<&str> = path.split('.').collect();
@@ -402,7 +419,9 @@ impl Merger<'_, '_> {
             let sub = join(path, key);
             let vspan = v.span();
             match (base.get_mut(key).map(Spanned::get_mut), v.into_inner()) {
-                (Some(DeValue::Table(b)), DeValue::Table(o)) => self.table(&sub, b, o)?,
+                (Some(DeValue::Table(b)), DeValue::Table(o)) if !is_dist(b) && !is_dist(&o) => {
+                    self.table(&sub, b, o)?
+                }
                 (Some(DeValue::Array(b)), DeValue::Array(o))
                     if is_named_list(b) && is_named_list(&o) =>
                 {
@@ -538,8 +557,7 @@ fn nothing_to_remove(
             };
             let allowed = if names.is_empty() {
                 format!(
-                    "nothing: `{}` defines no `{path}`, so there is nothing to remove (leave \
-                     the entry out)",
+                    "`{}` defines no `{path}`: there is nothing to remove (leave the entry out)",
                     p.display()
                 )
             } else {
