@@ -51,15 +51,23 @@ pub enum Dist {
     },
 }
 
+/// Largest magnitude of any number in a distribution. With it (and `LOGNORMAL_CV`) every
+/// quantile is finite: widths, `mean + sd * z` and the lognormal's log-scale parameters cannot
+/// overflow.
+pub const MAX_DIST_NUMBER: f64 = 1e15;
+/// Range of `sd / mean` of a lognormal: beyond it the log-scale spread overflows, below it it
+/// rounds to 0.
+pub const LOGNORMAL_CV: (f64, f64) = (1e-6, 1e6);
+
 impl Dist {
     /// Checks the distribution's own parameters; returns what is wrong.
     pub fn check(&self) -> Result<(), String> {
         let finite = |name: &str, v: f64| {
-            if v.is_finite() {
+            if v.is_finite() && v.abs() <= MAX_DIST_NUMBER {
                 Ok(())
             } else {
                 Err(format!(
-                    "`{name}` must be a finite number, found {}",
+                    "`{name}` must be a number between -1e15 and 1e15, found {}",
                     number(v)
                 ))
             }
@@ -100,10 +108,22 @@ impl Dist {
                         number(sd)
                     ));
                 }
+                for (name, v) in [("min", min), ("max", max)] {
+                    v.map_or(Ok(()), |v| finite(name, v))?;
+                }
                 if matches!(self, Dist::Lognormal { .. }) && mean <= 0.0 {
                     return Err(format!(
                         "lognormal needs mean > 0, found mean = {}",
                         number(mean)
+                    ));
+                }
+                let (cv_lo, cv_hi) = LOGNORMAL_CV;
+                if matches!(self, Dist::Lognormal { .. }) && !(cv_lo..=cv_hi).contains(&(sd / mean))
+                {
+                    return Err(format!(
+                        "lognormal needs sd between 1e-6 and 1e6 times the mean, found mean = {}, sd = {}",
+                        number(mean),
+                        number(sd)
                     ));
                 }
                 if let (Some(lo), Some(hi)) = (min, max)
@@ -371,5 +391,50 @@ mod tests {
             .check()
             .is_ok()
         );
+    }
+
+    /// Numbers from tiny to huge, both signs: every combination the check accepts must give
+    /// finite quantiles inside the support.
+    #[test]
+    fn every_accepted_distribution_has_finite_quantiles() {
+        let xs = [
+            -1e308, -1e15, -1.0, -1e-300, 0.0, 5e-324, 1e-300, 0.5, 1.0, 1e15, 1e308,
+        ];
+        let opts: Vec<Option<f64>> = std::iter::once(None).chain(xs.map(Some)).collect();
+        let mut dists = Vec::new();
+        for &a in &xs {
+            for &b in &xs {
+                dists.push(Dist::Uniform { min: a, max: b });
+                for &c in &xs {
+                    dists.push(Dist::Triangular {
+                        min: a,
+                        mode: b,
+                        max: c,
+                    });
+                    dists.push(Dist::Pert {
+                        min: a,
+                        mode: b,
+                        max: c,
+                    });
+                }
+                for &lo in &opts {
+                    for &hi in &opts {
+                        let (mean, sd, min, max) = (a, b, lo, hi);
+                        dists.push(Dist::Normal { mean, sd, min, max });
+                        dists.push(Dist::Lognormal { mean, sd, min, max });
+                    }
+                }
+            }
+        }
+        let mut accepted = 0;
+        for d in dists.iter().filter(|d| d.check().is_ok()) {
+            accepted += 1;
+            let (lo, hi) = d.support();
+            for u in [0.0, 1e-12, 0.3, 0.5, 0.9, 1.0 - 1e-12, 1.0] {
+                let q = d.quantile(u);
+                assert!(q.is_finite() && q >= lo && q <= hi, "{d:?} at {u}: {q}");
+            }
+        }
+        assert!(accepted > 1000, "{accepted}");
     }
 }

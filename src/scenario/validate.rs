@@ -63,11 +63,13 @@ const GROWTH: Bounds = Bounds {
     lo_inclusive: false,
     what: "a yearly rate above -1 and at most 10",
 };
+/// A separation plant recovering less than 1% of its feed would not run: the floor keeps the
+/// feed it needs per tonne of oxide (1 / recovery) finite and sane.
 const RECOVERY: Bounds = Bounds {
-    lo: 0.0,
+    lo: 0.01,
     hi: 1.0,
-    lo_inclusive: false,
-    what: "a share above 0 and at most 1",
+    lo_inclusive: true,
+    what: "a share between 0.01 and 1",
 };
 const REBUILD: Bounds = Bounds {
     lo: 1.0,
