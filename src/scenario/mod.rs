@@ -249,4 +249,33 @@ priority = 1
         let d = &errors(&text)[0];
         assert!(d.found.contains("truncate"), "{}", d.found);
     }
+
+    #[test]
+    fn values_that_would_break_a_run_are_refused() {
+        for (extra, key) in [
+            (
+                "[[regions.a.separation]]\nname = \"s\"\nlight_capacity_t = 10\nheavy_capacity_t = 1\nrecovery = 1e-300\n",
+                "regions.a.separation.s.recovery",
+            ),
+            (
+                "[market.expansion]\nmine_min_step_t = 1e308\n",
+                "market.expansion.mine_min_step_t",
+            ),
+            (
+                "[market]\nprice_response = { dist = \"pert\", min = 0, mode = 1, max = 1e308 }\n",
+                "market.price_response",
+            ),
+            (
+                "[market]\nprice_response = { dist = \"lognormal\", mean = 1e-300, sd = 1, max = 5 }\n",
+                "market.price_response",
+            ),
+        ] {
+            let e = errors(&minimal(extra));
+            assert!(
+                e.iter().any(|d| d.key.as_deref() == Some(key)),
+                "{key}: {}",
+                e[0]
+            );
+        }
+    }
 }
