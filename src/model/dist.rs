@@ -8,8 +8,6 @@
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{Beta, ContinuousCDF, Normal};
 
-use crate::scenario::diagnostic::number;
-
 /// A distribution as written in a scenario file, e.g.
 /// `{ dist = "triangular", min = 1, mode = 2, max = 6 }`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,6 +47,16 @@ pub enum Dist {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         max: Option<f64>,
     },
+}
+
+/// A number as people write it: `1e308` rather than its 309 digits, `0.1` rather than
+/// `0.1000000000000000055511151231257827`.
+pub fn number(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() || (1e-4..1e16).contains(&v.abs()) {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
 }
 
 /// Largest magnitude of any number in a distribution. With it (and `LOGNORMAL_CV`) every

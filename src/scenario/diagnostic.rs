@@ -17,6 +17,8 @@ use std::sync::Arc;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
+pub use crate::model::dist::number;
+
 /// One problem in one file.
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
@@ -108,16 +110,6 @@ fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.render(false))
-    }
-}
-
-/// A number as people write it: `1e308` rather than its 309 digits, `0.1` rather than
-/// `0.1000000000000000055511151231257827`.
-pub fn number(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() || (1e-4..1e16).contains(&v.abs()) {
-        format!("{v}")
-    } else {
-        format!("{v:e}")
     }
 }
 
