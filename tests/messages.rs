@@ -130,9 +130,18 @@ fn huge_number_echoed_as_written() {
 #[test]
 fn distribution_bounds_echoed_short() {
     let err = validate(
-        b"extends = \"baseline.toml\"\n[market]\nprice_response = { dist = \"uniform\", min = 0.1, max = 1e300 }\n",
+        b"extends = \"baseline.toml\"\n[market]\nprice_response = { dist = \"uniform\", min = 0.1, max = 1e12 }\n",
     );
-    assert!(err.contains("[0.1, 1e300]"), "{err}");
+    assert!(err.contains("[0.1, 1e12]"), "{err}");
+    insta::assert_snapshot!(err);
+}
+
+#[test]
+fn distribution_number_beyond_its_bound() {
+    let err = validate(
+        b"extends = \"baseline.toml\"\n[market]\nprice_response = { dist = \"pert\", min = 0.1, mode = 0.2, max = 1e308 }\n",
+    );
+    assert!(err.contains("found 1e308"), "{err}");
     insta::assert_snapshot!(err);
 }
 

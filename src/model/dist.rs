@@ -49,10 +49,10 @@ pub enum Dist {
     },
 }
 
-/// A number as people write it: `1e308` rather than its 309 digits, `0.1` rather than
+/// A number as people write it: `1e308` rather than its 309 digits, `1e9` rather than `1000000000`, `0.1` rather than
 /// `0.1000000000000000055511151231257827`.
 pub fn number(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() || (1e-4..1e16).contains(&v.abs()) {
+    if v == 0.0 || !v.is_finite() || (1e-4..1e9).contains(&v.abs()) {
         format!("{v}")
     } else {
         format!("{v:e}")

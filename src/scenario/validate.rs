@@ -249,7 +249,8 @@ impl<'a> Validator<'a> {
                         format!("invalid distribution for `{key}`"),
                         msg,
                         Some(format!(
-                            "a {} distribution with consistent parameters",
+                            "a {} distribution with consistent parameters, each a number \
+                             between -1e15 and 1e15",
                             d.name()
                         )),
                     );
