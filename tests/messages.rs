@@ -213,3 +213,17 @@ fn extended_file_missing() {
     assert!(!err.contains("os error"), "{err}");
     insta::assert_snapshot!(err);
 }
+
+#[test]
+fn other_empty_lists_at_their_own_line() {
+    let err = validate(
+        b"extends = \"baseline.toml\"\n[[controls]]\nname = \"c\"\norigin = \"china\"\ncommodities = []\ntype = \"ban\"\n",
+    );
+    assert!(err.contains("s.toml:5:15"), "{err}");
+    let err = validate(
+        b"extends = \"baseline.toml\"\n[[stockpiles]]\nname = \"s\"\nregion = \"china\"\ncommodity = \"magnet_standard\"\ninitial_t = 5\nserves = []\nrelease_on = []\n",
+    );
+    assert!(err.contains("s.toml:7:10"), "{err}");
+    assert!(err.contains("s.toml:8:14"), "{err}");
+    insta::assert_snapshot!(err);
+}

@@ -1255,7 +1255,7 @@ impl<'a> Validator<'a> {
             );
         }
         let allowed = "concentrate (mining), light_oxide, heavy_oxide or oxides (separation)";
-        for s in c.commodities.iter().flatten() {
+        for s in c.commodities.iter().flat_map(|l| l.get_ref()) {
             let magnets = commodity_group(s.get_ref()).is_some_and(|l| {
                 l.iter()
                     .any(|c| matches!(c, Commodity::MagnetStandard | Commodity::MagnetHighTemp))
@@ -1422,15 +1422,15 @@ impl<'a> Validator<'a> {
             ),
             None => {}
             Some(list) => {
-                if list.is_empty() {
+                if list.get_ref().is_empty() {
                     self.invalid(
-                        c.kind.span(),
+                        list.span(),
                         &format!("{k}.commodities"),
                         "an empty list".into(),
                         COMMODITY_GROUPS,
                     );
                 }
-                for s in list {
+                for s in list.get_ref() {
                     match commodity_group(s.get_ref()) {
                         Some(l) => l.iter().for_each(|&c| commodities[c as usize] = true),
                         None => self.invalid(
@@ -1884,16 +1884,17 @@ impl<'a> Validator<'a> {
             self.release_triggers(s, &k, controls);
         let serves = match &s.serves {
             Some(list) => {
-                if list.is_empty() {
+                if list.get_ref().is_empty() {
                     self.error(
-                        None,
+                        Some(list.span()),
                         &format!("{k}.serves"),
                         format!("`{k}.serves` is empty"),
                         "an empty list".into(),
                         Some("one or more defined regions".into()),
                     );
                 }
-                list.iter()
+                list.get_ref()
+                    .iter()
                     .map(|r| self.region_ref(&format!("{k}.serves"), r, region_names))
                     .collect()
             }
@@ -1964,16 +1965,16 @@ impl<'a> Validator<'a> {
         if let Some(list) = &s.release_on {
             on_control = false;
             on_shortage = false;
-            if list.is_empty() {
+            if list.get_ref().is_empty() {
                 self.error(
-                    None,
+                    Some(list.span()),
                     &format!("{k}.release_on"),
                     format!("`{k}.release_on` is empty: the stockpile would never release"),
                     "an empty list".into(),
-                    Some("\"control\", \"shortage\" or both".into()),
+                    Some("one or more of \"control\", \"shortage\" and \"price\"".into()),
                 );
             }
-            for t in list {
+            for t in list.get_ref() {
                 match t.get_ref().as_str() {
                     "control" => on_control = true,
                     "shortage" => on_shortage = true,
