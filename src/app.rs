@@ -30,7 +30,7 @@ pub enum AppError {
     #[error("error: {0}")]
     Usage(String),
     /// Anything else (exit 1).
-    #[error("error: {context}: {source}")]
+    #[error("error: {context}: {}", crate::os_error::explain(source))]
     Io {
         context: String,
         source: std::io::Error,

@@ -8,6 +8,7 @@
 //! - `sim`: distributions, random streams, parameter sampling, one run, the parallel runner.
 //! - `stats`: outcome metrics, time-series catalog, summaries and sketches.
 //! - `export`: the output files, written as all-or-nothing sets.
+//! - `os_error`: operating-system errors explained.
 //! - `progress`: progress reports of long commands.
 //! - `report`: report.html, tables and inline SVG charts of an output directory.
 //! - `tools`: compare, sensitivity, stockpile sizing and sweeps.
@@ -17,6 +18,7 @@ pub mod calibration;
 pub mod export;
 pub mod market;
 pub mod model;
+pub mod os_error;
 pub mod policy;
 pub mod progress;
 pub mod report;

@@ -126,3 +126,37 @@ fn errors_in_an_extended_file_point_into_that_file() {
     assert!(in_child.path.ends_with("child.toml"));
     assert_eq!(in_child.line_col(), Some((3, 18)));
 }
+
+#[test]
+fn a_distribution_replaces_the_inherited_one_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "base.toml",
+        &common::importer_exporter(
+            100.0,
+            12,
+            "[market]\nprice_response = { dist = \"pert\", min = 0.1, mode = 0.3, max = 0.6 }\n",
+        ),
+    );
+    let child = write(
+        dir.path(),
+        "child.toml",
+        "extends = \"base.toml\"\n[market]\nprice_response = { dist = \"uniform\", min = 0.2, max = 0.4 }\n",
+    );
+    let l = scenario::load(&child).unwrap();
+    let p = &l.scenario.params.defs[l.scenario.market.price_response.0].value;
+    assert_eq!(
+        *p,
+        reesim::model::param::Param::Dist(reesim::model::dist::Dist::Uniform {
+            min: 0.2,
+            max: 0.4
+        })
+    );
+    let fixed = write(
+        dir.path(),
+        "fixed.toml",
+        "extends = \"base.toml\"\n[market]\nprice_response = 0.5\n",
+    );
+    assert!(scenario::load(&fixed).is_ok());
+}

@@ -209,3 +209,23 @@ fn diagnostics_are_coloured_on_a_terminal_unless_no_color_is_set() {
         .code(2);
     assert!(!String::from_utf8_lossy(&piped.get_output().stderr).contains("\u{1b}["));
 }
+
+#[test]
+fn all_is_reserved_for_every_region_or_sector() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml"),
+    )
+    .unwrap();
+    for (from, to) in [("rest_of_world", "all"), ("defense", "all")] {
+        let path = dir.path().join(format!("{to}-{from}.toml"));
+        std::fs::write(&path, base.replace(from, to)).unwrap();
+        let out = Command::cargo_bin("reesim")
+            .unwrap()
+            .args(["validate", path.to_str().unwrap()])
+            .assert()
+            .code(2);
+        let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(err.contains("other than `all`"), "{err}");
+    }
+}

@@ -99,31 +99,10 @@ fn innermost(e: &io::Error) -> &io::Error {
 
 /// An OS error as what the user can do about it.
 pub fn explain(e: &io::Error) -> String {
-    use io::ErrorKind as K;
-    let e = innermost(e);
-    let keep = "; the outputs already in place were left as they were";
-    match e.kind() {
-        K::StorageFull => {
-            format!("the disk is full; free some space on it or write elsewhere with --out{keep}")
-        }
-        K::QuotaExceeded => format!(
-            "your disk quota is used up; free some space or write elsewhere with --out{keep}"
-        ),
-        K::FileTooLarge => format!(
-            "the file is larger than this file system or your file size limit allows; write \
-             elsewhere with --out or do fewer --runs{keep}"
-        ),
-        K::PermissionDenied => {
-            format!("permission denied; choose a directory you can write to with --out{keep}")
-        }
-        K::ReadOnlyFilesystem => {
-            format!("the file system is read-only; choose another directory with --out{keep}")
-        }
-        K::NotADirectory => format!(
-            "a part of that path is a file, not a directory; choose another path with --out{keep}"
-        ),
-        _ => format!("{e}{keep}"),
-    }
+    format!(
+        "{}; the outputs already in place were left as they were",
+        crate::os_error::explain(innermost(e))
+    )
 }
 
 /// One file of a set as recorded in its manifest.

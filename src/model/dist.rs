@@ -49,14 +49,35 @@ pub enum Dist {
     },
 }
 
+/// A number as people write it: `1e308` rather than its 309 digits, `1e9` rather than `1000000000`, `0.1` rather than
+/// `0.1000000000000000055511151231257827`.
+pub fn number(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() || (1e-4..1e9).contains(&v.abs()) {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
+}
+
+/// Largest magnitude of any number in a distribution. With it (and `LOGNORMAL_CV`) every
+/// quantile is finite: widths, `mean + sd * z` and the lognormal's log-scale parameters cannot
+/// overflow.
+pub const MAX_DIST_NUMBER: f64 = 1e15;
+/// Range of `sd / mean` of a lognormal: beyond it the log-scale spread overflows, below it it
+/// rounds to 0.
+pub const LOGNORMAL_CV: (f64, f64) = (1e-6, 1e6);
+
 impl Dist {
     /// Checks the distribution's own parameters; returns what is wrong.
     pub fn check(&self) -> Result<(), String> {
         let finite = |name: &str, v: f64| {
-            if v.is_finite() {
+            if v.is_finite() && v.abs() <= MAX_DIST_NUMBER {
                 Ok(())
             } else {
-                Err(format!("`{name}` must be a finite number, found {v}"))
+                Err(format!(
+                    "`{name}` must be a number between -1e15 and 1e15, found {}",
+                    number(v)
+                ))
             }
         };
         match *self {
@@ -65,7 +86,9 @@ impl Dist {
                 finite("max", max)?;
                 if min > max {
                     return Err(format!(
-                        "uniform needs min <= max, found min = {min} > max = {max}"
+                        "uniform needs min <= max, found min = {} > max = {}",
+                        number(min),
+                        number(max)
                     ));
                 }
             }
@@ -75,8 +98,11 @@ impl Dist {
                 finite("max", max)?;
                 if !(min <= mode && mode <= max) {
                     return Err(format!(
-                        "{} needs min <= mode <= max, found min = {min}, mode = {mode}, max = {max}",
-                        self.name()
+                        "{} needs min <= mode <= max, found min = {}, mode = {}, max = {}",
+                        self.name(),
+                        number(min),
+                        number(mode),
+                        number(max)
                     ));
                 }
             }
@@ -84,17 +110,38 @@ impl Dist {
                 finite("mean", mean)?;
                 finite("sd", sd)?;
                 if sd <= 0.0 {
-                    return Err(format!("{} needs sd > 0, found sd = {sd}", self.name()));
+                    return Err(format!(
+                        "{} needs sd > 0, found sd = {}",
+                        self.name(),
+                        number(sd)
+                    ));
+                }
+                for (name, v) in [("min", min), ("max", max)] {
+                    v.map_or(Ok(()), |v| finite(name, v))?;
                 }
                 if matches!(self, Dist::Lognormal { .. }) && mean <= 0.0 {
-                    return Err(format!("lognormal needs mean > 0, found mean = {mean}"));
+                    return Err(format!(
+                        "lognormal needs mean > 0, found mean = {}",
+                        number(mean)
+                    ));
+                }
+                let (cv_lo, cv_hi) = LOGNORMAL_CV;
+                if matches!(self, Dist::Lognormal { .. }) && !(cv_lo..=cv_hi).contains(&(sd / mean))
+                {
+                    return Err(format!(
+                        "lognormal needs sd between 1e-6 and 1e6 times the mean, found mean = {}, sd = {}",
+                        number(mean),
+                        number(sd)
+                    ));
                 }
                 if let (Some(lo), Some(hi)) = (min, max)
                     && lo >= hi
                 {
                     return Err(format!(
-                        "{} truncation needs min < max, found min = {lo}, max = {hi}",
-                        self.name()
+                        "{} truncation needs min < max, found min = {}, max = {}",
+                        self.name(),
+                        number(lo),
+                        number(hi)
                     ));
                 }
                 // A truncation window that holds (numerically) no probability cannot be sampled.
@@ -103,8 +150,8 @@ impl Dist {
                     return Err(format!(
                         "{} truncation window [{}, {}] holds no probability mass",
                         self.name(),
-                        min.map_or("-inf".into(), |v| v.to_string()),
-                        max.map_or("inf".into(), |v| v.to_string()),
+                        min.map_or("-inf".into(), number),
+                        max.map_or("inf".into(), number),
                     ));
                 }
             }
@@ -352,5 +399,50 @@ mod tests {
             .check()
             .is_ok()
         );
+    }
+
+    /// Numbers from tiny to huge, both signs: every combination the check accepts must give
+    /// finite quantiles inside the support.
+    #[test]
+    fn every_accepted_distribution_has_finite_quantiles() {
+        let xs = [
+            -1e308, -1e15, -1.0, -1e-300, 0.0, 5e-324, 1e-300, 0.5, 1.0, 1e15, 1e308,
+        ];
+        let opts: Vec<Option<f64>> = std::iter::once(None).chain(xs.map(Some)).collect();
+        let mut dists = Vec::new();
+        for &a in &xs {
+            for &b in &xs {
+                dists.push(Dist::Uniform { min: a, max: b });
+                for &c in &xs {
+                    dists.push(Dist::Triangular {
+                        min: a,
+                        mode: b,
+                        max: c,
+                    });
+                    dists.push(Dist::Pert {
+                        min: a,
+                        mode: b,
+                        max: c,
+                    });
+                }
+                for &lo in &opts {
+                    for &hi in &opts {
+                        let (mean, sd, min, max) = (a, b, lo, hi);
+                        dists.push(Dist::Normal { mean, sd, min, max });
+                        dists.push(Dist::Lognormal { mean, sd, min, max });
+                    }
+                }
+            }
+        }
+        let mut accepted = 0;
+        for d in dists.iter().filter(|d| d.check().is_ok()) {
+            accepted += 1;
+            let (lo, hi) = d.support();
+            for u in [0.0, 1e-12, 0.3, 0.5, 0.9, 1.0 - 1e-12, 1.0] {
+                let q = d.quantile(u);
+                assert!(q.is_finite() && q >= lo && q <= hi, "{d:?} at {u}: {q}");
+            }
+        }
+        assert!(accepted > 1000, "{accepted}");
     }
 }

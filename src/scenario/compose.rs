@@ -149,7 +149,8 @@ pub fn chain_from(path: &Path, text: String) -> Result<Sources, ChainError> {
             Ok(text) => {
                 sources.push(parent_path, text);
             }
-            Err(e) => {
+            Err(super::ReadError::NotUtf8(d)) => return Err(ChainError(vec![*d])),
+            Err(super::ReadError::Io(e)) => {
                 return Err(ChainError(vec![sources.diagnostic(
                     Some(span),
                     "extends",
@@ -157,7 +158,7 @@ pub fn chain_from(path: &Path, text: String) -> Result<Sources, ChainError> {
                         "cannot read the extended scenario `{}`",
                         parent_path.display()
                     ),
-                    e.to_string(),
+                    crate::os_error::explain(&e),
                     Some("a path to a scenario file, relative to this file's directory".into()),
                 )]));
             }
@@ -203,11 +204,24 @@ fn parse<'a>(
 
 /// A diagnostic from a toml/serde message such as "unknown field `x`, expected one of ...".
 pub fn toml_diagnostic(sources: &Sources, span: Option<Range<usize>>, message: &str) -> Diagnostic {
-    let first = message.trim().lines().next().unwrap_or("").to_string();
-    let (found, allowed) = match first.split_once(", expected") {
+    let written = span.clone().map(|s| {
+        let (f, local) = sources.locate(s);
+        f.text.get(local).unwrap_or("").trim().to_string()
+    });
+    let first = plain_words(
+        message.trim().lines().next().unwrap_or(""),
+        written.as_deref(),
+    );
+    let (mut found, allowed) = match first.split_once(", expected") {
         Some((f, a)) => (f.to_string(), Some(a.trim().to_string())),
         None => (first.clone(), None),
     };
+    if let (Some(key), Some(allowed)) = (unknown_field(&first), &allowed) {
+        let names: Vec<&str> = allowed.split('`').skip(1).step_by(2).collect();
+        if let Some(s) = suggestion(key, &names) {
+            found = format!("{found}; did you mean `{s}`?");
+        }
+    }
     sources.diagnostic(
         span,
         "",
@@ -217,25 +231,113 @@ pub fn toml_diagnostic(sources: &Sources, span: Option<Range<usize>>, message: &
     )
 }
 
+/// The key named by "unknown field `x`, expected ...".
+fn unknown_field(message: &str) -> Option<&str> {
+    message.strip_prefix("unknown field `")?.split('`').next()
+}
+
+/// A serde message without Rust type names and with a number echoed as the user wrote it:
+/// "invalid type: floating point `1000...0.0`, expected i64" becomes
+/// "invalid type: number `1e308`, expected a whole number".
+fn plain_words(message: &str, written: Option<&str>) -> String {
+    if let (Some(w), true) = (written, message.contains("` as i128")) {
+        return format!(
+            "number `{w}` is too large (whole numbers go up to {})",
+            i64::MAX
+        );
+    }
+    let mut m = message.to_string();
+    for (kind, plain) in [
+        ("floating point `", "number `"),
+        ("integer `", "whole number `"),
+    ] {
+        if let Some(at) = m.find(kind) {
+            let start = at + kind.len();
+            if let Some(len) = m[start..].find('`') {
+                let echoed = written
+                    .filter(|w| !w.is_empty() && w.len() <= 40)
+                    .map_or_else(|| m[start..start + len].to_string(), str::to_string);
+                m = format!("{}{plain}{echoed}{}", &m[..at], &m[start + len..]);
+            }
+        }
+    }
+    for (ty, plain) in [
+        ("i8", "a whole number"),
+        ("i16", "a whole number"),
+        ("i32", "a whole number"),
+        ("i64", "a whole number"),
+        ("u8", "a whole number at least 0"),
+        ("u16", "a whole number at least 0"),
+        ("u32", "a whole number at least 0"),
+        ("u64", "a whole number at least 0"),
+        ("usize", "a whole number at least 0"),
+        ("f32", "a number"),
+        ("f64", "a number"),
+    ] {
+        if let Some(head) = m.strip_suffix(&format!("expected {ty}")) {
+            m = format!("{head}expected {plain}");
+        }
+    }
+    m
+}
+
+/// The merged document of a chain, and the entries that files added to their parent's.
+pub struct Merged<'a> {
+    pub doc: Spanned<DeTable<'a>>,
+    pub added: Vec<Added>,
+}
+
+/// An entry that a file adds to what the file it extends defines, rather than overriding one
+/// of its entries: a region, sector or route table, or an entry of a named list. A misspelled
+/// override lands here, so an error inside it can say so.
+#[derive(Debug, Clone)]
+pub struct Added {
+    /// Dotted key of the table or list holding it, e.g. `regions.china.mines`.
+    pub within: String,
+    pub name: String,
+    /// Global span of the name (the table key or the `name` value).
+    pub name_span: Range<usize>,
+    /// Global span of the whole entry.
+    pub span: Range<usize>,
+    /// The names the extended scenario defines there.
+    pub existing: Vec<String>,
+    /// The file extended.
+    pub parent: PathBuf,
+}
+
 /// Parses every file of the chain and merges them into one document whose spans are global.
-pub fn merged(sources: &Sources) -> Result<Spanned<DeTable<'_>>, Box<Diagnostic>> {
+pub fn merged(sources: &Sources) -> Result<Merged<'_>, Box<Diagnostic>> {
     let mut doc: Option<Spanned<DeTable>> = None;
-    for f in sources.files.iter().rev() {
+    let mut added = Vec::new();
+    for (i, f) in sources.files.iter().enumerate().rev() {
         let t = parse(sources, f)?;
         let span = t.span();
         let mut t = shift_table(t.into_inner(), f.base);
         t.remove("extends");
         doc = Some(match doc {
-            None => Spanned::new((span.start + f.base)..(span.end + f.base), t),
+            None => {
+                for (k, x) in &t {
+                    stray_removal(sources, None, k.get_ref(), x.get_ref())?;
+                }
+                Spanned::new((span.start + f.base)..(span.end + f.base), t)
+            }
             Some(base) => {
                 let s = base.span();
                 let mut b = base.into_inner();
-                merge_table(sources, &mut b, t)?;
+                let mut m = Merger {
+                    sources,
+                    parent: &sources.files[i + 1].path,
+                    added: &mut added,
+                };
+                m.table("", &mut b, t)?;
                 Spanned::new(s, b)
             }
         });
     }
-    Ok(doc.expect("at least one file"))
+    Ok(Merged {
+        doc: doc.expect("at least one file"),
+        added,
+    })
 }
 
 fn shift_span(r: Range<usize>, base: usize) -> Range<usize> {
@@ -273,86 +375,326 @@ fn is_named_list(a: &DeArray<'_>) -> bool {
     !a.is_empty() && a.iter().all(|v| name_of(v).is_some())
 }
 
-fn merge_table<'a>(
-    sources: &Sources,
-    base: &mut DeTable<'a>,
-    over: DeTable<'a>,
-) -> Result<(), Box<Diagnostic>> {
-    for (k, v) in over {
-        let key: &str = k.get_ref();
-        let vspan = v.span();
-        match (base.get_mut(key).map(Spanned::get_mut), v.into_inner()) {
-            (Some(DeValue::Table(b)), DeValue::Table(o)) => merge_table(sources, b, o)?,
-            (Some(DeValue::Array(b)), DeValue::Array(o))
-                if is_named_list(b) && is_named_list(&o) =>
-            {
-                merge_named(sources, b, o)?
-            }
-            (_, other) => {
-                base.insert(k, Spanned::new(vspan, other));
+/// A distribution such as `{ dist = "uniform", min = 1, max = 2 }`: replaced whole, never
+/// merged key by key (a child's uniform must not inherit its parent's `mode`).
+fn is_dist(t: &DeTable<'_>) -> bool {
+    t.contains_key("dist")
+}
+
+/// Tables whose keys name entries (a key the parent lacks adds an entry).
+fn is_entry_map(path: &str) -> bool {
+    let parts: Vec<&str> = path.split('.').collect();
+    matches!(
+        parts.as_slice(),
+        ["regions"] | ["regions", _, "sectors"] | ["logistics", "routes"]
+    )
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// Merges one file's document into the merged document of the files it extends.
+struct Merger<'s, 'p> {
+    sources: &'s Sources,
+    /// The file extended by the one being merged.
+    parent: &'p Path,
+    added: &'p mut Vec<Added>,
+}
+
+impl Merger<'_, '_> {
+    fn table<'a>(
+        &mut self,
+        path: &str,
+        base: &mut DeTable<'a>,
+        over: DeTable<'a>,
+    ) -> Result<(), Box<Diagnostic>> {
+        let existing: Vec<String> = base.keys().map(|k| k.get_ref().to_string()).collect();
+        for (k, v) in over {
+            let key: &str = k.get_ref();
+            let sub = join(path, key);
+            let vspan = v.span();
+            match (base.get_mut(key).map(Spanned::get_mut), v.into_inner()) {
+                (Some(DeValue::Table(b)), DeValue::Table(o)) if !is_dist(b) && !is_dist(&o) => {
+                    self.table(&sub, b, o)?
+                }
+                (Some(DeValue::Array(b)), DeValue::Array(o))
+                    if is_named_list(b) && is_named_list(&o) =>
+                {
+                    self.named(&sub, b, o)?
+                }
+                (found, other) => {
+                    if found.is_none() {
+                        stray_removal(self.sources, Some(self.parent), &sub, &other)?;
+                        if is_entry_map(path) {
+                            self.added.push(Added {
+                                within: path.to_string(),
+                                name: key.to_string(),
+                                name_span: k.span(),
+                                span: vspan.clone(),
+                                existing: existing.clone(),
+                                parent: self.parent.to_path_buf(),
+                            });
+                        }
+                    }
+                    base.insert(k, Spanned::new(vspan, other));
+                }
             }
         }
+        Ok(())
+    }
+
+    /// Merges a named list: same name merges, new names append, `remove = true` deletes.
+    fn named<'a>(
+        &mut self,
+        path: &str,
+        base: &mut DeArray<'a>,
+        over: DeArray<'a>,
+    ) -> Result<(), Box<Diagnostic>> {
+        for entry in over {
+            let name = name_of(&entry).expect("named list").to_string();
+            let pos = base.iter().position(|b| name_of(b) == Some(name.as_str()));
+            if let Some(r) = removal(&entry) {
+                match (r.get_ref().as_bool(), pos) {
+                    (Some(true), Some(i)) => {
+                        let kept: Vec<_> = std::mem::replace(base, DeArray::new())
+                            .into_iter()
+                            .enumerate()
+                            .filter(|(j, _)| *j != i)
+                            .map(|(_, v)| v)
+                            .collect();
+                        *base = kept.into_iter().collect();
+                        continue;
+                    }
+                    (Some(true), None) => {
+                        let names: Vec<&str> = base.iter().filter_map(name_of).collect();
+                        return Err(Box::new(nothing_to_remove(
+                            self.sources,
+                            r.span(),
+                            path,
+                            &name,
+                            Some(self.parent),
+                            &names,
+                        )));
+                    }
+                    _ => return Err(Box::new(invalid_remove(self.sources, r.span()))),
+                }
+            }
+            match pos {
+                Some(i) => {
+                    let b = &mut base.as_mut()[i];
+                    let span = b.span();
+                    let mut inner = std::mem::replace(b.get_mut(), DeValue::Boolean(false));
+                    if let (DeValue::Table(bt), DeValue::Table(ot)) =
+                        (&mut inner, entry.into_inner())
+                    {
+                        self.table(&join(path, &name), bt, ot)?;
+                    }
+                    *b = Spanned::new(span, inner);
+                }
+                None => {
+                    let name_span = entry
+                        .get_ref()
+                        .as_table()
+                        .and_then(|t| t.get("name"))
+                        .map_or(entry.span(), |n| n.span());
+                    self.added.push(Added {
+                        within: path.to_string(),
+                        name,
+                        name_span,
+                        span: entry.span(),
+                        existing: base.iter().filter_map(name_of).map(String::from).collect(),
+                        parent: self.parent.to_path_buf(),
+                    });
+                    base.push(entry)
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The `remove` key of a named-list entry.
+fn removal<'v, 'a>(entry: &'v Spanned<DeValue<'a>>) -> Option<&'v Spanned<DeValue<'a>>> {
+    entry.get_ref().as_table()?.get("remove")
+}
+
+fn invalid_remove(sources: &Sources, span: Range<usize>) -> Diagnostic {
+    sources.diagnostic(
+        Some(span),
+        "remove",
+        "invalid value for `remove`".into(),
+        "not `true`".into(),
+        Some("remove = true (or leave the key out)".into()),
+    )
+}
+
+/// `remove = true` on a name that the extended scenario (`parent`; None: there is none) does
+/// not define in `path`, where it defines `names`.
+fn nothing_to_remove(
+    sources: &Sources,
+    span: Range<usize>,
+    path: &str,
+    name: &str,
+    parent: Option<&Path>,
+    names: &[&str],
+) -> Diagnostic {
+    let (found, allowed) = match parent {
+        None => (
+            "this file extends no other scenario".to_string(),
+            "`remove = true` only in a scenario with `extends`, to delete an entry of the \
+             extended scenario"
+                .to_string(),
+        ),
+        Some(p) => {
+            let found = match suggestion(name, names) {
+                Some(s) => format!("`{}` has no such entry; did you mean `{s}`?", p.display()),
+                None => format!("`{}` has no such entry", p.display()),
+            };
+            let allowed = if names.is_empty() {
+                format!(
+                    "`{}` defines no `{path}`: there is nothing to remove (leave the entry out)",
+                    p.display()
+                )
+            } else {
+                format!(
+                    "the name of an entry of `{path}` in `{}`: {}",
+                    p.display(),
+                    names.join(", ")
+                )
+            };
+            (found, allowed)
+        }
+    };
+    sources.diagnostic(
+        Some(span),
+        &join(path, "remove"),
+        format!("nothing named \"{name}\" to remove from `{path}`"),
+        found,
+        Some(allowed),
+    )
+}
+
+/// Refuses `remove = true` anywhere in a value that is not merged into an inherited named list
+/// (a list the extended scenario `parent` lacks, or anything in a file that extends nothing).
+fn stray_removal(
+    sources: &Sources,
+    parent: Option<&Path>,
+    path: &str,
+    v: &DeValue<'_>,
+) -> Result<(), Box<Diagnostic>> {
+    match v {
+        DeValue::Table(t) => {
+            for (k, x) in t {
+                stray_removal(sources, parent, &join(path, k.get_ref()), x.get_ref())?;
+            }
+        }
+        DeValue::Array(a) if is_named_list(a) => {
+            for entry in a {
+                if let Some(r) = removal(entry) {
+                    if r.get_ref().as_bool() != Some(true) {
+                        return Err(Box::new(invalid_remove(sources, r.span())));
+                    }
+                    let name = name_of(entry).unwrap_or_default();
+                    let d = nothing_to_remove(sources, r.span(), path, name, parent, &[]);
+                    return Err(Box::new(d));
+                }
+            }
+        }
+        _ => {}
     }
     Ok(())
 }
 
-/// Merges a named list: same name merges, new names append, `remove = true` deletes.
-fn merge_named<'a>(
-    sources: &Sources,
-    base: &mut DeArray<'a>,
-    over: DeArray<'a>,
-) -> Result<(), Box<Diagnostic>> {
-    for entry in over {
-        let name = name_of(&entry).expect("named list").to_string();
-        let pos = base.iter().position(|b| name_of(b) == Some(name.as_str()));
-        let removal = entry.get_ref().as_table().and_then(|t| t.get("remove"));
-        if let Some(r) = removal {
-            match (r.get_ref().as_bool(), pos) {
-                (Some(true), Some(i)) => {
-                    let kept: Vec<_> = std::mem::replace(base, DeArray::new())
-                        .into_iter()
-                        .enumerate()
-                        .filter(|(j, _)| *j != i)
-                        .map(|(_, v)| v)
-                        .collect();
-                    *base = kept.into_iter().collect();
-                    continue;
-                }
-                (Some(true), None) => {
-                    return Err(Box::new(sources.diagnostic(
-                        Some(r.span()),
-                        "remove",
-                        format!("nothing named \"{name}\" to remove"),
-                        "no inherited entry has this name".into(),
-                        Some(
-                            "`remove = true` on an entry whose name the extended scenario defines"
-                                .into(),
-                        ),
-                    )));
-                }
-                _ => {
-                    return Err(Box::new(sources.diagnostic(
-                        Some(r.span()),
-                        "remove",
-                        "invalid value for `remove`".into(),
-                        "not `true`".into(),
-                        Some("remove = true (or leave the key out)".into()),
-                    )));
-                }
-            }
-        }
-        match pos {
-            Some(i) => {
-                let b = &mut base.as_mut()[i];
-                let span = b.span();
-                let mut inner = std::mem::replace(b.get_mut(), DeValue::Boolean(false));
-                if let (DeValue::Table(bt), DeValue::Table(ot)) = (&mut inner, entry.into_inner()) {
-                    merge_table(sources, bt, ot)?;
-                }
-                *b = Spanned::new(span, inner);
-            }
-            None => base.push(entry),
+/// The name in `names` closest to `name`, when it is close enough to be a typo of it.
+pub fn suggestion<'n>(name: &str, names: &[&'n str]) -> Option<&'n str> {
+    let limit = (name.chars().count() / 3).max(1);
+    names
+        .iter()
+        .map(|n| (edit_distance(&name.to_lowercase(), &n.to_lowercase()), *n))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n)
+}
+
+/// Levenshtein distance in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (diag + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            diag = row[j + 1];
+            row[j + 1] = next;
         }
     }
-    Ok(())
+    row[b.len()]
+}
+
+/// What an entry of `within` is called in messages.
+fn entry_kind(within: &str) -> &'static str {
+    let last = within.rsplit('.').next().unwrap_or("");
+    match (within, last) {
+        ("regions", _) => "region",
+        ("logistics.routes", _) => "route",
+        ("controls", _) => "control",
+        ("stockpiles", _) => "stockpile",
+        (_, "sectors") => "sector",
+        (_, "mines") => "mine",
+        (_, "separation") => "separation plant",
+        (_, "magnet_plants") => "magnet plant",
+        _ => "entry",
+    }
+}
+
+/// A "missing field" error inside an entry that a file added to those of the scenario it
+/// extends: most likely a misspelled override, so say so and suggest the nearest name.
+pub fn unmatched_override(
+    sources: &Sources,
+    added: &[Added],
+    span: Option<Range<usize>>,
+    message: &str,
+) -> Option<Diagnostic> {
+    let field = message
+        .trim()
+        .strip_prefix("missing field `")?
+        .split('`')
+        .next()?;
+    let span = span?;
+    let inside = |a: &&Added| {
+        (span.start <= a.name_span.start && a.name_span.end <= span.end)
+            || (a.span.start <= span.start && span.start < a.span.end)
+    };
+    let a = added.iter().filter(inside).min_by_key(|a| a.span.len())?;
+    let kind = entry_kind(&a.within);
+    let parent = a.parent.display();
+    let names: Vec<&str> = a.existing.iter().map(String::as_str).collect();
+    let found = match suggestion(&a.name, &names) {
+        Some(s) => format!("`{parent}` has no {kind} `{}`; did you mean `{s}`?", a.name),
+        None => format!("`{parent}` has no {kind} of this name"),
+    };
+    let allowed = format!(
+        "to override, the name of a {kind} of `{parent}` ({}); to add a new {kind}, all the \
+         keys it needs (this one lacks `{field}`)",
+        if names.is_empty() {
+            "it defines none".to_string()
+        } else {
+            names.join(", ")
+        }
+    );
+    Some(sources.diagnostic(
+        Some(a.name_span.clone()),
+        &join(&a.within, &a.name),
+        format!("no {kind} `{}` to override in `{parent}`", a.name),
+        found,
+        Some(allowed),
+    ))
 }

@@ -17,6 +17,8 @@ use std::sync::Arc;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
+pub use crate::model::dist::number;
+
 /// One problem in one file.
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
@@ -36,7 +38,10 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// 1-based line and column of the span start (column counted in characters).
     pub fn line_col(&self) -> Option<(usize, usize)> {
-        let start = self.span.as_ref()?.start.min(self.source.len());
+        let start = floor_char_boundary(
+            &self.source,
+            self.span.as_ref()?.start.min(self.source.len()),
+        );
         let before = &self.source[..start];
         let line = before.matches('\n').count() + 1;
         let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
@@ -53,16 +58,18 @@ impl Diagnostic {
         let title = Level::ERROR.primary_title(self.title.as_str());
         let first = match &self.span {
             Some(span) => {
-                // Clamp to the source and never point at an empty range (annotate-snippets
-                // needs at least one character to draw a caret).
-                let len = self.source.len();
-                let start = span.start.min(len);
+                // Clamp to the source, on character boundaries, and never point at an empty
+                // range (annotate-snippets needs at least one character to draw a caret).
+                let src = &*self.source;
+                let len = src.len();
+                let start = floor_char_boundary(src, span.start.min(len));
                 let end = span.end.clamp(start, len);
                 let end = if end == start && end < len {
                     end + 1
                 } else {
                     end
                 };
+                let end = ceil_char_boundary(src, end);
                 title.element(
                     Snippet::source(&*self.source)
                         .path(path.as_str())
@@ -84,6 +91,20 @@ impl Diagnostic {
         }
         renderer.render(&groups)
     }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
 }
 
 impl fmt::Display for Diagnostic {

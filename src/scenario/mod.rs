@@ -28,7 +28,11 @@ pub struct Loaded {
 /// Why a scenario could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("error: cannot read scenario file `{}`: {source}", path.display())]
+    #[error(
+        "error: cannot read scenario file `{}`: {}",
+        path.display(),
+        crate::os_error::explain(source)
+    )]
     Read {
         path: PathBuf,
         source: std::io::Error,
@@ -40,35 +44,69 @@ pub enum LoadError {
 /// Largest scenario file read (16 MiB): shipped scenarios are a few kB.
 pub const MAX_FILE_BYTES: u64 = 16 << 20;
 
+/// Why a scenario file could not be read.
+#[derive(Debug)]
+pub(crate) enum ReadError {
+    Io(std::io::Error),
+    /// The file is not UTF-8 text; the diagnostic points at the first bad byte.
+    NotUtf8(Box<Diagnostic>),
+}
+
 /// Reads a scenario file: a regular file (not a device, pipe or directory) of at most
-/// `MAX_FILE_BYTES`, so that a wrong path cannot make the program read without end.
-pub fn read_file(path: &Path) -> std::io::Result<String> {
+/// `MAX_FILE_BYTES`, so that a wrong path cannot make the program read without end, holding
+/// UTF-8 text.
+pub(crate) fn read_file(path: &Path) -> Result<String, ReadError> {
     use std::io::Read;
-    let meta = std::fs::metadata(path)?;
+    let meta = std::fs::metadata(path).map_err(ReadError::Io)?;
     if !meta.is_file() {
-        return Err(std::io::Error::other(
+        return Err(ReadError::Io(std::io::Error::other(
             "not a regular file (a scenario is a TOML text file)",
-        ));
+        )));
     }
     if meta.len() > MAX_FILE_BYTES {
-        return Err(std::io::Error::other(format!(
+        return Err(ReadError::Io(std::io::Error::other(format!(
             "{} bytes, more than the {} MiB a scenario file may have",
             meta.len(),
             MAX_FILE_BYTES >> 20
-        )));
+        ))));
     }
-    let mut text = String::new();
-    std::fs::File::open(path)?
-        .take(MAX_FILE_BYTES + 1)
-        .read_to_string(&mut text)?;
-    Ok(text)
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(ReadError::Io)?;
+    String::from_utf8(bytes).map_err(|e| ReadError::NotUtf8(Box::new(not_utf8(path, &e))))
+}
+
+/// A diagnostic at the first byte of a file that is not UTF-8.
+fn not_utf8(path: &Path, e: &std::string::FromUtf8Error) -> Diagnostic {
+    let bytes = e.as_bytes();
+    let at = e.utf8_error().valid_up_to();
+    // The lossy text keeps every byte before `at`; the bad bytes become one U+FFFD there.
+    let text = String::from_utf8_lossy(bytes).into_owned();
+    let end = at + '\u{FFFD}'.len_utf8();
+    Diagnostic {
+        path: path.to_path_buf(),
+        source: text.into(),
+        span: Some(at..end),
+        key: None,
+        title: "scenario file is not UTF-8 text".into(),
+        found: format!("byte 0x{:02X}, not UTF-8", bytes[at]),
+        allowed: Some(
+            "a text file saved as UTF-8 (an accented letter saved as Latin-1 or Windows-1252 \
+             is the usual cause)"
+                .into(),
+        ),
+    }
 }
 
 /// Reads, parses and validates a scenario file (and the files it extends).
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
-    let text = read_file(path).map_err(|source| LoadError::Read {
-        path: path.to_path_buf(),
-        source,
+    let text = read_file(path).map_err(|e| match e {
+        ReadError::Io(source) => LoadError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
+        ReadError::NotUtf8(d) => LoadError::Invalid(Diagnostics(vec![*d])),
     })?;
     parse(path, &text)
 }
@@ -79,9 +117,15 @@ pub fn parse(path: &Path, text: &str) -> Result<Loaded, LoadError> {
     let sources = compose::chain_from(path, text.to_string())
         .map_err(|e| LoadError::Invalid(Diagnostics(e.0)))?;
     let invalid = |d: Diagnostic| LoadError::Invalid(Diagnostics(vec![d]));
-    let doc = compose::merged(&sources).map_err(|d| invalid(*d))?;
-    let file = schema::ScenarioFile::deserialize(toml::de::Deserializer::from(doc))
-        .map_err(|e| invalid(compose::toml_diagnostic(&sources, e.span(), e.message())))?;
+    let merged = compose::merged(&sources).map_err(|d| invalid(*d))?;
+    let added = merged.added;
+    let file = schema::ScenarioFile::deserialize(toml::de::Deserializer::from(merged.doc))
+        .map_err(|e| {
+            invalid(
+                compose::unmatched_override(&sources, &added, e.span(), e.message())
+                    .unwrap_or_else(|| compose::toml_diagnostic(&sources, e.span(), e.message())),
+            )
+        })?;
     let scenario = validate::Validator::new(&sources)
         .scenario(&file)
         .map_err(|d| LoadError::Invalid(Diagnostics(d)))?;
@@ -204,5 +248,34 @@ priority = 1
         );
         let d = &errors(&text)[0];
         assert!(d.found.contains("truncate"), "{}", d.found);
+    }
+
+    #[test]
+    fn values_that_would_break_a_run_are_refused() {
+        for (extra, key) in [
+            (
+                "[[regions.a.separation]]\nname = \"s\"\nlight_capacity_t = 10\nheavy_capacity_t = 1\nrecovery = 1e-300\n",
+                "regions.a.separation.s.recovery",
+            ),
+            (
+                "[market.expansion]\nmine_min_step_t = 1e308\n",
+                "market.expansion.mine_min_step_t",
+            ),
+            (
+                "[market]\nprice_response = { dist = \"pert\", min = 0, mode = 1, max = 1e308 }\n",
+                "market.price_response",
+            ),
+            (
+                "[market]\nprice_response = { dist = \"lognormal\", mean = 1e-300, sd = 1, max = 5 }\n",
+                "market.price_response",
+            ),
+        ] {
+            let e = errors(&minimal(extra));
+            assert!(
+                e.iter().any(|d| d.key.as_deref() == Some(key)),
+                "{key}: {}",
+                e[0]
+            );
+        }
     }
 }

@@ -375,10 +375,10 @@ pub struct ControlFile {
     pub origin: Spanned<String>,
     /// Default: every region other than the origin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub destinations: Option<Vec<Spanned<String>>>,
+    pub destinations: Option<Spanned<Vec<Spanned<String>>>>,
     /// Required except for `technology` controls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub commodities: Option<Vec<Spanned<String>>>,
+    pub commodities: Option<Spanned<Vec<Spanned<String>>>>,
     /// ban | quota | licensing | end_use_denial | technology
     #[serde(rename = "type")]
     pub kind: Spanned<String>,
@@ -487,7 +487,7 @@ pub struct StockpileFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_release_t_per_month: Option<P>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub release_on: Option<Vec<Spanned<String>>>,
+    pub release_on: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release_controls: Option<Vec<Spanned<String>>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -500,7 +500,7 @@ pub struct StockpileFile {
     pub release_threshold: Option<P>,
     /// Regions the stockpile releases to (default: its own).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub serves: Option<Vec<Spanned<String>>>,
+    pub serves: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refill_t_per_month: Option<P>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -7,7 +7,7 @@ use std::ops::Range;
 use toml::Spanned;
 
 use super::compose::Sources;
-use super::diagnostic::Diagnostic;
+use super::diagnostic::{Diagnostic, number};
 use super::schema::{self, P, Param};
 use crate::model::param::{ParamId, ParamTable};
 use crate::model::{
@@ -63,11 +63,13 @@ const GROWTH: Bounds = Bounds {
     lo_inclusive: false,
     what: "a yearly rate above -1 and at most 10",
 };
+/// A separation plant recovering less than 1% of its feed would not run: the floor keeps the
+/// feed it needs per tonne of oxide (1 / recovery) finite and sane.
 const RECOVERY: Bounds = Bounds {
-    lo: 0.0,
+    lo: 0.01,
     hi: 1.0,
-    lo_inclusive: false,
-    what: "a share above 0 and at most 1",
+    lo_inclusive: true,
+    what: "a share between 0.01 and 1",
 };
 const REBUILD: Bounds = Bounds {
     lo: 1.0,
@@ -153,13 +155,14 @@ struct ScopeContext<'a> {
     magnets: bool,
 }
 
-const REGION_NAME_RULE: &str =
-    "a name of ASCII letters, digits, '_' and '-', starting with a letter (at most 64 characters)";
+const REGION_NAME_RULE: &str = "a name of ASCII letters, digits, '_' and '-', starting with a letter (at most 64 \
+     characters), other than `all` (the outputs' word for every region or sector)";
 
 /// Names end up as CSV fields, column names and stream keys: keep them plain.
 fn valid_name(s: &str) -> bool {
     let mut chars = s.chars();
-    s.len() <= 64
+    s != crate::stats::registry::ALL
+        && s.len() <= 64
         && matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
@@ -220,13 +223,23 @@ impl<'a> Validator<'a> {
         );
     }
 
+    /// A number as the user wrote it (its source text), else formatted.
+    fn written(&self, span: &Range<usize>, v: f64) -> String {
+        let (file, local) = self.sources.locate(span.clone());
+        match file.text.get(local).map(str::trim) {
+            Some(s) if !s.is_empty() && s.len() <= 40 => s.to_string(),
+            _ => number(v),
+        }
+    }
+
     /// Registers a numeric parameter after checking it against `b`.
     fn param(&mut self, key: &str, p: &P, b: Bounds) -> ParamId {
         let span = p.span();
         match p.get_ref() {
             Param::Fixed(v) => {
                 if !b.contains(*v) {
-                    self.invalid(span, key, format!("found {v}"), b.what);
+                    let found = format!("found {}", self.written(&span, *v));
+                    self.invalid(span, key, found, b.what);
                 }
             }
             Param::Dist(d) => {
@@ -237,7 +250,8 @@ impl<'a> Validator<'a> {
                         format!("invalid distribution for `{key}`"),
                         msg,
                         Some(format!(
-                            "a {} distribution with consistent parameters",
+                            "a {} distribution with consistent parameters, each a number \
+                             between -1e15 and 1e15",
                             d.name()
                         )),
                     );
@@ -255,8 +269,10 @@ impl<'a> Validator<'a> {
                             span,
                             key,
                             format!(
-                                "{} distribution can produce values in [{lo}, {hi}]{hint}",
-                                d.name()
+                                "{} distribution can produce values in [{}, {}]{hint}",
+                                d.name(),
+                                number(lo),
+                                number(hi)
                             ),
                             format!("{} for every value the distribution can produce", b.what),
                         );
@@ -792,7 +808,7 @@ impl<'a> Validator<'a> {
                 self.invalid(
                     m.dytb_share.span(),
                     &format!("{k}.dytb_share"),
-                    format!("ndpr_share + dytb_share can reach {}", a + b),
+                    format!("ndpr_share + dytb_share can reach {}", number(a + b)),
                     "shares of the REO that sum to at most 1 for every value they can take",
                 );
             }
@@ -1103,7 +1119,7 @@ impl<'a> Validator<'a> {
                 self.invalid(
                     c.rank_correlation.span(),
                     &format!("{k}.rank_correlation"),
-                    format!("found {r}"),
+                    format!("found {}", self.written(&c.rank_correlation.span(), r)),
                     "a number strictly between -1 and 1",
                 );
                 continue;
@@ -1212,7 +1228,7 @@ impl<'a> Validator<'a> {
                     self.invalid(
                         st.month.span(),
                         &format!("{key}.{i}.month"),
-                        format!("month {v} after month {last}"),
+                        format!("month {} after month {}", number(*v), number(last)),
                         "steps in increasing order of month",
                     );
                 }
@@ -1231,7 +1247,7 @@ impl<'a> Validator<'a> {
         k: &str,
         commodities: &[bool; N_COMMODITIES],
     ) {
-        if let Some(d) = c.destinations.as_ref().and_then(|ds| ds.first()) {
+        if let Some(d) = c.destinations.as_ref().and_then(|ds| ds.get_ref().first()) {
             self.invalid(
                 d.span(),
                 &format!("{k}.destinations"),
@@ -1240,7 +1256,7 @@ impl<'a> Validator<'a> {
             );
         }
         let allowed = "concentrate (mining), light_oxide, heavy_oxide or oxides (separation)";
-        for s in c.commodities.iter().flatten() {
+        for s in c.commodities.iter().flat_map(|l| l.get_ref()) {
             let magnets = commodity_group(s.get_ref()).is_some_and(|l| {
                 l.iter()
                     .any(|c| matches!(c, Commodity::MagnetStandard | Commodity::MagnetHighTemp))
@@ -1352,16 +1368,16 @@ impl<'a> Validator<'a> {
     ) -> Vec<usize> {
         match &c.destinations {
             Some(ds) => {
-                if ds.is_empty() {
+                if ds.get_ref().is_empty() {
                     self.invalid(
-                        c.origin.span(),
+                        ds.span(),
                         &format!("{k}.destinations"),
                         "an empty destinations list: the control would cover nothing".into(),
                         "one or more regions other than the origin (leave the key out for all of them)",
                     );
                 }
                 let mut out = Vec::new();
-                for d in ds {
+                for d in ds.get_ref() {
                     let i = self.region_ref(&format!("{k}.destinations"), d, regions);
                     if out.contains(&i) {
                         self.invalid(
@@ -1407,15 +1423,15 @@ impl<'a> Validator<'a> {
             ),
             None => {}
             Some(list) => {
-                if list.is_empty() {
+                if list.get_ref().is_empty() {
                     self.invalid(
-                        c.kind.span(),
+                        list.span(),
                         &format!("{k}.commodities"),
                         "an empty list".into(),
                         COMMODITY_GROUPS,
                     );
                 }
-                for s in list {
+                for s in list.get_ref() {
                     match commodity_group(s.get_ref()) {
                         Some(l) => l.iter().for_each(|&c| commodities[c as usize] = true),
                         None => self.invalid(
@@ -1869,16 +1885,17 @@ impl<'a> Validator<'a> {
             self.release_triggers(s, &k, controls);
         let serves = match &s.serves {
             Some(list) => {
-                if list.is_empty() {
+                if list.get_ref().is_empty() {
                     self.error(
-                        None,
+                        Some(list.span()),
                         &format!("{k}.serves"),
                         format!("`{k}.serves` is empty"),
                         "an empty list".into(),
                         Some("one or more defined regions".into()),
                     );
                 }
-                list.iter()
+                list.get_ref()
+                    .iter()
                     .map(|r| self.region_ref(&format!("{k}.serves"), r, region_names))
                     .collect()
             }
@@ -1949,16 +1966,16 @@ impl<'a> Validator<'a> {
         if let Some(list) = &s.release_on {
             on_control = false;
             on_shortage = false;
-            if list.is_empty() {
+            if list.get_ref().is_empty() {
                 self.error(
-                    None,
+                    Some(list.span()),
                     &format!("{k}.release_on"),
                     format!("`{k}.release_on` is empty: the stockpile would never release"),
                     "an empty list".into(),
-                    Some("\"control\", \"shortage\" or both".into()),
+                    Some("one or more of \"control\", \"shortage\" and \"price\"".into()),
                 );
             }
-            for t in list {
+            for t in list.get_ref() {
                 match t.get_ref().as_str() {
                     "control" => on_control = true,
                     "shortage" => on_shortage = true,
