@@ -3,6 +3,7 @@
 //! follows from the name.
 
 use super::format::{num, pct};
+use crate::stats::registry;
 
 /// The unit of a value as the report shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,7 +36,7 @@ impl Unit {
             "t/yr" | "t/year" => Unit::TonnesPerYear,
             "usd" | "$" => Unit::Usd,
             "share" | "fraction" | "ratio" | "1" => Unit::Share,
-            "probability" | "0/1" | "flag" => Unit::Probability,
+            "probability" | "share of runs" | "0/1" | "flag" => Unit::Probability,
             "months" => Unit::Months,
             "month" | "month index" => Unit::MonthIndex,
             "index" | "price index" | "x" => Unit::PriceIndex,
@@ -79,60 +80,10 @@ impl Unit {
     }
 }
 
-/// Known metrics: name, readable name, unit.
-const METRICS: [(&str, &str, Unit); 22] = [
-    ("unmet_demand_t", "Unmet demand", Unit::Tonnes),
-    ("unmet_share", "Unmet share of demand", Unit::Share),
-    ("shortfall_months", "Shortfall months", Unit::Months),
-    (
-        "max_monthly_shortfall_share",
-        "Worst month's unmet share",
-        Unit::Share,
-    ),
-    ("time_to_recover_months", "Time to recover", Unit::Months),
-    ("lost_output_usd", "Value of output lost", Unit::Usd),
-    ("price_forgone_t", "Demand priced out", Unit::Tonnes),
-    ("peak_price_index", "Peak price", Unit::PriceIndex),
-    (
-        "months_above_2x",
-        "Months above twice the start price",
-        Unit::Months,
-    ),
-    ("substitution_share", "Demand substituted", Unit::Share),
-    ("heavy_free_share", "Heavy-free magnet share", Unit::Share),
-    ("recycled_t", "Oxide recycled", Unit::Tonnes),
-    ("new_capacity_t_per_yr", "New capacity", Unit::TonnesPerYear),
-    ("stockpile_initial_t", "Stockpile at start", Unit::Tonnes),
-    (
-        "stockpile_released_t",
-        "Released from the stockpile",
-        Unit::Tonnes,
-    ),
-    ("stockpile_min_t", "Stockpile at its lowest", Unit::Tonnes),
-    (
-        "stockpile_depleted",
-        "Stockpile runs empty",
-        Unit::Probability,
-    ),
-    (
-        "stockpile_depleted_month",
-        "Month it runs empty",
-        Unit::MonthIndex,
-    ),
-    ("stockpile_min_cover_months", "Lowest cover", Unit::Months),
-    ("stockpile_refilled_t", "Refilled", Unit::Tonnes),
-    ("stockpile_holding_cost_usd", "Holding cost", Unit::Usd),
-    (
-        "licensed_shipments_t",
-        "Shipped under licence",
-        Unit::Tonnes,
-    ),
-];
-
-/// The unit of a metric from its name: the known list, else the name's ending.
+/// The unit of a metric from its name: the registry's, else the name's ending.
 pub fn metric_unit(metric: &str) -> Unit {
-    if let Some((_, _, u)) = METRICS.iter().find(|(m, _, _)| *m == metric) {
-        return u.clone();
+    if let Some(u) = registry::metric(metric).and_then(|m| Unit::parse(m.unit)) {
+        return u;
     }
     let ends = |s: &str| metric.ends_with(s);
     if ends("_t_per_yr") {
@@ -156,19 +107,14 @@ pub fn metric_unit(metric: &str) -> Unit {
 
 /// A readable name of a metric (the name itself when unknown).
 pub fn metric_label(metric: &str) -> String {
-    METRICS
-        .iter()
-        .find(|(m, _, _)| *m == metric)
-        .map_or_else(|| metric.replace('_', " "), |(_, l, _)| l.to_string())
+    registry::metric(metric).map_or_else(|| metric.replace('_', " "), |m| m.label.to_string())
 }
 
 /// The unit of a timeseries.csv series: flows in t/month, stocks in t, prices as an index.
 pub fn series_unit(series: &str) -> Unit {
-    match series {
-        "price" => Unit::PriceIndex,
-        "inventory" | "stockpile" | "in_transit" => Unit::Tonnes,
-        _ => Unit::TonnesPerMonth,
-    }
+    registry::series(series)
+        .and_then(|s| Unit::parse(s.unit))
+        .unwrap_or(Unit::TonnesPerMonth)
 }
 
 /// The unit of a metric or series: the file's `unit` cell when it has one, else from the name.

@@ -26,17 +26,20 @@ impl Better {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Metric {
     pub name: &'static str,
+    /// A short readable name for titles and tables.
+    pub label: &'static str,
     pub unit: &'static str,
     pub better: Better,
     pub description: &'static str,
 }
 
 macro_rules! metrics {
-    ($($id:ident = $name:literal, $unit:literal, $better:ident, $desc:literal;)*) => {
+    ($($id:ident = $name:literal, $label:literal, $unit:literal, $better:ident, $desc:literal;)*) => {
         $(
             #[doc = $desc]
             pub const $id: Metric = Metric {
                 name: $name,
+                label: $label,
                 unit: $unit,
                 better: Better::$better,
                 description: $desc,
@@ -48,51 +51,51 @@ macro_rules! metrics {
 }
 
 metrics! {
-    UNMET_DEMAND_T = "unmet_demand_t", "t", Lower,
+    UNMET_DEMAND_T = "unmet_demand_t", "Unmet demand", "t", Lower,
         "Magnet demand not met over the horizon (after the component lag).";
-    UNMET_SHARE = "unmet_share", "share", Lower,
+    UNMET_SHARE = "unmet_share", "Unmet share of demand", "share", Lower,
         "Unmet demand as a share of demand over the horizon (0-1).";
-    SHORTFALL_MONTHS = "shortfall_months", "months", Lower,
+    SHORTFALL_MONTHS = "shortfall_months", "Shortfall months", "months", Lower,
         "Months in which unmet demand exceeds 0.1% of that month's demand.";
-    MAX_MONTHLY_SHORTFALL_SHARE = "max_monthly_shortfall_share", "share", Lower,
+    MAX_MONTHLY_SHORTFALL_SHARE = "max_monthly_shortfall_share", "Worst month's unmet share", "share", Lower,
         "Largest monthly unmet share of demand (0-1).";
-    TIME_TO_RECOVER_MONTHS = "time_to_recover_months", "months", Lower,
+    TIME_TO_RECOVER_MONTHS = "time_to_recover_months", "Time to recover", "months", Lower,
         "From the first shortfall month to the end of the last one.";
-    LOST_OUTPUT_USD = "lost_output_usd", "USD", Lower,
+    LOST_OUTPUT_USD = "lost_output_usd", "Value of output lost", "USD", Lower,
         "Unmet tonnes times the sector's value of output per tonne of magnet.";
-    PRICE_FORGONE_T = "price_forgone_t", "t", Lower,
+    PRICE_FORGONE_T = "price_forgone_t", "Demand priced out", "t", Lower,
         "Demand given up because of the price (not unmet); negative where lower prices drew extra demand.";
-    PEAK_PRICE_INDEX = "peak_price_index", "index", Lower,
+    PEAK_PRICE_INDEX = "peak_price_index", "Peak price", "index", Lower,
         "Highest monthly price index of the commodity (1 = the starting price).";
-    MONTHS_ABOVE_2X = "months_above_2x", "months", Lower,
+    MONTHS_ABOVE_2X = "months_above_2x", "Months above twice the start price", "months", Lower,
         "Months with the commodity's price index above 2.";
-    SUBSTITUTION_SHARE = "substitution_share", "share", Neither,
+    SUBSTITUTION_SHARE = "substitution_share", "Demand substituted", "share", Neither,
         "Share of the sector's demand substituted away by the horizon's end (0-1).";
-    HEAVY_FREE_SHARE = "heavy_free_share", "share", Neither,
+    HEAVY_FREE_SHARE = "heavy_free_share", "Heavy-free magnet share", "share", Neither,
         "Share of the sector's high-temperature demand moved to heavy-free designs by the horizon's end (0-1).";
-    RECYCLED_T = "recycled_t", "t", Higher,
+    RECYCLED_T = "recycled_t", "Oxide recycled", "t", Higher,
         "Oxide recovered from recycled magnets over the horizon.";
-    NEW_CAPACITY_T_PER_YR = "new_capacity_t_per_yr", "t/yr", Higher,
+    NEW_CAPACITY_T_PER_YR = "new_capacity_t_per_yr", "New capacity", "t/yr", Higher,
         "Capacity new by the horizon's end (pipeline projects online and price-driven additions), per stage.";
-    STOCKPILE_INITIAL_T = "stockpile_initial_t", "t", Neither,
+    STOCKPILE_INITIAL_T = "stockpile_initial_t", "Stockpile at start", "t", Neither,
         "The stockpile's level at the start.";
-    STOCKPILE_RELEASED_T = "stockpile_released_t", "t", Neither,
+    STOCKPILE_RELEASED_T = "stockpile_released_t", "Released from the stockpile", "t", Neither,
         "Tonnes the stockpile released over the horizon.";
-    STOCKPILE_MIN_T = "stockpile_min_t", "t", Higher,
+    STOCKPILE_MIN_T = "stockpile_min_t", "Stockpile at its lowest", "t", Higher,
         "The stockpile's lowest month-end level.";
-    STOCKPILE_DEPLETED = "stockpile_depleted", "share of runs", Lower,
+    STOCKPILE_DEPLETED = "stockpile_depleted", "Stockpile runs empty", "share of runs", Lower,
         "1 if the stockpile ran empty in the run, else 0 (the mean is the probability).";
-    STOCKPILE_DEPLETED_MONTH = "stockpile_depleted_month", "month", Neither,
+    STOCKPILE_DEPLETED_MONTH = "stockpile_depleted_month", "Month it runs empty", "month", Neither,
         "Month index in which the stockpile first ran empty (runs where it did).";
-    STOCKPILE_MIN_COVER_MONTHS = "stockpile_min_cover_months", "months", Higher,
+    STOCKPILE_MIN_COVER_MONTHS = "stockpile_min_cover_months", "Lowest cover", "months", Higher,
         "Months of the served demand the stockpile held at its worst month end.";
-    STOCKPILE_REFILLED_T = "stockpile_refilled_t", "t", Neither,
+    STOCKPILE_REFILLED_T = "stockpile_refilled_t", "Refilled", "t", Neither,
         "Tonnes bought back into the stockpile over the horizon.";
-    STOCKPILE_HOLDING_COST_USD = "stockpile_holding_cost_usd", "USD", Lower,
+    STOCKPILE_HOLDING_COST_USD = "stockpile_holding_cost_usd", "Holding cost", "USD", Lower,
         "Cost of holding the stockpile over the horizon.";
-    LICENSED_SHIPMENTS_T = "licensed_shipments_t", "t", Neither,
+    LICENSED_SHIPMENTS_T = "licensed_shipments_t", "Shipped under licence", "t", Neither,
         "Tonnes shipped under licence over the horizon (world).";
-    DELAYED_SHIPMENTS_T = "delayed_shipments_t", "t", Neither,
+    DELAYED_SHIPMENTS_T = "delayed_shipments_t", "Shipments delayed by licensing", "t", Neither,
         "Tonnes whose arrival a licence delayed into a later month (world).";
 }
 
