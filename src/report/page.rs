@@ -4,6 +4,8 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use crate::stats::registry as reg;
+
 use super::data::{self, Csv, Series, SummaryRow};
 use super::format::{esc, num, pct, sig, slug};
 use super::svg::{Bar, HBars, Histogram, Key, Layer, Swatch, XAxis, XyChart};
@@ -63,38 +65,45 @@ const WIDE: (f64, f64) = (660.0, 300.0);
 
 /// Headline metrics of the world and of each region and sector, in table order.
 const HEADLINE: [&str; 7] = [
-    "unmet_demand_t",
-    "unmet_share",
-    "shortfall_months",
-    "max_monthly_shortfall_share",
-    "time_to_recover_months",
-    "lost_output_usd",
-    "price_forgone_t",
+    reg::UNMET_DEMAND_T.name,
+    reg::UNMET_SHARE.name,
+    reg::SHORTFALL_MONTHS.name,
+    reg::MAX_MONTHLY_SHORTFALL_SHARE.name,
+    reg::TIME_TO_RECOVER_MONTHS.name,
+    reg::LOST_OUTPUT_USD.name,
+    reg::PRICE_FORGONE_T.name,
 ];
 /// Of those, the ones shown for each region and sector.
-const SCOPED: [&str; 3] = ["unmet_demand_t", "unmet_share", "shortfall_months"];
+const SCOPED: [&str; 3] = [
+    reg::UNMET_DEMAND_T.name,
+    reg::UNMET_SHARE.name,
+    reg::SHORTFALL_MONTHS.name,
+];
 /// Per-stockpile metrics in the headline table.
 const STOCKPILE: [&str; 6] = [
-    "stockpile_initial_t",
-    "stockpile_released_t",
-    "stockpile_min_t",
-    "stockpile_depleted",
-    "stockpile_depleted_month",
-    "stockpile_min_cover_months",
+    reg::STOCKPILE_INITIAL_T.name,
+    reg::STOCKPILE_RELEASED_T.name,
+    reg::STOCKPILE_MIN_T.name,
+    reg::STOCKPILE_DEPLETED.name,
+    reg::STOCKPILE_DEPLETED_MONTH.name,
+    reg::STOCKPILE_MIN_COVER_MONTHS.name,
 ];
 /// Outcomes drawn as histograms: the world's, then these per region and per stockpile.
 const HIST_WORLD: [&str; 6] = [
-    "unmet_demand_t",
-    "unmet_share",
-    "shortfall_months",
-    "time_to_recover_months",
-    "lost_output_usd",
-    "price_forgone_t",
+    reg::UNMET_DEMAND_T.name,
+    reg::UNMET_SHARE.name,
+    reg::SHORTFALL_MONTHS.name,
+    reg::TIME_TO_RECOVER_MONTHS.name,
+    reg::LOST_OUTPUT_USD.name,
+    reg::PRICE_FORGONE_T.name,
 ];
-const HIST_REGION: [&str; 1] = ["unmet_demand_t"];
-const HIST_STOCKPILE: [&str; 2] = ["stockpile_min_t", "stockpile_depleted_month"];
+const HIST_REGION: [&str; 1] = [reg::UNMET_DEMAND_T.name];
+const HIST_STOCKPILE: [&str; 2] = [
+    reg::STOCKPILE_MIN_T.name,
+    reg::STOCKPILE_DEPLETED_MONTH.name,
+];
 /// The outcome whose running mean shows convergence.
-const CONVERGENCE: &str = "unmet_demand_t";
+const CONVERGENCE: &str = reg::UNMET_DEMAND_T.name;
 
 struct Page {
     body: String,
