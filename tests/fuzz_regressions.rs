@@ -52,3 +52,17 @@ fn an_error_just_before_a_multibyte_character_renders() {
         check("[market]\nrebuild_months = { dist = \"uniform\", max \u{feff}# c\n").unwrap_err();
     assert!(err.contains("fuzz-input.toml:2:42"), "{err}");
 }
+
+/// The fuzzer found names with a line break or a control character breaking the comment line
+/// of `reesim show` (and of a shard's scenario.toml): the resolved text must load again.
+#[test]
+fn a_scenario_name_with_control_characters_survives_show() {
+    for name in ["two\\nlines", "escape \\u001b here", "tab\\there \\\\ \\\""] {
+        let text = format!("extends = \"baseline.toml\"\n[scenario]\nname = \"{name}\"\n");
+        let loaded = scenario::parse(&input_path(), &text).expect("valid");
+        let shown = scenario::to_toml(&loaded.file);
+        let again = scenario::parse(&input_path(), &shown)
+            .unwrap_or_else(|e| panic!("{name}: {e}\n{shown}"));
+        assert_eq!(again.file.scenario.name, loaded.file.scenario.name);
+    }
+}

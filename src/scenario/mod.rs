@@ -140,9 +140,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Loaded, LoadError> {
 /// The resolved scenario as TOML text, which parses back to the same scenario.
 pub fn to_toml(file: &schema::ScenarioFile) -> String {
     let body = toml::to_string(file).expect("a scenario always serialises to TOML");
+    // The name goes into a comment line: escape line breaks and control characters, which a
+    // TOML comment may not hold.
     format!(
         "# Resolved scenario \"{}\" (every `extends` merged), printed by reesim {}.\n\n{body}",
-        file.scenario.name,
+        file.scenario.name.escape_debug(),
         env!("CARGO_PKG_VERSION")
     )
 }
