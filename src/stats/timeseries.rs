@@ -102,14 +102,7 @@ impl Catalog {
             (reg::UNMET.name, What::Unmet),
         ] {
             for (r, reg) in sc.regions.iter().enumerate() {
-                let mut secs: Vec<(usize, usize)> = reg
-                    .sectors
-                    .iter()
-                    .enumerate()
-                    .map(|(ls, s)| (s.sector, ls))
-                    .collect();
-                secs.sort_unstable();
-                for (g, ls) in secs {
+                for (g, ls) in sectors_by_name_order(reg) {
                     push(series, r, sc.sectors[g].clone(), f(Some(ls)));
                 }
                 push(series, r, "total".to_string(), f(None));
@@ -140,14 +133,7 @@ impl Catalog {
             }
         }
         for (r, reg) in sc.regions.iter().enumerate() {
-            let mut secs: Vec<(usize, usize)> = reg
-                .sectors
-                .iter()
-                .enumerate()
-                .map(|(ls, s)| (s.sector, ls))
-                .collect();
-            secs.sort_unstable();
-            for (g, ls) in secs {
+            for (g, ls) in sectors_by_name_order(reg) {
                 push(
                     reg::SUBSTITUTION.name,
                     r,
@@ -174,31 +160,24 @@ impl Catalog {
             .controls
             .iter()
             .any(|c| matches!(c.kind, crate::model::ControlKind::Licensing { .. }));
-        for o in 0..n {
-            for d in (0..n).filter(|&d| d != o) {
-                for c in Commodity::ALL {
-                    push(
-                        reg::EXPORTS_TO.name,
-                        o,
-                        c.name().to_string(),
-                        What::Route(d, c),
-                    );
+        let routes: &[(&str, RouteCell)] = if licensing {
+            &[
+                (reg::EXPORTS_TO.name, What::Route),
+                (reg::LICENSED.name, What::Licensed),
+            ]
+        } else {
+            &[(reg::EXPORTS_TO.name, What::Route)]
+        };
+        for &(series, f) in routes {
+            for o in 0..n {
+                for d in (0..n).filter(|&d| d != o) {
+                    for c in Commodity::ALL {
+                        push(series, o, c.name().to_string(), f(d, c));
+                    }
                 }
             }
         }
         if licensing {
-            for o in 0..n {
-                for d in (0..n).filter(|&d| d != o) {
-                    for c in Commodity::ALL {
-                        push(
-                            reg::LICENSED.name,
-                            o,
-                            c.name().to_string(),
-                            What::Licensed(d, c),
-                        );
-                    }
-                }
-            }
             for r in 0..n {
                 for c in Commodity::ALL {
                     push(
@@ -246,6 +225,21 @@ impl Catalog {
             out.push(if v.abs() < ZERO { 0.0 } else { v });
         }
     }
+}
+
+/// The cell of one route (destination) and commodity.
+type RouteCell = fn(usize, Commodity) -> What;
+
+/// A region's (global sector, local sector) pairs in the scenario's sector order.
+fn sectors_by_name_order(region: &crate::model::Region) -> Vec<(usize, usize)> {
+    let mut secs: Vec<(usize, usize)> = region
+        .sectors
+        .iter()
+        .enumerate()
+        .map(|(ls, s)| (s.sector, ls))
+        .collect();
+    secs.sort_unstable();
+    secs
 }
 
 /// `f(ls)` of one local sector, or summed over the region's `sectors` (`ls` None).
