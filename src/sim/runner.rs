@@ -409,6 +409,7 @@ impl Job<'_> {
         let mut buf = Vec::with_capacity(self.catalog.cells.len());
         let sampled_ids: Vec<usize> = sc.params.sampled().map(|(id, _)| id.0).collect();
         let events = events(sc);
+        let mut scratch = crate::stats::outcomes::Scratch::default();
         for i in runs {
             let v = sc.params.sample_with(self.seed, i, self.design);
             let out = run::simulate_into(ws, v, self.seed, i);
@@ -426,7 +427,7 @@ impl Job<'_> {
             rows.push(RunRow {
                 run: i,
                 sampled,
-                metrics: self.outcomes.compute(sc, out),
+                metrics: self.outcomes.compute_with(sc, out, &mut scratch),
             });
         }
         rows

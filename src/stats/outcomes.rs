@@ -85,12 +85,10 @@ impl MetricKey {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum Scope {
-    Demand {
-        region: Option<usize>,
-        sector: Option<usize>,
-    },
+    /// The scope's members: indexes into `Outcomes::members`, in region and sector order.
+    Demand(Vec<usize>),
     Stockpile(usize),
     Trade,
     Price(usize, Commodity),
@@ -103,30 +101,61 @@ enum Scope {
 pub struct Outcomes {
     pub keys: Vec<MetricKey>,
     scopes: Vec<Scope>,
+    /// Every `(region, local sector)` pair, in region and sector order.
+    members: Vec<(usize, usize)>,
+}
+
+/// Each month's `[demand standard, demand high_temp, unmet standard, unmet high_temp,
+/// forgone]` of every member (t), `[month][member]` flattened, refilled run after run.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    cells: Vec<[f64; 5]>,
+    demand: Vec<f64>,
+    unmet: Vec<f64>,
+    /// Value of a tonne of each member's unmet demand, USD.
+    value: Vec<f64>,
 }
 
 impl Outcomes {
     pub fn new(sc: &Scenario) -> Self {
-        let mut scopes = vec![Scope::Demand {
-            region: None,
-            sector: None,
-        }];
-        scopes.extend((0..sc.regions.len()).map(|r| Scope::Demand {
-            region: Some(r),
-            sector: None,
-        }));
-        scopes.extend((0..sc.sectors.len()).map(|s| Scope::Demand {
-            region: None,
-            sector: Some(s),
-        }));
+        let members: Vec<(usize, usize)> = sc
+            .regions
+            .iter()
+            .enumerate()
+            .flat_map(|(r, reg)| (0..reg.sectors.len()).map(move |ls| (r, ls)))
+            .collect();
+        // The scope's members: every pair in `region` (all if None) whose global sector is
+        // `sector` (all if None).
+        let demand = |region: Option<usize>, sector: Option<usize>| {
+            let of = |&(r, ls): &(usize, usize)| {
+                region.is_none_or(|x| x == r)
+                    && sector.is_none_or(|x| x == sc.regions[r].sectors[ls].sector)
+            };
+            let ids = (0..members.len()).filter(|&j| of(&members[j])).collect();
+            (Scope::Demand(ids), region, sector)
+        };
+        let mut demand_scopes = vec![demand(None, None)];
+        demand_scopes.extend((0..sc.regions.len()).map(|r| demand(Some(r), None)));
+        demand_scopes.extend((0..sc.sectors.len()).map(|s| demand(None, Some(s))));
         for (r, reg) in sc.regions.iter().enumerate() {
             let mut secs: Vec<usize> = reg.sectors.iter().map(|s| s.sector).collect();
             secs.sort_unstable();
-            scopes.extend(secs.into_iter().map(|s| Scope::Demand {
-                region: Some(r),
-                sector: Some(s),
-            }));
+            demand_scopes.extend(secs.into_iter().map(|s| demand(Some(r), Some(s))));
         }
+        let mut keys = Vec::new();
+        for (_, region, sector) in &demand_scopes {
+            for m in DEMAND_METRICS {
+                keys.push(MetricKey {
+                    metric: m,
+                    region: region.map_or(String::new(), |r| sc.regions[r].name.clone()),
+                    sector: sector.map_or(String::new(), |s| sc.sectors[s].clone()),
+                    item: String::new(),
+                    item_kind: "",
+                });
+            }
+        }
+        let mut scopes: Vec<Scope> = demand_scopes.into_iter().map(|(s, _, _)| s).collect();
+        let first_other = scopes.len();
         scopes.extend((0..sc.stockpiles.len()).map(Scope::Stockpile));
         if sc
             .controls
@@ -142,20 +171,9 @@ impl Outcomes {
             scopes.extend((0..reg.sectors.len()).map(|ls| Scope::Response(r, ls)));
         }
         scopes.extend((0..sc.regions.len()).map(Scope::Supply));
-        let mut keys = Vec::new();
-        for sc_ in &scopes {
+        for sc_ in &scopes[first_other..] {
             match *sc_ {
-                Scope::Demand { region, sector } => {
-                    for m in DEMAND_METRICS {
-                        keys.push(MetricKey {
-                            metric: m,
-                            region: region.map_or(String::new(), |r| sc.regions[r].name.clone()),
-                            sector: sector.map_or(String::new(), |s| sc.sectors[s].clone()),
-                            item: String::new(),
-                            item_kind: "",
-                        });
-                    }
-                }
+                Scope::Demand(_) => unreachable!("demand scopes come first"),
                 Scope::Trade => {
                     for m in TRADE_METRICS {
                         keys.push(MetricKey {
@@ -216,29 +234,64 @@ impl Outcomes {
                 }
             }
         }
-        Outcomes { keys, scopes }
+        Outcomes {
+            keys,
+            scopes,
+            members,
+        }
     }
 
     /// The run's value of every metric, in `keys` order (NaN where undefined).
     pub fn compute(&self, sc: &Scenario, out: &RunOutput) -> Vec<f64> {
+        self.compute_with(sc, out, &mut Scratch::default())
+    }
+
+    /// `compute`, with the tables of `scratch` reused run after run.
+    pub fn compute_with(&self, sc: &Scenario, out: &RunOutput, scratch: &mut Scratch) -> Vec<f64> {
         let mut values = Vec::with_capacity(self.keys.len());
-        // Monthly demand and unmet demand of a scope, reused across scopes.
-        let mut m = Monthly {
-            demand: Vec::with_capacity(out.records.len()),
-            unmet: Vec::with_capacity(out.records.len()),
-            lost: 0.0,
-            forgone: 0.0,
-            members: Vec::new(),
-        };
+        let Scratch {
+            cells,
+            demand,
+            unmet,
+            value,
+        } = scratch;
+        // Each member's month in one flat table, read once from the records.
+        let k = self.members.len();
+        cells.clear();
+        for rec in &out.records {
+            cells.extend(self.members.iter().map(|&(r, ls)| {
+                let (d, u) = (rec.demand[r][ls], rec.unmet[r][ls]);
+                [d[0], d[1], u[0], u[1], rec.forgone[r][ls]]
+            }));
+        }
+        set_from(
+            value,
+            (self.members.iter())
+                .map(|&(r, ls)| out.values[sc.regions[r].sectors[ls].response.value]),
+        );
         for scope in &self.scopes {
-            match *scope {
-                Scope::Demand { region, sector } => {
-                    monthly(sc, out, region, sector, &mut m);
-                    values.extend(demand_metrics(&m.demand, &m.unmet));
-                    values.push(m.lost);
-                    values.push(m.forgone);
+            match scope {
+                Scope::Demand(ids) => {
+                    // Summed month by month in member order, grade by grade.
+                    let (mut lost, mut forgone) = (0.0, 0.0);
+                    fill(demand, out.records.len(), 0.0);
+                    fill(unmet, out.records.len(), 0.0);
+                    for (t, month) in cells.chunks_exact(k.max(1)).enumerate() {
+                        for &j in ids {
+                            let c = &month[j];
+                            forgone += c[4];
+                            for g in 0..2 {
+                                demand[t] += c[g];
+                                unmet[t] += c[2 + g];
+                                lost += c[2 + g] * value[j];
+                            }
+                        }
+                    }
+                    values.extend(demand_metrics(demand, unmet));
+                    values.push(lost);
+                    values.push(forgone);
                 }
-                Scope::Stockpile(i) => {
+                &Scope::Stockpile(i) => {
                     let sp = &sc.stockpiles[i];
                     let initial = out.stockpile_initial[i];
                     let levels = || out.records.iter().map(|r| r.stockpile_end[i]);
@@ -294,7 +347,7 @@ impl Outcomes {
                         holding,
                     ]);
                 }
-                Scope::Trade => {
+                &Scope::Trade => {
                     let total = |f: &dyn Fn(&crate::model::record::MonthRecord) -> &Table| -> f64 {
                         out.records
                             .iter()
@@ -303,17 +356,17 @@ impl Outcomes {
                     };
                     values.extend([total(&|r| &r.licensed), total(&|r| &r.delayed)]);
                 }
-                Scope::Price(r, c) => {
+                &Scope::Price(r, c) => {
                     let path = || out.records.iter().map(|rec| rec.prices[r][c as usize]);
                     values.push(path().fold(0.0, f64::max));
                     values.push(path().filter(|p| *p >= 2.0).count() as f64);
                 }
-                Scope::Response(r, ls) => {
+                &Scope::Response(r, ls) => {
                     let last = out.records.last();
                     values.push(last.map_or(0.0, |rec| rec.substituted[r][ls]));
                     values.push(last.map_or(0.0, |rec| rec.heavy_free[r][ls]));
                 }
-                Scope::Supply(r) => {
+                &Scope::Supply(r) => {
                     values.push(
                         out.records
                             .iter()
@@ -325,70 +378,6 @@ impl Outcomes {
             }
         }
         values
-    }
-}
-
-/// A scope's demand over a run.
-struct Monthly {
-    /// Demand per month, t.
-    demand: Vec<f64>,
-    /// Unmet demand per month, t.
-    unmet: Vec<f64>,
-    /// Value of the output lost to unmet demand over the run, USD.
-    lost: f64,
-    /// Demand given up because of price over the run, t.
-    forgone: f64,
-    /// The scope's `(region, local sector)` pairs.
-    members: Vec<(usize, usize)>,
-}
-
-/// Monthly demand and unmet demand of a scope, the value of output lost and the demand given
-/// up because of price.
-fn monthly(
-    sc: &Scenario,
-    out: &RunOutput,
-    region: Option<usize>,
-    sector: Option<usize>,
-    m: &mut Monthly,
-) {
-    let Monthly {
-        demand,
-        unmet,
-        lost,
-        forgone,
-        members,
-    } = m;
-    fill(demand, out.records.len(), 0.0);
-    fill(unmet, out.records.len(), 0.0);
-    *lost = 0.0;
-    *forgone = 0.0;
-    // The scope's (region, local sector) pairs, in region and sector order.
-    set_from(
-        members,
-        sc.regions
-            .iter()
-            .enumerate()
-            .filter(|(r, _)| region.is_none_or(|x| x == *r))
-            .flat_map(|(r, reg)| {
-                reg.sectors
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, s)| sector.is_none_or(|x| x == s.sector))
-                    .map(move |(ls, _)| (r, ls))
-            }),
-    );
-    for (t, rec) in out.records.iter().enumerate() {
-        for &(r, ls) in members.iter() {
-            let s = &sc.regions[r].sectors[ls];
-            *forgone += rec.forgone[r][ls];
-            for g in 0..2 {
-                let d = rec.demand[r][ls][g];
-                let u = rec.unmet[r][ls][g];
-                demand[t] += d;
-                unmet[t] += u;
-                *lost += u * out.values[s.response.value];
-            }
-        }
     }
 }
 
