@@ -18,7 +18,7 @@
 use serde_json::{Map, Value, json};
 
 use super::rules::{Bounds, IfAbsent, Kind, RULES, Rule, control_type_keys, control_types_of};
-use crate::model::dist::{LOGNORMAL_CV, MAX_DIST_NUMBER};
+use crate::model::dist::{LOGNORMAL_CV, MAX_DIST_NUMBER, number as number_text};
 
 /// Where the schema's definitions live (draft-07).
 const DEFS: &str = "definitions";
@@ -178,7 +178,12 @@ fn param_definition(b: &Bounds) -> Value {
         lognormal_required.push("min");
     }
     json!({
-        "description": format!("{} (a number or a distribution; a distribution's min <= mode <= max, a truncation's min < max, a lognormal's sd between {} and {} times its mean)", b.what, LOGNORMAL_CV.0, LOGNORMAL_CV.1),
+        "description": format!(
+            "{} (a number or a distribution; a distribution's min <= mode <= max, a truncation's min < max, a lognormal's sd between {} and {} times its mean)",
+            b.what,
+            number_text(LOGNORMAL_CV.0),
+            number_text(LOGNORMAL_CV.1)
+        ),
         "oneOf": [
             number(b, "number"),
             dist_table("uniform", &["dist", "min", "max"], vec![("min", v()), ("max", v())]),
