@@ -294,7 +294,7 @@ fn instance_path(doc: &toml::Value, key: &str) -> Vec<String> {
             "*" => names(&at).first().cloned().unwrap_or_default(),
             "[]" => {
                 let a = at.as_array().cloned().unwrap_or_default();
-                let i = a.iter().position(|e| e.get(&leaf).is_some()).unwrap_or(0);
+                let i = a.iter().position(|e| e.get(&next).is_some()).unwrap_or(0);
                 i.to_string()
             }
             k => k.to_string(),
