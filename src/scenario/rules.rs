@@ -1480,6 +1480,11 @@ mod tests {
         for s in STOCKPILE_COMMODITIES {
             assert!(Commodity::parse(s).is_some(), "{s}");
         }
+        assert!(
+            get("regions")
+                .description
+                .contains(&format!("{} regions", crate::model::lot::MAX_REGIONS))
+        );
         // Every type-specific key is taken by some known type.
         for k in control_type_keys() {
             for t in control_types_of(k).unwrap() {
