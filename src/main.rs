@@ -284,6 +284,8 @@ enum Command {
         /// Scenario file (TOML).
         scenario: PathBuf,
     },
+    /// Print the JSON Schema (draft-07) of scenario files, for editors and other tools.
+    Schema,
 }
 
 /// Colour in diagnostics: only on a terminal, and never when NO_COLOR is set to anything
@@ -319,6 +321,10 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), AppError> {
     match cli.command {
         Command::Validate { scenario } => cmd_validate(scenario),
+        Command::Schema => {
+            print!("{}", reesim::scenario::json_schema());
+            Ok(())
+        }
         Command::Compare {
             batch,
             a,

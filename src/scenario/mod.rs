@@ -3,6 +3,8 @@
 
 pub mod compose;
 pub mod diagnostic;
+pub mod json_schema;
+pub mod rules;
 pub mod schema;
 pub mod validate;
 
@@ -11,6 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
+pub use json_schema::json_schema;
 
 use crate::model::Scenario;
 

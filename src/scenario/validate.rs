@@ -8,6 +8,7 @@ use toml::Spanned;
 
 use super::compose::Sources;
 use super::diagnostic::{Diagnostic, number};
+use super::rules::{self, Bounds, bounds, with_default};
 use super::schema::{self, P, Param};
 use crate::model::param::{ParamId, ParamTable};
 use crate::model::{
@@ -16,133 +17,6 @@ use crate::model::{
     Pipeline, Recycling, Region, Scenario, Schedule, Scope, Sector, SectorResponse, Separation,
     Stockpile, StockpileSize, YearMonth,
 };
-
-/// Allowed range of a numeric parameter.
-#[derive(Clone, Copy)]
-struct Bounds {
-    lo: f64,
-    hi: f64,
-    /// Whether `lo` itself is allowed.
-    lo_inclusive: bool,
-    what: &'static str,
-}
-
-const TONNES: Bounds = Bounds {
-    lo: 0.0,
-    hi: 1e9,
-    lo_inclusive: true,
-    what: "tonnes between 0 and 1e9 (world magnet demand is ~3e5 t a year)",
-};
-const PRICE_USD: Bounds = Bounds {
-    lo: 0.0,
-    hi: 1e15,
-    lo_inclusive: false,
-    what: "US dollars above 0 and at most 1e15",
-};
-const USD: Bounds = Bounds {
-    lo: 0.0,
-    hi: 1e15,
-    lo_inclusive: true,
-    what: "US dollars between 0 and 1e15",
-};
-const RATE: Bounds = Bounds {
-    lo: 0.0,
-    hi: 100.0,
-    lo_inclusive: true,
-    what: "a number between 0 and 100",
-};
-const SHARE: Bounds = Bounds {
-    lo: 0.0,
-    hi: 1.0,
-    lo_inclusive: true,
-    what: "a number between 0 and 1",
-};
-const GROWTH: Bounds = Bounds {
-    lo: -1.0,
-    hi: 10.0,
-    lo_inclusive: false,
-    what: "a yearly rate above -1 and at most 10",
-};
-/// A separation plant recovering less than 1% of its feed would not run: the floor keeps the
-/// feed it needs per tonne of oxide (1 / recovery) finite and sane.
-const RECOVERY: Bounds = Bounds {
-    lo: 0.01,
-    hi: 1.0,
-    lo_inclusive: true,
-    what: "a share between 0.01 and 1",
-};
-const REBUILD: Bounds = Bounds {
-    lo: 1.0,
-    hi: 1200.0,
-    lo_inclusive: true,
-    what: "a number of months between 1 and 1200",
-};
-const MONTHS: Bounds = Bounds {
-    lo: 0.0,
-    hi: 12000.0,
-    lo_inclusive: true,
-    what: "a number of months between 0 and 12000",
-};
-const POSITIVE: Bounds = Bounds {
-    lo: 0.0,
-    hi: 1e6,
-    lo_inclusive: false,
-    what: "a number above 0 and at most 1e6",
-};
-const ELASTICITY: Bounds = Bounds {
-    lo: -5.0,
-    hi: 0.0,
-    lo_inclusive: true,
-    what: "an elasticity between -5 and 0",
-};
-const PRICE_INDEX: Bounds = Bounds {
-    lo: 1.0,
-    hi: 1000.0,
-    lo_inclusive: true,
-    what: "a price index (1 = starting price) between 1 and 1000",
-};
-const PRICE_FLOOR: Bounds = Bounds {
-    lo: 0.0,
-    hi: 1.0,
-    lo_inclusive: false,
-    what: "a price index above 0 and at most 1",
-};
-const DELAY_WEEKS: Bounds = Bounds {
-    lo: 0.0,
-    hi: 104.0,
-    lo_inclusive: true,
-    what: "a number of weeks between 0 and 104",
-};
-const LAG_MONTHS: Bounds = Bounds {
-    lo: 0.0,
-    hi: 60.0,
-    lo_inclusive: true,
-    what: "a number of months between 0 and 60",
-};
-const SPEEDUP: Bounds = Bounds {
-    lo: 1.0,
-    hi: 100.0,
-    lo_inclusive: true,
-    what: "a multiplier between 1 and 100",
-};
-const DAYS: Bounds = Bounds {
-    lo: 0.0,
-    hi: 36500.0,
-    lo_inclusive: true,
-    what: "a number of days between 0 and 36500",
-};
-
-impl Bounds {
-    fn contains(&self, v: f64) -> bool {
-        v.is_finite()
-            && (if self.lo_inclusive {
-                v >= self.lo
-            } else {
-                v > self.lo
-            })
-            && v <= self.hi
-    }
-}
 
 /// What a licensing scope may name.
 struct ScopeContext<'a> {
@@ -257,7 +131,7 @@ impl<'a> Validator<'a> {
                     );
                 } else {
                     let (lo, hi) = d.support();
-                    if lo < b.lo || hi > b.hi || lo.is_nan() || hi.is_nan() {
+                    if !b.holds_support(lo, hi) {
                         let hint = match d {
                             crate::model::dist::Dist::Normal { .. }
                             | crate::model::dist::Dist::Lognormal { .. } => {
@@ -283,7 +157,8 @@ impl<'a> Validator<'a> {
         self.params.add(key, p.get_ref().clone())
     }
 
-    fn opt_param(&mut self, key: &str, p: &Option<P>, b: Bounds, default: f64) -> ParamId {
+    /// Registers an optional numeric parameter: checked against its range, else its default.
+    fn opt_param(&mut self, key: &str, p: &Option<P>, (b, default): (Bounds, f64)) -> ParamId {
         match p {
             Some(p) => self.param(key, p, b),
             None => self.params.fixed(key, default),
@@ -318,9 +193,21 @@ impl<'a> Validator<'a> {
         }
         Some(Pipeline {
             key: format!("{k}.success"),
-            online_month: self.opt_param(&format!("{k}.online_month"), online, MONTHS, 0.0),
-            ramp_months: self.opt_param(&format!("{k}.ramp_months"), ramp, MONTHS, 0.0),
-            success: self.opt_param(&format!("{k}.success_probability"), success, SHARE, 1.0),
+            online_month: self.opt_param(
+                &format!("{k}.online_month"),
+                online,
+                with_default!("regions.*.{mines,separation,magnet_plants}[].online_month"),
+            ),
+            ramp_months: self.opt_param(
+                &format!("{k}.ramp_months"),
+                ramp,
+                with_default!("regions.*.{mines,separation,magnet_plants}[].ramp_months"),
+            ),
+            success: self.opt_param(
+                &format!("{k}.success_probability"),
+                success,
+                with_default!("regions.*.{mines,separation,magnet_plants}[].success_probability"),
+            ),
         })
     }
 
@@ -334,18 +221,46 @@ impl<'a> Validator<'a> {
             p.as_ref().map(|p| self.param(&format!("{k}.{name}"), p, b))
         };
         ResponseDefaults {
-            elasticity: one("elasticity", &r.elasticity, ELASTICITY),
-            substitution_ceiling: one("substitution_ceiling", &r.substitution_ceiling, SHARE),
-            heavy_free_ceiling: one("heavy_free_ceiling", &r.heavy_free_ceiling, SHARE),
-            heavy_free_trend: one("heavy_free_trend", &r.heavy_free_trend, SHARE),
-            substitution_rate: one("substitution_rate", &r.substitution_rate, SHARE),
+            elasticity: one(
+                "elasticity",
+                &r.elasticity,
+                bounds!("{market.response,regions.*.sectors.*}.elasticity"),
+            ),
+            substitution_ceiling: one(
+                "substitution_ceiling",
+                &r.substitution_ceiling,
+                bounds!("{market.response,regions.*.sectors.*}.substitution_ceiling"),
+            ),
+            heavy_free_ceiling: one(
+                "heavy_free_ceiling",
+                &r.heavy_free_ceiling,
+                bounds!("{market.response,regions.*.sectors.*}.heavy_free_ceiling"),
+            ),
+            heavy_free_trend: one(
+                "heavy_free_trend",
+                &r.heavy_free_trend,
+                bounds!("{market.response,regions.*.sectors.*}.heavy_free_trend"),
+            ),
+            substitution_rate: one(
+                "substitution_rate",
+                &r.substitution_rate,
+                bounds!("{market.response,regions.*.sectors.*}.substitution_rate"),
+            ),
             substitution_lag: one(
                 "substitution_lag_months",
                 &r.substitution_lag_months,
-                MONTHS,
+                bounds!("{market.response,regions.*.sectors.*}.substitution_lag_months"),
             ),
-            substitution_trigger: one("substitution_trigger", &r.substitution_trigger, PRICE_INDEX),
-            value: one("value_usd_per_t", &r.value_usd_per_t, USD),
+            substitution_trigger: one(
+                "substitution_trigger",
+                &r.substitution_trigger,
+                bounds!("{market.response,regions.*.sectors.*}.substitution_trigger"),
+            ),
+            value: one(
+                "value_usd_per_t",
+                &r.value_usd_per_t,
+                bounds!("{market.response,regions.*.sectors.*}.value_usd_per_t"),
+            ),
         }
     }
 
@@ -358,8 +273,7 @@ impl<'a> Validator<'a> {
         name: &str,
         own: &Option<P>,
         default: Option<ParamId>,
-        b: Bounds,
-        fallback: f64,
+        (b, fallback): (Bounds, f64),
     ) -> ParamId {
         match (own, default) {
             (Some(p), _) => self.param(&format!("{k}.{name}"), p, b),
@@ -373,14 +287,12 @@ impl<'a> Validator<'a> {
         let transit_weeks = self.opt_param(
             &format!("{k}.transit_weeks"),
             &l.transit_weeks,
-            DELAY_WEEKS,
-            0.0,
+            with_default!("logistics.transit_weeks"),
         );
         let component_months = self.opt_param(
             &format!("{k}.component_months"),
             &l.component_months,
-            LAG_MONTHS,
-            0.0,
+            with_default!("logistics.component_months"),
         );
         let mut routes: Vec<(usize, usize, ParamId)> = Vec::new();
         for (name, r) in &l.routes {
@@ -391,7 +303,7 @@ impl<'a> Validator<'a> {
             let weeks = self.param(
                 &format!("{rk}.transit_weeks"),
                 &r.transit_weeks,
-                DELAY_WEEKS,
+                bounds!("logistics.routes.*.transit_weeks"),
             );
             if r.from.get_ref() == r.to.get_ref() {
                 self.invalid(
@@ -427,110 +339,103 @@ impl<'a> Validator<'a> {
             price_response: self.opt_param(
                 &format!("{k}.price_response"),
                 &m.price_response,
-                RATE,
-                0.3,
+                with_default!("market.price_response"),
             ),
             price_reversion: self.opt_param(
                 &format!("{k}.price_reversion"),
                 &m.price_reversion,
-                SHARE,
-                0.1,
+                with_default!("market.price_reversion"),
             ),
             price_rise_speedup: self.opt_param(
                 &format!("{k}.price_rise_speedup"),
                 &m.price_rise_speedup,
-                SPEEDUP,
-                1.0,
+                with_default!("market.price_rise_speedup"),
             ),
             price_ceiling: self.opt_param(
                 &format!("{k}.price_ceiling"),
                 &m.price_ceiling,
-                PRICE_INDEX,
-                20.0,
+                with_default!("market.price_ceiling"),
             ),
             price_floor: self.opt_param(
                 &format!("{k}.price_floor"),
                 &m.price_floor,
-                PRICE_FLOOR,
-                0.2,
+                with_default!("market.price_floor"),
             ),
             oxide_cost_share: self.opt_param(
                 &format!("{k}.oxide_cost_share"),
                 &m.oxide_cost_share,
-                SHARE,
-                0.0,
+                with_default!("market.oxide_cost_share"),
             ),
             feed_cost_share: self.opt_param(
                 &format!("{k}.feed_cost_share"),
                 &m.feed_cost_share,
-                SHARE,
-                0.0,
+                with_default!("market.feed_cost_share"),
             ),
             dytb_value_ratio: self.opt_param(
                 &format!("{k}.dytb_value_ratio"),
                 &m.dytb_value_ratio,
-                POSITIVE,
-                6.3,
+                with_default!("market.dytb_value_ratio"),
             ),
-            hoarding: self.opt_param(&format!("{k}.hoarding"), &m.hoarding, RATE, 0.0),
+            hoarding: self.opt_param(
+                &format!("{k}.hoarding"),
+                &m.hoarding,
+                with_default!("market.hoarding"),
+            ),
             hoarding_months: self.opt_param(
                 &format!("{k}.hoarding_months"),
                 &m.hoarding_months,
-                REBUILD,
-                3.0,
+                with_default!("market.hoarding_months"),
             ),
             expansion: m.expansion.as_ref().map(|e| {
                 let k = "market.expansion";
-                let lead = |v: &mut Self, name: &str, p: &Option<P>, d: f64| {
-                    v.opt_param(&format!("{k}.{name}"), p, MONTHS, d)
-                };
                 Expansion {
                     trigger_price: self.opt_param(
                         &format!("{k}.trigger_price"),
                         &e.trigger_price,
-                        PRICE_INDEX,
-                        2.0,
+                        with_default!("market.expansion.trigger_price"),
                     ),
                     sustain_months: self.opt_param(
                         &format!("{k}.sustain_months"),
                         &e.sustain_months,
-                        MONTHS,
-                        6.0,
+                        with_default!("market.expansion.sustain_months"),
                     ),
                     step_share: self.opt_param(
                         &format!("{k}.step_share"),
                         &e.step_share,
-                        RATE,
-                        0.1,
+                        with_default!("market.expansion.step_share"),
                     ),
                     lead_months: [
-                        lead(self, "mine_lead_months", &e.mine_lead_months, 84.0),
-                        lead(
-                            self,
-                            "separation_lead_months",
-                            &e.separation_lead_months,
-                            36.0,
+                        self.opt_param(
+                            &format!("{k}.mine_lead_months"),
+                            &e.mine_lead_months,
+                            with_default!("market.expansion.mine_lead_months"),
                         ),
-                        lead(self, "magnet_lead_months", &e.magnet_lead_months, 24.0),
+                        self.opt_param(
+                            &format!("{k}.separation_lead_months"),
+                            &e.separation_lead_months,
+                            with_default!("market.expansion.separation_lead_months"),
+                        ),
+                        self.opt_param(
+                            &format!("{k}.magnet_lead_months"),
+                            &e.magnet_lead_months,
+                            with_default!("market.expansion.magnet_lead_months"),
+                        ),
                     ],
                     min_step: [
                         self.opt_param(
                             &format!("{k}.mine_min_step_t"),
                             &e.mine_min_step_t,
-                            TONNES,
-                            0.0,
+                            with_default!("market.expansion.{mine,separation,magnet}_min_step_t"),
                         ),
                         self.opt_param(
                             &format!("{k}.separation_min_step_t"),
                             &e.separation_min_step_t,
-                            TONNES,
-                            0.0,
+                            with_default!("market.expansion.{mine,separation,magnet}_min_step_t"),
                         ),
                         self.opt_param(
                             &format!("{k}.magnet_min_step_t"),
                             &e.magnet_min_step_t,
-                            TONNES,
-                            0.0,
+                            with_default!("market.expansion.{mine,separation,magnet}_min_step_t"),
                         ),
                     ],
                 }
@@ -540,14 +445,26 @@ impl<'a> Validator<'a> {
 
     fn outage(&mut self, key: &str, o: &Option<schema::OutageFile>) -> Option<Outage> {
         let o = o.as_ref()?;
-        let probability = self.param(&format!("{key}.probability"), &o.probability, SHARE);
+        let probability = self.param(
+            &format!("{key}.probability"),
+            &o.probability,
+            bounds!("regions.*.{mines,separation,magnet_plants}[].outage.probability"),
+        );
         let dkey = format!("{key}.duration_months");
         // The duration is drawn afresh for every outage, so it is checked here but kept out of
         // the per-run parameter table.
         let before = self.params.defs.len();
-        self.param(&dkey, &o.duration_months, MONTHS);
+        self.param(
+            &dkey,
+            &o.duration_months,
+            bounds!("regions.*.{mines,separation,magnet_plants}[].outage.duration_months"),
+        );
         self.params.defs.truncate(before);
-        let loss = self.opt_param(&format!("{key}.loss"), &o.loss, SHARE, 1.0);
+        let loss = self.opt_param(
+            &format!("{key}.loss"),
+            &o.loss,
+            with_default!("regions.*.{mines,separation,magnet_plants}[].outage.loss"),
+        );
         Some(Outage {
             key: key.to_string(),
             probability,
@@ -565,8 +482,7 @@ impl<'a> Validator<'a> {
         let rebuild_months = self.opt_param(
             "market.rebuild_months",
             &f.market.rebuild_months,
-            REBUILD,
-            3.0,
+            with_default!("market.rebuild_months"),
         );
         let market = self.market(&f.market);
         let response_defaults = self.response_defaults(f.market.response.as_ref());
@@ -656,12 +572,13 @@ impl<'a> Validator<'a> {
             }
         };
         let horizon = *f.scenario.horizon_months.get_ref();
-        if !(1..=1200).contains(&horizon) {
+        let range = bounds!("scenario.horizon_months");
+        if !range.contains(horizon as f64) {
             self.invalid(
                 f.scenario.horizon_months.span(),
                 "scenario.horizon_months",
                 format!("found {horizon}"),
-                "a whole number of months between 1 and 1200",
+                range.what,
             );
         } else if start.plus(horizon as usize - 1).year > 9999 || start.year < 1 {
             self.invalid(
@@ -690,12 +607,12 @@ impl<'a> Validator<'a> {
                 self.param(
                     &format!("grades.{name}.ndpr_oxide_t"),
                     &r.ndpr_oxide_t,
-                    SHARE,
+                    bounds!("grades.{standard,high_temp}.ndpr_oxide_t"),
                 ),
                 self.param(
                     &format!("grades.{name}.dytb_oxide_t"),
                     &r.dytb_oxide_t,
-                    SHARE,
+                    bounds!("grades.{standard,high_temp}.dytb_oxide_t"),
                 ),
             ];
         }
@@ -773,16 +690,31 @@ impl<'a> Validator<'a> {
             recycling: r.recycling.as_ref().map(|rc| {
                 let k = format!("{rkey}.recycling");
                 Recycling {
-                    scrap_share: self.param(&format!("{k}.scrap_share"), &rc.scrap_share, SHARE),
-                    base_rate: self.opt_param(&format!("{k}.base_rate"), &rc.base_rate, SHARE, 0.0),
+                    scrap_share: self.param(
+                        &format!("{k}.scrap_share"),
+                        &rc.scrap_share,
+                        bounds!("regions.*.recycling.scrap_share"),
+                    ),
+                    base_rate: self.opt_param(
+                        &format!("{k}.base_rate"),
+                        &rc.base_rate,
+                        with_default!("regions.*.recycling.base_rate"),
+                    ),
                     price_slope: self.opt_param(
                         &format!("{k}.price_slope"),
                         &rc.price_slope,
-                        RATE,
-                        0.0,
+                        with_default!("regions.*.recycling.price_slope"),
                     ),
-                    max_rate: self.opt_param(&format!("{k}.max_rate"), &rc.max_rate, SHARE, 1.0),
-                    recovery: self.opt_param(&format!("{k}.recovery"), &rc.recovery, SHARE, 1.0),
+                    max_rate: self.opt_param(
+                        &format!("{k}.max_rate"),
+                        &rc.max_rate,
+                        with_default!("regions.*.recycling.max_rate"),
+                    ),
+                    recovery: self.opt_param(
+                        &format!("{k}.recovery"),
+                        &rc.recovery,
+                        with_default!("regions.*.recycling.recovery"),
+                    ),
                 }
             }),
         }
@@ -796,8 +728,16 @@ impl<'a> Validator<'a> {
             let m = m.get_ref();
             let name = self.name(&format!("{rkey}.mines.name"), &m.name, &mut seen);
             let k = format!("{rkey}.mines.{name}");
-            let ndpr_share = self.param(&format!("{k}.ndpr_share"), &m.ndpr_share, SHARE);
-            let dytb_share = self.param(&format!("{k}.dytb_share"), &m.dytb_share, SHARE);
+            let ndpr_share = self.param(
+                &format!("{k}.ndpr_share"),
+                &m.ndpr_share,
+                bounds!("regions.*.mines[].{ndpr_share,dytb_share}"),
+            );
+            let dytb_share = self.param(
+                &format!("{k}.dytb_share"),
+                &m.dytb_share,
+                bounds!("regions.*.mines[].{ndpr_share,dytb_share}"),
+            );
             // The largest values the two shares can take must still leave room for the rest.
             let top = |p: &Param| match p {
                 Param::Fixed(v) => *v,
@@ -813,16 +753,25 @@ impl<'a> Validator<'a> {
                 );
             }
             mines.push(Mine {
-                capacity: self.param(&format!("{k}.capacity_t"), &m.capacity_t, TONNES),
+                capacity: self.param(
+                    &format!("{k}.capacity_t"),
+                    &m.capacity_t,
+                    bounds!("regions.*.mines[].capacity_t"),
+                ),
                 utilisation: self.opt_param(
                     &format!("{k}.utilisation"),
                     &m.utilisation,
-                    SHARE,
-                    1.0,
+                    with_default!("regions.*.{mines,separation,magnet_plants}[].utilisation"),
                 ),
                 ndpr_share,
                 dytb_share,
-                growth: self.opt_param(&format!("{k}.growth"), &m.growth, GROWTH, 0.0),
+                growth: self.opt_param(
+                    &format!("{k}.growth"),
+                    &m.growth,
+                    with_default!(
+                        "regions.*.{mines[],separation[],magnet_plants[],sectors.*}.growth"
+                    ),
+                ),
                 ore: self.ore(&format!("{k}.ore"), &m.ore),
                 outage: self.outage(&format!("{k}.outage"), &m.outage),
                 pipeline: self.pipeline(
@@ -849,21 +798,30 @@ impl<'a> Validator<'a> {
                 light_capacity: self.param(
                     &format!("{k}.light_capacity_t"),
                     &s.light_capacity_t,
-                    TONNES,
+                    bounds!("regions.*.separation[].{light_capacity_t,heavy_capacity_t}"),
                 ),
                 heavy_capacity: self.param(
                     &format!("{k}.heavy_capacity_t"),
                     &s.heavy_capacity_t,
-                    TONNES,
+                    bounds!("regions.*.separation[].{light_capacity_t,heavy_capacity_t}"),
                 ),
-                recovery: self.opt_param(&format!("{k}.recovery"), &s.recovery, RECOVERY, 1.0),
+                recovery: self.opt_param(
+                    &format!("{k}.recovery"),
+                    &s.recovery,
+                    with_default!("regions.*.separation[].recovery"),
+                ),
                 utilisation: self.opt_param(
                     &format!("{k}.utilisation"),
                     &s.utilisation,
-                    SHARE,
-                    1.0,
+                    with_default!("regions.*.{mines,separation,magnet_plants}[].utilisation"),
                 ),
-                growth: self.opt_param(&format!("{k}.growth"), &s.growth, GROWTH, 0.0),
+                growth: self.opt_param(
+                    &format!("{k}.growth"),
+                    &s.growth,
+                    with_default!(
+                        "regions.*.{mines[],separation[],magnet_plants[],sectors.*}.growth"
+                    ),
+                ),
                 feed: self.ore(&format!("{k}.feed"), &s.feed),
                 outage: self.outage(&format!("{k}.outage"), &s.outage),
                 pipeline: self.pipeline(
@@ -887,14 +845,23 @@ impl<'a> Validator<'a> {
             let name = self.name(&format!("{rkey}.magnet_plants.name"), &m.name, &mut seen);
             let k = format!("{rkey}.magnet_plants.{name}");
             magnet_plants.push(MagnetPlant {
-                capacity: self.param(&format!("{k}.capacity_t"), &m.capacity_t, TONNES),
+                capacity: self.param(
+                    &format!("{k}.capacity_t"),
+                    &m.capacity_t,
+                    bounds!("regions.*.magnet_plants[].capacity_t"),
+                ),
                 utilisation: self.opt_param(
                     &format!("{k}.utilisation"),
                     &m.utilisation,
-                    SHARE,
-                    1.0,
+                    with_default!("regions.*.{mines,separation,magnet_plants}[].utilisation"),
                 ),
-                growth: self.opt_param(&format!("{k}.growth"), &m.growth, GROWTH, 0.0),
+                growth: self.opt_param(
+                    &format!("{k}.growth"),
+                    &m.growth,
+                    with_default!(
+                        "regions.*.{mines[],separation[],magnet_plants[],sectors.*}.growth"
+                    ),
+                ),
                 outage: self.outage(&format!("{k}.outage"), &m.outage),
                 pipeline: self.pipeline(
                     &k,
@@ -913,26 +880,28 @@ impl<'a> Validator<'a> {
         let inv = &r.inventory_days;
         let ik = format!("{rkey}.inventory_days");
         let mut inventory_days: [ParamId; N_COMMODITIES] = [
-            self.opt_param(&format!("{ik}.concentrate"), &inv.concentrate, DAYS, 0.0),
-            self.opt_param(&format!("{ik}.light_oxide"), &inv.light_oxide, DAYS, 0.0),
-            self.opt_param(&format!("{ik}.heavy_oxide"), &inv.heavy_oxide, DAYS, 0.0),
+            self.opt_param(&format!("{ik}.concentrate"), &inv.concentrate, with_default!("regions.*.inventory_days.{concentrate,light_oxide,heavy_oxide,magnet_standard,magnet_high_temp}")),
+            self.opt_param(&format!("{ik}.light_oxide"), &inv.light_oxide, with_default!("regions.*.inventory_days.{concentrate,light_oxide,heavy_oxide,magnet_standard,magnet_high_temp}")),
+            self.opt_param(&format!("{ik}.heavy_oxide"), &inv.heavy_oxide, with_default!("regions.*.inventory_days.{concentrate,light_oxide,heavy_oxide,magnet_standard,magnet_high_temp}")),
             self.opt_param(
                 &format!("{ik}.magnet_standard"),
                 &inv.magnet_standard,
-                DAYS,
-                0.0,
+                with_default!("regions.*.inventory_days.{concentrate,light_oxide,heavy_oxide,magnet_standard,magnet_high_temp}"),
             ),
             self.opt_param(
                 &format!("{ik}.magnet_high_temp"),
                 &inv.magnet_high_temp,
-                DAYS,
-                0.0,
+                with_default!("regions.*.inventory_days.{concentrate,light_oxide,heavy_oxide,magnet_standard,magnet_high_temp}"),
             ),
             ParamId(0),
         ];
         let clay = Commodity::ClayConcentrate as usize;
         inventory_days[clay] = match &inv.clay_concentrate {
-            Some(p) => self.param(&format!("{ik}.clay_concentrate"), p, DAYS),
+            Some(p) => self.param(
+                &format!("{ik}.clay_concentrate"),
+                p,
+                bounds!("regions.*.inventory_days.clay_concentrate"),
+            ),
             None => inventory_days[Commodity::Concentrate as usize],
         };
         inventory_days
@@ -959,12 +928,13 @@ impl<'a> Validator<'a> {
             }
             let s = s.get_ref();
             let priority = *s.priority.get_ref();
-            if !(1..=1000).contains(&priority) {
+            let range = bounds!("regions.*.sectors.*.priority");
+            if !range.contains(priority as f64) {
                 self.invalid(
                     s.priority.span(),
                     &format!("{k}.priority"),
                     format!("found {priority}"),
-                    "a whole number between 1 (served first) and 1000",
+                    range.what,
                 );
             }
             out_sectors.push(Sector {
@@ -972,12 +942,22 @@ impl<'a> Validator<'a> {
                     .iter()
                     .position(|n| n == sname)
                     .expect("sector list is the union"),
-                demand: self.param(&format!("{k}.demand_t"), &s.demand_t, TONNES),
-                growth: self.opt_param(&format!("{k}.growth"), &s.growth, GROWTH, 0.0),
+                demand: self.param(
+                    &format!("{k}.demand_t"),
+                    &s.demand_t,
+                    bounds!("regions.*.sectors.*.demand_t"),
+                ),
+                growth: self.opt_param(
+                    &format!("{k}.growth"),
+                    &s.growth,
+                    with_default!(
+                        "regions.*.{mines[],separation[],magnet_plants[],sectors.*}.growth"
+                    ),
+                ),
                 high_temp_share: self.param(
                     &format!("{k}.high_temp_share"),
                     &s.high_temp_share,
-                    SHARE,
+                    bounds!("regions.*.sectors.*.high_temp_share"),
                 ),
                 priority: priority.clamp(1, 1000) as u32,
                 response: SectorResponse {
@@ -986,64 +966,58 @@ impl<'a> Validator<'a> {
                         "elasticity",
                         &s.elasticity,
                         d.elasticity,
-                        ELASTICITY,
-                        0.0,
+                        with_default!("{market.response,regions.*.sectors.*}.elasticity"),
                     ),
                     substitution_ceiling: self.response_param(
                         &k,
                         "substitution_ceiling",
                         &s.substitution_ceiling,
                         d.substitution_ceiling,
-                        SHARE,
-                        0.0,
+                        with_default!("{market.response,regions.*.sectors.*}.substitution_ceiling"),
                     ),
                     heavy_free_ceiling: self.response_param(
                         &k,
                         "heavy_free_ceiling",
                         &s.heavy_free_ceiling,
                         d.heavy_free_ceiling,
-                        SHARE,
-                        0.0,
+                        with_default!("{market.response,regions.*.sectors.*}.heavy_free_ceiling"),
                     ),
                     heavy_free_trend: self.response_param(
                         &k,
                         "heavy_free_trend",
                         &s.heavy_free_trend,
                         d.heavy_free_trend,
-                        SHARE,
-                        0.0,
+                        with_default!("{market.response,regions.*.sectors.*}.heavy_free_trend"),
                     ),
                     substitution_rate: self.response_param(
                         &k,
                         "substitution_rate",
                         &s.substitution_rate,
                         d.substitution_rate,
-                        SHARE,
-                        0.0,
+                        with_default!("{market.response,regions.*.sectors.*}.substitution_rate"),
                     ),
                     substitution_lag: self.response_param(
                         &k,
                         "substitution_lag_months",
                         &s.substitution_lag_months,
                         d.substitution_lag,
-                        MONTHS,
-                        6.0,
+                        with_default!(
+                            "{market.response,regions.*.sectors.*}.substitution_lag_months"
+                        ),
                     ),
                     substitution_trigger: self.response_param(
                         &k,
                         "substitution_trigger",
                         &s.substitution_trigger,
                         d.substitution_trigger,
-                        PRICE_INDEX,
-                        1.5,
+                        with_default!("{market.response,regions.*.sectors.*}.substitution_trigger"),
                     ),
                     value: self.response_param(
                         &k,
                         "value_usd_per_t",
                         &s.value_usd_per_t,
                         d.value,
-                        USD,
-                        0.0,
+                        with_default!("{market.response,regions.*.sectors.*}.value_usd_per_t"),
                     ),
                 },
             });
@@ -1115,12 +1089,13 @@ impl<'a> Validator<'a> {
                 }
             }
             let r = *c.rank_correlation.get_ref();
-            if !(r > -1.0 && r < 1.0) {
+            let range = bounds!("correlations[].rank_correlation");
+            if !range.contains(r) {
                 self.invalid(
                     c.rank_correlation.span(),
                     &format!("{k}.rank_correlation"),
                     format!("found {}", self.written(&c.rank_correlation.span(), r)),
-                    "a number strictly between -1 and 1",
+                    range.what,
                 );
                 continue;
             }
@@ -1221,8 +1196,16 @@ impl<'a> Validator<'a> {
         let mut out = Vec::new();
         let mut last = f64::NEG_INFINITY;
         for (i, st) in steps.get_ref().iter().enumerate() {
-            let m = self.param(&format!("{key}.{i}.month"), &st.month, MONTHS);
-            let sh = self.param(&format!("{key}.{i}.share"), &st.share, SHARE);
+            let m = self.param(
+                &format!("{key}.{i}.month"),
+                &st.month,
+                bounds!("controls[].{schedule,approvals[].schedule}[].month"),
+            );
+            let sh = self.param(
+                &format!("{key}.{i}.share"),
+                &st.share,
+                bounds!("controls[].{schedule,approvals[].schedule}[].share"),
+            );
             if let Param::Fixed(v) = st.month.get_ref() {
                 if *v < last {
                     self.invalid(
@@ -1315,16 +1298,29 @@ impl<'a> Validator<'a> {
                 );
                 Onset::Month(self.params.fixed(format!("{k}.start_month"), 0.0))
             }
-            (_, Some(h)) => {
-                Onset::Hazard(self.param(&format!("{k}.onset_hazard_per_year"), h, SHARE))
-            }
-            (s, None) => Onset::Month(self.opt_param(&format!("{k}.start_month"), s, MONTHS, 0.0)),
+            (_, Some(h)) => Onset::Hazard(self.param(
+                &format!("{k}.onset_hazard_per_year"),
+                h,
+                bounds!("controls[].onset_hazard_per_year"),
+            )),
+            (s, None) => Onset::Month(self.opt_param(
+                &format!("{k}.start_month"),
+                s,
+                with_default!("controls[].start_month"),
+            )),
         };
-        let duration = c
-            .duration_months
-            .as_ref()
-            .map(|p| self.param(&format!("{k}.duration_months"), p, MONTHS));
-        let probability = self.opt_param(&format!("{k}.probability"), &c.probability, SHARE, 1.0);
+        let duration = c.duration_months.as_ref().map(|p| {
+            self.param(
+                &format!("{k}.duration_months"),
+                p,
+                bounds!("controls[].duration_months"),
+            )
+        });
+        let probability = self.opt_param(
+            &format!("{k}.probability"),
+            &c.probability,
+            with_default!("controls[].probability"),
+        );
         let leakage = match (&c.leakage, &kind) {
             (
                 Some(p),
@@ -1332,7 +1328,7 @@ impl<'a> Validator<'a> {
                 | ControlKind::QuotaShare(_)
                 | ControlKind::QuotaTonnes(_)
                 | ControlKind::Licensing { .. },
-            ) => Some(self.param(&format!("{k}.leakage"), p, SHARE)),
+            ) => Some(self.param(&format!("{k}.leakage"), p, bounds!("controls[].leakage"))),
             _ => None,
         };
         let changes = self.control_changes(c, &k, &kind, kind_name);
@@ -1447,62 +1443,30 @@ impl<'a> Validator<'a> {
         commodities
     }
 
-    /// Refuses keys the control's type does not take.
+    /// Refuses keys the control's type does not take (which type takes which key is in
+    /// `rules::RULES`).
     fn check_control_keys(&mut self, c: &schema::ControlFile, k: &str, kind_name: &str) {
-        // Which keys each type takes; anything else given is an error naming the type.
-        let given: Vec<(&str, bool)> = vec![
-            ("quota_share", c.quota_share.is_some()),
-            ("quota_t_per_month", c.quota_t_per_month.is_some()),
-            ("schedule", c.schedule.is_some()),
-            ("delay_weeks", c.delay_weeks.is_some()),
-            ("sectors", c.sectors.is_some()),
-            ("extraterritorial", c.extraterritorial.is_some()),
-            ("delay_months", c.delay_months.is_some()),
-            ("slowdown", c.slowdown.is_some()),
-            ("approvals", !c.approvals.is_empty()),
-            ("general_licence", !c.general_licence.is_empty()),
-            ("leakage", c.leakage.is_some()),
-        ];
-        let allowed: &[&str] = match kind_name {
-            "ban" => &["leakage"],
-            "quota" => &["quota_share", "quota_t_per_month", "schedule", "leakage"],
-            "production_quota" => &["quota_share", "quota_t_per_month", "schedule"],
-            "licensing" => &[
-                "schedule",
-                "delay_weeks",
-                "approvals",
-                "general_licence",
-                "leakage",
-            ],
-            "end_use_denial" => &["sectors", "extraterritorial"],
-            "technology" => &["delay_months", "slowdown"],
-            other => {
-                self.invalid(
-                    c.kind.span(),
-                    &format!("{k}.type"),
-                    format!("found \"{other}\""),
-                    "\"ban\", \"quota\", \"licensing\", \"end_use_denial\", \"technology\" or \
-                     \"production_quota\"",
-                );
-                &[
-                    "quota_share",
-                    "quota_t_per_month",
-                    "schedule",
-                    "delay_weeks",
-                    "sectors",
-                    "extraterritorial",
-                    "delay_months",
-                    "slowdown",
-                    "approvals",
-                    "general_licence",
-                    "leakage",
-                ]
-            }
+        let known = rules::CONTROL_TYPES.contains(&kind_name);
+        if !known {
+            let types: Vec<String> = rules::CONTROL_TYPES
+                .iter()
+                .map(|t| format!("\"{t}\""))
+                .collect();
+            let (last, rest) = types.split_last().expect("control types");
+            self.invalid(
+                c.kind.span(),
+                &format!("{k}.type"),
+                format!("found \"{kind_name}\""),
+                format!("{} or {last}", rest.join(", ")),
+            );
+        }
+        // An unknown type takes every type-specific key (its error is enough).
+        let takes = |key: &str| {
+            !known || rules::control_types_of(key).is_none_or(|ts| ts.contains(&kind_name))
         };
-        let extra: Vec<&str> = given
-            .iter()
-            .filter(|(n, g)| *g && !allowed.contains(n))
-            .map(|(n, _)| *n)
+        let allowed: Vec<&str> = rules::control_type_keys().filter(|k| takes(k)).collect();
+        let extra: Vec<&str> = rules::control_type_keys()
+            .filter(|key| control_key_given(c, key) && !takes(key))
             .collect();
         if !extra.is_empty() {
             self.invalid(
@@ -1551,7 +1515,11 @@ impl<'a> Validator<'a> {
                     self.production_scope(c, k, commodities);
                 }
                 if let Some(p) = &c.quota_t_per_month {
-                    let t = self.param(&format!("{k}.quota_t_per_month"), p, TONNES);
+                    let t = self.param(
+                        &format!("{k}.quota_t_per_month"),
+                        p,
+                        bounds!("controls[].quota_t_per_month"),
+                    );
                     if production {
                         ControlKind::ProductionTonnes(t)
                     } else {
@@ -1561,8 +1529,12 @@ impl<'a> Validator<'a> {
                     let schedule = if let Some(steps) = &c.schedule {
                         self.schedule(&format!("{k}.schedule"), steps)
                     } else {
-                        let share =
-                            self.opt_param(&format!("{k}.quota_share"), &c.quota_share, SHARE, 0.0);
+                        let share = self.opt_param(
+                            &format!("{k}.quota_share"),
+                            &c.quota_share,
+                            // Used only when no quota is given at all, which is an error.
+                            (bounds!("controls[].quota_share"), 0.0),
+                        );
                         let zero = self.params.fixed(format!("{k}.schedule.0.month"), 0.0);
                         Schedule(vec![(zero, share)])
                     };
@@ -1607,10 +1579,13 @@ impl<'a> Validator<'a> {
                 delay_months: self.opt_param(
                     &format!("{k}.delay_months"),
                     &c.delay_months,
-                    MONTHS,
-                    0.0,
+                    with_default!("controls[].delay_months"),
                 ),
-                slowdown: self.opt_param(&format!("{k}.slowdown"), &c.slowdown, SHARE, 0.0),
+                slowdown: self.opt_param(
+                    &format!("{k}.slowdown"),
+                    &c.slowdown,
+                    with_default!("controls[].slowdown"),
+                ),
             },
             _ => ControlKind::Ban,
         }
@@ -1635,8 +1610,7 @@ impl<'a> Validator<'a> {
         let delay_weeks = self.opt_param(
             &format!("{k}.delay_weeks"),
             &c.delay_weeks,
-            DELAY_WEEKS,
-            0.0,
+            with_default!("controls[].delay_weeks"),
         );
         let mut approvals = Vec::new();
         for (i, a) in c.approvals.iter().enumerate() {
@@ -1661,7 +1635,11 @@ impl<'a> Validator<'a> {
                 &g.get_ref().destinations,
                 &g.get_ref().sectors,
             );
-            let month = self.param(&format!("{gk}.month"), &g.get_ref().month, MONTHS);
+            let month = self.param(
+                &format!("{gk}.month"),
+                &g.get_ref().month,
+                bounds!("controls[].general_licence[].month"),
+            );
             general.push(GeneralLicence { month, scope });
         }
         ControlKind::Licensing {
@@ -1684,7 +1662,11 @@ impl<'a> Validator<'a> {
         for (i, ch) in c.changes.iter().enumerate() {
             let ck = format!("{k}.changes.{i}");
             let ch = ch.get_ref();
-            let month = self.param(&format!("{ck}.month"), &ch.month, MONTHS);
+            let month = self.param(
+                &format!("{ck}.month"),
+                &ch.month,
+                bounds!("controls[].changes[].month"),
+            );
             let action = match ch.action.get_ref().as_str() {
                 "suspend" => {
                     if ch.share.is_some() {
@@ -1695,11 +1677,13 @@ impl<'a> Validator<'a> {
                             "suspend takes `months` (optional), not `share`",
                         );
                     }
-                    ChangeAction::Suspend(
-                        ch.months
-                            .as_ref()
-                            .map(|p| self.param(&format!("{ck}.months"), p, MONTHS)),
-                    )
+                    ChangeAction::Suspend(ch.months.as_ref().map(|p| {
+                        self.param(
+                            &format!("{ck}.months"),
+                            p,
+                            bounds!("controls[].changes[].months"),
+                        )
+                    }))
                 }
                 "relax" => {
                     if matches!(
@@ -1718,9 +1702,11 @@ impl<'a> Validator<'a> {
                         );
                     }
                     match &ch.share {
-                        Some(p) => {
-                            ChangeAction::Relax(self.param(&format!("{ck}.share"), p, SHARE))
-                        }
+                        Some(p) => ChangeAction::Relax(self.param(
+                            &format!("{ck}.share"),
+                            p,
+                            bounds!("controls[].changes[].share"),
+                        )),
                         None => {
                             self.invalid(
                                 ch.action.span(),
@@ -1854,12 +1840,16 @@ impl<'a> Validator<'a> {
             }
         };
         let size = match (&s.initial_t, &s.initial_days) {
-            (Some(t), None) => {
-                StockpileSize::Tonnes(self.param(&format!("{k}.initial_t"), t, TONNES))
-            }
-            (None, Some(d)) => {
-                StockpileSize::Days(self.param(&format!("{k}.initial_days"), d, DAYS))
-            }
+            (Some(t), None) => StockpileSize::Tonnes(self.param(
+                &format!("{k}.initial_t"),
+                t,
+                bounds!("stockpiles[].initial_t"),
+            )),
+            (None, Some(d)) => StockpileSize::Days(self.param(
+                &format!("{k}.initial_days"),
+                d,
+                bounds!("stockpiles[].initial_days"),
+            )),
             (t, _) => {
                 self.error(
                     t.as_ref().map(|t| t.span()),
@@ -1877,10 +1867,13 @@ impl<'a> Validator<'a> {
                 StockpileSize::Tonnes(self.params.fixed(format!("{k}.initial_t"), 0.0))
             }
         };
-        let max_release = s
-            .max_release_t_per_month
-            .as_ref()
-            .map(|p| self.param(&format!("{k}.max_release_t_per_month"), p, TONNES));
+        let max_release = s.max_release_t_per_month.as_ref().map(|p| {
+            self.param(
+                &format!("{k}.max_release_t_per_month"),
+                p,
+                bounds!("stockpiles[].max_release_t_per_month"),
+            )
+        });
         let (on_control, on_shortage, on_price, release_controls) =
             self.release_triggers(s, &k, controls);
         let serves = match &s.serves {
@@ -1906,23 +1899,23 @@ impl<'a> Validator<'a> {
         let threshold = self.opt_param(
             &format!("{k}.release_threshold"),
             &s.release_threshold,
-            SHARE,
-            0.0,
+            with_default!("stockpiles[].release_threshold"),
         );
         let (refill_rate, refill_delay, refill_budget) = self.refill(s, &k);
         let holding_cost = self.opt_param(
             &format!("{k}.holding_cost_usd_per_t_year"),
             &s.holding_cost_usd_per_t_year,
-            USD,
-            0.0,
+            with_default!("stockpiles[].holding_cost_usd_per_t_year"),
         );
-        let build_months =
-            self.opt_param(&format!("{k}.build_months"), &s.build_months, MONTHS, 0.0);
+        let build_months = self.opt_param(
+            &format!("{k}.build_months"),
+            &s.build_months,
+            with_default!("stockpiles[].build_months"),
+        );
         let build_start = self.opt_param(
             &format!("{k}.build_start_month"),
             &s.build_start_month,
-            MONTHS,
-            0.0,
+            with_default!("stockpiles[].build_start_month"),
         );
         Stockpile {
             name,
@@ -1947,8 +1940,7 @@ impl<'a> Validator<'a> {
                 self.opt_param(
                     &format!("{k}.release_price_index"),
                     &s.release_price_index,
-                    PRICE_INDEX,
-                    2.0,
+                    with_default!("stockpiles[].release_price_index"),
                 )
             }),
         }
@@ -2079,20 +2071,30 @@ impl<'a> Validator<'a> {
         s: &schema::StockpileFile,
         k: &str,
     ) -> (Option<ParamId>, ParamId, Option<(ParamId, ParamId)>) {
-        let refill_rate = s
-            .refill_t_per_month
-            .as_ref()
-            .map(|p| self.param(&format!("{k}.refill_t_per_month"), p, TONNES));
+        let refill_rate = s.refill_t_per_month.as_ref().map(|p| {
+            self.param(
+                &format!("{k}.refill_t_per_month"),
+                p,
+                bounds!("stockpiles[].refill_t_per_month"),
+            )
+        });
         let refill_delay = self.opt_param(
             &format!("{k}.refill_delay_months"),
             &s.refill_delay_months,
-            MONTHS,
-            0.0,
+            with_default!("stockpiles[].refill_delay_months"),
         );
         let refill_budget = match (&s.refill_budget_usd, &s.purchase_price_usd_per_t) {
             (Some(b), Some(pr)) => Some((
-                self.param(&format!("{k}.refill_budget_usd"), b, USD),
-                self.param(&format!("{k}.purchase_price_usd_per_t"), pr, PRICE_USD),
+                self.param(
+                    &format!("{k}.refill_budget_usd"),
+                    b,
+                    bounds!("stockpiles[].refill_budget_usd"),
+                ),
+                self.param(
+                    &format!("{k}.purchase_price_usd_per_t"),
+                    pr,
+                    bounds!("stockpiles[].purchase_price_usd_per_t"),
+                ),
             )),
             (None, None) => None,
             (Some(b), None) => {
@@ -2118,6 +2120,24 @@ impl<'a> Validator<'a> {
     }
 }
 
+/// Whether a control gives the type-specific key `key` (a key of `rules::control_type_keys`).
+fn control_key_given(c: &schema::ControlFile, key: &str) -> bool {
+    match key {
+        "quota_share" => c.quota_share.is_some(),
+        "quota_t_per_month" => c.quota_t_per_month.is_some(),
+        "schedule" => c.schedule.is_some(),
+        "delay_weeks" => c.delay_weeks.is_some(),
+        "sectors" => c.sectors.is_some(),
+        "extraterritorial" => c.extraterritorial.is_some(),
+        "delay_months" => c.delay_months.is_some(),
+        "slowdown" => c.slowdown.is_some(),
+        "approvals" => !c.approvals.is_empty(),
+        "general_licence" => !c.general_licence.is_empty(),
+        "leakage" => c.leakage.is_some(),
+        _ => false,
+    }
+}
+
 const COMMODITY_GROUPS: &str = "concentrate (hard-rock), clay_concentrate (ionic-clay), light_oxide, \
      heavy_oxide, magnet_standard, magnet_high_temp, or the groups concentrates (both), oxides (or \
      oxide), magnets (or magnet), all";
@@ -2130,5 +2150,46 @@ fn commodity_group(s: &str) -> Option<Vec<Commodity>> {
         "oxides" | "oxide" => Some(vec![LightOxide, HeavyOxide]),
         "magnets" | "magnet" => Some(vec![MagnetStandard, MagnetHighTemp]),
         other => Commodity::parse(other).map(|c| vec![c]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_type_specific_key_is_read_from_the_file() {
+        let text = r#"
+name = "c"
+origin = "a"
+type = "ban"
+quota_share = 0.5
+quota_t_per_month = 1
+schedule = [{ month = 0, share = 0.5 }]
+delay_weeks = 1
+sectors = ["ev"]
+extraterritorial = true
+delay_months = 1
+slowdown = 0.5
+approvals = [{ sectors = ["ev"], schedule = [{ month = 0, share = 0.5 }] }]
+general_licence = [{ month = 1, sectors = ["ev"] }]
+leakage = 0.1
+"#;
+        let c: schema::ControlFile = toml::from_str(text).unwrap();
+        let keys: Vec<&str> = rules::control_type_keys().collect();
+        assert_eq!(keys.len(), 11);
+        for k in keys {
+            assert!(control_key_given(&c, k), "{k}");
+        }
+    }
+
+    #[test]
+    fn commodity_names_are_the_groups_the_validator_reads() {
+        for name in rules::COMMODITY_NAMES {
+            assert!(commodity_group(name).is_some(), "{name}");
+        }
+        for c in Commodity::ALL {
+            assert!(rules::COMMODITY_NAMES.contains(&c.name()));
+        }
     }
 }
