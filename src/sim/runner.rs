@@ -406,14 +406,17 @@ impl Job<'_> {
     ) -> Vec<RunRow> {
         let sc = self.sc;
         let mut rows = Vec::with_capacity((runs.end - runs.start) as usize);
-        let mut buf = Vec::with_capacity(self.catalog.cells.len());
+        // The batch's time-series values, added to the histograms at its end (Sketches::add_runs).
+        let mut buf = Vec::with_capacity(
+            self.catalog.cells.len() * sc.horizon * (runs.end - runs.start) as usize,
+        );
         let sampled_ids: Vec<usize> = sc.params.sampled().map(|(id, _)| id.0).collect();
         let events = events(sc);
         let mut scratch = crate::stats::outcomes::Scratch::default();
         for i in runs {
             let v = sc.params.sample_with(self.seed, i, self.design);
             let out = run::simulate_into(ws, v, self.seed, i);
-            sketches.add_run(self.catalog, out, &mut buf);
+            self.catalog.run_values(out, &mut buf);
             let mut sampled: Vec<f64> = sampled_ids.iter().map(|&id| out.values.0[id]).collect();
             for (_, e) in &events {
                 sampled.push(match *e {
@@ -430,6 +433,7 @@ impl Job<'_> {
                 metrics: self.outcomes.compute_with(sc, out, &mut scratch),
             });
         }
+        sketches.add_runs(&buf);
         rows
     }
 
