@@ -202,7 +202,7 @@ fn text(b: &BatchArgs, s: &SamplingArgs) -> BatchText {
 
 fn batch(b: Batch, o: &OutputArgs) -> Settings {
     Settings {
-        command: settings::Command::Batch(b),
+        command: settings::Command::Batch(Box::new(b)),
         quiet: o.quiet,
         report: o.report,
     }
@@ -342,8 +342,8 @@ mod tests {
         let e = Settings::try_from(cli.command).unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert!(e.to_string().contains("found `1e308`"), "{e}");
-        let cli = Cli::try_parse_from(["reesim", "merge", "a", "b", "--out", "o", "--report"])
-            .unwrap();
+        let cli =
+            Cli::try_parse_from(["reesim", "merge", "a", "b", "--out", "o", "--report"]).unwrap();
         let s = Settings::try_from(cli.command).unwrap();
         assert!(s.report && !s.quiet);
     }

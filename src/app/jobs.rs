@@ -509,7 +509,8 @@ impl SweepJob {
         if let Some(u) = &s.batch.until {
             check_metrics(&base.scenario, &u.metrics)?;
         }
-        let grid = crate::tools::sweep::grid(&s.scenario, &base, &s.axes).map_err(AppError::Sweep)?;
+        let grid =
+            crate::tools::sweep::grid(&s.scenario, &base, &s.axes).map_err(AppError::Sweep)?;
         let paths = s.axes.iter().map(|a| a.path.clone()).collect();
         Ok(SweepJob {
             s,

@@ -167,8 +167,7 @@ impl Job for MergeJob {
         let outcomes = crate::stats::outcomes::Outcomes::new(sc);
         let sampled_keys = runner::sampled_keys(sc);
         let widths = (outcomes.keys.len(), sampled_keys.len());
-        let mut sketches =
-            crate::stats::timeseries::Sketches::new(sc.horizon, catalog.cells.len());
+        let mut sketches = crate::stats::timeseries::Sketches::new(sc.horizon, catalog.cells.len());
         let mut metrics = crate::stats::columns::Columns::new(widths.0);
         let mut sampled = crate::stats::columns::Columns::new(widths.1);
         let mut runs_csv = set.create(RunsCsv::FILE)?;
@@ -202,12 +201,11 @@ impl Job for MergeJob {
             progress.advance(range.end - range.start);
         }
         set.finish(runs_csv)?;
-        let correlations = runner::achieved_correlations(sc, &sampled).map_err(|source| {
-            AppError::Io {
+        let correlations =
+            runner::achieved_correlations(sc, &sampled).map_err(|source| AppError::Io {
                 context: "cannot read the per-run values back".into(),
                 source,
-            }
-        })?;
+            })?;
         self.results = Some(Results {
             catalog,
             sketches,

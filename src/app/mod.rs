@@ -82,12 +82,8 @@ trait Job {
     /// The manifest of the set (without its files).
     fn manifest(&self, started: SystemTime) -> Manifest;
     /// The results for people, after the set is in place.
-    fn print(
-        &self,
-        out: &mut dyn Write,
-        written: &[PathBuf],
-        colour: bool,
-    ) -> Result<(), AppError>;
+    fn print(&self, out: &mut dyn Write, written: &[PathBuf], colour: bool)
+    -> Result<(), AppError>;
     /// Whether `--report` applies (not to a shard).
     fn reportable(&self) -> bool {
         true
@@ -110,7 +106,7 @@ pub fn run(settings: Settings, out: &mut dyn Write, colour: bool) -> Result<(), 
             let path = crate::report::write(&dir)?;
             writeln!(out, "wrote {}", path.display()).map_err(stdout_err)
         }
-        Command::Batch(batch) => pipeline(batch, settings.quiet, settings.report, out, colour),
+        Command::Batch(batch) => pipeline(*batch, settings.quiet, settings.report, out, colour),
     }
 }
 

@@ -417,7 +417,11 @@ pub(super) fn sizing(out: &mut dyn Write, v: SizeView, colour: bool) -> Result<(
             cell("t", p.tonnes),
             number(p.days),
             cell(unit, p.value),
-            format!("{} - {}", cell(unit, p.interval.0), cell(unit, p.interval.1)),
+            format!(
+                "{} - {}",
+                cell(unit, p.interval.0),
+                cell(unit, p.interval.1)
+            ),
             yes(p.met),
             yes(p.met_surely),
         ]);

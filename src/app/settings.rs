@@ -34,11 +34,17 @@ pub struct Settings {
 /// Each command with its validated arguments.
 #[derive(Debug, Clone)]
 pub enum Command {
-    Validate { scenario: PathBuf },
-    Show { scenario: PathBuf },
-    Report { dir: PathBuf },
+    Validate {
+        scenario: PathBuf,
+    },
+    Show {
+        scenario: PathBuf,
+    },
+    Report {
+        dir: PathBuf,
+    },
     /// A command that runs batches (or merges them) into an output directory.
-    Batch(Batch),
+    Batch(Box<Batch>),
 }
 
 /// The commands that write an output set, each through the one pipeline.
@@ -466,9 +472,8 @@ impl SizeSettings {
         let max_t = max_t.map(|t| MAX_T.parse(t)).transpose()?;
         let tolerance_t = tolerance_t.map(|t| TOLERANCE_T.parse(t)).transpose()?;
         Ok(SizeSettings {
-            out: out.unwrap_or_else(|| {
-                default_out(format!("{}-size-{}", stem(&scenario), stockpile))
-            }),
+            out: out
+                .unwrap_or_else(|| default_out(format!("{}-size-{}", stem(&scenario), stockpile))),
             scenario,
             batch,
             stockpile,

@@ -283,6 +283,43 @@ mod tests {
     use std::time::Duration;
 
     #[test]
+    fn a_manifest_reads_back_as_written_and_leaves_out_what_does_not_apply() {
+        let settings = crate::sim::runner::Settings {
+            runs: 10,
+            seed: 7,
+            threads: 2,
+            sampling: crate::sim::runner::Sampling::Lhs,
+            until: None,
+            block: None,
+            shard: None,
+        };
+        let mut m = Manifest::new("sweep", &settings, UNIX_EPOCH);
+        m.batches = Some(vec![BatchEntry::new(
+            "0",
+            10,
+            &[("unmet_demand_t".into(), f64::NAN)],
+        )]);
+        let text = serde_json::to_string(&m).unwrap();
+        assert!(text.contains("\"schema_version\":1"), "{text}");
+        assert!(text.contains("\"relative_mcse\":null"), "{text}");
+        for absent in [
+            "scenario_file",
+            "shard",
+            "until_mcse",
+            "answer_t",
+            "merged_from",
+        ] {
+            assert!(
+                !text.contains(&format!("\"{absent}\"")),
+                "{absent} in {text}"
+            );
+        }
+        let back: Manifest = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(back.started, "1970-01-01T00:00:00Z");
+    }
+
+    #[test]
     fn timestamps_by_hand() {
         assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
         // 2000-03-01T12:34:56Z = 951914096

@@ -44,7 +44,7 @@ pub fn number(v: f64) -> String {
     let a = v.abs();
     if a == 0.0 {
         "0".into()
-    } else if a >= HUGE || a < 1e-3 {
+    } else if !(1e-3..HUGE).contains(&a) {
         scientific(v)
     } else if a >= 1000.0 {
         fixed(v, 0)
@@ -258,7 +258,10 @@ mod tests {
     #[test]
     fn columns_fit_long_names() {
         let mut t = Table::new(&[("metric", Align::Left), ("mean", Align::Right)]);
-        t.row(vec!["stockpile_min_cover_months_long_name".into(), "1,234".into()]);
+        t.row(vec![
+            "stockpile_min_cover_months_long_name".into(),
+            "1,234".into(),
+        ]);
         t.row(vec!["x".into(), "5".into()]);
         assert_eq!(
             t.render(false),

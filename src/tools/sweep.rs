@@ -49,7 +49,7 @@ pub const MAX_SET_NUMBER: f64 = 1e15;
 /// the number as written.
 fn out_of_range(text: &str) -> Option<String> {
     let v: f64 = text.trim().replace('_', "").parse().ok()?;
-    (!(v.abs() <= MAX_SET_NUMBER)).then(|| {
+    (v.is_nan() || v.abs() > MAX_SET_NUMBER).then(|| {
         format!(
             "`{}` is out of range: numbers in --set are between -1e15 and 1e15",
             text.trim()
