@@ -1,7 +1,9 @@
 //! reesim: Monte Carlo simulation of the rare-earth magnet supply chain under export controls
 //! and strategic stockpiles.
 //!
-//! The library does the work; the `reesim` binary parses arguments and prints.
+//! The library does the work; the `reesim` binary parses arguments and prints errors.
+//! - `cli`: the command line, turned into validated `app::Settings`.
+//! - `app`: the commands; every batch command runs through one pipeline.
 //! - `scenario`: the TOML schema, its validation and diagnostics.
 //! - `model`: the validated model and the monthly chain step (stages, trade).
 //! - `policy`: export controls and strategic stockpiles.
@@ -15,6 +17,7 @@
 
 pub mod app;
 pub mod calibration;
+pub mod cli;
 pub mod export;
 pub mod market;
 pub mod model;

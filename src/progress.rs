@@ -1,7 +1,7 @@
-//! Progress of long commands. The binary shows a bar on a terminal, prints a periodic line
+//! Progress of long commands on stderr ([`Reporter`]): a bar on a terminal, a periodic line
 //! ([`Lines`]) when stderr is piped or redirected, and nothing with `--quiet`.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -127,6 +127,74 @@ impl Progress for Lines {
             c.done += runs;
             c.all += runs;
         });
+    }
+}
+
+/// Progress on stderr: a bar on a terminal, a periodic line when stderr is piped or redirected
+/// (so long runs under a scheduler or `2> log` still show they are alive), nothing when quiet.
+pub enum Reporter {
+    Bar(indicatif::ProgressBar),
+    Lines(Lines),
+    Quiet,
+}
+
+impl Reporter {
+    pub fn new(quiet: bool) -> Self {
+        use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+        if quiet {
+            Reporter::Quiet
+        } else if std::io::stderr().is_terminal() {
+            let b = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            b.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} {msg}{pos}/{len} runs [{bar:30}] {elapsed} (eta {eta})",
+                )
+                .expect("valid template")
+                .progress_chars("=> "),
+            );
+            Reporter::Bar(b)
+        } else {
+            // For tests and diagnosis only: another interval, in milliseconds.
+            let every = std::env::var("REESIM_PROGRESS_EVERY_MS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .map_or(EVERY, Duration::from_millis);
+            Reporter::Lines(Lines::new(std::io::stderr(), every))
+        }
+    }
+
+    /// Clears the bar or stops the lines before the results print.
+    pub fn finish(&mut self) {
+        if let Reporter::Bar(b) = self {
+            b.finish_and_clear();
+        }
+        *self = Reporter::Quiet;
+    }
+}
+
+impl Progress for Reporter {
+    fn stage(&mut self, label: &str, total: u64) {
+        match self {
+            Reporter::Bar(b) => {
+                b.set_length(total);
+                b.set_position(0);
+                b.set_message(if label.is_empty() {
+                    String::new()
+                } else {
+                    format!("{label}: ")
+                });
+            }
+            Reporter::Lines(l) => l.stage(label, total),
+            Reporter::Quiet => {}
+        }
+    }
+
+    fn advance(&mut self, runs: u64) {
+        match self {
+            Reporter::Bar(b) => b.inc(runs),
+            Reporter::Lines(l) => l.advance(runs),
+            Reporter::Quiet => {}
+        }
     }
 }
 

@@ -618,3 +618,89 @@ fn tonnages_beyond_any_physical_scale_are_refused_instead_of_crashing_the_run() 
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(err.contains("capacity_t") && err.contains("1e9"), "{err}");
 }
+
+#[test]
+fn numeric_arguments_out_of_range_are_echoed_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = repo("scenarios/total-ban-12m-stockpile.toml");
+    let s = s.to_str().unwrap();
+    let cases: [&[&str]; 5] = [
+        &[
+            "size-stockpile",
+            s,
+            "--stockpile",
+            "row_magnet_standard",
+            "--target",
+            "mean(unmet_demand_t) <= 5",
+            "--max-t",
+            "1e308",
+        ],
+        &["sweep", s, "--set", "market.price_response=1e308"],
+        &["sweep", s, "--set", "market.price_response=0..1e308:1e307"],
+        &["run", s, "--runs", "1e308"],
+        &["run", s, "--until-mcse", "-0.5"],
+    ];
+    for args in cases {
+        let out = reesim()
+            .args(args)
+            .arg("--out")
+            .arg(dir.path().join("o"))
+            .assert()
+            .code(2);
+        let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        let written = args.last().unwrap();
+        let value = written.rsplit('=').next().unwrap();
+        let value = value
+            .split("..")
+            .nth(1)
+            .map_or(value, |r| r.split(':').next().unwrap());
+        assert!(err.contains(&format!("`{value}`")), "{args:?}: {err}");
+        assert!(
+            err.lines().count() <= 2 && err.len() < 300,
+            "{args:?}: {err}"
+        );
+        for rust in ["f64", "u64", "0000000000"] {
+            assert!(!err.contains(rust), "{args:?}: {err}");
+        }
+        assert!(
+            !dir.path().join("o").exists(),
+            "nothing written for {args:?}"
+        );
+    }
+}
+
+#[test]
+fn merge_takes_report_and_every_tool_prints_a_table_with_units() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = repo("scenarios/baseline.toml");
+    for k in 0..2 {
+        reesim()
+            .args(["run", s.to_str().unwrap(), "--runs", "6", "--quiet"])
+            .args(["--shard", &format!("{k}/2"), "--out"])
+            .arg(dir.path().join(format!("s{k}")))
+            .assert()
+            .success();
+    }
+    let out = reesim()
+        .args(["merge", "--quiet", "--report", "--out"])
+        .arg(dir.path().join("m"))
+        .arg(dir.path().join("s0"))
+        .arg(dir.path().join("s1"))
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(dir.path().join("m/report.html").is_file(), "{stdout}");
+    assert!(stdout.contains("report.html"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("metric") && l.contains(" unit ")),
+        "{stdout}"
+    );
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("m/manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(m["schema_version"], 1);
+    assert_eq!(m["command"], "merge");
+    assert_eq!(m["merged_from"].as_array().unwrap().len(), 2);
+}

@@ -1,28 +1,20 @@
 //! CSV files of the decision tools: compare.csv, sensitivity.csv, stockpile_curve.csv.
 
-use crate::stats::registry::{scope, unit_of};
-use std::path::{Path, PathBuf};
+use std::io::{self, Write};
 
-use super::num;
-use super::set::{OutputError, OutputSet};
+use super::{Export, num};
+use crate::stats::registry::{scope, unit_of};
 use crate::tools::compare::Difference;
 use crate::tools::sensitivity::Influence;
 use crate::tools::size::Sizing;
 
-fn write(
-    set: &mut OutputSet,
-    name: &str,
-    header: &[&str],
-    rows: Vec<Vec<String>>,
-) -> Result<PathBuf, OutputError> {
-    set.write(name, |w| {
-        let mut csv = csv::Writer::from_writer(w);
-        csv.write_record(header)?;
-        for r in rows {
-            csv.write_record(&r)?;
-        }
-        csv.flush()
-    })
+fn write(w: &mut dyn Write, header: &[&str], rows: Vec<Vec<String>>) -> io::Result<()> {
+    let mut csv = csv::Writer::from_writer(w);
+    csv.write_record(header)?;
+    for r in rows {
+        csv.write_record(&r)?;
+    }
+    csv.flush()
 }
 
 pub const COMPARE_COLUMNS: [&str; 16] = [
@@ -45,7 +37,18 @@ pub const COMPARE_COLUMNS: [&str; 16] = [
 ];
 
 /// compare.csv: one row per metric and scope with the paired difference B - A.
-pub fn compare_csv(set: &mut OutputSet, diffs: &[Difference]) -> Result<PathBuf, OutputError> {
+pub struct CompareCsv<'a>(pub &'a [Difference]);
+
+impl Export for CompareCsv<'_> {
+    fn file_name(&self) -> &'static str {
+        "compare.csv"
+    }
+    fn write(&self, w: &mut dyn Write) -> io::Result<()> {
+        compare_csv(w, self.0)
+    }
+}
+
+fn compare_csv(w: &mut dyn Write, diffs: &[Difference]) -> io::Result<()> {
     let rows = diffs
         .iter()
         .map(|d| {
@@ -64,14 +67,25 @@ pub fn compare_csv(set: &mut OutputSet, diffs: &[Difference]) -> Result<PathBuf,
             r
         })
         .collect();
-    write(set, "compare.csv", &COMPARE_COLUMNS, rows)
+    write(w, &COMPARE_COLUMNS, rows)
 }
 
 pub const SENSITIVITY_COLUMNS: [&str; 6] = ["outcome", "input", "rank", "spearman", "prcc", "note"];
 
 /// sensitivity.csv: per outcome, inputs ranked by |PRCC| (tornado order); undefined
 /// correlations are empty cells, unranked, with a note saying why.
-pub fn sensitivity_csv(set: &mut OutputSet, rows: &[Influence]) -> Result<PathBuf, OutputError> {
+pub struct SensitivityCsv<'a>(pub &'a [Influence]);
+
+impl Export for SensitivityCsv<'_> {
+    fn file_name(&self) -> &'static str {
+        "sensitivity.csv"
+    }
+    fn write(&self, w: &mut dyn Write) -> io::Result<()> {
+        sensitivity_csv(w, self.0)
+    }
+}
+
+fn sensitivity_csv(w: &mut dyn Write, rows: &[Influence]) -> io::Result<()> {
     let mut rank = 0;
     let mut last = String::new();
     let out = rows
@@ -99,7 +113,7 @@ pub fn sensitivity_csv(set: &mut OutputSet, rows: &[Influence]) -> Result<PathBu
             ]
         })
         .collect();
-    write(set, "sensitivity.csv", &SENSITIVITY_COLUMNS, out)
+    write(w, &SENSITIVITY_COLUMNS, out)
 }
 
 pub const CURVE_COLUMNS: [&str; 9] = [
@@ -118,7 +132,18 @@ pub const CURVE_COLUMNS: [&str; 9] = [
 /// estimate, `meets_target_ci95` the whole 95% interval; `chosen` marks the answer (the
 /// smallest size meeting it on the interval), `chosen_point_estimate` the smallest size
 /// meeting it on the point estimate.
-pub fn curve_csv(set: &mut OutputSet, s: &Sizing) -> Result<PathBuf, OutputError> {
+pub struct CurveCsv<'a>(pub &'a Sizing);
+
+impl Export for CurveCsv<'_> {
+    fn file_name(&self) -> &'static str {
+        "stockpile_curve.csv"
+    }
+    fn write(&self, w: &mut dyn Write) -> io::Result<()> {
+        curve_csv(w, self.0)
+    }
+}
+
+fn curve_csv(w: &mut dyn Write, s: &Sizing) -> io::Result<()> {
     let chosen = s.answer.as_ref().map(|a| a.tonnes);
     let chosen_point = s.point_answer.as_ref().map(|a| a.tonnes);
     let flag = |b: bool| if b { "1" } else { "0" }.to_string();
@@ -139,25 +164,37 @@ pub fn curve_csv(set: &mut OutputSet, s: &Sizing) -> Result<PathBuf, OutputError
             ]
         })
         .collect();
-    write(set, "stockpile_curve.csv", &CURVE_COLUMNS, rows)
+    write(w, &CURVE_COLUMNS, rows)
 }
 
 /// sweep.csv: one row per grid point and metric: the swept values, then the metric's summary.
-pub fn sweep_csv(
-    set: &mut OutputSet,
+pub struct SweepCsv<'a> {
+    /// The swept paths, one column each.
+    pub paths: &'a [String],
+    /// Each grid point's values (in path order) and results.
+    pub points: &'a [(Vec<String>, crate::sim::runner::Results)],
+}
+
+impl Export for SweepCsv<'_> {
+    fn file_name(&self) -> &'static str {
+        "sweep.csv"
+    }
+    fn write(&self, w: &mut dyn Write) -> io::Result<()> {
+        sweep_csv(w, self.paths, self.points)
+    }
+}
+
+fn sweep_csv(
+    w: &mut dyn Write,
     paths: &[String],
     points: &[(Vec<String>, crate::sim::runner::Results)],
-) -> Result<PathBuf, OutputError> {
+) -> io::Result<()> {
     let mut header: Vec<String> = paths.to_vec();
     header.extend(super::summary::COLUMNS.iter().map(|c| c.to_string()));
     let mut rows = Vec::new();
     for (values, r) in points {
         for (m, key) in r.outcomes.keys.iter().enumerate() {
-            let per_run = r.metric(m).map_err(|source| OutputError::Io {
-                action: "read",
-                path: "the temporary file of per-run values".into(),
-                source,
-            })?;
+            let per_run = r.metric(m)?;
             let s = crate::stats::summary::Summary::of(&per_run);
             let mut row = values.clone();
             row.extend([
@@ -175,40 +212,5 @@ pub fn sweep_csv(
         }
     }
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    write(set, "sweep.csv", &header, rows)
-}
-
-/// manifest.json of a tool command (without `files`, which the output set adds): what ran,
-/// with which settings, how many runs each batch needed and the Monte Carlo error it reached,
-/// by which program, and when.
-pub fn tool_manifest(
-    command: &str,
-    scenarios: &[&Path],
-    settings: &crate::sim::runner::Settings,
-    batches: Vec<serde_json::Value>,
-    started: std::time::SystemTime,
-) -> serde_json::Value {
-    serde_json::json!({
-        "program": "reesim",
-        "version": env!("CARGO_PKG_VERSION"),
-        "command": command,
-        "scenario_files": scenarios.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
-        "seed": settings.seed,
-        "runs_requested": settings.runs,
-        "sampling": settings.sampling.name(),
-        "until_mcse": settings.until.as_ref().map(|u| serde_json::json!({"relative_mcse": u.rel, "metrics": u.metrics})),
-        "threads": settings.threads,
-        "batches": batches,
-        "started": super::manifest::rfc3339(started),
-        "finished": super::manifest::rfc3339(std::time::SystemTime::now()),
-    })
-}
-
-/// One batch's entry in a tool manifest.
-pub fn batch_entry(label: &str, runs: usize, achieved: &[(String, f64)]) -> serde_json::Value {
-    serde_json::json!({
-        "batch": label,
-        "runs": runs,
-        "achieved": achieved.iter().map(|(m, e)| serde_json::json!({"metric": m, "relative_mcse": if e.is_finite() { serde_json::json!(e) } else { serde_json::Value::Null }})).collect::<Vec<_>>(),
-    })
+    write(w, &header, rows)
 }

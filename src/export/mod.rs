@@ -19,26 +19,24 @@ pub use set::{OutputError, OutputSet};
 
 use crate::sim::runner::Results;
 
-/// Context every exporter may need.
+/// What the files of a run are written from.
+#[derive(Clone, Copy)]
 pub struct Context<'a> {
     pub loaded: &'a crate::scenario::Loaded,
     pub results: &'a Results,
     pub settings: &'a crate::sim::runner::Settings,
 }
 
-/// One output file written from finished results.
+/// One output file written from finished results: a run's files hold a [`Context`], a tool's
+/// its own results.
 pub trait Export {
     fn file_name(&self) -> &'static str;
-    fn write(&self, ctx: &Context, w: &mut dyn Write) -> io::Result<()>;
+    fn write(&self, w: &mut dyn Write) -> io::Result<()>;
 }
 
 /// Writes `e`'s file into the output set.
-pub fn write_file(
-    set: &mut OutputSet,
-    e: &dyn Export,
-    ctx: &Context,
-) -> Result<PathBuf, OutputError> {
-    set.write(e.file_name(), |w| e.write(ctx, w))
+pub fn write_file(set: &mut OutputSet, e: &dyn Export) -> Result<PathBuf, OutputError> {
+    set.write(e.file_name(), |w| e.write(w))
 }
 
 pub use crate::stats::num::{SIGNIFICANT_DIGITS, num, write_num};

@@ -29,6 +29,8 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::manifest::Manifest;
+
 /// The name of the manifest in every output set.
 pub const MANIFEST: &str = "manifest.json";
 
@@ -106,17 +108,11 @@ pub fn explain(e: &io::Error) -> String {
 }
 
 /// One file of a set as recorded in its manifest.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileEntry {
     pub name: String,
     pub bytes: u64,
     pub sha256: String,
-}
-
-impl FileEntry {
-    fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({"name": self.name, "bytes": self.bytes, "sha256": self.sha256})
-    }
 }
 
 /// Pauses here if the test hook names this point (see the module documentation).
@@ -254,35 +250,24 @@ fn exchange(a: &Path, b: &Path) -> io::Result<bool> {
 
 /// Reads a set's manifest and checks every file it names against its size and SHA-256.
 pub fn verify(dir: &Path) -> Result<Vec<FileEntry>, String> {
+    /// The part of a manifest that names the set's files (any manifest version has it).
+    #[derive(serde::Deserialize)]
+    struct Files {
+        files: Vec<FileEntry>,
+    }
     let text = fs::read_to_string(dir.join(MANIFEST)).map_err(|e| format!("{MANIFEST}: {e}"))?;
-    let m: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("{MANIFEST}: {e}"))?;
-    let files = m["files"]
-        .as_array()
-        .ok_or_else(|| format!("{MANIFEST} lists no files"))?;
+    let m: Files = serde_json::from_str(&text).map_err(|e| format!("{MANIFEST}: {e}"))?;
     let mut out = Vec::new();
-    for f in files {
-        let (Some(name), Some(bytes), Some(sha)) = (
-            f["name"].as_str(),
-            f["bytes"].as_u64(),
-            f["sha256"].as_str(),
-        ) else {
-            return Err(format!(
-                "{MANIFEST}: a file entry lacks name, bytes or sha256"
-            ));
-        };
+    for f in m.files {
+        let name = f.name.as_str();
         if name.contains(['/', '\\']) || name.starts_with('.') {
             return Err(format!("{MANIFEST}: `{name}` is not a plain file name"));
         }
         let (n, h) = hash_file(&dir.join(name)).map_err(|e| format!("{name}: {e}"))?;
-        if n != bytes || h != sha {
+        if n != f.bytes || h != f.sha256 {
             return Err(format!("{name} does not match {MANIFEST}"));
         }
-        out.push(FileEntry {
-            name: name.to_string(),
-            bytes,
-            sha256: sha.to_string(),
-        });
+        out.push(f);
     }
     Ok(out)
 }
@@ -511,16 +496,11 @@ impl OutputSet {
         self.finish(f)
     }
 
-    /// Writes manifest.json (`manifest` plus the `files` list) as the last file of the set and
+    /// Writes manifest.json (`manifest` with the set's `files`) as the last file of the set and
     /// swaps the set into place. Returns the final paths, manifest last.
-    pub fn commit(mut self, mut manifest: serde_json::Value) -> Result<Vec<PathBuf>, OutputError> {
+    pub fn commit(mut self, mut manifest: Manifest) -> Result<Vec<PathBuf>, OutputError> {
         checkpoint("data-written");
-        if let Some(m) = manifest.as_object_mut() {
-            m.insert(
-                "files".into(),
-                self.files.iter().map(FileEntry::to_json).collect(),
-            );
-        }
+        manifest.files = self.files.clone();
         let shown = self.shown.join(MANIFEST);
         let partial = self.staging.join(".manifest.json.partial");
         {
@@ -665,12 +645,21 @@ mod tests {
         let mut s = OutputSet::begin(&out).unwrap();
         s.write("summary.csv", |w| w.write_all(b"a,b\n1,2\n"))
             .unwrap();
-        let paths = s.commit(serde_json::json!({"program": "reesim"})).unwrap();
+        let settings = crate::sim::runner::Settings {
+            runs: 1,
+            seed: 1,
+            threads: 1,
+            sampling: crate::sim::runner::Sampling::Mc,
+            until: None,
+            block: None,
+            shard: None,
+        };
+        let manifest = Manifest::new("run", &settings, std::time::SystemTime::now());
+        let paths = s.commit(manifest).unwrap();
         assert_eq!(paths.last().unwrap(), &out.join(MANIFEST));
         let files = verify(&out).unwrap();
         assert_eq!(files.len(), 1);
         assert_eq!(files[0].bytes, 8);
-        // SHA-256 of "a,b\n1,2\n" computed independently (coreutils sha256sum).
         // SHA-256 of "a,b\n1,2\n" computed independently (coreutils sha256sum).
         assert_eq!(
             files[0].sha256,

@@ -90,27 +90,29 @@ pub fn read_rows(
 }
 
 /// histograms.bin.
-pub struct HistogramsBin;
+pub struct HistogramsBin<'a>(pub Context<'a>);
 
-impl Export for HistogramsBin {
+impl Export for HistogramsBin<'_> {
     fn file_name(&self) -> &'static str {
         HISTOGRAMS
     }
 
-    fn write(&self, ctx: &Context, w: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, w: &mut dyn Write) -> io::Result<()> {
+        let ctx = &self.0;
         ctx.results.sketches.write_to(w)
     }
 }
 
 /// scenario.toml: the resolved scenario.
-pub struct ScenarioToml;
+pub struct ScenarioToml<'a>(pub Context<'a>);
 
-impl Export for ScenarioToml {
+impl Export for ScenarioToml<'_> {
     fn file_name(&self) -> &'static str {
         SCENARIO
     }
 
-    fn write(&self, ctx: &Context, w: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, w: &mut dyn Write) -> io::Result<()> {
+        let ctx = &self.0;
         w.write_all(crate::scenario::to_toml(&ctx.loaded.file).as_bytes())
     }
 }

@@ -7,19 +7,20 @@ use crate::stats::QUANTILES;
 use crate::stats::registry::scope;
 use crate::stats::summary::Summary;
 
-pub struct SummaryCsv;
+pub struct SummaryCsv<'a>(pub Context<'a>);
 
 pub const COLUMNS: [&str; 16] = [
     "metric", "region", "sector", "item", "unit", "n", "mean", "sd", "mcse", "p5", "p25", "p50",
     "p75", "p95", "min", "max",
 ];
 
-impl Export for SummaryCsv {
+impl Export for SummaryCsv<'_> {
     fn file_name(&self) -> &'static str {
         "summary.csv"
     }
 
-    fn write(&self, ctx: &Context, w: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, w: &mut dyn Write) -> io::Result<()> {
+        let ctx = &self.0;
         let mut csv = csv::Writer::from_writer(w);
         csv.write_record(COLUMNS)?;
         debug_assert_eq!(QUANTILES.len(), 5);

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use super::{Context, Export, num};
 
-pub struct TimeseriesCsv;
+pub struct TimeseriesCsv<'a>(pub Context<'a>);
 
 pub const COLUMNS: [&str; 13] = [
     "month",
@@ -22,12 +22,13 @@ pub const COLUMNS: [&str; 13] = [
     "p95",
 ];
 
-impl Export for TimeseriesCsv {
+impl Export for TimeseriesCsv<'_> {
     fn file_name(&self) -> &'static str {
         "timeseries.csv"
     }
 
-    fn write(&self, ctx: &Context, w: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, w: &mut dyn Write) -> io::Result<()> {
+        let ctx = &self.0;
         let sc = &ctx.loaded.scenario;
         let r = ctx.results;
         let mut csv = csv::Writer::from_writer(w);

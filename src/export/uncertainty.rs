@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use super::{Context, Export, num};
 use crate::stats::uncertainty::{Driver, breakdown, headline_outcomes};
 
-pub struct UncertaintyCsv;
+pub struct UncertaintyCsv<'a>(pub Context<'a>);
 
 pub const COLUMNS: [&str; 5] = ["outcome", "input", "rank", "first_order_share", "spearman"];
 
@@ -33,12 +33,13 @@ pub fn drivers(ctx: &Context) -> io::Result<Vec<Driver>> {
     Ok(r.drivers.get_or_init(|| d).clone())
 }
 
-impl Export for UncertaintyCsv {
+impl Export for UncertaintyCsv<'_> {
     fn file_name(&self) -> &'static str {
         "uncertainty.csv"
     }
 
-    fn write(&self, ctx: &Context, w: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, w: &mut dyn Write) -> io::Result<()> {
+        let ctx = &self.0;
         let mut csv = csv::Writer::from_writer(w);
         csv.write_record(COLUMNS)?;
         for d in drivers(ctx)? {

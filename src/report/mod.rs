@@ -13,6 +13,7 @@ pub mod data;
 pub mod format;
 mod page;
 pub mod svg;
+pub mod terminal;
 pub mod units;
 
 use std::fs;

@@ -354,7 +354,10 @@ fn run_sections(inp: &Inputs, page: &mut Page) -> Result<(), ReportError> {
     inputs_section(inp, page)?;
     headline_section(&summary, m, page);
 
-    let series = data::timeseries(&inp.dir, &["unmet", "price", "stockpile"])?;
+    let series = data::timeseries(
+        &inp.dir,
+        &[reg::UNMET.name, reg::PRICE.name, reg::STOCKPILE.name],
+    )?;
     let spans = control_spans(m);
     over_time_section(&series, &spans, page);
 
@@ -710,7 +713,7 @@ fn over_time_section(series: &[Series], spans: &[Span], page: &mut Page) {
 
     // Unmet demand: per region, its total then each sector.
     let mut regions: Vec<&str> = Vec::new();
-    for s in series.iter().filter(|s| s.series == "unmet") {
+    for s in series.iter().filter(|s| s.series == reg::UNMET.name) {
         if !regions.contains(&s.region.as_str()) {
             regions.push(&s.region);
         }
@@ -720,7 +723,7 @@ fn over_time_section(series: &[Series], spans: &[Span], page: &mut Page) {
     for region in &regions {
         let mut group: Vec<&Series> = series
             .iter()
-            .filter(|s| s.series == "unmet" && s.region == *region)
+            .filter(|s| s.series == reg::UNMET.name && s.region == *region)
             .collect();
         group.sort_by_key(|s| s.item != "total");
         let charted: Vec<&&Series> = group.iter().filter(|s| !s.all_zero()).collect();
@@ -799,7 +802,10 @@ fn over_time_section(series: &[Series], spans: &[Span], page: &mut Page) {
         }
     }
 
-    let stocks: Vec<&Series> = series.iter().filter(|s| s.series == "stockpile").collect();
+    let stocks: Vec<&Series> = series
+        .iter()
+        .filter(|s| s.series == reg::STOCKPILE.name)
+        .collect();
     if !stocks.is_empty() {
         let _ = write!(page.body, "<h3>Stockpile levels (month end)</h3>");
         page.body.push_str(r#"<div class="charts">"#);
@@ -1426,7 +1432,11 @@ fn sweep_section(inp: &Inputs, page: &mut Page) -> Result<(), ReportError> {
                 .collect()
         })
         .collect();
-    let shown = ["unmet_demand_t", "unmet_share", "shortfall_months"];
+    let shown = [
+        reg::UNMET_DEMAND_T.name,
+        reg::UNMET_SHARE.name,
+        reg::SHORTFALL_MONTHS.name,
+    ];
     let world = |r: &SummaryRow| r.region.is_empty() && r.sector.is_empty() && r.item.is_empty();
     let mut grid: Vec<&Vec<String>> = Vec::new();
     for p in &points {
@@ -1477,7 +1487,7 @@ fn sweep_section(inp: &Inputs, page: &mut Page) -> Result<(), ReportError> {
         let mut pts: Vec<(f64, &SummaryRow)> = rows
             .iter()
             .zip(&points)
-            .filter(|(r, _)| r.metric == "unmet_demand_t" && world(r))
+            .filter(|(r, _)| r.metric == reg::UNMET_DEMAND_T.name && world(r))
             .filter_map(|(r, p)| p[0].parse::<f64>().ok().map(|x| (x, r)))
             .collect();
         if pts.len() >= 2 {

@@ -63,7 +63,11 @@ impl Target {
     /// Parses `P(METRIC <= X) >= P` or `mean(METRIC) <= X` (`<`, `>=`, `>` work too).
     pub fn parse(s: &str) -> Result<Target, String> {
         let s = s.trim();
-        let usage = "a target such as `P(unmet_share[sector=defense] <= 0.01) >= 0.95` or `mean(unmet_demand_t) <= 500`";
+        let usage = format!(
+            "a target such as `P({}[sector=defense] <= 0.01) >= 0.95` or `mean({}) <= 500`",
+            crate::stats::registry::UNMET_SHARE.name,
+            crate::stats::registry::UNMET_DEMAND_T.name
+        );
         if let Some(rest) = s.strip_prefix("P(").or_else(|| s.strip_prefix("p(")) {
             let close = rest
                 .rfind(')')

@@ -41,14 +41,32 @@ fn split_values(s: &str) -> Vec<String> {
     out
 }
 
+/// The largest size of a number in `--set` (values, range ends and steps); scenario values are
+/// all far smaller.
+pub const MAX_SET_NUMBER: f64 = 1e15;
+
+/// A number as written that is beyond [`MAX_SET_NUMBER`] (or not finite): the message, with
+/// the number as written.
+fn out_of_range(text: &str) -> Option<String> {
+    let v: f64 = text.trim().replace('_', "").parse().ok()?;
+    (v.is_nan() || v.abs() > MAX_SET_NUMBER).then(|| {
+        format!(
+            "`{}` is out of range: numbers in --set are between -1e15 and 1e15",
+            text.trim()
+        )
+    })
+}
+
 /// `START..END:STEP` as the numbers START, START+STEP, ... up to END (inclusive).
 fn range(s: &str) -> Option<Result<Vec<String>, String>> {
     let (a, rest) = s.split_once("..")?;
     let (b, step) = rest.split_once(':')?;
-    let parse = |x: &str| {
-        x.trim()
+    let parse = |x: &str| match out_of_range(x) {
+        Some(m) => Err(m),
+        None => x
+            .trim()
             .parse::<f64>()
-            .map_err(|_| format!("`{}` in range `{s}` is not a number", x.trim()))
+            .map_err(|_| format!("`{}` in range `{s}` is not a number", x.trim())),
     };
     Some((|| {
         let (a, b, step) = (parse(a)?, parse(b)?, parse(step)?);
@@ -76,9 +94,12 @@ impl Axis {
             return Err(format!("`--set {s}`: `{path}` is not a dotted path"));
         }
         let values = match range(values) {
-            Some(r) => r?,
+            Some(r) => r.map_err(|m| format!("`--set {s}`: {m}"))?,
             None => split_values(values),
         };
+        if let Some(m) = values.iter().find_map(|v| out_of_range(v)) {
+            return Err(format!("`--set {s}`: {m}"));
+        }
         if values.is_empty() {
             return Err(format!("`--set {s}`: no values"));
         }
