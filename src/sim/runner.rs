@@ -207,7 +207,9 @@ pub enum RunError {
     #[error("{0}")]
     Sink(#[from] std::io::Error),
     #[error(
-        "unknown metric `{0}` (use a runs.csv column name such as unmet_demand_t or unmet_share[region=rest_of_world])"
+        "unknown metric `{0}` (use a runs.csv column name such as {total} or {share}[region=rest_of_world])",
+        total = crate::stats::registry::UNMET_DEMAND_T.name,
+        share = crate::stats::registry::UNMET_SHARE.name
     )]
     UnknownMetric(String),
 }
