@@ -581,6 +581,8 @@ fn too_many_threads_are_refused_with_a_clear_error() {
             "--runs",
             "1",
         ])
+        // Accepted, the run once spent minutes starting threads.
+        .timeout(std::time::Duration::from_secs(20))
         .assert()
         .code(2);
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();

@@ -201,3 +201,109 @@ fn extreme_values_are_refused_or_run_never_panic() {
         failures.join("\n")
     );
 }
+
+/// The extremes that once passed `validate` and then panicked the run (exit 101), each where
+/// it bites: a scalar where the shipped scenarios have a distribution, a ban so that demand
+/// goes unmet, an expansion that arrives within the horizon.
+#[test]
+fn extremes_that_once_panicked_the_run_are_refused_or_run() {
+    let scenario = |name: &str| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join(name)
+            .display()
+            .to_string()
+    };
+    // (key, parent, override with `{}` for the value, the extreme, a sane value)
+    let cases = [
+        (
+            "demand_t",
+            "total-ban-12m.toml",
+            "[regions.china.sectors.ev]\ndemand_t = {}\n",
+            "1e308",
+            "60000",
+        ),
+        (
+            "capacity_t",
+            "baseline.toml",
+            "[[regions.rest_of_world.mines]]\nname = \"mountain_pass\"\ncapacity_t = {}\n",
+            "1e308",
+            "45000",
+        ),
+        (
+            "recovery",
+            "baseline.toml",
+            "[[regions.china.separation]]\nname = \"china_hard_rock_separation\"\nrecovery = {}\n",
+            "1e-300",
+            "0.95",
+        ),
+        (
+            "mine_min_step_t",
+            "total-ban-24m.toml",
+            "[market.expansion]\ntrigger_price = 1\nsustain_months = 1\nmine_lead_months = 1\nmine_min_step_t = {}\n",
+            "1e308",
+            "2000",
+        ),
+        (
+            "price_response",
+            "baseline.toml",
+            "[market]\nprice_response = { dist = \"pert\", min = 0.05, mode = 0.06, max = {} }\n",
+            "1e308",
+            "0.08",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.toml");
+    let out = dir.path().join("out");
+    let (file_s, out_s) = (file.to_str().unwrap(), out.to_str().unwrap());
+    let mut failures = Vec::new();
+    for (key, parent, edit, extreme, sane) in cases {
+        let text = |v: &str| {
+            format!(
+                "extends = \"{}\"\n{}",
+                scenario(parent),
+                edit.replace("{}", v)
+            )
+        };
+        // The override itself is right: with a sane value it validates.
+        std::fs::write(&file, text(sane)).unwrap();
+        let (code, err) = reesim(&["validate", file_s]);
+        assert_eq!(code, Some(0), "{key} = {sane}: {err}");
+        std::fs::write(&file, text(extreme)).unwrap();
+        match reesim(&["validate", file_s]) {
+            (Some(2), err) => {
+                assert!(
+                    err.contains(key),
+                    "{key} = {extreme} refused for another reason: {err}"
+                );
+                continue;
+            }
+            (Some(0), _) => {}
+            (other, err) => {
+                failures.push(format!("{key} = {extreme}: validate exit {other:?}\n{err}"));
+                continue;
+            }
+        }
+        let (code, err) = reesim(&[
+            "run",
+            file_s,
+            "--runs",
+            "2",
+            "--threads",
+            "1",
+            "--out",
+            out_s,
+        ]);
+        if code != Some(0) {
+            failures.push(format!(
+                "{key} = {extreme}: validated, then run exit {code:?}\n{err}"
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

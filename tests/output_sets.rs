@@ -369,3 +369,197 @@ fn a_tool_killed_during_its_swap_leaves_a_complete_set() {
     assert_eq!(verify_set(&out).as_ref(), Ok(&old));
     assert_eq!(leftovers(&out), Vec::<String>::new());
 }
+
+// Checks that hold for any version of the binary: no `--quiet`, no test hooks, no manifest
+// format, only the data files and what lies beside them.
+
+/// `run_args` without `--quiet`.
+fn plain_args(runs: u32, seed: u32, out: &Path) -> Vec<String> {
+    run_args(runs, seed, out)
+        .into_iter()
+        .filter(|a| a != "--quiet")
+        .collect()
+}
+
+fn plain_run(runs: u32, seed: u32, out: &Path) {
+    let o = bin().args(plain_args(runs, seed, out)).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// The visible files of `dir` but manifest.json (it records the time), with their bytes; None
+/// if the directory is missing.
+fn data_files(dir: &Path) -> Option<Vec<(String, Vec<u8>)>> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .ok()?
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.') && n != "manifest.json")
+        .map(|n| {
+            let bytes = std::fs::read(dir.join(&n)).unwrap();
+            (n, bytes)
+        })
+        .collect();
+    out.sort();
+    Some(out)
+}
+
+/// Name, inode, size and modification time of every visible entry of `dir` (empty if it is
+/// missing): changes as soon as any file is replaced, not when a temporary file appears.
+fn stamp(dir: &Path) -> Vec<(String, u64, u64, i64, i64)> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<_> = entries
+        .filter_map(|e| {
+            let e = e.ok()?;
+            if e.file_name().to_string_lossy().starts_with('.') {
+                return None;
+            }
+            let m = e.metadata().ok()?;
+            Some((
+                e.file_name().to_string_lossy().into_owned(),
+                m.ino(),
+                m.size(),
+                m.mtime(),
+                m.mtime_nsec(),
+            ))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn a_run_killed_as_its_first_file_lands_leaves_one_runs_files_not_two() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (ref_a, ref_b, out) = (
+        tmp.path().join("a"),
+        tmp.path().join("b"),
+        tmp.path().join("o"),
+    );
+    plain_run(40, 1, &ref_a);
+    plain_run(96, 2, &ref_b);
+    let (a, b) = (data_files(&ref_a).unwrap(), data_files(&ref_b).unwrap());
+    assert!(
+        a.len() >= 4,
+        "{:?}",
+        a.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        a.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        b.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    assert!(
+        a.iter().zip(&b).all(|(x, y)| x.1 != y.1),
+        "every file differs"
+    );
+    let mut compared = 0;
+    for attempt in 0..3 {
+        plain_run(40, 1, &out);
+        assert!(data_files(&out).unwrap() == a);
+        let before = stamp(&out);
+        let mut child = bin()
+            .args(plain_args(96, 2, &out))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Killed the moment any entry of the directory changes.
+        let changed = loop {
+            if stamp(&out) != before {
+                break true;
+            }
+            if child.try_wait().unwrap().is_some() {
+                break false;
+            }
+        };
+        sigkill(&mut child);
+        assert!(changed, "attempt {attempt}: the run ended unseen");
+        let Some(after) = data_files(&out) else {
+            // Between the two renames of a swap without exchange; nothing mixed.
+            continue;
+        };
+        compared += 1;
+        let from = |set: &[(String, Vec<u8>)]| -> Vec<String> {
+            after
+                .iter()
+                .filter(|f| set.contains(f))
+                .map(|f| f.0.clone())
+                .collect()
+        };
+        assert!(
+            after == a || after == b,
+            "attempt {attempt}: files of the previous run {:?}, of the new one {:?}, of neither {:?}",
+            from(&a),
+            from(&b),
+            after
+                .iter()
+                .filter(|f| !a.contains(f) && !b.contains(f))
+                .map(|f| &f.0)
+                .collect::<Vec<_>>()
+        );
+    }
+    assert!(compared > 0, "the directory was missing after every kill");
+}
+
+/// Hidden entries in `dir` and beside it: what a run may leave while it works.
+fn hidden(dir: &Path) -> Vec<String> {
+    let inside = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'));
+    let mut all: Vec<String> = inside.chain(leftovers(dir)).collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn the_next_run_removes_what_a_killed_run_left() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("o");
+    plain_run(8, 1, &out);
+    assert_eq!(hidden(&out), Vec::<String>::new());
+    let mut child = bin()
+        .args(plain_args(100_000, 2, &out))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while hidden(&out).is_empty() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended without a temporary file"
+        );
+        assert!(Instant::now() < deadline, "no temporary file");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    sigkill(&mut child);
+    let left = hidden(&out);
+    assert!(!left.is_empty());
+    plain_run(8, 1, &out);
+    assert_eq!(
+        hidden(&out),
+        Vec::<String>::new(),
+        "killed run left {left:?}"
+    );
+}
+
+#[test]
+fn a_full_disk_error_names_the_file_that_did_not_fit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(fs) = Tmpfs::mount(&tmp.path().join("small"), "2m") else {
+        eprintln!("skipped: cannot mount a tmpfs here (needs root)");
+        return;
+    };
+    let out = fs.0.join("o");
+    plain_run(10, 1, &out);
+    let before = data_files(&out).unwrap();
+    let o = bin().args(plain_args(2000, 2, &out)).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("runs.csv"), "{err}");
+    assert!(data_files(&out).unwrap() == before, "previous data kept");
+    drop(fs);
+}
