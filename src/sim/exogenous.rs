@@ -209,7 +209,10 @@ impl<'a> Assets<'a> {
             // Capacity after growth: declines follow the calendar, additions the region's
             // growth clock.
             let grown = |rate: f64| {
-                if rate > 0.0 {
+                // pow(1, y) is exactly 1: most plants have no growth of their own.
+                if rate == 0.0 {
+                    1.0
+                } else if rate > 0.0 {
                     (1.0 + rate).powf(gm / 12.0)
                 } else {
                     growth_factor(rate, t)
