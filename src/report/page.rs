@@ -1195,7 +1195,41 @@ fn tornado_section(inp: &Inputs, page: &mut Page) -> Result<(), ReportError> {
     Ok(())
 }
 
+/// One initial size tried by size-stockpile: a row of stockpile_curve.csv.
+struct CurveRow {
+    size_t: f64,
+    size_days: f64,
+    statistic: f64,
+    ci95_low: f64,
+    ci95_high: f64,
+    meets_target: bool,
+    meets_target_ci95: bool,
+    /// The answer: the smallest size meeting the target with 95% confidence.
+    chosen: bool,
+    /// The smallest size meeting the target on the point estimate.
+    chosen_point_estimate: bool,
+}
+
+/// The size-stockpile section: what was tried, the curve of the target's statistic by size and
+/// the table of sizes.
 fn curve_section(inp: &Inputs, page: &mut Page) -> Result<(), ReportError> {
+    let rows = curve_rows(inp)?;
+    let m = &inp.manifest;
+    page.section("stockpile-curve", "Stockpile size");
+    let target = s(&m["target"]).unwrap_or("");
+    let stockpile = s(&m["stockpile"]).unwrap_or("the stockpile");
+    page.p("note", &curve_note(m, target, stockpile));
+    page.body.push_str(r#"<div class="charts">"#);
+    page.body
+        .push_str(&curve_chart(&rows, target, stockpile).svg());
+    page.body.push_str("</div>");
+    curve_table(&rows, page);
+    Ok(())
+}
+
+/// The rows of stockpile_curve.csv, by increasing size; missing numbers read as NaN, missing
+/// flags as no.
+fn curve_rows(inp: &Inputs) -> Result<Vec<CurveRow>, ReportError> {
     let c = Csv::read(
         &inp.dir,
         "stockpile_curve.csv",
@@ -1203,26 +1237,28 @@ fn curve_section(inp: &Inputs, page: &mut Page) -> Result<(), ReportError> {
         |_, _| true,
     )?;
     let idx = |n: &str| c.col(n);
-    let m = &inp.manifest;
-    page.section("stockpile-curve", "Stockpile size");
     let mut rows = Vec::new();
     for (line, r) in &c.rows {
         let get = |n: &str| idx(n).map_or(Ok(f64::NAN), |i| c.num(*line, r, i));
-        rows.push((
-            get("size_t")?,
-            get("size_days")?,
-            get("statistic")?,
-            get("ci95_low")?,
-            get("ci95_high")?,
-            c.text(r, idx("meets_target")) == "1",
-            c.text(r, idx("meets_target_ci95")) == "1",
-            c.text(r, idx("chosen")) == "1",
-            c.text(r, idx("chosen_point_estimate")) == "1",
-        ));
+        let flag = |n: &str| c.text(r, idx(n)) == "1";
+        rows.push(CurveRow {
+            size_t: get("size_t")?,
+            size_days: get("size_days")?,
+            statistic: get("statistic")?,
+            ci95_low: get("ci95_low")?,
+            ci95_high: get("ci95_high")?,
+            meets_target: flag("meets_target"),
+            meets_target_ci95: flag("meets_target_ci95"),
+            chosen: flag("chosen"),
+            chosen_point_estimate: flag("chosen_point_estimate"),
+        });
     }
-    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let target = s(&m["target"]).unwrap_or("");
-    let stockpile = s(&m["stockpile"]).unwrap_or("the stockpile");
+    rows.sort_by(|a, b| a.size_t.total_cmp(&b.size_t));
+    Ok(rows)
+}
+
+/// The note above the curve (HTML): what the chart shows, the target and the rule applied.
+fn curve_note(m: &Value, target: &str, stockpile: &str) -> String {
     let mut note = format!(
         "The target's statistic at each initial size of {} tried (stockpile_curve.csv), with its \
          95% interval; green dots meet the target on the point estimate, red ones do not.",
@@ -1234,43 +1270,85 @@ fn curve_section(inp: &Inputs, page: &mut Page) -> Result<(), ReportError> {
     if let Some(rule) = s(&m["rule"]) {
         let _ = write!(note, " Rule: {}.", esc(rule));
     }
-    page.p("note", &note);
-    let x: Vec<f64> = rows.iter().map(|r| r.0).collect();
-    let mut layers = vec![
+    note
+}
+
+/// The chart of the target's statistic by size, with the target's bound and the answers marked.
+fn curve_chart(rows: &[CurveRow], target: &str, stockpile: &str) -> XyChart {
+    let bound = target_bound(target);
+    let chosen = rows.iter().find(|r| r.chosen);
+    let subtitle = match chosen {
+        Some(r) => format!(
+            "smallest size meeting the target with 95% confidence: {} t ({} days)",
+            num(r.size_t),
+            num(r.size_days)
+        ),
+        None => "no size tried meets the target with 95% confidence".to_string(),
+    };
+    let mut layers = curve_layers(rows);
+    layers.extend(curve_marks(rows, bound));
+    XyChart {
+        id: "stockpile-curve".into(),
+        title: format!("Target statistic by initial size of {stockpile}"),
+        subtitle,
+        x_label: "initial stockpile size (t)".into(),
+        y_label: match bound {
+            Some((lhs, _, _)) => lhs.to_string(),
+            None => "statistic of the target".into(),
+        },
+        x_axis: XAxis::Numeric,
+        layers,
+        legend: curve_legend(),
+        include_zero: true,
+        width: WIDE.0,
+        height: WIDE.1,
+    }
+}
+
+/// The curve itself: its 95% band, the statistic as a line, and a dot per size coloured by
+/// whether it meets the target on the point estimate.
+fn curve_layers(rows: &[CurveRow]) -> Vec<Layer> {
+    let x: Vec<f64> = rows.iter().map(|r| r.size_t).collect();
+    vec![
         Layer::Band {
             x: x.clone(),
-            lo: rows.iter().map(|r| r.3).collect(),
-            hi: rows.iter().map(|r| r.4).collect(),
+            lo: rows.iter().map(|r| r.ci95_low).collect(),
+            hi: rows.iter().map(|r| r.ci95_high).collect(),
             class: "band90",
         },
         Layer::Line {
             x: x.clone(),
-            y: rows.iter().map(|r| r.2).collect(),
+            y: rows.iter().map(|r| r.statistic).collect(),
             class: "median",
         },
         Layer::Points {
             x,
-            y: rows.iter().map(|r| r.2).collect(),
+            y: rows.iter().map(|r| r.statistic).collect(),
             class: rows
                 .iter()
-                .map(|r| if r.5 { "dot-met" } else { "dot-not" })
+                .map(|r| if r.meets_target { "dot-met" } else { "dot-not" })
                 .collect(),
             tip: rows
                 .iter()
                 .map(|r| {
                     format!(
                         "{} t ({} days): {} [{}, {}]",
-                        num(r.0),
-                        num(r.1),
-                        num(r.2),
-                        num(r.3),
-                        num(r.4)
+                        num(r.size_t),
+                        num(r.size_days),
+                        num(r.statistic),
+                        num(r.ci95_low),
+                        num(r.ci95_high)
                     )
                 })
                 .collect(),
         },
-    ];
-    let bound = target_bound(target);
+    ]
+}
+
+/// Marks over the curve: the target's bound (a horizontal line), the answer, and the smallest
+/// size meeting the target on the point estimate when that is a different size.
+fn curve_marks(rows: &[CurveRow], bound: Option<(&str, &'static str, f64)>) -> Vec<Layer> {
+    let mut layers = Vec::new();
     if let Some((_, op, v)) = bound {
         let op = match op {
             "<=" => "\u{2264}",
@@ -1283,95 +1361,76 @@ fn curve_section(inp: &Inputs, page: &mut Page) -> Result<(), ReportError> {
             label: format!("target {op} {}", num(v)),
         });
     }
-    let chosen = rows.iter().find(|r| r.7);
-    let point = rows.iter().find(|r| r.8);
+    let chosen = rows.iter().find(|r| r.chosen);
+    let point = rows.iter().find(|r| r.chosen_point_estimate);
     if let Some(r) = chosen {
         layers.push(Layer::VLine {
-            x: r.0,
+            x: r.size_t,
             class: "mark-chosen",
-            label: format!("answer: {} t ({} days)", num(r.0), num(r.1)),
+            label: format!("answer: {} t ({} days)", num(r.size_t), num(r.size_days)),
         });
     }
-    if let Some(r) = point.filter(|p| chosen.is_none_or(|c| c.0 != p.0)) {
+    if let Some(r) = point.filter(|p| chosen.is_none_or(|c| c.size_t != p.size_t)) {
         layers.push(Layer::VLine {
-            x: r.0,
+            x: r.size_t,
             class: "mark-point",
-            label: format!("on the point estimate: {} t", num(r.0)),
+            label: format!("on the point estimate: {} t", num(r.size_t)),
         });
     }
-    let subtitle = match chosen {
-        Some(r) => format!(
-            "smallest size meeting the target with 95% confidence: {} t ({} days)",
-            num(r.0),
-            num(r.1)
-        ),
-        None => "no size tried meets the target with 95% confidence".to_string(),
-    };
-    page.body.push_str(r#"<div class="charts">"#);
-    page.body.push_str(
-        &XyChart {
-            id: "stockpile-curve".into(),
-            title: format!("Target statistic by initial size of {stockpile}"),
-            subtitle,
-            x_label: "initial stockpile size (t)".into(),
-            y_label: match bound {
-                Some((lhs, _, _)) => lhs.to_string(),
-                None => "statistic of the target".into(),
-            },
-            x_axis: XAxis::Numeric,
-            layers,
-            legend: vec![
-                Key {
-                    class: "median",
-                    swatch: Swatch::Line,
-                    text: "statistic".into(),
-                },
-                Key {
-                    class: "band90",
-                    swatch: Swatch::Area,
-                    text: "95% interval".into(),
-                },
-                Key {
-                    class: "dot-met",
-                    swatch: Swatch::Dot,
-                    text: "meets target".into(),
-                },
-                Key {
-                    class: "dot-not",
-                    swatch: Swatch::Dot,
-                    text: "does not".into(),
-                },
-            ],
-            include_zero: true,
-            width: WIDE.0,
-            height: WIDE.1,
-        }
-        .svg(),
-    );
-    page.body.push_str("</div>");
+    layers
+}
+
+/// The legend of the curve chart.
+fn curve_legend() -> Vec<Key> {
+    vec![
+        Key {
+            class: "median",
+            swatch: Swatch::Line,
+            text: "statistic".into(),
+        },
+        Key {
+            class: "band90",
+            swatch: Swatch::Area,
+            text: "95% interval".into(),
+        },
+        Key {
+            class: "dot-met",
+            swatch: Swatch::Dot,
+            text: "meets target".into(),
+        },
+        Key {
+            class: "dot-not",
+            swatch: Swatch::Dot,
+            text: "does not".into(),
+        },
+    ]
+}
+
+/// The table of sizes tried: statistic, 95% interval, and whether each meets the target on the
+/// point estimate and with 95% confidence (the answer flagged).
+fn curve_table(rows: &[CurveRow], page: &mut Page) {
     page.body.push_str(
         "<table id=\"curve\"><tr><th class=\"n\">size (t)</th><th class=\"n\">days of use</th>\
          <th class=\"n\">statistic</th><th class=\"n\">95% interval</th><th>meets target</th>\
          <th>with 95% confidence</th></tr>",
     );
-    for r in &rows {
-        let yes = |b: bool| if b { "yes" } else { "no" };
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    for r in rows {
         let _ = write!(
             page.body,
             "<tr><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
              <td class=\"n\">{} \u{2013} {}</td><td>{}</td><td>{}{}</td></tr>",
-            num(r.0),
-            num(r.1),
-            num(r.2),
-            num(r.3),
-            num(r.4),
-            yes(r.5),
-            yes(r.6),
-            if r.7 { " (answer)" } else { "" }
+            num(r.size_t),
+            num(r.size_days),
+            num(r.statistic),
+            num(r.ci95_low),
+            num(r.ci95_high),
+            yes(r.meets_target),
+            yes(r.meets_target_ci95),
+            if r.chosen { " (answer)" } else { "" }
         );
     }
     page.body.push_str("</table>");
-    Ok(())
 }
 
 /// The outer comparison of a size-stockpile target: `mean(x) <= 500` -> ("mean(x)", "<=", 500),

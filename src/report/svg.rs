@@ -376,71 +376,87 @@ fn open(
         id = esc(id),
         t = esc(title),
     );
-    let mut y = 0.0;
-    for line in wrap(title, ((w - 16.0) / (13.0 * 0.56)) as usize, 2) {
-        y += 17.0;
+    let mut y = wrapped_text(out, title, "title", w, 13.0, 17.0, 0.0) + 5.0;
+    if !subtitle.is_empty() {
+        y = wrapped_text(out, subtitle, "subtitle", w, 10.0, 13.0, y) + 4.0;
+    }
+    if !legend.is_empty() {
+        y = legend_row(out, legend, y);
+    }
+    y
+}
+
+/// Writes `text` as at most two `<text class="{class}">` lines wrapped to the chart width `w`
+/// at a font of `font_px`, each `line_h` below the last, starting below `y`; returns the
+/// baseline of the last line.
+fn wrapped_text(
+    out: &mut String,
+    text: &str,
+    class: &str,
+    w: f64,
+    font_px: f64,
+    line_h: f64,
+    mut y: f64,
+) -> f64 {
+    for line in wrap(text, ((w - 16.0) / (font_px * 0.56)) as usize, 2) {
+        y += line_h;
         let _ = write!(
             out,
-            r#"<text class="title" x="8" y="{y}">{}</text>"#,
+            r#"<text class="{class}" x="8" y="{y}">{}</text>"#,
             esc(&line)
         );
     }
-    y += 5.0;
-    if !subtitle.is_empty() {
-        for line in wrap(subtitle, ((w - 16.0) / (10.0 * 0.56)) as usize, 2) {
-            y += 13.0;
-            let _ = write!(
-                out,
-                r#"<text class="subtitle" x="8" y="{y}">{}</text>"#,
-                esc(&line)
-            );
-        }
-        y += 4.0;
-    }
-    if !legend.is_empty() {
-        let mut x = 8.0;
-        let ly = y + 10.0;
-        for k in legend {
-            match k.swatch {
-                Swatch::Area => {
-                    let _ = write!(
-                        out,
-                        r#"<rect class="{}" x="{x:.1}" y="{:.1}" width="14" height="9"/>"#,
-                        k.class,
-                        ly - 8.0
-                    );
-                }
-                Swatch::Line => {
-                    let _ = write!(
-                        out,
-                        r#"<line class="{}" x1="{x:.1}" x2="{:.1}" y1="{:.1}" y2="{:.1}"/>"#,
-                        k.class,
-                        x + 14.0,
-                        ly - 3.5,
-                        ly - 3.5
-                    );
-                }
-                Swatch::Dot => {
-                    let _ = write!(
-                        out,
-                        r#"<circle class="{}" cx="{:.1}" cy="{:.1}" r="3.5"/>"#,
-                        k.class,
-                        x + 7.0,
-                        ly - 3.5
-                    );
-                }
-            }
-            let _ = write!(
-                out,
-                r#"<text class="legend" x="{:.1}" y="{ly:.1}">{}</text>"#,
-                x + 18.0,
-                esc(&k.text)
-            );
-            x += 18.0 + text_width(&k.text, 10.0) + 14.0;
-        }
-        y = ly + 4.0;
-    }
     y
+}
+
+/// Writes the legend as one row of swatches and texts below `y`; returns the y below it.
+fn legend_row(out: &mut String, legend: &[Key], y: f64) -> f64 {
+    let mut x = 8.0;
+    let ly = y + 10.0;
+    for k in legend {
+        swatch(out, k, x, ly);
+        let _ = write!(
+            out,
+            r#"<text class="legend" x="{:.1}" y="{ly:.1}">{}</text>"#,
+            x + 18.0,
+            esc(&k.text)
+        );
+        x += 18.0 + text_width(&k.text, 10.0) + 14.0;
+    }
+    ly + 4.0
+}
+
+/// Writes the swatch of a legend entry at `x`, for text on the baseline `ly`.
+fn swatch(out: &mut String, k: &Key, x: f64, ly: f64) {
+    match k.swatch {
+        Swatch::Area => {
+            let _ = write!(
+                out,
+                r#"<rect class="{}" x="{x:.1}" y="{:.1}" width="14" height="9"/>"#,
+                k.class,
+                ly - 8.0
+            );
+        }
+        Swatch::Line => {
+            let _ = write!(
+                out,
+                r#"<line class="{}" x1="{x:.1}" x2="{:.1}" y1="{:.1}" y2="{:.1}"/>"#,
+                k.class,
+                x + 14.0,
+                ly - 3.5,
+                ly - 3.5
+            );
+        }
+        Swatch::Dot => {
+            let _ = write!(
+                out,
+                r#"<circle class="{}" cx="{:.1}" cy="{:.1}" r="3.5"/>"#,
+                k.class,
+                x + 7.0,
+                ly - 3.5
+            );
+        }
+    }
 }
 
 /// Grid, axes, tick labels and axis labels. `x_ticks`: (pixel x, label).
@@ -541,18 +557,7 @@ impl XyChart {
 
     /// The chart as an `<svg>` element.
     pub fn svg(&self) -> String {
-        let finite = |it: &mut dyn Iterator<Item = f64>| {
-            it.filter(|v| v.is_finite())
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-                    (a.min(v), b.max(v))
-                })
-        };
-        let (mut ylo, mut yhi) = finite(&mut self.y_values());
-        if self.include_zero {
-            ylo = ylo.min(0.0);
-            yhi = yhi.max(0.0);
-        }
-        let y_ticks = nice_ticks(ylo, yhi, 5, 0.0);
+        let y_ticks = self.y_ticks();
         let mut out = String::new();
         let top = open(
             &mut out,
@@ -563,18 +568,7 @@ impl XyChart {
             &self.subtitle,
             &self.legend,
         ) + 8.0;
-        let f = Frame {
-            w: self.width,
-            h: self.height,
-            left: left_margin(&y_ticks),
-            right: match self.x_axis {
-                // Room for half the last tick label.
-                XAxis::Numeric => 30.0,
-                XAxis::Months(_) => 24.0,
-            },
-            top,
-            bottom: 42.0,
-        };
+        let f = self.frame(&y_ticks, top);
         let (px0, px1) = f.x_range();
         let (py0, py1) = f.y_range();
         let ys = Scale {
@@ -583,40 +577,7 @@ impl XyChart {
             r0: py0,
             r1: py1,
         };
-        let max_labels = (((px1 - px0) / 62.0).floor() as usize).max(2);
-        let (xs, x_ticks): (Scale, Vec<(f64, String)>) = match &self.x_axis {
-            XAxis::Months(dates) => {
-                let xs = Scale {
-                    d0: 0.0,
-                    d1: (dates.len().max(2) - 1) as f64,
-                    r0: px0,
-                    r1: px1,
-                };
-                let t = month_ticks(dates, max_labels)
-                    .into_iter()
-                    .map(|(i, l)| (xs.at(i as f64), l))
-                    .collect();
-                (xs, t)
-            }
-            XAxis::Numeric => {
-                let (xlo, xhi) = finite(&mut self.x_values());
-                let widest = [xlo, xhi]
-                    .iter()
-                    .map(|v| text_width(&fixed(*v, 0), 11.0))
-                    .fold(0.0, f64::max);
-                let target = (((px1 - px0) / (widest + 36.0)).floor() as usize).clamp(2, 8);
-                let t = nice_ticks(xlo, xhi, target, 0.0);
-                let xs = Scale {
-                    d0: t.lo(),
-                    d1: t.hi(),
-                    r0: px0,
-                    r1: px1,
-                };
-                let labels = tick_labels(&t);
-                let ticks = t.values.iter().map(|v| xs.at(*v)).zip(labels).collect();
-                (xs, ticks)
-            }
-        };
+        let (xs, x_ticks) = self.x_scale(px0, px1);
         axes(
             &mut out,
             &f,
@@ -626,112 +587,255 @@ impl XyChart {
             &self.x_label,
             &self.y_label,
         );
-        let clip = format!("{}-plot", esc(&self.id));
+        let plot = Plot {
+            xs,
+            ys,
+            px0,
+            px1,
+            py0,
+            py1,
+        };
+        plot.open_clip(&mut out, &self.id);
+        let mut labels = Labels {
+            svg: String::new(),
+            vline_y: py1 + 11.0,
+            span_y: py1 - 1.0,
+        };
+        for l in &self.layers {
+            plot.layer(&mut out, &mut labels, l);
+        }
+        out.push_str("</g>");
+        out.push_str(&labels.svg);
+        out.push_str("</svg>");
+        out
+    }
+
+    /// Ticks of the y axis: over every finite y of the layers, and zero if `include_zero`.
+    fn y_ticks(&self) -> Ticks {
+        let (mut ylo, mut yhi) = finite_range(self.y_values());
+        if self.include_zero {
+            ylo = ylo.min(0.0);
+            yhi = yhi.max(0.0);
+        }
+        nice_ticks(ylo, yhi, 5, 0.0)
+    }
+
+    /// The frame: a left margin that fits the y tick labels, the plot starting at `top`.
+    fn frame(&self, y_ticks: &Ticks, top: f64) -> Frame {
+        Frame {
+            w: self.width,
+            h: self.height,
+            left: left_margin(y_ticks),
+            right: match self.x_axis {
+                // Room for half the last tick label.
+                XAxis::Numeric => 30.0,
+                XAxis::Months(_) => 24.0,
+            },
+            top,
+            bottom: 42.0,
+        }
+    }
+
+    /// The x scale onto the pixels `px0..px1`, and its ticks as (pixel x, label).
+    fn x_scale(&self, px0: f64, px1: f64) -> (Scale, Vec<(f64, String)>) {
+        match &self.x_axis {
+            XAxis::Months(dates) => month_scale(dates, px0, px1),
+            XAxis::Numeric => {
+                let (xlo, xhi) = finite_range(self.x_values());
+                numeric_scale(xlo, xhi, px0, px1)
+            }
+        }
+    }
+}
+
+/// The smallest and largest finite value (infinities when there is none).
+fn finite_range(it: impl Iterator<Item = f64>) -> (f64, f64) {
+    it.filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        })
+}
+
+/// A calendar x scale: index `i` of `dates` onto `px0..px1`, with as many month labels as fit.
+fn month_scale(dates: &[String], px0: f64, px1: f64) -> (Scale, Vec<(f64, String)>) {
+    let max_labels = (((px1 - px0) / 62.0).floor() as usize).max(2);
+    let xs = Scale {
+        d0: 0.0,
+        d1: (dates.len().max(2) - 1) as f64,
+        r0: px0,
+        r1: px1,
+    };
+    let t = month_ticks(dates, max_labels)
+        .into_iter()
+        .map(|(i, l)| (xs.at(i as f64), l))
+        .collect();
+    (xs, t)
+}
+
+/// A numeric x scale over nice ticks around `xlo..xhi`, as many as the widest label allows.
+fn numeric_scale(xlo: f64, xhi: f64, px0: f64, px1: f64) -> (Scale, Vec<(f64, String)>) {
+    let widest = [xlo, xhi]
+        .iter()
+        .map(|v| text_width(&fixed(*v, 0), 11.0))
+        .fold(0.0, f64::max);
+    let target = (((px1 - px0) / (widest + 36.0)).floor() as usize).clamp(2, 8);
+    let t = nice_ticks(xlo, xhi, target, 0.0);
+    let xs = Scale {
+        d0: t.lo(),
+        d1: t.hi(),
+        r0: px0,
+        r1: px1,
+    };
+    let labels = tick_labels(&t);
+    let ticks = t.values.iter().map(|v| xs.at(*v)).zip(labels).collect();
+    (xs, ticks)
+}
+
+/// Where the layers of an [`XyChart`] are drawn: its scales and the plot's pixel edges
+/// (`py0` is the bottom, `py1` the top).
+struct Plot {
+    xs: Scale,
+    ys: Scale,
+    px0: f64,
+    px1: f64,
+    py0: f64,
+    py1: f64,
+}
+
+/// Text drawn after every layer (so no band covers it), and the y of the next label of a span
+/// and of a vertical mark: they stack downwards so that near ones do not overlap.
+struct Labels {
+    svg: String,
+    vline_y: f64,
+    span_y: f64,
+}
+
+impl Plot {
+    /// Pixel x of each value.
+    fn px(&self, x: &[f64]) -> Vec<f64> {
+        x.iter().map(|v| self.xs.at(*v)).collect()
+    }
+
+    /// Pixel y of each value.
+    fn py(&self, y: &[f64]) -> Vec<f64> {
+        y.iter().map(|v| self.ys.at(*v)).collect()
+    }
+
+    /// Opens the group that clips the layers to the plot (with 5 px to spare).
+    fn open_clip(&self, out: &mut String, id: &str) {
+        let clip = format!("{}-plot", esc(id));
         let _ = write!(
             out,
             r#"<clipPath id="{clip}"><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}"/></clipPath><g clip-path="url(#{clip})">"#,
-            px0 - 5.0,
-            py1 - 5.0,
-            px1 - px0 + 10.0,
-            py0 - py1 + 10.0
+            self.px0 - 5.0,
+            self.py1 - 5.0,
+            self.px1 - self.px0 + 10.0,
+            self.py0 - self.py1 + 10.0
         );
-        let px = |x: &[f64]| x.iter().map(|v| xs.at(*v)).collect::<Vec<_>>();
-        let py = |y: &[f64]| y.iter().map(|v| ys.at(*v)).collect::<Vec<_>>();
-        let mut labels = String::new();
-        // Labels of vertical marks stack downwards so that near ones do not overlap.
-        let mut vlabel_y = py1 + 11.0;
-        let mut span_y = py1 - 1.0;
-        for l in &self.layers {
-            match l {
-                Layer::Span { x0, x1, label } => {
-                    span_y += 12.0;
-                    let (a, b) = (xs.at(*x0).max(px0), xs.at(*x1).min(px1));
-                    if b > a {
-                        let _ = write!(
-                            out,
-                            r#"<rect class="span" x="{a:.1}" y="{py1:.1}" width="{:.1}" height="{:.1}"><title>{}</title></rect>"#,
-                            b - a,
-                            py0 - py1,
-                            esc(label)
-                        );
-                        let _ = write!(
-                            labels,
-                            r#"<text class="span-label" x="{:.1}" y="{:.1}">{}</text>"#,
-                            a + 3.0,
-                            span_y,
-                            esc(label)
-                        );
-                    }
-                }
-                Layer::Band { x, lo, hi, class } => {
-                    let _ = write!(
-                        out,
-                        r#"<path class="{class}" d="{}"/>"#,
-                        band_path(&px(x), &py(lo), &py(hi))
-                    );
-                }
-                Layer::Line { x, y, class } => {
-                    let pts: Vec<(f64, f64)> = px(x).into_iter().zip(py(y)).collect();
-                    let _ = write!(out, r#"<path class="{class}" d="{}"/>"#, line_path(&pts));
-                }
-                Layer::Points { x, y, class, tip } => {
-                    for i in 0..x.len().min(y.len()) {
-                        let (cx, cy) = (xs.at(x[i]), ys.at(y[i]));
-                        if cx.is_finite() && cy.is_finite() {
-                            let _ = write!(
-                                out,
-                                r#"<circle class="{}" cx="{cx:.1}" cy="{cy:.1}" r="3.5"><title>{}</title></circle>"#,
-                                class.get(i).copied().unwrap_or("dot"),
-                                esc(tip.get(i).map_or("", |s| s.as_str()))
-                            );
-                        }
-                    }
-                }
-                Layer::VLine { x, class, label } => {
-                    let cx = xs.at(*x);
-                    if cx.is_finite() {
-                        let _ = write!(
-                            out,
-                            r#"<line class="{class}" x1="{cx:.1}" x2="{cx:.1}" y1="{py0:.1}" y2="{py1:.1}"/>"#
-                        );
-                        let anchor = if cx > (px0 + px1) / 2.0 {
-                            ("end", cx - 3.0)
-                        } else {
-                            ("start", cx + 3.0)
-                        };
-                        let _ = write!(
-                            labels,
-                            r#"<text class="mark-label" x="{:.1}" y="{:.1}" text-anchor="{}">{}</text>"#,
-                            anchor.1,
-                            vlabel_y,
-                            anchor.0,
-                            esc(label)
-                        );
-                        vlabel_y += 12.0;
-                    }
-                }
-                Layer::HLine { y, class, label } => {
-                    let cy = ys.at(*y);
-                    if cy.is_finite() {
-                        let _ = write!(
-                            out,
-                            r#"<line class="{class}" x1="{px0:.1}" x2="{px1:.1}" y1="{cy:.1}" y2="{cy:.1}"/>"#
-                        );
-                        let _ = write!(
-                            labels,
-                            r#"<text class="mark-label" x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
-                            px1 - 3.0,
-                            cy - 4.0,
-                            esc(label)
-                        );
-                    }
-                }
+    }
+
+    /// Draws one layer into `out`, its label (if any) into `labels`.
+    fn layer(&self, out: &mut String, labels: &mut Labels, l: &Layer) {
+        match l {
+            Layer::Span { x0, x1, label } => self.span(out, labels, *x0, *x1, label),
+            Layer::Band { x, lo, hi, class } => {
+                let _ = write!(
+                    out,
+                    r#"<path class="{class}" d="{}"/>"#,
+                    band_path(&self.px(x), &self.py(lo), &self.py(hi))
+                );
+            }
+            Layer::Line { x, y, class } => {
+                let pts: Vec<(f64, f64)> = self.px(x).into_iter().zip(self.py(y)).collect();
+                let _ = write!(out, r#"<path class="{class}" d="{}"/>"#, line_path(&pts));
+            }
+            Layer::Points { x, y, class, tip } => self.points(out, x, y, class, tip),
+            Layer::VLine { x, class, label } => self.vline(out, labels, *x, class, label),
+            Layer::HLine { y, class, label } => self.hline(out, labels, *y, class, label),
+        }
+    }
+
+    /// A shaded x range over the plot's full height, labelled at its top left.
+    fn span(&self, out: &mut String, labels: &mut Labels, x0: f64, x1: f64, label: &str) {
+        let (py0, py1) = (self.py0, self.py1);
+        labels.span_y += 12.0;
+        let (a, b) = (self.xs.at(x0).max(self.px0), self.xs.at(x1).min(self.px1));
+        if b > a {
+            let _ = write!(
+                out,
+                r#"<rect class="span" x="{a:.1}" y="{py1:.1}" width="{:.1}" height="{:.1}"><title>{}</title></rect>"#,
+                b - a,
+                py0 - py1,
+                esc(label)
+            );
+            let _ = write!(
+                labels.svg,
+                r#"<text class="span-label" x="{:.1}" y="{:.1}">{}</text>"#,
+                a + 3.0,
+                labels.span_y,
+                esc(label)
+            );
+        }
+    }
+
+    /// Dots with their own classes (default `dot`) and tooltips; non-finite ones are skipped.
+    fn points(&self, out: &mut String, x: &[f64], y: &[f64], class: &[&str], tip: &[String]) {
+        for i in 0..x.len().min(y.len()) {
+            let (cx, cy) = (self.xs.at(x[i]), self.ys.at(y[i]));
+            if cx.is_finite() && cy.is_finite() {
+                let _ = write!(
+                    out,
+                    r#"<circle class="{}" cx="{cx:.1}" cy="{cy:.1}" r="3.5"><title>{}</title></circle>"#,
+                    class.get(i).copied().unwrap_or("dot"),
+                    esc(tip.get(i).map_or("", |s| s.as_str()))
+                );
             }
         }
-        out.push_str("</g>");
-        out.push_str(&labels);
-        out.push_str("</svg>");
-        out
+    }
+
+    /// A vertical mark over the plot, labelled at its top on the side towards the middle.
+    fn vline(&self, out: &mut String, labels: &mut Labels, x: f64, class: &str, label: &str) {
+        let (py0, py1) = (self.py0, self.py1);
+        let cx = self.xs.at(x);
+        if cx.is_finite() {
+            let _ = write!(
+                out,
+                r#"<line class="{class}" x1="{cx:.1}" x2="{cx:.1}" y1="{py0:.1}" y2="{py1:.1}"/>"#
+            );
+            let anchor = if cx > (self.px0 + self.px1) / 2.0 {
+                ("end", cx - 3.0)
+            } else {
+                ("start", cx + 3.0)
+            };
+            let _ = write!(
+                labels.svg,
+                r#"<text class="mark-label" x="{:.1}" y="{:.1}" text-anchor="{}">{}</text>"#,
+                anchor.1,
+                labels.vline_y,
+                anchor.0,
+                esc(label)
+            );
+            labels.vline_y += 12.0;
+        }
+    }
+
+    /// A horizontal mark across the plot, labelled above its right end.
+    fn hline(&self, out: &mut String, labels: &mut Labels, y: f64, class: &str, label: &str) {
+        let (px0, px1) = (self.px0, self.px1);
+        let cy = self.ys.at(y);
+        if cy.is_finite() {
+            let _ = write!(
+                out,
+                r#"<line class="{class}" x1="{px0:.1}" x2="{px1:.1}" y1="{cy:.1}" y2="{cy:.1}"/>"#
+            );
+            let _ = write!(
+                labels.svg,
+                r#"<text class="mark-label" x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
+                px1 - 3.0,
+                cy - 4.0,
+                esc(label)
+            );
+        }
     }
 }
 
@@ -795,21 +899,12 @@ pub struct Histogram {
 }
 
 impl Histogram {
+    /// The histogram as an `<svg>` element.
     pub fn svg(&self) -> String {
         let b = bins(&self.values, 24);
         let max_count = b.counts.iter().copied().max().unwrap_or(0) as f64;
         let y_ticks = nice_ticks(0.0, max_count.max(1.0), 4, 1.0);
         let mut out = String::new();
-        let legend: Vec<Key> = self
-            .marks
-            .iter()
-            .filter(|(_, _, label)| !label.is_empty())
-            .map(|(_, class, label)| Key {
-                class,
-                swatch: Swatch::Line,
-                text: label.clone(),
-            })
-            .collect();
         let top = open(
             &mut out,
             &self.id,
@@ -817,7 +912,7 @@ impl Histogram {
             self.height,
             &self.title,
             &self.subtitle,
-            &legend,
+            &self.legend(),
         ) + 8.0;
         let f = Frame {
             w: self.width,
@@ -835,48 +930,9 @@ impl Histogram {
             r0: py0,
             r1: py1,
         };
-        let (lo, hi) = match (b.edges.first(), b.edges.last()) {
-            (Some(a), Some(z)) => (*a, *z),
-            _ => (0.0, 1.0),
-        };
-        let whole = b.edges.len() >= 2 && (b.edges[1] - b.edges[0] - 1.0).abs() < 1e-12;
-        let target = (((px1 - px0) / 70.0).floor() as usize).clamp(2, 8);
-        let xt = if whole {
-            nice_ticks(lo + 0.5, hi - 0.5, target, 1.0)
-        } else {
-            nice_ticks(lo, hi, target, 0.0)
-        };
-        let xs = Scale {
-            d0: xt.lo().min(lo),
-            d1: xt.hi().max(hi),
-            r0: px0,
-            r1: px1,
-        };
-        let x_ticks: Vec<(f64, String)> = xt
-            .values
-            .iter()
-            .map(|v| xs.at(*v))
-            .zip(tick_labels(&xt))
-            .collect();
+        let (xs, x_ticks) = bin_scale(&b, px0, px1);
         axes(&mut out, &f, &ys, &y_ticks, &x_ticks, &self.x_label, "runs");
-        out.push_str(r#"<g class="hist">"#);
-        for (i, c) in b.counts.iter().enumerate() {
-            if *c == 0 {
-                continue;
-            }
-            let (a, z) = (xs.at(b.edges[i]), xs.at(b.edges[i + 1]));
-            let y = ys.at(*c as f64);
-            let _ = write!(
-                out,
-                r#"<rect x="{a:.1}" y="{y:.1}" width="{:.1}" height="{:.1}"><title>{} runs in [{}, {}]</title></rect>"#,
-                (z - a).max(1.0),
-                py0 - y,
-                c,
-                super::format::num(b.edges[i]),
-                super::format::num(b.edges[i + 1])
-            );
-        }
-        out.push_str("</g>");
+        bin_rects(&mut out, &b, &xs, &ys, py0);
         for (x, class, _) in &self.marks {
             let cx = xs.at(*x);
             if cx.is_finite() {
@@ -889,6 +945,71 @@ impl Histogram {
         out.push_str("</svg>");
         out
     }
+
+    /// A line swatch for each mark that has a label.
+    fn legend(&self) -> Vec<Key> {
+        self.marks
+            .iter()
+            .filter(|(_, _, label)| !label.is_empty())
+            .map(|(_, class, label)| Key {
+                class,
+                swatch: Swatch::Line,
+                text: label.clone(),
+            })
+            .collect()
+    }
+}
+
+/// The x scale of a histogram onto `px0..px1`, covering every bin, and its ticks as (pixel x,
+/// label); whole-number bins get whole-number ticks at their middles.
+fn bin_scale(b: &Bins, px0: f64, px1: f64) -> (Scale, Vec<(f64, String)>) {
+    let (lo, hi) = match (b.edges.first(), b.edges.last()) {
+        (Some(a), Some(z)) => (*a, *z),
+        _ => (0.0, 1.0),
+    };
+    let whole = b.edges.len() >= 2 && (b.edges[1] - b.edges[0] - 1.0).abs() < 1e-12;
+    let target = (((px1 - px0) / 70.0).floor() as usize).clamp(2, 8);
+    let xt = if whole {
+        nice_ticks(lo + 0.5, hi - 0.5, target, 1.0)
+    } else {
+        nice_ticks(lo, hi, target, 0.0)
+    };
+    let xs = Scale {
+        d0: xt.lo().min(lo),
+        d1: xt.hi().max(hi),
+        r0: px0,
+        r1: px1,
+    };
+    let x_ticks = xt
+        .values
+        .iter()
+        .map(|v| xs.at(*v))
+        .zip(tick_labels(&xt))
+        .collect();
+    (xs, x_ticks)
+}
+
+/// The bars of a histogram down to the baseline `py0`, each with its count and range as a
+/// tooltip; empty bins draw nothing.
+fn bin_rects(out: &mut String, b: &Bins, xs: &Scale, ys: &Scale, py0: f64) {
+    out.push_str(r#"<g class="hist">"#);
+    for (i, c) in b.counts.iter().enumerate() {
+        if *c == 0 {
+            continue;
+        }
+        let (a, z) = (xs.at(b.edges[i]), xs.at(b.edges[i + 1]));
+        let y = ys.at(*c as f64);
+        let _ = write!(
+            out,
+            r#"<rect x="{a:.1}" y="{y:.1}" width="{:.1}" height="{:.1}"><title>{} runs in [{}, {}]</title></rect>"#,
+            (z - a).max(1.0),
+            py0 - y,
+            c,
+            super::format::num(b.edges[i]),
+            super::format::num(b.edges[i + 1])
+        );
+    }
+    out.push_str("</g>");
 }
 
 /// One bar of a horizontal bar chart.
@@ -915,11 +1036,13 @@ pub struct HBars {
 }
 
 impl HBars {
+    /// Height of the chart: its header, 22 px a bar and the x axis.
     pub fn height(&self) -> f64 {
         let head = if self.subtitle.is_empty() { 30.0 } else { 46.0 };
         head + 22.0 * self.bars.len().max(1) as f64 + 44.0
     }
 
+    /// The chart as an `<svg>` element.
     pub fn svg(&self) -> String {
         let h = self.height();
         let mut out = String::new();
@@ -932,16 +1055,7 @@ impl HBars {
             &self.subtitle,
             &[],
         ) + 8.0;
-        // Labels get at most 55% of the width; longer ones lose their middle.
-        let left = (self
-            .bars
-            .iter()
-            .map(|b| text_width(&b.label, 11.0))
-            .fold(60.0, f64::max)
-            + 16.0)
-            .min(self.width * 0.55);
-        let fit = ((left - 16.0) / text_width("x", 11.0)).floor() as usize;
-        let labels: Vec<String> = self.bars.iter().map(|b| shorten(&b.label, fit)).collect();
+        let (left, labels) = self.labels();
         let f = Frame {
             w: self.width,
             h,
@@ -952,6 +1066,52 @@ impl HBars {
         };
         let (px0, px1) = f.x_range();
         let (py0, _) = f.y_range();
+        let xt = self.x_ticks();
+        let xs = Scale {
+            d0: xt.lo(),
+            d1: xt.hi(),
+            r0: px0,
+            r1: px1,
+        };
+        self.x_axis(&mut out, &f, &xt, &xs);
+        let zero = xs.at(0.0);
+        for (i, (b, label)) in self.bars.iter().zip(&labels).enumerate() {
+            let y = top + 22.0 * i as f64;
+            let _ = write!(
+                out,
+                r#"<text class="bar-label" x="{:.1}" y="{:.1}" text-anchor="end">{}<title>{}</title></text>"#,
+                px0 - 6.0,
+                y + 14.0,
+                esc(label),
+                esc(&b.label)
+            );
+            bar(&mut out, b, &xs, zero, y);
+        }
+        let _ = write!(
+            out,
+            r#"<line class="axis" x1="{zero:.1}" x2="{zero:.1}" y1="{top:.1}" y2="{py0:.1}"/>"#
+        );
+        out.push_str("</svg>");
+        out
+    }
+
+    /// The left margin and the bar labels that fit it: labels get at most 55% of the width;
+    /// longer ones lose their middle.
+    fn labels(&self) -> (f64, Vec<String>) {
+        let left = (self
+            .bars
+            .iter()
+            .map(|b| text_width(&b.label, 11.0))
+            .fold(60.0, f64::max)
+            + 16.0)
+            .min(self.width * 0.55);
+        let fit = ((left - 16.0) / text_width("x", 11.0)).floor() as usize;
+        let labels = self.bars.iter().map(|b| shorten(&b.label, fit)).collect();
+        (left, labels)
+    }
+
+    /// Ticks of the x axis: from -m to m if `symmetric`, else over the values and zero.
+    fn x_ticks(&self) -> Ticks {
         let m = self
             .bars
             .iter()
@@ -964,19 +1124,18 @@ impl HBars {
             .map(|b| b.value)
             .filter(|v| v.is_finite())
             .fold(0.0, f64::min);
-        let xt = if self.symmetric {
+        if self.symmetric {
             let t = nice_ticks(0.0, m.max(1e-12), 2, 0.0);
             nice_ticks(-t.hi(), t.hi(), 4, 0.0)
         } else {
             nice_ticks(min, m.max(1e-12), 5, 0.0)
-        };
-        let xs = Scale {
-            d0: xt.lo(),
-            d1: xt.hi(),
-            r0: px0,
-            r1: px1,
-        };
-        // Vertical grid at the x ticks.
+        }
+    }
+
+    /// Vertical grid lines at the x ticks, their labels and the x axis label.
+    fn x_axis(&self, out: &mut String, f: &Frame, xt: &Ticks, xs: &Scale) {
+        let (px0, px1) = f.x_range();
+        let (py0, top) = f.y_range();
         out.push_str(r#"<g class="grid">"#);
         for v in &xt.values {
             let x = xs.at(*v);
@@ -986,7 +1145,7 @@ impl HBars {
             );
         }
         out.push_str("</g>");
-        for (v, l) in xt.values.iter().zip(tick_labels(&xt)) {
+        for (v, l) in xt.values.iter().zip(tick_labels(xt)) {
             let _ = write!(
                 out,
                 r#"<text class="tick" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
@@ -999,65 +1158,52 @@ impl HBars {
             out,
             r#"<text class="axis-label" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
             (px0 + px1) / 2.0,
-            h - 6.0,
+            f.h - 6.0,
             esc(&self.x_label)
         );
-        let zero = xs.at(0.0);
-        for (i, (b, label)) in self.bars.iter().zip(&labels).enumerate() {
-            let y = top + 22.0 * i as f64;
-            let _ = write!(
-                out,
-                r#"<text class="bar-label" x="{:.1}" y="{:.1}" text-anchor="end">{}<title>{}</title></text>"#,
-                px0 - 6.0,
-                y + 14.0,
-                esc(label),
-                esc(&b.label)
-            );
-            if b.value.is_finite() {
-                let x = xs.at(b.value);
-                let (a, z) = if x < zero { (x, zero) } else { (zero, x) };
-                let class = if b.value < 0.0 { "bar-neg" } else { "bar-pos" };
-                let _ = write!(
-                    out,
-                    r#"<rect class="{class}" x="{a:.1}" y="{:.1}" width="{:.1}" height="15"><title>{}: {}</title></rect>"#,
-                    y + 3.0,
-                    (z - a).max(0.5),
-                    esc(&b.label),
-                    super::format::sig(b.value, 3)
-                );
-                let (tx, anchor) = if b.value < 0.0 {
-                    (a - 4.0, "end")
-                } else {
-                    (z + 4.0, "start")
-                };
-                let _ = write!(
-                    out,
-                    r#"<text class="bar-value" x="{tx:.1}" y="{:.1}" text-anchor="{anchor}">{}{}</text>"#,
-                    y + 14.0,
-                    esc(&super::format::sig(b.value, 2)),
-                    esc(&b.note)
-                );
-            } else {
-                let _ = write!(
-                    out,
-                    r#"<text class="bar-value" x="{:.1}" y="{:.1}">{}</text>"#,
-                    zero + 4.0,
-                    y + 14.0,
-                    esc(if b.note.is_empty() {
-                        "undefined"
-                    } else {
-                        &b.note
-                    })
-                );
-            }
-        }
+    }
+}
+
+/// One bar from `zero` (pixel x) in the row at `y`, with its value (and note) at its end; a
+/// non-finite value draws only its note, or "undefined".
+fn bar(out: &mut String, b: &Bar, xs: &Scale, zero: f64, y: f64) {
+    if !b.value.is_finite() {
         let _ = write!(
             out,
-            r#"<line class="axis" x1="{zero:.1}" x2="{zero:.1}" y1="{top:.1}" y2="{py0:.1}"/>"#
+            r#"<text class="bar-value" x="{:.1}" y="{:.1}">{}</text>"#,
+            zero + 4.0,
+            y + 14.0,
+            esc(if b.note.is_empty() {
+                "undefined"
+            } else {
+                &b.note
+            })
         );
-        out.push_str("</svg>");
-        out
+        return;
     }
+    let x = xs.at(b.value);
+    let (a, z) = if x < zero { (x, zero) } else { (zero, x) };
+    let class = if b.value < 0.0 { "bar-neg" } else { "bar-pos" };
+    let _ = write!(
+        out,
+        r#"<rect class="{class}" x="{a:.1}" y="{:.1}" width="{:.1}" height="15"><title>{}: {}</title></rect>"#,
+        y + 3.0,
+        (z - a).max(0.5),
+        esc(&b.label),
+        super::format::sig(b.value, 3)
+    );
+    let (tx, anchor) = if b.value < 0.0 {
+        (a - 4.0, "end")
+    } else {
+        (z + 4.0, "start")
+    };
+    let _ = write!(
+        out,
+        r#"<text class="bar-value" x="{tx:.1}" y="{:.1}" text-anchor="{anchor}">{}{}</text>"#,
+        y + 14.0,
+        esc(&super::format::sig(b.value, 2)),
+        esc(&b.note)
+    );
 }
 
 #[cfg(test)]
