@@ -332,6 +332,8 @@ fn tool_shard_sets_that_do_not_fit_are_refused() {
         p.join(dir).display().to_string()
     };
     let s0 = shard(&sweep_args(&scen, "7"), "0/2", "s0");
+    // A shard can be run again into its directory (a resubmitted job).
+    shard(&sweep_args(&scen, "7"), "0/2", "s0");
     let out = p.join("merged");
     let e = refused(&["merge", &s0], &out);
     assert!(e.contains("missing shards: 1/2"), "{e}");
