@@ -662,6 +662,39 @@ mod tests {
     }
 
     #[test]
+    fn sizes_are_a_sorted_grid_within_bounds() {
+        assert_eq!(
+            sizes("0..1000:250").unwrap(),
+            [0.0, 250.0, 500.0, 750.0, 1000.0]
+        );
+        assert_eq!(sizes("500, 0,500").unwrap(), [0.0, 500.0]);
+        let e = message(sizes("0,2e9").unwrap_err());
+        assert!(e.contains("--sizes") && e.contains("`2e9`"), "{e}");
+        assert!(sizes("-5").is_err() && sizes("10..0:5").is_err() && sizes("").is_err());
+        let size = |max_t: Option<&str>, grid: Option<&str>, shard: Option<&str>| {
+            SizeSettings::new(
+                "s.toml".into(),
+                None,
+                &text(),
+                "s".into(),
+                "mean(unmet_demand_t) <= 5".into(),
+                max_t,
+                None,
+                grid,
+                shard,
+            )
+        };
+        let e = message(size(None, None, Some("0/2")).unwrap_err());
+        assert!(e.contains("needs --sizes"), "{e}");
+        let e = message(size(Some("100"), Some("0,50"), None).unwrap_err());
+        assert!(e.contains("--max-t cannot go with --sizes"), "{e}");
+        let e = message(size(None, Some("0,50"), Some("0/3")).unwrap_err());
+        assert!(e.contains("3 shards is more than the 2 sizes"), "{e}");
+        let ok = size(None, Some("0..100:50"), Some("1/2")).unwrap();
+        assert_eq!(ok.shard.map(|s| s.runs(3)), Some(1..3));
+    }
+
+    #[test]
     fn threads_are_capped() {
         assert_eq!(threads(Some("4")).unwrap(), 4);
         assert!(message(threads(Some("100000")).unwrap_err()).contains("at most 256"));
