@@ -83,8 +83,8 @@ pub enum Command {
         #[arg(long, value_name = "K/N")]
         shard: Option<String>,
     },
-    /// Merge the shard directories of one batch (`run --shard K/N`, every K) into the outputs of
-    /// a single run of the whole batch.
+    /// Merge the shard directories of one batch, sweep or size-stockpile grid (`--shard K/N`,
+    /// every K) into the outputs of a single unsharded command.
     Merge {
         /// Shard directories, in any order.
         #[arg(required = true)]
@@ -155,6 +155,14 @@ pub enum Command {
         /// (default: 0.5% of the cap).
         #[arg(long, allow_negative_numbers = true)]
         tolerance_t: Option<String>,
+        /// Evaluate exactly these sizes, tonnes, instead of bisecting: START..END:STEP or a list
+        /// (e.g. 0..2000:250); the answer is the smallest of them meeting the target.
+        #[arg(long, allow_negative_numbers = true)]
+        sizes: Option<String>,
+        /// With --sizes: evaluate only shard K (from 0) of N of the sizes and write a shard
+        /// directory for `reesim merge` (e.g. --shard 0/4).
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
         /// Output directory (default: reesim-out/<stem>-size-<stockpile>).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -176,6 +184,10 @@ pub enum Command {
         out: Option<PathBuf>,
         #[command(flatten)]
         sampling: SamplingArgs,
+        /// Evaluate only shard K (from 0) of N of the grid points and write a shard directory
+        /// for `reesim merge` (e.g. --shard 0/4).
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
     },
     /// Write DIR/report.html: one offline page with the outputs of DIR as tables and charts.
     Report {
@@ -285,6 +297,8 @@ impl TryFrom<Command> for Settings {
                 batch: b,
                 max_t,
                 tolerance_t,
+                sizes,
+                shard,
                 out,
                 sampling,
             } => batch(
@@ -296,6 +310,8 @@ impl TryFrom<Command> for Settings {
                     target,
                     max_t.as_deref(),
                     tolerance_t.as_deref(),
+                    sizes.as_deref(),
+                    shard.as_deref(),
                 )?),
                 &b.output,
             ),
@@ -305,12 +321,14 @@ impl TryFrom<Command> for Settings {
                 batch: b,
                 out,
                 sampling,
+                shard,
             } => batch(
                 Batch::Sweep(SweepSettings::new(
                     scenario,
                     out,
                     &text(&b, &sampling),
                     &set,
+                    shard.as_deref(),
                 )?),
                 &b.output,
             ),

@@ -10,10 +10,10 @@ use super::settings::{
 };
 use super::{AppError, Job, check_metrics, print};
 use crate::export::decision::{CompareCsv, CurveCsv, SensitivityCsv, SweepCsv};
-use crate::export::manifest::{BatchEntry, Manifest};
+use crate::export::manifest::{AxisEntry, BatchEntry, Manifest, ShardPart};
 use crate::export::runs::RunsCsv;
 use crate::export::set::checkpoint;
-use crate::export::shard::{HistogramsBin, RowsBin, ScenarioToml};
+use crate::export::shard::{HistogramsBin, RowsBin, ScenarioToml, SizesBin};
 use crate::export::summary::SummaryCsv;
 use crate::export::timeseries::TimeseriesCsv;
 use crate::export::uncertainty::UncertaintyCsv;
@@ -26,7 +26,10 @@ use crate::tools::compare::{Difference, OneSided, one_sided_scopes};
 /// The files of a whole batch's results, or of a shard's part.
 pub(super) fn run_exports<'a>(ctx: Context<'a>) -> Vec<Box<dyn Export + 'a>> {
     match ctx.settings.shard {
-        Some(_) => vec![Box::new(HistogramsBin(ctx)), Box::new(ScenarioToml(ctx))],
+        Some(_) => vec![
+            Box::new(HistogramsBin(ctx)),
+            Box::new(ScenarioToml(ctx.loaded)),
+        ],
         None => vec![
             Box::new(SummaryCsv(ctx)),
             Box::new(TimeseriesCsv(ctx)),
@@ -363,7 +366,8 @@ impl Job for SensitivityJob {
     }
 }
 
-/// `reesim size-stockpile`.
+/// `reesim size-stockpile`: a bisection, or a given grid of sizes (`--sizes`), whole or one
+/// shard of it.
 pub(super) struct SizeJob {
     s: SizeSettings,
     loaded: Loaded,
@@ -371,6 +375,8 @@ pub(super) struct SizeJob {
     cap: f64,
     tolerance: f64,
     done: Option<(crate::tools::size::Sizing, Option<String>)>,
+    /// A shard's evaluated sizes (no decision: that needs every size).
+    part: Option<Vec<crate::tools::size::Point>>,
 }
 
 impl SizeJob {
@@ -381,30 +387,23 @@ impl SizeJob {
         if let Some(u) = &s.batch.until {
             check_metrics(sc, &u.metrics)?;
         }
-        let Some(index) = sc.stockpiles.iter().position(|p| p.name == s.stockpile) else {
-            let names: Vec<&str> = sc.stockpiles.iter().map(|s| s.name.as_str()).collect();
-            return Err(AppError::Usage(format!(
-                "no stockpile named `{}` in {}; {}",
-                s.stockpile,
-                s.scenario.display(),
-                if names.is_empty() {
-                    "it defines none".to_string()
-                } else {
-                    format!("it defines: {}", names.join(", "))
-                }
-            )));
-        };
-        let per_day = crate::sim::run::tonnes_per_day(sc, s.batch.seed, 0, index);
-        let cap = match s.max_t {
-            Some(c) => c,
-            None if per_day > 0.0 => 365.0 * per_day,
+        let index = stockpile_index(sc, &s.stockpile, &s.scenario)?;
+        let (cap, tolerance) = match &s.sizes {
+            Some(sizes) => (sizes.last().copied().unwrap_or(0.0), 0.0),
             None => {
-                return Err(AppError::Usage(
-                    "the stockpile serves no demand to size against; give --max-t".into(),
-                ));
+                let per_day = crate::sim::run::tonnes_per_day(sc, s.batch.seed, 0, index);
+                let cap = match s.max_t {
+                    Some(c) => c,
+                    None if per_day > 0.0 => 365.0 * per_day,
+                    None => {
+                        return Err(AppError::Usage(
+                            "the stockpile serves no demand to size against; give --max-t".into(),
+                        ));
+                    }
+                };
+                (cap, s.tolerance_t.unwrap_or(cap * 0.005))
             }
         };
-        let tolerance = s.tolerance_t.unwrap_or(cap * 0.005);
         Ok(SizeJob {
             s,
             loaded,
@@ -412,7 +411,144 @@ impl SizeJob {
             cap,
             tolerance,
             done: None,
+            part: None,
         })
+    }
+
+    /// The block of `--sizes` this command evaluates: all, or its shard's.
+    fn sizes_here(&self) -> &[f64] {
+        let sizes = self.s.sizes.as_deref().unwrap_or_default();
+        match self.s.shard {
+            Some(sh) => {
+                let r = sh.runs(sizes.len() as u64);
+                &sizes[r.start as usize..r.end as usize]
+            }
+            None => sizes,
+        }
+    }
+}
+
+/// The position of the stockpile named `name` in `sc`, or a message listing the names.
+pub(super) fn stockpile_index(
+    sc: &crate::model::Scenario,
+    name: &str,
+    file: &Path,
+) -> Result<usize, AppError> {
+    sc.stockpiles
+        .iter()
+        .position(|p| p.name == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = sc.stockpiles.iter().map(|s| s.name.as_str()).collect();
+            AppError::Usage(format!(
+                "no stockpile named `{name}` in {}; {}",
+                file.display(),
+                if names.is_empty() {
+                    "it defines none".to_string()
+                } else {
+                    format!("it defines: {}", names.join(", "))
+                }
+            ))
+        })
+}
+
+/// The size-stockpile fields of a manifest: one batch per evaluated size, what was sized
+/// against what, the rule, the grid of `--sizes` and the answers (when decided).
+pub(super) fn size_manifest(
+    m: &mut Manifest,
+    s: &SizeSettings,
+    points: &[crate::tools::size::Point],
+    sizing: Option<&crate::tools::size::Sizing>,
+) {
+    m.scenario_files = Some(vec![s.scenario.display().to_string()]);
+    m.batches = Some(
+        points
+            .iter()
+            .map(|p| {
+                BatchEntry::new(
+                    format!("size_t={}", crate::export::num(p.tonnes)),
+                    p.runs as u64,
+                    &[],
+                )
+            })
+            .collect(),
+    );
+    m.stockpile = Some(s.stockpile.clone());
+    m.target = Some(s.target_text.clone());
+    m.rule = Some(
+        if s.sizes.is_some() {
+            crate::tools::size::GRID_RULE
+        } else {
+            crate::tools::size::RULE
+        }
+        .into(),
+    );
+    m.sizes_t = s.sizes.clone();
+    if let Some(sizing) = sizing {
+        m.answer_t = sizing.answer.as_ref().map(|a| a.tonnes);
+        m.point_estimate_answer_t = sizing.point_answer.as_ref().map(|a| a.tonnes);
+    }
+}
+
+/// The unit of a target's statistic: a share of runs, or the unit of its metric.
+fn target_unit(t: &crate::tools::size::Target) -> &'static str {
+    match t {
+        crate::tools::size::Target::Probability { .. } => "share of runs",
+        crate::tools::size::Target::Mean { .. } => crate::stats::registry::unit_of(t.metric()),
+    }
+}
+
+/// What size-stockpile (or the merge of its shards) prints of a decided sizing.
+pub(super) fn print_sizing(
+    out: &mut dyn Write,
+    s: &SizeSettings,
+    sizing: &crate::tools::size::Sizing,
+    zero_reason: Option<&str>,
+    colour: bool,
+) -> Result<(), AppError> {
+    print::sizing(
+        out,
+        print::SizeView {
+            stockpile: &s.stockpile,
+            target: &s.target_text,
+            unit: target_unit(&s.target),
+            runs: s.batch.runs,
+            sizing,
+            zero_reason,
+            grid: s.sizes.is_some(),
+        },
+        colour,
+    )
+}
+
+/// The line a tool's shard prints: which grid points it did, and where it wrote them.
+fn shard_done(
+    out: &mut dyn Write,
+    sh: runner::Shard,
+    what: &str,
+    total: usize,
+    dir: &Path,
+) -> Result<(), AppError> {
+    let r = sh.runs(total as u64);
+    writeln!(
+        out,
+        "shard {}/{}: {what} {}..{} of {total} done; merge every shard with `reesim merge`. Wrote {}",
+        sh.index,
+        sh.count,
+        r.start,
+        r.end,
+        dir.display()
+    )
+    .map_err(super::stdout_err)
+}
+
+/// The `shard` entry of a tool's shard manifest: every run of grid points `points` of `total`.
+fn tool_shard_part(sh: runner::Shard, runs: u64, total: usize) -> ShardPart {
+    let r = sh.runs(total as u64);
+    ShardPart {
+        index: sh.index,
+        count: sh.count,
+        runs: [0, runs],
+        points: Some([r.start, r.end]),
     }
 }
 
@@ -423,47 +559,65 @@ impl Job for SizeJob {
 
     fn execute(&mut self, _: &mut OutputSet, progress: &mut dyn Progress) -> Result<(), AppError> {
         let sc = &self.loaded.scenario;
-        let sizing = crate::tools::size::size(
-            sc,
-            self.index,
-            &self.s.target,
-            &self.s.batch,
-            self.cap,
-            self.tolerance,
-            progress,
-        )?;
+        let sizing = match &self.s.sizes {
+            None => crate::tools::size::size(
+                sc,
+                self.index,
+                &self.s.target,
+                &self.s.batch,
+                self.cap,
+                self.tolerance,
+                progress,
+            )?,
+            Some(_) => {
+                let points = crate::tools::size::evaluate(
+                    sc,
+                    self.index,
+                    &self.s.target,
+                    &self.s.batch,
+                    self.sizes_here(),
+                    progress,
+                )?;
+                if self.s.shard.is_some() {
+                    self.part = Some(points);
+                    return Ok(());
+                }
+                let per_day = crate::sim::run::tonnes_per_day(sc, self.s.batch.seed, 0, self.index);
+                crate::tools::size::decide(points, per_day)
+            }
+        };
         let zero_reason = crate::tools::size::zero_reason(sc, self.index, &self.s.target, &sizing);
         self.done = Some((sizing, zero_reason));
         Ok(())
     }
 
     fn exports(&self) -> Vec<Box<dyn Export + '_>> {
+        if let Some(part) = &self.part {
+            return vec![
+                Box::new(SizesBin(part)),
+                Box::new(ScenarioToml(&self.loaded)),
+            ];
+        }
         let (sizing, _) = self.done.as_ref().expect("executed");
         vec![Box::new(CurveCsv(sizing))]
     }
 
     fn manifest(&self, started: SystemTime) -> Manifest {
-        let (sizing, _) = self.done.as_ref().expect("executed");
         let mut m = Manifest::new("size-stockpile", &self.s.batch, started);
-        m.scenario_files = Some(vec![self.s.scenario.display().to_string()]);
-        m.batches = Some(
-            sizing
-                .curve
-                .iter()
-                .map(|p| {
-                    BatchEntry::new(
-                        format!("size_t={}", crate::export::num(p.tonnes)),
-                        p.runs as u64,
-                        &[],
-                    )
-                })
-                .collect(),
-        );
-        m.stockpile = Some(self.s.stockpile.clone());
-        m.target = Some(self.s.target_text.clone());
-        m.rule = Some(crate::tools::size::RULE.into());
-        m.answer_t = sizing.answer.as_ref().map(|a| a.tonnes);
-        m.point_estimate_answer_t = sizing.point_answer.as_ref().map(|a| a.tonnes);
+        match (&self.part, self.s.shard) {
+            (Some(part), Some(sh)) => {
+                size_manifest(&mut m, &self.s, part, None);
+                m.shard = Some(tool_shard_part(
+                    sh,
+                    self.s.batch.runs,
+                    self.s.sizes.as_ref().map_or(0, Vec::len),
+                ));
+            }
+            _ => {
+                let (sizing, _) = self.done.as_ref().expect("executed");
+                size_manifest(&mut m, &self.s, &sizing.curve, Some(sizing));
+            }
+        }
         m
     }
 
@@ -473,32 +627,28 @@ impl Job for SizeJob {
         written: &[PathBuf],
         colour: bool,
     ) -> Result<(), AppError> {
+        if let Some(sh) = self.s.shard {
+            let total = self.s.sizes.as_ref().map_or(0, Vec::len);
+            return shard_done(out, sh, "sizes", total, &self.s.out);
+        }
         let (sizing, zero_reason) = self.done.as_ref().expect("executed");
-        print::sizing(
-            out,
-            print::SizeView {
-                stockpile: &self.s.stockpile,
-                target: &self.s.target_text,
-                unit: match self.s.target {
-                    crate::tools::size::Target::Probability { .. } => "share of runs",
-                    crate::tools::size::Target::Mean { .. } => {
-                        crate::stats::registry::unit_of(self.s.target.metric())
-                    }
-                },
-                runs: self.s.batch.runs,
-                sizing,
-                zero_reason: zero_reason.as_deref(),
-            },
-            colour,
-        )?;
+        print_sizing(out, &self.s, sizing, zero_reason.as_deref(), colour)?;
         print::wrote_list(out, written)
+    }
+
+    fn reportable(&self) -> bool {
+        self.s.shard.is_none()
     }
 }
 
-/// `reesim sweep`: every grid point with the same seed and runs (common random numbers).
+/// `reesim sweep`: every grid point (or a shard's block of them) with the same seed and runs
+/// (common random numbers).
 pub(super) struct SweepJob {
     s: SweepSettings,
+    base: Loaded,
     grid: Vec<(Vec<String>, Loaded)>,
+    /// Grid points in the whole grid.
+    total: usize,
     points: Vec<(Vec<String>, Results)>,
     paths: Vec<String>,
 }
@@ -513,7 +663,9 @@ impl SweepJob {
             crate::tools::sweep::grid(&s.scenario, &base, &s.axes).map_err(AppError::Sweep)?;
         let paths = s.axes.iter().map(|a| a.path.clone()).collect();
         Ok(SweepJob {
+            total: grid.len(),
             s,
+            base,
             grid,
             points: Vec::new(),
             paths,
@@ -527,8 +679,12 @@ impl Job for SweepJob {
     }
 
     fn execute(&mut self, _: &mut OutputSet, progress: &mut dyn Progress) -> Result<(), AppError> {
-        let n = self.grid.len();
+        let n = self.total;
+        let here = self.s.shard.map_or(0..n as u64, |sh| sh.runs(n as u64));
         for (i, (values, loaded)) in std::mem::take(&mut self.grid).into_iter().enumerate() {
+            if !here.contains(&(i as u64)) {
+                continue;
+            }
             progress.stage(
                 &format!("point {}/{n} ({})", i + 1, values.join(", ")),
                 self.s.batch.runs,
@@ -545,15 +701,33 @@ impl Job for SweepJob {
     }
 
     fn exports(&self) -> Vec<Box<dyn Export + '_>> {
-        vec![Box::new(SweepCsv {
+        let csv: Box<dyn Export + '_> = Box::new(SweepCsv {
             paths: &self.paths,
             points: &self.points,
-        })]
+        });
+        match self.s.shard {
+            Some(_) => vec![csv, Box::new(ScenarioToml(&self.base))],
+            None => vec![csv],
+        }
     }
 
     fn manifest(&self, started: SystemTime) -> Manifest {
         let mut m = Manifest::new("sweep", &self.s.batch, started);
         m.scenario_files = Some(vec![self.s.scenario.display().to_string()]);
+        m.axes = Some(
+            self.s
+                .axes
+                .iter()
+                .map(|a| AxisEntry {
+                    path: a.path.clone(),
+                    values: a.values.clone(),
+                })
+                .collect(),
+        );
+        m.shard = self
+            .s
+            .shard
+            .map(|sh| tool_shard_part(sh, self.s.batch.runs, self.total));
         m.batches = Some(
             self.points
                 .iter()
@@ -569,7 +743,14 @@ impl Job for SweepJob {
         written: &[PathBuf],
         colour: bool,
     ) -> Result<(), AppError> {
+        if let Some(sh) = self.s.shard {
+            return shard_done(out, sh, "grid points", self.total, &self.s.out);
+        }
         print::sweep(out, &self.paths, &self.points, self.s.batch.runs, colour)?;
         print::wrote_list(out, written)
+    }
+
+    fn reportable(&self) -> bool {
+        self.s.shard.is_none()
     }
 }

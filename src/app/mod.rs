@@ -124,7 +124,7 @@ pub fn pipeline(
     let started = SystemTime::now();
     let mut job: Box<dyn Job> = match batch {
         Batch::Run(s) => Box::new(jobs::RunJob::prepare(s)?),
-        Batch::Merge(s) => Box::new(merge::MergeJob::prepare(s)?),
+        Batch::Merge(s) => merge::prepare(s)?,
         Batch::Compare(s) => Box::new(jobs::CompareJob::prepare(s)?),
         Batch::Sensitivity(s) => Box::new(jobs::SensitivityJob::prepare(s)?),
         Batch::SizeStockpile(s) => Box::new(jobs::SizeJob::prepare(s)?),

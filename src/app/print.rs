@@ -350,6 +350,8 @@ pub(super) struct SizeView<'a> {
     pub runs: u64,
     pub sizing: &'a crate::tools::size::Sizing,
     pub zero_reason: Option<&'a str>,
+    /// The sizes were a given grid (`--sizes`), not a bisection up to a cap.
+    pub grid: bool,
 }
 
 pub(super) fn sizing(out: &mut dyn Write, v: SizeView, colour: bool) -> Result<(), AppError> {
@@ -366,7 +368,17 @@ pub(super) fn sizing(out: &mut dyn Write, v: SizeView, colour: bool) -> Result<(
             with_unit(unit, a.interval.1),
         )
     };
-    let mut text = format!("rule: {}\n\n", crate::tools::size::RULE);
+    let rule = if v.grid {
+        crate::tools::size::GRID_RULE
+    } else {
+        crate::tools::size::RULE
+    };
+    let mut text = format!("rule: {rule}\n\n");
+    let up_to = if v.grid {
+        "of the grid, up to"
+    } else {
+        "up to the cap of"
+    };
     text.push_str(&match &s.answer {
         Some(a) => format!(
             "smallest {} meeting {} with 95% confidence: {}, {} runs per size\n",
@@ -376,7 +388,7 @@ pub(super) fn sizing(out: &mut dyn Write, v: SizeView, colour: bool) -> Result<(
             v.runs
         ),
         None => format!(
-            "no size of {} up to the cap of {} ({} days) meets {} with 95% confidence\n",
+            "no size of {} {up_to} {} ({} days) meets {} with 95% confidence\n",
             v.stockpile,
             t(s.cap_t),
             number(s.cap_t / s.tonnes_per_day),
@@ -396,7 +408,14 @@ pub(super) fn sizing(out: &mut dyn Write, v: SizeView, colour: bool) -> Result<(
                 ""
             }
         ),
-        (None, _) => "on the point estimate alone: no size up to the cap\n".to_string(),
+        (None, _) => format!(
+            "on the point estimate alone: no size {}\n",
+            if v.grid {
+                "of the grid"
+            } else {
+                "up to the cap"
+            }
+        ),
     });
     if let Some(why) = v.zero_reason {
         text.push_str(&format!("0 t: {why}\n"));

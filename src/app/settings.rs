@@ -111,6 +111,10 @@ pub struct SizeSettings {
     pub max_t: Option<f64>,
     /// Bracket width that stops the bisection, tonnes (None: 0.5% of the cap).
     pub tolerance_t: Option<f64>,
+    /// `--sizes`: evaluate exactly these sizes, tonnes, smallest first, instead of bisecting.
+    pub sizes: Option<Vec<f64>>,
+    /// `--shard K/N` (only with `sizes`): evaluate only this shard's block of the sizes.
+    pub shard: Option<Shard>,
 }
 
 /// `reesim sweep`.
@@ -120,6 +124,8 @@ pub struct SweepSettings {
     pub out: PathBuf,
     pub batch: runner::Settings,
     pub axes: Vec<Axis>,
+    /// `--shard K/N`: evaluate only this shard's block of the grid points.
+    pub shard: Option<Shard>,
 }
 
 /// The batch arguments as written on the command line.
@@ -167,6 +173,14 @@ pub const MAX_T: Bound = Bound {
 pub const TOLERANCE_T: Bound = Bound {
     flag: "--tolerance-t",
     ..MAX_T
+};
+/// Each size of `--sizes`: tonnes from 0 to 1e9.
+pub const SIZE_T: Bound = Bound {
+    flag: "--sizes",
+    min: 0.0,
+    above: false,
+    max: 1e9,
+    what: "tonnes",
 };
 
 impl Bound {
@@ -342,6 +356,11 @@ pub fn batch(t: &BatchText) -> Result<runner::Settings, AppError> {
 
 /// Parses `--shard K/N` (K from 0) for a batch of `runs` runs.
 pub fn shard(s: &str, runs: u64) -> Result<Shard, AppError> {
+    shard_of(s, runs, "runs")
+}
+
+/// Parses `--shard K/N` (K from 0) of `total` items (`what`: runs, grid points, sizes).
+pub fn shard_of(s: &str, total: u64, what: &str) -> Result<Shard, AppError> {
     let bad = |why: &str| {
         AppError::Usage(format!(
             "--shard must be K/N with 0 <= K < N (e.g. 0/4 for the first of four shards), found `{s}`{why}"
@@ -354,12 +373,31 @@ pub fn shard(s: &str, runs: u64) -> Result<Shard, AppError> {
     if count == 0 || index >= count {
         return Err(bad(""));
     }
-    if count > runs {
+    if count > total {
         return Err(bad(&format!(
-            ": {count} shards is more than the {runs} runs"
+            ": {count} shards is more than the {total} {what}"
         )));
     }
     Ok(Shard { index, count })
+}
+
+/// Parses `--sizes`: `START..END:STEP` (END included) or `V1,V2,...`, tonnes from 0 to 1e9,
+/// as the sizes smallest first (a size given twice is evaluated once).
+pub fn sizes(text: &str) -> Result<Vec<f64>, AppError> {
+    let values = crate::tools::sweep::values_of(text).map_err(|m| {
+        AppError::Usage(format!(
+            "--sizes `{}`: {m}; give tonnes as START..END:STEP (e.g. 0..2000:250) or a list \
+             (e.g. 0,500,1000)",
+            text.trim()
+        ))
+    })?;
+    let mut out = values
+        .iter()
+        .map(|v| SIZE_T.parse(v))
+        .collect::<Result<Vec<f64>, _>>()?;
+    out.sort_by(f64::total_cmp);
+    out.dedup();
+    Ok(out)
 }
 
 /// A file's stem, for default output directories.
@@ -467,12 +505,38 @@ impl SizeSettings {
         target: String,
         max_t: Option<&str>,
         tolerance_t: Option<&str>,
+        grid: Option<&str>,
+        shard_text: Option<&str>,
     ) -> Result<SizeSettings, AppError> {
         let batch = batch(batch_text)?;
         let parsed = Target::parse(&target).map_err(AppError::Usage)?;
         known_metrics("--target", &[parsed.metric().to_string()])?;
         let max_t = max_t.map(|t| MAX_T.parse(t)).transpose()?;
         let tolerance_t = tolerance_t.map(|t| TOLERANCE_T.parse(t)).transpose()?;
+        let sizes = grid.map(sizes).transpose()?;
+        if let Some(g) = grid {
+            let flag = match (max_t, tolerance_t) {
+                (Some(_), _) => Some("--max-t"),
+                (None, Some(_)) => Some("--tolerance-t"),
+                (None, None) => None,
+            };
+            if let Some(flag) = flag {
+                return Err(AppError::Usage(format!(
+                    "{flag} cannot go with --sizes {g}: it bounds the bisection, and with \
+                     --sizes exactly the sizes given are evaluated"
+                )));
+            }
+        }
+        let shard = match (shard_text, &sizes) {
+            (Some(s), None) => {
+                return Err(AppError::Usage(format!(
+                    "--shard {s} needs --sizes: the bisection is sequential, so a sharded \
+                     size-stockpile evaluates a fixed grid of sizes (e.g. --sizes 0..2000:250)"
+                )));
+            }
+            (Some(s), Some(g)) => Some(shard_of(s, g.len() as u64, "sizes")?),
+            (None, _) => None,
+        };
         Ok(SizeSettings {
             out: out
                 .unwrap_or_else(|| default_out(format!("{}-size-{}", stem(&scenario), stockpile))),
@@ -483,6 +547,8 @@ impl SizeSettings {
             target_text: target,
             max_t,
             tolerance_t,
+            sizes,
+            shard,
         })
     }
 }
@@ -493,6 +559,7 @@ impl SweepSettings {
         out: Option<PathBuf>,
         batch_text: &BatchText,
         set: &[String],
+        shard_text: Option<&str>,
     ) -> Result<SweepSettings, AppError> {
         let batch = batch(batch_text)?;
         if set.is_empty() {
@@ -503,15 +570,25 @@ impl SweepSettings {
         let axes = set
             .iter()
             .map(|s| Axis::parse(s))
-            .collect::<Result<_, _>>()
+            .collect::<Result<Vec<Axis>, _>>()
             .map_err(AppError::Usage)?;
+        let shard = shard_text
+            .map(|s| shard_of(s, grid_points(&axes), "grid points"))
+            .transpose()?;
         Ok(SweepSettings {
             out: out.unwrap_or_else(|| default_out(format!("{}-sweep", stem(&scenario)))),
             scenario,
             batch,
             axes,
+            shard,
         })
     }
+}
+
+/// The number of points of the full factorial grid of `axes`.
+pub fn grid_points(axes: &[Axis]) -> u64 {
+    axes.iter()
+        .fold(1u64, |n, a| n.saturating_mul(a.values.len() as u64))
 }
 
 #[cfg(test)]
@@ -582,6 +659,39 @@ mod tests {
             .unwrap_err(),
         );
         assert!(e.contains("unknown metric `unmet_tonnes`"), "{e}");
+    }
+
+    #[test]
+    fn sizes_are_a_sorted_grid_within_bounds() {
+        assert_eq!(
+            sizes("0..1000:250").unwrap(),
+            [0.0, 250.0, 500.0, 750.0, 1000.0]
+        );
+        assert_eq!(sizes("500, 0,500").unwrap(), [0.0, 500.0]);
+        let e = message(sizes("0,2e9").unwrap_err());
+        assert!(e.contains("--sizes") && e.contains("`2e9`"), "{e}");
+        assert!(sizes("-5").is_err() && sizes("10..0:5").is_err() && sizes("").is_err());
+        let size = |max_t: Option<&str>, grid: Option<&str>, shard: Option<&str>| {
+            SizeSettings::new(
+                "s.toml".into(),
+                None,
+                &text(),
+                "s".into(),
+                "mean(unmet_demand_t) <= 5".into(),
+                max_t,
+                None,
+                grid,
+                shard,
+            )
+        };
+        let e = message(size(None, None, Some("0/2")).unwrap_err());
+        assert!(e.contains("needs --sizes"), "{e}");
+        let e = message(size(Some("100"), Some("0,50"), None).unwrap_err());
+        assert!(e.contains("--max-t cannot go with --sizes"), "{e}");
+        let e = message(size(None, Some("0,50"), Some("0/3")).unwrap_err());
+        assert!(e.contains("3 shards is more than the 2 sizes"), "{e}");
+        let ok = size(None, Some("0..100:50"), Some("1/2")).unwrap();
+        assert_eq!(ok.shard.map(|s| s.runs(3)), Some(1..3));
     }
 
     #[test]

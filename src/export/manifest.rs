@@ -62,6 +62,13 @@ pub struct Manifest {
     /// The shard directories a merge read, in shard order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged_from: Option<Vec<String>>,
+    /// sweep: the grid, each axis a dotted path with its values in order (the grid points are
+    /// every combination, the last axis varying fastest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub axes: Option<Vec<AxisEntry>>,
+    /// size-stockpile with `--sizes`: the grid of sizes, tonnes, smallest first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sizes_t: Option<Vec<f64>>,
     /// The batches a tool ran: one per scenario, grid point or stockpile size.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batches: Option<Vec<BatchEntry>>,
@@ -123,12 +130,22 @@ pub struct Correlation {
     pub achieved_rank_correlation: Option<f64>,
 }
 
-/// A shard's part: shard `index` of `count`, runs `runs[0]..runs[1]` of the batch.
+/// A shard's part: shard `index` of `count`, runs `runs[0]..runs[1]` of the batch; a tool's
+/// shard runs every run of each of its grid points `points[0]..points[1]`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ShardPart {
     pub index: u64,
     pub count: u64,
     pub runs: [u64; 2],
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<[u64; 2]>,
+}
+
+/// One axis of a sweep's grid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AxisEntry {
+    pub path: String,
+    pub values: Vec<String>,
 }
 
 /// One batch of a tool.
@@ -191,6 +208,8 @@ impl Manifest {
             batch_size: None,
             shard: None,
             merged_from: None,
+            axes: None,
+            sizes_t: None,
             batches: None,
             dropped_scopes: None,
             unpaired_stockpiles: None,
@@ -249,6 +268,7 @@ impl Manifest {
                 index: sh.index,
                 count: sh.count,
                 runs: [runs.start, runs.end],
+                points: None,
             }
         });
         m.merged_from = (!r.shards.is_empty()).then(|| r.shards.clone());

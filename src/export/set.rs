@@ -36,7 +36,7 @@ pub const MANIFEST: &str = "manifest.json";
 
 /// Every file name reesim writes into an output directory: a directory holding only these (and
 /// reesim's own temporary files) may be replaced.
-pub const KNOWN_FILES: [&str; 10] = [
+pub const KNOWN_FILES: [&str; 14] = [
     "summary.csv",
     "timeseries.csv",
     "uncertainty.csv",
@@ -47,6 +47,12 @@ pub const KNOWN_FILES: [&str; 10] = [
     "stockpile_curve.csv",
     "sensitivity.csv",
     "report.html",
+    // A shard directory's own files (export::shard), so a shard can be run again into its
+    // directory.
+    "rows.bin",
+    "histograms.bin",
+    "scenario.toml",
+    "sizes.bin",
 ];
 
 const STAGING: &str = "reesim-staging";

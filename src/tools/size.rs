@@ -179,6 +179,12 @@ pub const RULE: &str = "the answer is the smallest size whose whole 95% interval
     target (for P(...) >= p: the lower bound of the Wilson interval is at least p); the \
     smallest size whose point estimate meets it is reported beside it";
 
+/// How the answer is chosen on a grid of sizes (`--sizes`): the same interval rule, over the
+/// sizes given.
+pub const GRID_RULE: &str = "the answer is the smallest size of the grid whose whole 95% \
+    interval meets the target (for P(...) >= p: the lower bound of the Wilson interval is at \
+    least p); the smallest size of the grid whose point estimate meets it is reported beside it";
+
 #[derive(Debug, Clone)]
 pub struct Sizing {
     /// The smallest size found whose 95% interval meets the target (None: none within the
@@ -315,6 +321,53 @@ pub fn size(
         curve,
         tonnes_per_day: per_day,
     })
+}
+
+/// Evaluates stockpile `index` at each of `sizes` (tonnes), in order, with the same seed and
+/// run indices (common random numbers), as the bisection evaluates a size.
+pub fn evaluate(
+    sc: &Scenario,
+    index: usize,
+    target: &Target,
+    settings: &Settings,
+    sizes: &[f64],
+    progress: &mut dyn crate::progress::Progress,
+) -> Result<Vec<Point>, RunError> {
+    let per_day = crate::sim::run::tonnes_per_day(sc, settings.seed, 0, index);
+    sizes
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| {
+            progress.stage(
+                &format!(
+                    "{} t (size {}/{})",
+                    crate::stats::num::num(t),
+                    i + 1,
+                    sizes.len()
+                ),
+                settings.runs,
+            );
+            point(
+                target,
+                &run_batch(&with_size(sc, index, t), settings, progress)?,
+                t,
+                per_day,
+            )
+        })
+        .collect()
+}
+
+/// The decision on a grid of evaluated sizes (`curve`, smallest first), by [`GRID_RULE`]: the
+/// answer is the smallest size whose 95% interval meets the target, the point answer the
+/// smallest whose point estimate does; the cap is the largest size.
+pub fn decide(curve: Vec<Point>, tonnes_per_day: f64) -> Sizing {
+    Sizing {
+        answer: curve.iter().find(|p| p.met_surely).cloned(),
+        point_answer: curve.iter().find(|p| p.met).cloned(),
+        cap_t: curve.last().map_or(0.0, |p| p.tonnes),
+        curve,
+        tonnes_per_day,
+    }
 }
 
 /// `region` and `sector` of a runs.csv column such as `unmet_share[region=x,sector=y]`.

@@ -51,7 +51,7 @@ fn out_of_range(text: &str) -> Option<String> {
     let v: f64 = text.trim().replace('_', "").parse().ok()?;
     (v.is_nan() || v.abs() > MAX_SET_NUMBER).then(|| {
         format!(
-            "`{}` is out of range: numbers in --set are between -1e15 and 1e15",
+            "`{}` is out of range: numbers are between -1e15 and 1e15",
             text.trim()
         )
     })
@@ -93,18 +93,26 @@ impl Axis {
         if path.is_empty() || path.split('.').any(str::is_empty) {
             return Err(format!("`--set {s}`: `{path}` is not a dotted path"));
         }
-        let values = match range(values) {
-            Some(r) => r.map_err(|m| format!("`--set {s}`: {m}"))?,
-            None => split_values(values),
-        };
-        if let Some(m) = values.iter().find_map(|v| out_of_range(v)) {
-            return Err(format!("`--set {s}`: {m}"));
-        }
-        if values.is_empty() {
-            return Err(format!("`--set {s}`: no values"));
-        }
+        let values = values_of(values).map_err(|m| format!("`--set {s}`: {m}"))?;
         Ok(Axis { path, values })
     }
+}
+
+/// The values of `V1,V2,...` or `START..END:STEP` (END included), as texts, in order: the
+/// value syntax of `--set`, also used by `size-stockpile --sizes`. Numbers beyond
+/// [`MAX_SET_NUMBER`] and an empty list are refused.
+pub fn values_of(text: &str) -> Result<Vec<String>, String> {
+    let values = match range(text) {
+        Some(r) => r?,
+        None => split_values(text),
+    };
+    if let Some(m) = values.iter().find_map(|v| out_of_range(v)) {
+        return Err(m);
+    }
+    if values.is_empty() {
+        return Err("no values".into());
+    }
+    Ok(values)
 }
 
 /// A TOML value: the text as written if it parses as a value, else the text as a string.
