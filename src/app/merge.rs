@@ -262,6 +262,8 @@ impl Job for MergeJob {
                 .map(|s| s.dir.display().to_string())
                 .collect(),
             drivers: Default::default(),
+            summaries: Default::default(),
+            threads: rayon::current_num_threads(),
         });
         Ok(())
     }

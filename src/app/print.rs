@@ -135,7 +135,7 @@ pub(super) fn run_summary(
         if !show {
             continue;
         }
-        let v = Summary::of(&r.metric(m).map_err(RunError::from)?);
+        let v = &r.summaries().map_err(RunError::from)?[m];
         let scope = if key.item.is_empty() {
             registry::scope(&key.sector)
         } else {

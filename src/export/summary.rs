@@ -5,7 +5,6 @@ use std::io::{self, Write};
 use super::{Context, Export, num};
 use crate::stats::QUANTILES;
 use crate::stats::registry::scope;
-use crate::stats::summary::Summary;
 
 pub struct SummaryCsv<'a>(pub Context<'a>);
 
@@ -24,8 +23,8 @@ impl Export for SummaryCsv<'_> {
         let mut csv = csv::Writer::from_writer(w);
         csv.write_record(COLUMNS)?;
         debug_assert_eq!(QUANTILES.len(), 5);
-        for (m, key) in ctx.results.outcomes.keys.iter().enumerate() {
-            let s = Summary::of(&ctx.results.metric(m)?);
+        let summaries = ctx.results.summaries()?;
+        for (key, s) in ctx.results.outcomes.keys.iter().zip(summaries) {
             let mut row = vec![
                 key.metric.to_string(),
                 scope(&key.region).to_string(),

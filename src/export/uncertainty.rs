@@ -29,7 +29,7 @@ pub fn drivers(ctx: &Context) -> io::Result<Vec<Driver>> {
             outcomes.push((name, r.metric(m)?));
         }
     }
-    let d = breakdown(&r.sampled_keys, |i| r.input(i), &outcomes)?;
+    let d = r.in_pool(|| breakdown(&r.sampled_keys, |i| r.input(i), &outcomes))?;
     Ok(r.drivers.get_or_init(|| d).clone())
 }
 

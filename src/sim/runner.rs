@@ -127,6 +127,11 @@ pub struct Results {
     pub shards: Vec<String>,
     /// The uncertainty breakdown, once computed (export::uncertainty::drivers).
     pub drivers: std::sync::OnceLock<Vec<crate::stats::uncertainty::Driver>>,
+    /// Every metric's summary, once computed (`summaries`).
+    pub summaries: std::sync::OnceLock<Vec<crate::stats::summary::Summary>>,
+    /// Threads for the work on finished runs (summaries, the uncertainty breakdown): the
+    /// batch's worker threads.
+    pub threads: usize,
     /// With a stop rule: each watched metric's relative MCSE when the runner stopped.
     pub achieved: Vec<(String, f64)>,
     /// Each `[[correlations]]` entry: the two keys, the target and the Spearman rank
@@ -143,6 +148,36 @@ impl Results {
     /// Every run's value of sampled input `j` (an index into `sampled_keys`), in run order.
     pub fn input(&self, j: usize) -> std::io::Result<Vec<f64>> {
         self.sampled.column(j)
+    }
+
+    /// Every metric's summary over the runs (exact quantiles), in `outcomes.keys` order:
+    /// computed once, metrics in parallel on `threads` threads (each sorts its own column, so
+    /// the result does not depend on the thread count).
+    pub fn summaries(&self) -> std::io::Result<&[crate::stats::summary::Summary]> {
+        use rayon::prelude::*;
+        if let Some(s) = self.summaries.get() {
+            return Ok(s);
+        }
+        let s = self.in_pool(|| {
+            (0..self.outcomes.keys.len())
+                .into_par_iter()
+                .map(|m| Ok(crate::stats::summary::Summary::of(&self.metric(m)?)))
+                .collect::<std::io::Result<Vec<_>>>()
+        })?;
+        Ok(self.summaries.get_or_init(|| s))
+    }
+
+    /// Runs `f` (which may use rayon) on a pool of `threads` threads, so that work on the
+    /// finished runs keeps to the thread count the user chose.
+    pub fn in_pool<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+        match rayon::ThreadPoolBuilder::new()
+            .num_threads(self.threads.max(1))
+            .build()
+        {
+            Ok(pool) => pool.install(f),
+            // No pool (threads could not start): the global one.
+            Err(_) => f(),
+        }
     }
 }
 
@@ -336,6 +371,8 @@ pub fn run(
         correlations,
         shards: Vec::new(),
         drivers: Default::default(),
+        summaries: Default::default(),
+        threads,
     })
 }
 
