@@ -2,8 +2,9 @@
 # Tests the Slurm path for real on one machine: installs Slurm and munge from Debian packages
 # (needs root), starts a one-node cluster on localhost, submits a batch as a 4-task job array
 # plus the dependent merge job (scripts/slurm/submit.sh), waits for them, and checks the merged
-# outputs against a single-machine run of the same batch, byte for byte. Stops the daemons it
-# started. Takes a few minutes; not part of CI (it needs root and system daemons).
+# outputs against a single-machine run of the same batch, byte for byte; then the same for a
+# 4-point sweep split into 3 shards (REESIM_COMMAND=sweep). Stops the daemons it started. Takes
+# a few minutes; not part of CI (it needs root and system daemons).
 #
 #   scripts/slurm/test-local-cluster.sh [SCENARIO] [RUNS]   (default: scenarios/baseline.toml 400)
 set -euo pipefail
@@ -76,21 +77,37 @@ for _ in $(seq 60); do
 done
 sinfo
 
+# Waits for the queue to empty, then checks that the merge job wrote its outputs into $1/merged.
+wait_merged() {
+  for _ in $(seq 600); do
+    [ -z "$(squeue -h 2>/dev/null)" ] && break
+    sleep 1
+  done
+  if [ ! -s "$1/merged/manifest.json" ]; then
+    echo "FAIL: the merge job wrote no outputs; logs in $1" >&2
+    tail -n 20 "$1"/*.log >&2 || true
+    exit 1
+  fi
+}
+
 out="$work/out"
 REESIM_BIN=$bin REESIM_SEED=11 scripts/slurm/submit.sh "$scenario" "$runs" "$shards" "$out" \
   --cpus-per-task=1
-for _ in $(seq 600); do
-  [ -z "$(squeue -h 2>/dev/null)" ] && break
-  sleep 1
-done
-if [ ! -s "$out/merged/manifest.json" ]; then
-  echo "FAIL: the merge job wrote no outputs; logs in $out" >&2
-  tail -n 20 "$out"/*.log >&2 || true
-  exit 1
-fi
+wait_merged "$out"
 "$bin" run "$scenario" --runs "$runs" --seed 11 --threads 1 --out "$work/single" >/dev/null
 for f in runs.csv summary.csv timeseries.csv uncertainty.csv; do
   cmp "$out/merged/$f" "$work/single/$f"
 done
 echo "PASS: $shards Slurm array tasks + merge job == one run ($runs runs of $scenario), byte for byte"
+
+# A sweep: 4 grid points in 3 shards, against the same sweep on this machine.
+grid="market.price_response=0.05,0.06,0.07,0.08"
+sweep_out="$work/sweep"
+REESIM_BIN=$bin REESIM_SEED=11 REESIM_COMMAND=sweep scripts/slurm/submit.sh "$scenario" 50 3 \
+  "$sweep_out" --cpus-per-task=1 -- --set "$grid"
+wait_merged "$sweep_out"
+"$bin" sweep "$scenario" --set "$grid" --runs 50 --seed 11 --threads 1 --quiet \
+  --out "$work/sweep-single" >/dev/null
+cmp "$sweep_out/merged/sweep.csv" "$work/sweep-single/sweep.csv"
+echo "PASS: a 4-point sweep in 3 Slurm array tasks + merge job == one sweep, byte for byte"
 ls "$out"
