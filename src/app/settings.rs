@@ -7,6 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use super::AppError;
+use crate::model::dist::number;
+use crate::scenario::rules::TONNES;
 use crate::sim::runner::{self, Sampling, Shard};
 use crate::stats::registry;
 use crate::tools::size::Target;
@@ -166,7 +168,7 @@ pub const MAX_T: Bound = Bound {
     flag: "--max-t",
     min: 0.0,
     above: true,
-    max: 1e9,
+    max: TONNES.hi,
     what: "tonnes",
 };
 /// `--tolerance-t`: as `--max-t`.
@@ -179,7 +181,7 @@ pub const SIZE_T: Bound = Bound {
     flag: "--sizes",
     min: 0.0,
     above: false,
-    max: 1e9,
+    max: TONNES.hi,
     what: "tonnes",
 };
 
@@ -188,8 +190,8 @@ impl Bound {
         let lo = if self.above { "above" } else { "at least" };
         format!(
             "a number {lo} {} and at most {} ({})",
-            short(self.min),
-            short(self.max),
+            number(self.min),
+            number(self.max),
             self.what
         )
     }
@@ -216,15 +218,6 @@ impl Bound {
             self.range(),
             text.trim()
         ))
-    }
-}
-
-/// A bound as people write it: `1e9`, `0`, `256`.
-fn short(v: f64) -> String {
-    if v != 0.0 && (v.abs() >= 1e6 || v.abs() < 1e-3) {
-        format!("{v:e}")
-    } else {
-        format!("{v}")
     }
 }
 
