@@ -424,6 +424,15 @@ impl Store {
     }
 }
 
+/// What one worker reuses from batch to batch: the run's workspace, the batch's time-series
+/// values (added to the histograms at the batch's end, `Sketches::add_runs`) and the outcome
+/// metrics' tables.
+struct Worker<'a> {
+    ws: run::Workspace<'a>,
+    values: Vec<f64>,
+    outcomes: crate::stats::outcomes::Scratch,
+}
+
 /// A block of runs with everything its batches share.
 struct Job<'a> {
     sc: &'a Scenario,
@@ -441,21 +450,22 @@ impl Job<'_> {
         &self,
         runs: std::ops::Range<u64>,
         sketches: &mut Sketches,
-        ws: &mut run::Workspace,
+        w: &mut Worker,
     ) -> Vec<RunRow> {
         let sc = self.sc;
         let mut rows = Vec::with_capacity((runs.end - runs.start) as usize);
-        // The batch's time-series values, added to the histograms at its end (Sketches::add_runs).
-        let mut buf = Vec::with_capacity(
-            self.catalog.cells.len() * sc.horizon * (runs.end - runs.start) as usize,
-        );
+        let Worker {
+            ws,
+            values: buf,
+            outcomes: scratch,
+        } = w;
+        buf.clear();
         let sampled_ids: Vec<usize> = sc.params.sampled().map(|(id, _)| id.0).collect();
         let events = events(sc);
-        let mut scratch = crate::stats::outcomes::Scratch::default();
         for i in runs {
             let v = sc.params.sample_with(self.seed, i, self.design);
             let out = run::simulate_into(ws, v, self.seed, i);
-            self.catalog.run_values(out, &mut buf);
+            self.catalog.run_values(out, buf);
             let mut sampled: Vec<f64> = sampled_ids.iter().map(|&id| out.values.0[id]).collect();
             for (_, e) in &events {
                 sampled.push(match *e {
@@ -469,10 +479,10 @@ impl Job<'_> {
             rows.push(RunRow {
                 run: i,
                 sampled,
-                metrics: self.outcomes.compute_with(sc, out, &mut scratch),
+                metrics: self.outcomes.compute_with(sc, out, scratch),
             });
         }
-        sketches.add_runs(&buf);
+        sketches.add_runs(buf);
         rows
     }
 
@@ -495,7 +505,11 @@ impl Job<'_> {
                 let (tx, next, stop) = (tx.clone(), &next, &stop);
                 scope.spawn(move |_| {
                     // One workspace per worker, reused by all its runs.
-                    let mut ws = run::Workspace::new(self.sc);
+                    let mut w = Worker {
+                        ws: run::Workspace::new(self.sc),
+                        values: Vec::new(),
+                        outcomes: Default::default(),
+                    };
                     while !stop.load(Ordering::Relaxed) {
                         let b = next.fetch_add(1, Ordering::Relaxed);
                         if b >= last {
@@ -503,7 +517,7 @@ impl Job<'_> {
                         }
                         let runs =
                             (b * BATCH).max(self.runs.start)..((b + 1) * BATCH).min(self.runs.end);
-                        let rows = self.batch(runs, sk, &mut ws);
+                        let rows = self.batch(runs, sk, &mut w);
                         if tx.send((b, rows)).is_err() {
                             break;
                         }
