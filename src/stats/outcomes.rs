@@ -105,11 +105,13 @@ pub struct Outcomes {
     members: Vec<(usize, usize)>,
 }
 
-/// Each month's `[demand standard, demand high_temp, unmet standard, unmet high_temp,
-/// forgone]` of every member (t), `[month][member]` flattened, refilled run after run.
+/// Tables `Outcomes::compute_with` refills run after run.
 #[derive(Debug, Default)]
 pub struct Scratch {
+    /// Each month's `[demand standard, demand high_temp, unmet standard, unmet high_temp,
+    /// forgone]` of every member (t), `[month][member]` flattened.
     cells: Vec<[f64; 5]>,
+    /// A scope's demand and unmet demand per month, t.
     demand: Vec<f64>,
     unmet: Vec<f64>,
     /// Value of a tonne of each member's unmet demand, USD.
