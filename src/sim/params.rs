@@ -7,9 +7,7 @@
 //! parameter's own stream. A block design (`Design`) can stratify those draws (Latin hypercube)
 //! and rearrange them among the block's runs to impose rank correlations (Iman-Conover).
 
-use std::collections::HashMap;
-
-use rand::RngExt;
+use rand::{RngExt, SeedableRng};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::model::Correlation;
@@ -28,27 +26,43 @@ impl ParamTable {
     /// Values for run `run`, by plain Monte Carlo or with a block design (Latin hypercube
     /// strata, correlations): the design gives the uniform each parameter uses in this run.
     pub fn sample_with(&self, seed: u64, run: u64, design: Option<&Design>) -> Values {
-        Values(
-            self.defs
-                .iter()
-                .map(|d| match &d.value {
-                    Param::Fixed(v) => *v,
-                    Param::Dist(dist) => {
-                        let u = match design {
-                            Some(b) => b.uniform(&d.key, seed, run),
-                            None => own_uniform(seed, run, &d.key),
-                        };
-                        dist.quantile(u)
-                    }
-                })
-                .collect(),
-        )
+        let mut values: Vec<f64> = self
+            .defs
+            .iter()
+            .map(|d| match d.value {
+                Param::Fixed(v) => v,
+                Param::Dist(_) => f64::NAN,
+            })
+            .collect();
+        // The sampled parameters' own streams, seeded `streams::LANES` at a time.
+        let sampled: Vec<(ParamId, &ParamDef)> = self.sampled().collect();
+        for group in sampled.chunks(streams::LANES) {
+            let mut keys: [&[u8]; streams::LANES] = [&[]; streams::LANES];
+            for (k, (_, d)) in keys.iter_mut().zip(group) {
+                *k = d.key.as_bytes();
+            }
+            let seeds = streams::stream_seeds(seed, run, &keys[..group.len()]);
+            for (&(id, d), s) in group.iter().zip(seeds) {
+                let Param::Dist(dist) = &d.value else {
+                    unreachable!("sampled parameters are distributions")
+                };
+                let own = first_uniform(s);
+                let u = design.map_or(own, |b| b.uniform(id, own, run));
+                values[id.0] = dist.quantile(u);
+            }
+        }
+        Values(values)
     }
+}
+
+/// The first uniform draw of the stream seeded with `seed` (`streams::stream_seed`).
+fn first_uniform(seed: u64) -> f64 {
+    streams::Stream::seed_from_u64(seed).random()
 }
 
 /// The first uniform draw of parameter `key`'s own stream in run `run`.
 fn own_uniform(seed: u64, run: u64, key: &str) -> f64 {
-    streams::stream(seed, run, key).random()
+    first_uniform(streams::stream_seed(seed, run, key))
 }
 
 /// A sampling design over a block of runs `start..start + n`, fixed before any run of the block
@@ -61,13 +75,17 @@ fn own_uniform(seed: u64, run: u64, key: &str) -> f64 {
 ///   stratified) are rearranged among the block's runs so that their rank correlations come
 ///   close to the targets; every parameter keeps exactly the values it had, so its marginal
 ///   distribution is unchanged.
+///
+/// Both tables are indexed by `ParamId` (None for a parameter the design leaves alone), so a
+/// run's sampling looks nothing up by name.
 #[derive(Debug, Clone)]
 pub struct Design {
     start: u64,
     n: u64,
-    perms: Option<HashMap<String, Vec<u32>>>,
+    /// Latin hypercube: each sampled parameter's strata, in run order.
+    perms: Vec<Option<Vec<u32>>>,
     /// Correlated parameters: the uniform of each run of the block.
-    arranged: HashMap<String, Vec<f64>>,
+    arranged: Vec<Option<Vec<f64>>>,
 }
 
 impl Design {
@@ -79,59 +97,58 @@ impl Design {
         n: u64,
         lhs: bool,
     ) -> Design {
-        let perms = lhs.then(|| {
-            let mut perms = HashMap::new();
-            for (_, d) in table.sampled() {
-                perms.entry(d.key.clone()).or_insert_with(|| {
-                    let mut p: Vec<u32> = (0..n as u32).collect();
-                    let mut rng = streams::stream(seed, start, &format!("{}#lhs", d.key));
-                    for i in (1..p.len()).rev() {
-                        let j = rng.random_range(0..=i);
-                        p.swap(i, j);
-                    }
-                    p
-                });
+        let mut perms = vec![None; table.defs.len()];
+        if lhs {
+            for (id, d) in table.sampled() {
+                let mut p: Vec<u32> = (0..n as u32).collect();
+                let mut rng = streams::stream(seed, start, &format!("{}#lhs", d.key));
+                for i in (1..p.len()).rev() {
+                    let j = rng.random_range(0..=i);
+                    p.swap(i, j);
+                }
+                perms[id.0] = Some(p);
             }
-            perms
-        });
+        }
         let mut design = Design {
             start,
             n,
             perms,
-            arranged: HashMap::new(),
+            arranged: vec![None; table.defs.len()],
         };
         if !correlations.is_empty() && n >= 3 {
             let (ids, target) = correlation_matrix(correlations);
             let keys: Vec<&str> = ids.iter().map(|id| table.defs[id.0].key.as_str()).collect();
-            let columns: Vec<Vec<f64>> = keys
+            let columns: Vec<Vec<f64>> = ids
                 .iter()
-                .map(|k| {
+                .zip(&keys)
+                .map(|(&id, k)| {
                     (start..start + n)
-                        .map(|run| design.plain_or_stratified(k, seed, run))
+                        .map(|run| design.stratified(id, own_uniform(seed, run, k), run))
                         .collect()
                 })
                 .collect();
             let arranged = iman_conover(&columns, &target, seed, start, &keys);
-            for (k, col) in keys.iter().zip(arranged) {
-                design.arranged.insert(k.to_string(), col);
+            for (id, col) in ids.iter().zip(arranged) {
+                design.arranged[id.0] = Some(col);
             }
         }
         design
     }
 
-    /// The uniform parameter `key` uses in run `run` (a run of this block).
-    pub fn uniform(&self, key: &str, seed: u64, run: u64) -> f64 {
-        match self.arranged.get(key) {
+    /// The uniform parameter `id` uses in run `run` (a run of this block), given the first
+    /// draw `own` of its own stream in that run.
+    pub fn uniform(&self, id: ParamId, own: f64, run: u64) -> f64 {
+        match &self.arranged[id.0] {
             Some(col) => col[(run - self.start) as usize],
-            None => self.plain_or_stratified(key, seed, run),
+            None => self.stratified(id, own, run),
         }
     }
 
-    fn plain_or_stratified(&self, key: &str, seed: u64, run: u64) -> f64 {
-        let u = own_uniform(seed, run, key);
-        match self.perms.as_ref().and_then(|p| p.get(key)) {
-            Some(p) => (p[(run - self.start) as usize] as f64 + u) / self.n as f64,
-            None => u,
+    /// `own` moved into the parameter's stratum for run `run` under a Latin hypercube.
+    fn stratified(&self, id: ParamId, own: f64, run: u64) -> f64 {
+        match &self.perms[id.0] {
+            Some(p) => (p[(run - self.start) as usize] as f64 + own) / self.n as f64,
+            None => own,
         }
     }
 }
