@@ -42,7 +42,8 @@ pub fn end_use(
     rec.demand.clone_from(&x.demand);
     fill_like(&mut rec.delivered, &x.demand, [0.0; 2]);
     for r in 0..n {
-        let want_of = |s: usize, g: usize| x.demand[r][s][g];
+        let demand = &x.demand[r][..];
+        let want_of = |s: usize, g: usize| demand[s][g];
         for (g, c) in [(0, MagnetStandard), (1, MagnetHighTemp)] {
             let denials = || limits.denials(r).filter(|d| d.grades[g]);
             // Per sector, the share of its demand it may draw from the restricted content (the
@@ -58,7 +59,7 @@ pub fn end_use(
             }
             let allowed = &s.allowed;
             let denied = |s: usize| allowed.get(s).is_some_and(Option::is_some);
-            let k = x.demand[r].len();
+            let k = demand.len();
             let lot = &mut stocks.lots[r][c as usize];
             if allowed.iter().any(Option::is_some) {
                 // Each origin's content counted once (extraterritorially if any restriction
@@ -106,7 +107,10 @@ pub fn end_use(
             }
             set_from(
                 &mut s.want,
-                (0..k).map(|i| if denied(i) { 0.0 } else { want_of(i, g) }),
+                demand
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| if denied(i) { 0.0 } else { d[g] }),
             );
             let order = (&p.priority[r][..], &p.priority_order[r][..]);
             serve_from(lot, &s.want, order, &mut s.got, &mut rec.delivered[r], g);
@@ -125,10 +129,10 @@ fn serve_from(
     g: usize,
 ) {
     by_priority(lot.total(), want, priority, order, got);
-    for (i, q) in got.iter().enumerate() {
+    for (q, d) in got.iter().zip(delivered) {
         // The lot gives up `q` (to rounding: `take` never takes more than it holds).
         lot.remove(*q);
-        delivered[i][g] += q;
+        d[g] += q;
     }
 }
 

@@ -201,7 +201,15 @@ impl Lot {
     /// Removes `amount` as `take` does, without returning it.
     pub fn remove(&mut self, amount: f64) {
         let f = self.share(amount);
-        self.each(|x| *x -= *x * f);
+        for x in &mut self.q {
+            *x -= *x * f;
+        }
+        for x in self.a.iter_mut() {
+            *x -= *x * f;
+        }
+        for x in self.b.iter_mut() {
+            *x -= *x * f;
+        }
     }
 
     /// `take(self.total())`: everything the lot holds (for a finite positive total, the lot
