@@ -159,28 +159,6 @@ impl Lot {
         }
     }
 
-    /// `dest.add(&self.take(amount))`, without the lot in between (same arithmetic: each
-    /// part `x * f` is computed once, taken from `x` and added to `dest`). `dest` has this
-    /// lot's shape.
-    pub fn take_into(&mut self, amount: f64, dest: &mut Lot) {
-        let f = self.share(amount);
-        for (x, d) in self.q.iter_mut().zip(dest.q.iter_mut()) {
-            let o = *x * f;
-            *x -= o;
-            *d += o;
-        }
-        for (x, d) in self.a.iter_mut().zip(dest.a.iter_mut()) {
-            let o = *x * f;
-            *x -= o;
-            *d += o;
-        }
-        for (x, d) in self.b.iter_mut().zip(dest.b.iter_mut()) {
-            let o = *x * f;
-            *x -= o;
-            *d += o;
-        }
-    }
-
     /// Sets this lot to `other` (its shape included), copying only the tags `other` has.
     pub fn copy_from(&mut self, other: &Lot) {
         self.q = other.q;
@@ -212,15 +190,8 @@ impl Lot {
         }
     }
 
-    /// `take(self.total())`: everything the lot holds (for a finite positive total, the lot
-    /// itself, leaving zeros).
-    pub fn take_all(&mut self) -> Lot {
-        let mut out = Lot::default();
-        self.take_all_to(&mut out);
-        out
-    }
-
-    /// `*out = self.take_all()`, written in place as `take_to` does.
+    /// `*out = self.take(self.total())`, written in place as `take_to` does: everything the
+    /// lot holds (for a finite positive total, the lot itself, leaving zeros).
     pub fn take_all_to(&mut self, out: &mut Lot) {
         let total = self.total();
         if total > 0.0 && total.is_finite() {
@@ -293,6 +264,28 @@ mod tests {
         let mut back = l;
         back.add(&out);
         assert_eq!(back.q, [6.0, 3.0, 1.0]);
+    }
+
+    #[test]
+    fn taking_into_a_used_buffer_matches_take() {
+        let lot = Lot {
+            q: [10.0, 0.0, 0.0],
+            a: Tags::from_slice(&[4.0, 1.0]),
+            b: Tags::zeros(0),
+        };
+        // A buffer last holding a lot of another shape.
+        let mut buf = Lot {
+            q: [1.0; 3],
+            a: Tags::from_slice(&[7.0; 5]),
+            b: Tags::from_slice(&[7.0; 5]),
+        };
+        let (mut x, mut y) = (lot, lot);
+        x.take_to(2.5, &mut buf);
+        assert_eq!(buf, y.take(2.5));
+        assert_eq!(x, y);
+        x.take_all_to(&mut buf);
+        assert_eq!(*buf.a, [3.0, 0.75]);
+        assert_eq!(x.total(), 0.0);
     }
 
     #[test]
