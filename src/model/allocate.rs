@@ -42,7 +42,8 @@ pub fn end_use(
     rec.demand.clone_from(&x.demand);
     fill_like(&mut rec.delivered, &x.demand, [0.0; 2]);
     for r in 0..n {
-        let want_of = |s: usize, g: usize| x.demand[r][s][g];
+        let demand = &x.demand[r][..];
+        let want_of = |s: usize, g: usize| demand[s][g];
         for (g, c) in [(0, MagnetStandard), (1, MagnetHighTemp)] {
             let denials = || limits.denials(r).filter(|d| d.grades[g]);
             // Per sector, the share of its demand it may draw from the restricted content (the
@@ -58,7 +59,7 @@ pub fn end_use(
             }
             let allowed = &s.allowed;
             let denied = |s: usize| allowed.get(s).is_some_and(Option::is_some);
-            let k = x.demand[r].len();
+            let k = demand.len();
             let lot = &mut stocks.lots[r][c as usize];
             if allowed.iter().any(Option::is_some) {
                 // Each origin's content counted once (extraterritorially if any restriction
@@ -106,7 +107,10 @@ pub fn end_use(
             }
             set_from(
                 &mut s.want,
-                (0..k).map(|i| if denied(i) { 0.0 } else { want_of(i, g) }),
+                demand
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| if denied(i) { 0.0 } else { d[g] }),
             );
             let order = (&p.priority[r][..], &p.priority_order[r][..]);
             serve_from(lot, &s.want, order, &mut s.got, &mut rec.delivered[r], g);
@@ -125,10 +129,10 @@ fn serve_from(
     g: usize,
 ) {
     by_priority(lot.total(), want, priority, order, got);
-    for (i, q) in got.iter().enumerate() {
+    for (q, d) in got.iter().zip(delivered) {
         // The lot gives up `q` (to rounding: `take` never takes more than it holds).
         lot.remove(*q);
-        delivered[i][g] += q;
+        d[g] += q;
     }
 }
 
@@ -226,25 +230,31 @@ pub fn components(lag: f64, stocks: &mut Stocks, rec: &mut MonthRecord) {
     }
     let len = *len;
     let shortfall = &mut past[len - 1];
-    fill_like(shortfall, &rec.demand, [0.0; 2]);
+    shortfall.truncate(rec.demand.len());
+    shortfall.resize_with(rec.demand.len(), Vec::new);
     for ((row, d), got) in shortfall.iter_mut().zip(&rec.demand).zip(&rec.delivered) {
-        for ((x, d), g) in row.iter_mut().zip(d).zip(got) {
-            *x = [(d[0] - g[0]).max(0.0), (d[1] - g[1]).max(0.0)];
-        }
+        row.clear();
+        row.extend(
+            d.iter()
+                .zip(got)
+                .map(|(d, g)| [(d[0] - g[0]).max(0.0), (d[1] - g[1]).max(0.0)]),
+        );
     }
     // The shortfalls `k` and `k + 1` months ago, if recorded (the later one only matters for
     // a fractional lag).
     let ago = |j: usize| (j < len).then(|| &past[len - 1 - j]);
     let (due, late) = (ago(k), if f > 0.0 { ago(k + 1) } else { None });
-    let at = |x: Option<&Vec<Vec<[f64; 2]>>>, r: usize, s: usize, g: usize| {
-        x.map_or(0.0, |x| x[r][s][g])
-    };
-    fill_like(&mut rec.unmet, &rec.demand, [0.0; 2]);
-    for (r, secs) in rec.unmet.iter_mut().enumerate() {
-        for (s, u) in secs.iter_mut().enumerate() {
-            let unmet = |g: usize| (1.0 - f) * at(due, r, s, g) + f * at(late, r, s, g);
-            *u = [unmet(0), unmet(1)];
-        }
+    let unmet = &mut rec.unmet;
+    unmet.truncate(rec.demand.len());
+    unmet.resize_with(rec.demand.len(), Vec::new);
+    for (r, (row, d)) in unmet.iter_mut().zip(&rec.demand).enumerate() {
+        let (due, late) = (due.map(|x| &x[r][..]), late.map(|x| &x[r][..]));
+        let at = |x: Option<&[[f64; 2]]>, s: usize, g: usize| x.map_or(0.0, |x| x[s][g]);
+        row.clear();
+        row.extend((0..d.len()).map(|s| {
+            let unmet = |g: usize| (1.0 - f) * at(due, s, g) + f * at(late, s, g);
+            [unmet(0), unmet(1)]
+        }));
     }
 }
 

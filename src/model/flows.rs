@@ -41,7 +41,7 @@ pub fn mine(x: &Exogenous, plan: &MonthPlan, stocks: &mut Stocks, rec: &mut Mont
                 c[DYTB] += q * sh[1];
                 c[OTHER] += q * (1.0 - sh[0] - sh[1]);
             }
-            stocks.lots[r][Commodity::concentrate(ore) as usize].add(&Lot::concentrate(c));
+            stocks.lots[r][Commodity::concentrate(ore) as usize].add_content(c);
             rec.mine_out_by_ore[r][ore as usize] = c.iter().sum();
             for (t, q) in rec.mine_out[r].iter_mut().zip(c) {
                 *t += q;
@@ -68,6 +68,7 @@ pub fn separate(x: &Exogenous, plan: &MonthPlan, stocks: &mut Stocks, rec: &mut 
             [0.0, 0.0]
         }
     };
+    let mut fed = Lot::default();
     for r in 0..n {
         let planned = [plan.ox.production[r * 2], plan.ox.production[r * 2 + 1]];
         let clay = shares_of(&stocks.lots[r][Commodity::ClayConcentrate as usize]);
@@ -81,7 +82,7 @@ pub fn separate(x: &Exogenous, plan: &MonthPlan, stocks: &mut Stocks, rec: &mut 
             }
             let sh = shares_of(pool);
             let feed = feed_need(split[i], sh, k.recovery, k.light, k.heavy).min(total);
-            let fed = pool.take(feed);
+            pool.take_to(feed, &mut fed);
             let light = (fed.q[NDPR] * k.recovery).min(split[i][NDPR]).min(k.light);
             let heavy = (fed.q[DYTB] * k.recovery).min(split[i][DYTB]).min(k.heavy);
             rec.feed_by_ore[r][i] = fed.total();
@@ -91,9 +92,7 @@ pub fn separate(x: &Exogenous, plan: &MonthPlan, stocks: &mut Stocks, rec: &mut 
             rec.residue[r] += fed.total() - light - heavy;
         }
         for (e, c) in [(NDPR, Commodity::LightOxide), (DYTB, Commodity::HeavyOxide)] {
-            let mut made = Lot::plain(c, rec.sep_out[r][e], n);
-            made.a[r] = rec.sep_out[r][e];
-            stocks.lots[r][c as usize].add(&made);
+            stocks.lots[r][c as usize].add_own(r, rec.sep_out[r][e]);
         }
     }
 }
@@ -110,9 +109,7 @@ pub fn add_recycled(x: &Exogenous, stocks: &mut Stocks, rec: &mut MonthRecord) {
         for (e, c) in [(NDPR, Commodity::LightOxide), (DYTB, Commodity::HeavyOxide)] {
             let q = rec.recycled[r][e];
             if q > 0.0 {
-                let mut l = Lot::plain(c, q, n);
-                l.a[r] = q;
-                stocks.lots[r][c as usize].add(&l);
+                stocks.lots[r][c as usize].add_own(r, q);
             }
         }
     }
@@ -154,6 +151,8 @@ pub fn make_magnets(
     let m = stockpiles.len();
     fill(&mut rec.oxide_used, n, [0.0; 2]);
     fill(&mut rec.magnet_out, n, [0.0; 2]);
+    // The oxide each region's plants consume, `[NdPr, Dy/Tb]` (rewritten per region).
+    let mut consumed = [Lot::default(); 2];
     for r in 0..n {
         let planned = [plan.mag.production[r * 2], plan.mag.production[r * 2 + 1]];
         let wanted: [f64; 2] = [0, 1].map(|e| (0..2).map(|g| planned[g] * p.recipes[g][e]).sum());
@@ -179,7 +178,6 @@ pub fn make_magnets(
         let releasable = [0, 1].map(|e| caps[e * m..(e + 1) * m].iter().sum::<f64>());
         let have = [stock[0] + releasable[0], stock[1] + releasable[1]];
         let out = magnet_output(planned, &p.recipes, have);
-        let mut consumed = [Lot::empty(LightOxide, n); 2];
         for (e, c) in [(NDPR, LightOxide), (DYTB, HeavyOxide)] {
             let used: f64 = (0..2).map(|g| out[g] * p.recipes[g][e]).sum();
             let short_of_plan = wanted[e] > stock[e];
@@ -195,13 +193,18 @@ pub fn make_magnets(
             );
             let lot = &mut stocks.lots[r][c as usize];
             let used = used.min(lot.total());
-            consumed[e] = lot.take(used);
+            lot.take_to(used, &mut consumed[e]);
             rec.oxide_used[r][e] = used;
         }
         rec.magnet_out[r] = out;
         for (g, c) in [(0, MagnetStandard), (1, MagnetHighTemp)] {
-            let made = made_lot(c, r, out[g], p.recipes[g], &consumed);
-            stocks.lots[r][c as usize].add(&made);
+            add_made(
+                &mut stocks.lots[r][c as usize],
+                r,
+                out[g],
+                p.recipes[g],
+                &consumed,
+            );
         }
     }
 }
@@ -221,7 +224,6 @@ fn release_oxide(
     stocks: &mut Stocks,
     rec: &mut MonthRecord,
 ) {
-    let n = stocks.lots.len();
     let mut short = short.max(0.0);
     for (i, sp) in stockpiles.iter_mut().enumerate() {
         if sp.commodity != c || !sp.serves.contains(&r) || short <= 0.0 {
@@ -234,15 +236,16 @@ fn release_oxide(
         sp.level -= q;
         short -= q;
         rec.released[i][r] += q;
-        stocks.lots[r][c as usize].add(&Lot::plain(c, q, n));
+        stocks.lots[r][c as usize].add_untagged(q);
     }
 }
 
-/// A lot of `out` t of magnet grade `c` made in region `r` from the oxide lots `consumed`
-/// (`[NdPr, Dy/Tb]`): tagged made in `r`, and carrying origin `o` in full when `o` supplied at
-/// least `DE_MINIMIS` of the oxide (by mass) the grade used, as a rule on products containing
-/// controlled material would count it.
-fn made_lot(c: Commodity, r: usize, out: f64, recipe: [f64; 2], consumed: &[Lot]) -> Lot {
+/// Adds to the magnet stock `stock` the `out` t of a grade made in region `r` from the oxide
+/// lots `consumed` (`[NdPr, Dy/Tb]`): tagged made in `r`, and carrying origin `o` in full when
+/// `o` supplied at least `DE_MINIMIS` of the oxide (by mass) the grade used, as a rule on
+/// products containing controlled material would count it. (What adding that lot would do:
+/// its zero entries change nothing, see `Lot::add_untagged`.)
+fn add_made(stock: &mut Lot, r: usize, out: f64, recipe: [f64; 2], consumed: &[Lot; 2]) {
     let n = consumed[0].a.len();
     let share_of = |l: &Lot, o: usize| {
         if l.total() > 0.0 {
@@ -251,19 +254,17 @@ fn made_lot(c: Commodity, r: usize, out: f64, recipe: [f64; 2], consumed: &[Lot]
             0.0
         }
     };
-    let mut made = Lot::plain(c, out, n);
-    made.a[r] = out;
+    stock.add_own(r, out);
     let (wl, wh) = (recipe[NDPR], recipe[DYTB]);
     if wl + wh > 0.0 {
         for o in 0..n {
             let share =
                 (wl * share_of(&consumed[0], o) + wh * share_of(&consumed[1], o)) / (wl + wh);
             if share >= DE_MINIMIS {
-                made.b[o] = out;
+                stock.b[o] += out;
             }
         }
     }
-    made
 }
 
 #[cfg(test)]

@@ -11,8 +11,9 @@ use crate::model::Commodity;
 /// Most regions a scenario may define: origin tags are kept inline, without heap allocation.
 pub const MAX_REGIONS: usize = 16;
 
-/// Per-origin tonnes, one entry per region (or none), stored inline.
-#[derive(Clone, Copy, PartialEq, Default)]
+/// Per-origin tonnes, one entry per region (or none), stored inline. Only the first `n`
+/// entries mean anything (lots written in place may keep stale values beyond them).
+#[derive(Clone, Copy, Default)]
 pub struct Tags {
     v: [f64; MAX_REGIONS],
     n: u8,
@@ -33,6 +34,12 @@ impl Tags {
         let mut t = Tags::zeros(values.len());
         t.v[..values.len()].copy_from_slice(values);
         t
+    }
+}
+
+impl PartialEq for Tags {
+    fn eq(&self, other: &Tags) -> bool {
+        **self == **other
     }
 }
 
@@ -115,19 +122,29 @@ impl Lot {
         }
     }
 
-    /// Removes `amount` (at most the total) in proportion to everything the lot holds.
-    pub fn take(&mut self, amount: f64) -> Lot {
+    /// The share of the lot that removing `amount` takes (0 from an empty lot).
+    fn share(&self, amount: f64) -> f64 {
         let total = self.total();
-        let f = if total > 0.0 {
+        if total > 0.0 {
             (amount / total).clamp(0.0, 1.0)
         } else {
             0.0
-        };
-        let mut out = Lot {
-            q: [0.0; 3],
-            a: Tags::zeros(self.a.len()),
-            b: Tags::zeros(self.b.len()),
-        };
+        }
+    }
+
+    /// Removes `amount` (at most the total) in proportion to everything the lot holds.
+    pub fn take(&mut self, amount: f64) -> Lot {
+        let mut out = Lot::default();
+        self.take_to(amount, &mut out);
+        out
+    }
+
+    /// `*out = self.take(amount)`, written in place (a `Lot` is large to move; `out`'s tag
+    /// entries beyond this lot's regions are left as they were).
+    pub fn take_to(&mut self, amount: f64, out: &mut Lot) {
+        let f = self.share(amount);
+        out.a.n = self.a.n;
+        out.b.n = self.b.n;
         for (x, o) in self.q.iter_mut().zip(out.q.iter_mut()) {
             *o = *x * f;
             *x -= *o;
@@ -140,7 +157,15 @@ impl Lot {
             *o = *x * f;
             *x -= *o;
         }
-        out
+    }
+
+    /// Sets this lot to `other` (its shape included), copying only the tags `other` has.
+    pub fn copy_from(&mut self, other: &Lot) {
+        self.q = other.q;
+        self.a.n = other.a.n;
+        self.b.n = other.b.n;
+        self.a.copy_from_slice(&other.a);
+        self.b.copy_from_slice(&other.b);
     }
 
     /// Applies `f` to every quantity and tag (separate loops: a chained iterator costs more
@@ -153,25 +178,47 @@ impl Lot {
 
     /// Removes `amount` as `take` does, without returning it.
     pub fn remove(&mut self, amount: f64) {
-        let total = self.total();
-        let f = if total > 0.0 {
-            (amount / total).clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
-        self.each(|x| *x -= *x * f);
+        let f = self.share(amount);
+        for x in &mut self.q {
+            *x -= *x * f;
+        }
+        for x in self.a.iter_mut() {
+            *x -= *x * f;
+        }
+        for x in self.b.iter_mut() {
+            *x -= *x * f;
+        }
     }
 
-    /// `take(self.total())`: everything the lot holds (for a finite positive total, the lot
-    /// itself, leaving zeros).
-    pub fn take_all(&mut self) -> Lot {
+    /// `*out = self.take(self.total())`, written in place as `take_to` does: everything the
+    /// lot holds (for a finite positive total, the lot itself, leaving zeros).
+    pub fn take_all_to(&mut self, out: &mut Lot) {
         let total = self.total();
         if total > 0.0 && total.is_finite() {
-            let out = *self;
+            out.copy_from(self);
             self.each(|x| *x -= *x);
-            out
         } else {
-            self.take(total)
+            self.take_to(total, out);
+        }
+    }
+
+    /// Adds `t` tonnes to the untagged part (`q[0]`): what adding `Lot::plain(c, t, n)` does
+    /// (adding its zeros changes nothing: a stock's entries start at +0 and never become -0).
+    pub fn add_untagged(&mut self, t: f64) {
+        self.q[0] += t;
+    }
+
+    /// Adds `t` tonnes made or separated in region `r` (tagged `a[r]`): what adding a plain
+    /// lot of `t` with `a[r] = t` does.
+    pub fn add_own(&mut self, r: usize, t: f64) {
+        self.q[0] += t;
+        self.a[r] += t;
+    }
+
+    /// Adds concentrate content `q` (NdPr, Dy/Tb, other).
+    pub fn add_content(&mut self, q: [f64; 3]) {
+        for (x, y) in self.q.iter_mut().zip(q) {
+            *x += y;
         }
     }
 
@@ -217,6 +264,28 @@ mod tests {
         let mut back = l;
         back.add(&out);
         assert_eq!(back.q, [6.0, 3.0, 1.0]);
+    }
+
+    #[test]
+    fn taking_into_a_used_buffer_matches_take() {
+        let lot = Lot {
+            q: [10.0, 0.0, 0.0],
+            a: Tags::from_slice(&[4.0, 1.0]),
+            b: Tags::zeros(0),
+        };
+        // A buffer last holding a lot of another shape.
+        let mut buf = Lot {
+            q: [1.0; 3],
+            a: Tags::from_slice(&[7.0; 5]),
+            b: Tags::from_slice(&[7.0; 5]),
+        };
+        let (mut x, mut y) = (lot, lot);
+        x.take_to(2.5, &mut buf);
+        assert_eq!(buf, y.take(2.5));
+        assert_eq!(x, y);
+        x.take_all_to(&mut buf);
+        assert_eq!(*buf.a, [3.0, 0.75]);
+        assert_eq!(x.total(), 0.0);
     }
 
     #[test]

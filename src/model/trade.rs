@@ -136,13 +136,22 @@ fn ship(
 }
 
 /// Splits a shipment `lot` of `q` t sent in month `sent` with a delay of `delay` months into
-/// `1 - frac(delay)` due `floor(delay)` months later and `frac(delay)` one month after that.
-fn split(lot: &mut Lot, q: f64, delay: f64, sent: f64) -> [(f64, Lot); 2] {
+/// `1 - frac(delay)` due `floor(delay)` months later and `frac(delay)` one month after that,
+/// emptying `lot`: `deliver(due, part)` receives each part in turn (`part` is a buffer).
+fn split(
+    lot: &mut Lot,
+    q: f64,
+    delay: f64,
+    sent: f64,
+    part: &mut Lot,
+    mut deliver: impl FnMut(f64, &Lot),
+) {
     let whole = delay.floor();
     let late = delay - whole;
-    let first = lot.take(q * (1.0 - late));
-    let rest = lot.take_all();
-    [(sent + whole, first), (sent + whole + 1.0, rest)]
+    lot.take_to(q * (1.0 - late), part);
+    deliver(sent + whole, part);
+    lot.take_all_to(part);
+    deliver(sent + whole + 1.0, part);
 }
 
 /// Month 0: the goods already on their way. Each route carries its month-0 planned flow `F`
@@ -175,20 +184,28 @@ pub fn prefill_transit(
             } else {
                 own_unit(c, o, n, shares[o][ore])
             };
+            let mut part = Lot::default();
             for back in 1..=(delay.floor() as usize + 1) {
                 let mut lot = unit;
                 lot.scale(q);
-                for (due, part) in split(&mut lot, q, delay, -(back as f64)) {
-                    if due >= 0.0 && part.total() > 0.0 {
-                        stocks.transit[c as usize].push(Shipment {
-                            due: due as usize,
-                            commodity: c,
-                            origin: o,
-                            destination: d,
-                            lot: part,
-                        });
-                    }
-                }
+                split(
+                    &mut lot,
+                    q,
+                    delay,
+                    -(back as f64),
+                    &mut part,
+                    |due, part| {
+                        if due >= 0.0 && part.total() > 0.0 {
+                            stocks.transit[c as usize].push(Shipment {
+                                due: due as usize,
+                                commodity: c,
+                                origin: o,
+                                destination: d,
+                                lot: *part,
+                            });
+                        }
+                    },
+                );
             }
         }
     }
@@ -249,49 +266,75 @@ pub fn trade(
     let flows = &mut rec.flows[ci];
     flows.copy_from_slice(planned);
     ship(n, flows, |o| lots[o][ci].total(), home_use);
-    arriving.clear();
+    // Shipments arriving this month join the importers' stocks after every exporter has
+    // shipped, in the order shipped; `arriving[..arrived]` holds them (slots are reused).
+    let mut arrived = 0;
+    let (mut parcel, mut part) = (Lot::default(), Lot::default());
     for o in 0..n {
         for d in 0..n {
             let q = rec.flows[ci][o * n + d];
             if q <= 0.0 {
                 continue;
             }
-            let mut lot = lots[o][ci].take(q);
             if limits.licensed(c, o, d) {
                 rec.licensed[ci][o * n + d] += q;
             }
             let licence = limits.delay(c, o, d);
             let delay = transit[o * n + d] + licence;
             if delay <= 0.0 {
-                arriving.push((o, d, lot));
+                lots[o][ci].take_to(q, next_slot(arriving, &mut arrived, o, d));
                 continue;
             }
-            for (due, part) in split(&mut lot, q, delay, month as f64) {
-                if part.total() <= 0.0 {
-                    continue;
-                }
-                if due == month as f64 {
-                    arriving.push((o, d, part));
-                } else {
-                    if licence > 0.0 {
-                        rec.delayed[ci][o * n + d] += part.total();
+            lots[o][ci].take_to(q, &mut parcel);
+            split(
+                &mut parcel,
+                q,
+                delay,
+                month as f64,
+                &mut part,
+                |due, part| {
+                    if part.total() <= 0.0 {
+                        return;
                     }
-                    let due = due as usize;
-                    on_the_way.push(Shipment {
-                        due,
-                        commodity: c,
-                        origin: o,
-                        destination: d,
-                        lot: part,
-                    });
-                }
-            }
+                    if due == month as f64 {
+                        next_slot(arriving, &mut arrived, o, d).copy_from(part);
+                    } else {
+                        if licence > 0.0 {
+                            rec.delayed[ci][o * n + d] += part.total();
+                        }
+                        on_the_way.push(Shipment {
+                            due: due as usize,
+                            commodity: c,
+                            origin: o,
+                            destination: d,
+                            lot: *part,
+                        });
+                    }
+                },
+            );
         }
     }
-    for (o, d, lot) in arriving.iter() {
+    for (o, d, lot) in &arriving[..arrived] {
         rec.arrivals[ci][o * n + d] += lot.total();
         lots[*d][ci].add(lot);
     }
+}
+
+/// The lot of the next of the `used` slots of `arriving`, for a shipment from `o` to `d` (the
+/// slots are kept from call to call: a `Lot` is large to move).
+fn next_slot<'a>(
+    arriving: &'a mut Vec<(usize, usize, Lot)>,
+    used: &mut usize,
+    o: usize,
+    d: usize,
+) -> &'a mut Lot {
+    if *used == arriving.len() {
+        arriving.push((o, d, Lot::default()));
+    }
+    *used += 1;
+    let slot = &mut arriving[*used - 1];
+    (slot.0, slot.1) = (o, d);
+    &mut slot.2
 }
 
 #[cfg(test)]
