@@ -130,9 +130,15 @@ impl Prices {
                 }
                 let x0 = self.x0[r][ci];
                 let rel = if x > 0.0 && x0 > 0.0 { x / x0 } else { 1.0 };
+                // ln(1) is exactly 0: not computed (month 0, and wherever tightness is 0).
+                let pull = if rel == 1.0 { 0.0 } else { rel.ln() };
                 let ln = &mut self.ln[r][ci];
-                *ln = adjust(*ln, k * rel.ln(), theta, speedup).clamp(lo, hi);
-                self.index[r][ci] = ln.exp();
+                let moved = adjust(*ln, k * pull, theta, speedup).clamp(lo, hi);
+                // The index is exp of the log price: unchanged bits, unchanged index.
+                if moved.to_bits() != ln.to_bits() {
+                    *ln = moved;
+                    self.index[r][ci] = moved.exp();
+                }
             }
             // (M2b) Feed cost pass-through: an oxide costs at least `(1 - w) + w * (the
             // concentrate indexes weighted by the region's capacity for that oxide in the circuit
@@ -151,9 +157,7 @@ impl Prices {
                     }
                     let p = (caps[0] * feed[0] + caps[1] * feed[1]) / total;
                     let cost = (1.0 - wf) + wf * p;
-                    let ln = &mut self.ln[r][c as usize];
-                    *ln = ln.max(cost.ln()).clamp(lo, hi);
-                    self.index[r][c as usize] = ln.exp();
+                    self.floor_at(r, c, cost.ln(), (lo, hi));
                 }
             }
             // (M2a) Cost pass-through: a magnet grade costs at least
@@ -174,13 +178,25 @@ impl Prices {
                         continue;
                     }
                     let cost = (1.0 - w) + w * (cl * pl + ch * ph) / (cl + ch);
-                    let ln = &mut self.ln[r][c as usize];
-                    *ln = ln.max(cost.ln()).clamp(lo, hi);
-                    self.index[r][c as usize] = ln.exp();
+                    self.floor_at(r, c, cost.ln(), (lo, hi));
                 }
             }
         }
         self.past.extend_from_slice(&self.ln);
+    }
+}
+
+impl Prices {
+    /// Raises region `r`'s log price of `c` to at least `floor` (within `[lo, hi]`), for the
+    /// cost pass-through (M2a), (M2b). The index is `exp` of the log price; when the log price
+    /// keeps its bits, the index already is that `exp`, so it is not computed again.
+    fn floor_at(&mut self, r: usize, c: Commodity, floor: f64, (lo, hi): (f64, f64)) {
+        let ln = &mut self.ln[r][c as usize];
+        let raised = ln.max(floor).clamp(lo, hi);
+        if raised.to_bits() != ln.to_bits() {
+            *ln = raised;
+            self.index[r][c as usize] = raised.exp();
+        }
     }
 }
 
