@@ -237,10 +237,21 @@ impl Catalog {
         self.month_values(rec, &mut out[start..]);
     }
 
+    /// `values`, read cell by cell from each cell's definition: slow, for checking `values`.
+    pub fn values_by_cell(&self, rec: &MonthRecord) -> Vec<f64> {
+        let mut out = vec![f64::NAN; self.cells.len()];
+        self.layout.walk(&mut Values {
+            rec,
+            stocks: rec.stocks_end.as_ref().expect("month recorded"),
+            out: out.iter_mut(),
+        });
+        out
+    }
+
     /// Values of every cell in one month of a run, into `out` (one slot per cell).
     ///
     /// Series by series in `Layout::walk`'s order, each record row read once per region; the
-    /// per-cell definition `value` (through `walk`) is what a test checks this against. Written
+    /// per-cell definition is `values_by_cell`, which a test checks this against. Written
     /// through a slice rather than pushed, so that the compiler knows the writes leave the
     /// record alone and keeps its rows in registers.
     fn month_values(&self, rec: &MonthRecord, out: &mut [f64]) {
@@ -343,15 +354,13 @@ impl<F: FnMut(&'static str, usize, What)> Visit for F {
 }
 
 /// Reading a month's values cell by cell through `value`: the definition that
-/// `Catalog::month_values` is checked against.
-#[cfg(test)]
+/// `Catalog::month_values` is checked against (`Catalog::values_by_cell`).
 struct Values<'a> {
     rec: &'a MonthRecord,
     stocks: &'a crate::model::state::StockTotals,
     out: std::slice::IterMut<'a, f64>,
 }
 
-#[cfg(test)]
 impl Visit for Values<'_> {
     fn cell(&mut self, _: &'static str, r: usize, what: What) {
         let v = value(self.rec, self.stocks, r, what);
@@ -361,7 +370,6 @@ impl Visit for Values<'_> {
 
 /// The value of cell `what` of region `r` in the month of `rec` (whose end stocks are
 /// `stocks`).
-#[cfg(test)]
 fn value(
     rec: &MonthRecord,
     stocks: &crate::model::state::StockTotals,
@@ -397,7 +405,6 @@ fn value(
 type RouteCell = fn(usize, Commodity) -> What;
 
 /// `f(ls)` of one local sector, or summed over the region's `sectors` (`ls` None).
-#[cfg(test)]
 fn sector_sum(ls: Option<usize>, sectors: usize, f: impl Fn(usize) -> f64) -> f64 {
     match ls {
         Some(ls) => f(ls),
@@ -494,41 +501,5 @@ impl Sketches {
     pub fn stats(&self, month: usize, cell: usize) -> (f64, [f64; 5]) {
         let h = &self.histograms[month * self.cells + cell];
         (h.mean(), super::QUANTILES.map(|(_, q)| h.quantile(q)))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// `month_values` (series by series) gives, bit for bit, each cell's `value` in the order of
-    /// `Layout::walk`, with stockpiles and with licensing.
-    #[test]
-    fn month_values_are_the_cells_values_in_catalog_order() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-        for path in [
-            "baseline.toml",
-            "total-ban-12m-stockpile.toml",
-            "history/2025-04-licensing.toml",
-        ] {
-            let loaded = crate::scenario::load(&dir.join(path)).expect("shipped scenario");
-            let sc = &loaded.scenario;
-            let catalog = Catalog::new(sc);
-            for run in 0..3 {
-                let out = crate::sim::run::simulate(sc, 7, run);
-                for rec in &out.records {
-                    let mut fast = Vec::new();
-                    catalog.values(rec, &mut fast);
-                    let mut slow = vec![f64::NAN; catalog.cells.len()];
-                    catalog.layout.walk(&mut Values {
-                        rec,
-                        stocks: rec.stocks_end.as_ref().expect("recorded"),
-                        out: slow.iter_mut(),
-                    });
-                    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-                    assert_eq!(bits(&fast), bits(&slow), "{path}");
-                }
-            }
-        }
     }
 }
