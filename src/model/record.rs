@@ -140,6 +140,7 @@ pub struct MonthRecord {
 }
 
 impl MonthRecord {
+    #[inline]
     pub fn exports(&self, r: usize, c: Commodity) -> f64 {
         let n = self.mine_out.len();
         self.flows[c as usize][r * n..(r + 1) * n].iter().sum()
@@ -151,6 +152,7 @@ impl MonthRecord {
         (0..n).map(|o| self.flows[c as usize][o * n + r]).sum()
     }
 
+    #[inline]
     pub fn imports(&self, r: usize, c: Commodity) -> f64 {
         let n = self.mine_out.len();
         (0..n).map(|o| self.arrivals[c as usize][o * n + r]).sum()

@@ -459,13 +459,19 @@ impl Job<'_> {
             values: buf,
             outcomes: scratch,
         } = w;
-        buf.clear();
+        // Every slot is written below: resizing only when the batch size changes (the last batch)
+        // spares refilling the buffer with zeros batch after batch.
+        let per_run = sc.horizon * self.catalog.cells.len();
+        buf.resize((runs.end - runs.start) as usize * per_run, 0.0);
+        let first = runs.start;
         let sampled_ids: Vec<usize> = sc.params.sampled().map(|(id, _)| id.0).collect();
         let events = events(sc);
         for i in runs {
             let v = sc.params.sample_with(self.seed, i, self.design);
             let out = run::simulate_into(ws, v, self.seed, i);
-            self.catalog.run_values(out, buf);
+            let k = (i - first) as usize;
+            self.catalog
+                .run_values_into(out, &mut buf[k * per_run..(k + 1) * per_run]);
             let mut sampled: Vec<f64> = sampled_ids.iter().map(|&id| out.values.0[id]).collect();
             for (_, e) in &events {
                 sampled.push(match *e {

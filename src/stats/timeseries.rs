@@ -2,7 +2,7 @@
 //! histograms that summarise them across runs in memory independent of the number of runs.
 
 use crate::model::record::MonthRecord;
-use crate::model::record::RunOutput;
+use crate::model::record::{RunOutput, Table};
 use crate::model::{Commodity, Scenario};
 use crate::stats::histogram::Histogram;
 use crate::stats::registry as reg;
@@ -49,51 +49,68 @@ pub struct Cell {
     pub item: String,
     /// Destination region of route series (`exports_to`, `licensed`), else empty.
     pub destination: String,
-    region_index: usize,
-    what: What,
 }
 
 /// Every series cell of a scenario, in output order.
 #[derive(Debug, Clone)]
 pub struct Catalog {
     pub cells: Vec<Cell>,
+    layout: Layout,
 }
 
-impl Catalog {
-    pub fn new(sc: &Scenario) -> Self {
-        let mut cells = Vec::new();
-        let mut push = |series, r: usize, item: String, what| {
-            let destination = match what {
-                What::Route(d, _) | What::Licensed(d, _) => sc.regions[d].name.clone(),
-                _ => String::new(),
-            };
-            cells.push(Cell {
-                series,
-                region: sc.regions[r].name.clone(),
-                item,
-                destination,
-                region_index: r,
-                what,
-            })
-        };
-        for r in 0..sc.regions.len() {
-            for (i, item) in PRODUCTION_ITEMS.iter().enumerate() {
-                push(
-                    reg::PRODUCTION.name,
-                    r,
-                    item.to_string(),
-                    What::Production(i),
-                );
+/// What fixes the catalog's cells and their order: `Layout::walk` visits them, so that the
+/// cells' names (`Catalog::new`) and each month's values (`Catalog::values`) come from one
+/// traversal and cannot disagree on the order.
+#[derive(Debug, Clone)]
+struct Layout {
+    regions: usize,
+    /// `[region]` local sectors in the scenario's sector order.
+    sectors: Vec<Vec<usize>>,
+    /// `[stockpile]` region holding it.
+    stockpiles: Vec<usize>,
+    /// Whether a licensing control is in play (route series `licensed` and `in_transit`).
+    licensing: bool,
+}
+
+impl Layout {
+    fn new(sc: &Scenario) -> Self {
+        Layout {
+            regions: sc.regions.len(),
+            sectors: (sc.regions.iter())
+                .map(|reg| {
+                    let mut secs: Vec<(usize, usize)> = (reg.sectors.iter().enumerate())
+                        .map(|(ls, s)| (s.sector, ls))
+                        .collect();
+                    secs.sort_unstable();
+                    secs.into_iter().map(|(_, ls)| ls).collect()
+                })
+                .collect(),
+            stockpiles: sc.stockpiles.iter().map(|s| s.region).collect(),
+            licensing: sc
+                .controls
+                .iter()
+                .any(|c| matches!(c.kind, crate::model::ControlKind::Licensing { .. })),
+        }
+    }
+
+    /// Calls `cells.cell(series, region, what)` for every cell in output order.
+    fn walk(&self, cells: &mut impl Visit) {
+        let n = self.regions;
+        for r in 0..n {
+            cells.cell(reg::PRODUCTION.name, r, What::Production(0));
+            cells.cell(reg::PRODUCTION.name, r, What::Production(1));
+            cells.cell(reg::PRODUCTION.name, r, What::Production(2));
+            cells.cell(reg::PRODUCTION.name, r, What::Production(3));
+            cells.cell(reg::PRODUCTION.name, r, What::Production(4));
+        }
+        for r in 0..n {
+            for c in Commodity::ALL {
+                cells.cell(reg::EXPORTS.name, r, What::Exports(c));
             }
         }
-        for (series, f) in [
-            (reg::EXPORTS.name, What::Exports as fn(Commodity) -> What),
-            (reg::IMPORTS.name, What::Imports),
-        ] {
-            for r in 0..sc.regions.len() {
-                for c in Commodity::ALL {
-                    push(series, r, c.name().to_string(), f(c));
-                }
+        for r in 0..n {
+            for c in Commodity::ALL {
+                cells.cell(reg::IMPORTS.name, r, What::Imports(c));
             }
         }
         for (series, f) in [
@@ -101,66 +118,36 @@ impl Catalog {
             (reg::DELIVERED.name, What::Delivered),
             (reg::UNMET.name, What::Unmet),
         ] {
-            for (r, reg) in sc.regions.iter().enumerate() {
-                for (g, ls) in sectors_by_name_order(reg) {
-                    push(series, r, sc.sectors[g].clone(), f(Some(ls)));
+            for (r, secs) in self.sectors.iter().enumerate() {
+                for &ls in secs {
+                    cells.cell(series, r, f(Some(ls)));
                 }
-                push(series, r, "total".to_string(), f(None));
-            }
-        }
-        for r in 0..sc.regions.len() {
-            for c in Commodity::ALL {
-                push(
-                    reg::INVENTORY.name,
-                    r,
-                    c.name().to_string(),
-                    What::Inventory(c),
-                );
-            }
-        }
-        for (i, s) in sc.stockpiles.iter().enumerate() {
-            push(
-                reg::STOCKPILE.name,
-                s.region,
-                s.name.clone(),
-                What::Stockpile(i),
-            );
-        }
-        let n = sc.regions.len();
-        for r in 0..n {
-            for c in Commodity::ALL {
-                push(reg::PRICE.name, r, c.name().to_string(), What::Price(c));
-            }
-        }
-        for (r, reg) in sc.regions.iter().enumerate() {
-            for (g, ls) in sectors_by_name_order(reg) {
-                push(
-                    reg::SUBSTITUTION.name,
-                    r,
-                    sc.sectors[g].clone(),
-                    What::Substitution(ls),
-                );
+                cells.cell(series, r, f(None));
             }
         }
         for r in 0..n {
-            push(
-                reg::RECYCLING.name,
-                r,
-                "light_oxide".to_string(),
-                What::Recycling(0),
-            );
-            push(
-                reg::RECYCLING.name,
-                r,
-                "heavy_oxide".to_string(),
-                What::Recycling(1),
-            );
+            for c in Commodity::ALL {
+                cells.cell(reg::INVENTORY.name, r, What::Inventory(c));
+            }
         }
-        let licensing = sc
-            .controls
-            .iter()
-            .any(|c| matches!(c.kind, crate::model::ControlKind::Licensing { .. }));
-        let routes: &[(&str, RouteCell)] = if licensing {
+        for (i, &r) in self.stockpiles.iter().enumerate() {
+            cells.cell(reg::STOCKPILE.name, r, What::Stockpile(i));
+        }
+        for r in 0..n {
+            for c in Commodity::ALL {
+                cells.cell(reg::PRICE.name, r, What::Price(c));
+            }
+        }
+        for (r, secs) in self.sectors.iter().enumerate() {
+            for &ls in secs {
+                cells.cell(reg::SUBSTITUTION.name, r, What::Substitution(ls));
+            }
+        }
+        for r in 0..n {
+            cells.cell(reg::RECYCLING.name, r, What::Recycling(0));
+            cells.cell(reg::RECYCLING.name, r, What::Recycling(1));
+        }
+        let routes: &[(&str, RouteCell)] = if self.licensing {
             &[
                 (reg::EXPORTS_TO.name, What::Route),
                 (reg::LICENSED.name, What::Licensed),
@@ -172,82 +159,250 @@ impl Catalog {
             for o in 0..n {
                 for d in (0..n).filter(|&d| d != o) {
                     for c in Commodity::ALL {
-                        push(series, o, c.name().to_string(), f(d, c));
+                        cells.cell(series, o, f(d, c));
                     }
                 }
             }
         }
-        if licensing {
+        if self.licensing {
             for r in 0..n {
                 for c in Commodity::ALL {
-                    push(
-                        reg::IN_TRANSIT.name,
-                        r,
-                        c.name().to_string(),
-                        What::Transit(c),
-                    );
+                    cells.cell(reg::IN_TRANSIT.name, r, What::Transit(c));
                 }
             }
         }
-        Catalog { cells }
+    }
+}
+
+impl Catalog {
+    pub fn new(sc: &Scenario) -> Self {
+        let layout = Layout::new(sc);
+        let mut cells = Vec::new();
+        let sector = |r: usize, ls: usize| sc.sectors[sc.regions[r].sectors[ls].sector].clone();
+        layout.walk(&mut |series, r, what: What| {
+            let item = match what {
+                What::Production(i) => PRODUCTION_ITEMS[i].to_string(),
+                What::Exports(c)
+                | What::Imports(c)
+                | What::Inventory(c)
+                | What::Route(_, c)
+                | What::Licensed(_, c)
+                | What::Transit(c)
+                | What::Price(c) => c.name().to_string(),
+                What::Demand(ls) | What::Delivered(ls) | What::Unmet(ls) => {
+                    ls.map_or("total".to_string(), |ls| sector(r, ls))
+                }
+                What::Stockpile(i) => sc.stockpiles[i].name.clone(),
+                What::Substitution(ls) => sector(r, ls),
+                What::Recycling(e) => ["light_oxide", "heavy_oxide"][e].to_string(),
+            };
+            let destination = match what {
+                What::Route(d, _) | What::Licensed(d, _) => sc.regions[d].name.clone(),
+                _ => String::new(),
+            };
+            cells.push(Cell {
+                series,
+                region: sc.regions[r].name.clone(),
+                item,
+                destination,
+            })
+        });
+        Catalog { cells, layout }
     }
 
-    /// Appends every month's `values` of a run to `out`, month after month.
+    /// Appends every month's `values` of a run to `buf`, month after month.
     pub fn run_values(&self, out: &RunOutput, buf: &mut Vec<f64>) {
-        for rec in &out.records {
-            self.values(rec, buf);
+        let start = buf.len();
+        buf.resize(start + out.records.len() * self.cells.len(), 0.0);
+        self.run_values_into(out, &mut buf[start..]);
+    }
+
+    /// Every month's `values` of a run into `slots` (months x cells, month after month).
+    pub fn run_values_into(&self, out: &RunOutput, slots: &mut [f64]) {
+        let cells = self.cells.len();
+        assert_eq!(
+            slots.len(),
+            out.records.len() * cells,
+            "one slot per month x cell"
+        );
+        for (rec, month) in out.records.iter().zip(slots.chunks_exact_mut(cells)) {
+            self.month_values(rec, month);
         }
     }
 
     /// Values of every cell in one month of a run, appended to `out`.
     pub fn values(&self, rec: &MonthRecord, out: &mut Vec<f64>) {
+        let start = out.len();
+        out.resize(start + self.cells.len(), 0.0);
+        self.month_values(rec, &mut out[start..]);
+    }
+
+    /// `values`, read cell by cell from each cell's definition: slow, for checking `values`.
+    pub fn values_by_cell(&self, rec: &MonthRecord) -> Vec<f64> {
+        let mut out = vec![f64::NAN; self.cells.len()];
+        self.layout.walk(&mut Values {
+            rec,
+            stocks: rec.stocks_end.as_ref().expect("month recorded"),
+            out: out.iter_mut(),
+        });
+        out
+    }
+
+    /// Values of every cell in one month of a run, into `out` (one slot per cell).
+    ///
+    /// Series by series in `Layout::walk`'s order, each record row read once per region; the
+    /// per-cell definition is `values_by_cell`, which a test checks this against. Written
+    /// through a slice rather than pushed, so that the compiler knows the writes leave the
+    /// record alone and keeps its rows in registers.
+    fn month_values(&self, rec: &MonthRecord, out: &mut [f64]) {
+        assert_eq!(out.len(), self.cells.len(), "one slot per cell");
         let stocks = rec.stocks_end.as_ref().expect("month recorded");
-        let n = rec.mine_out.len();
-        for c in &self.cells {
-            let r = c.region_index;
-            let k = rec.demand[r].len();
-            let v = match c.what {
-                What::Production(0) => rec.mine_out[r].iter().sum(),
-                What::Production(1) => rec.sep_out[r][0],
-                What::Production(2) => rec.sep_out[r][1],
-                What::Production(i) => rec.magnet_out[r][i - 3],
-                What::Exports(com) => rec.exports(r, com),
-                What::Imports(com) => rec.imports(r, com),
-                What::Demand(ls) => {
-                    sector_sum(ls, k, |s| rec.demand[r][s][0] + rec.demand[r][s][1])
-                }
-                What::Delivered(ls) => {
-                    sector_sum(ls, k, |s| rec.delivered[r][s][0] + rec.delivered[r][s][1])
-                }
-                What::Unmet(ls) => sector_sum(ls, k, |s| rec.unmet[r][s][0] + rec.unmet[r][s][1]),
-                What::Inventory(com) => stocks.get(r, com),
-                What::Stockpile(i) => rec.stockpile_end[i],
-                What::Route(d, com) => rec.flows[com as usize][r * n + d],
-                What::Licensed(d, com) => rec.licensed[com as usize][r * n + d],
-                What::Transit(com) => stocks.inbound(com, r),
-                What::Price(com) => rec.prices[r][com as usize],
-                What::Substitution(ls) => rec.substituted[r][ls],
-                What::Recycling(e) => rec.recycled[r][e],
-            };
-            out.push(if v.abs() < ZERO { 0.0 } else { v });
+        let layout = &self.layout;
+        let n = layout.regions;
+        let mut out = Slots(out.iter_mut());
+        for r in 0..n {
+            out.put(rec.mine_out[r].iter().sum());
+            let (sep, mag) = (rec.sep_out[r], rec.magnet_out[r]);
+            out.put_all(&[sep[0], sep[1], mag[0], mag[1]]);
         }
+        for r in 0..n {
+            for c in Commodity::ALL {
+                out.put(rec.exports(r, c));
+            }
+        }
+        for r in 0..n {
+            for c in Commodity::ALL {
+                out.put(rec.imports(r, c));
+            }
+        }
+        for table in [&rec.demand, &rec.delivered, &rec.unmet] {
+            for (rows, secs) in table.iter().zip(&layout.sectors) {
+                for &ls in secs {
+                    out.put(rows[ls][0] + rows[ls][1]);
+                }
+                out.put(rows.iter().map(|x| x[0] + x[1]).sum());
+            }
+        }
+        for held in &stocks.held {
+            out.put_all(held);
+        }
+        for &level in &rec.stockpile_end {
+            out.put(level);
+        }
+        for prices in &rec.prices {
+            out.put_all(prices);
+        }
+        for (shares, secs) in rec.substituted.iter().zip(&layout.sectors) {
+            for &ls in secs {
+                out.put(shares[ls]);
+            }
+        }
+        for recycled in &rec.recycled {
+            out.put_all(recycled);
+        }
+        let routes: &[&Table] = if layout.licensing {
+            &[&rec.flows, &rec.licensed]
+        } else {
+            &[&rec.flows]
+        };
+        for table in routes {
+            for o in 0..n {
+                for d in (0..n).filter(|&d| d != o) {
+                    for c in Commodity::ALL {
+                        out.put(table[c as usize][o * n + d]);
+                    }
+                }
+            }
+        }
+        if layout.licensing {
+            for inbound in &stocks.inbound {
+                out.put_all(inbound);
+            }
+        }
+        assert!(out.0.next().is_none(), "every cell written");
+    }
+}
+
+/// The slots of a month's values, filled in order.
+struct Slots<'a>(std::slice::IterMut<'a, f64>);
+
+impl Slots<'_> {
+    /// Writes the next cell's value, residue below `ZERO` as 0.
+    #[inline(always)]
+    fn put(&mut self, v: f64) {
+        *self.0.next().expect("one slot per cell") = if v.abs() < ZERO { 0.0 } else { v };
+    }
+
+    #[inline(always)]
+    fn put_all(&mut self, vs: &[f64]) {
+        for &v in vs {
+            self.put(v);
+        }
+    }
+}
+
+/// What `Layout::walk` calls for each cell.
+trait Visit {
+    fn cell(&mut self, series: &'static str, region: usize, what: What);
+}
+
+/// Naming cells (`Catalog::new`).
+impl<F: FnMut(&'static str, usize, What)> Visit for F {
+    fn cell(&mut self, series: &'static str, region: usize, what: What) {
+        self(series, region, what)
+    }
+}
+
+/// Reading a month's values cell by cell through `value`: the definition that
+/// `Catalog::month_values` is checked against (`Catalog::values_by_cell`).
+struct Values<'a> {
+    rec: &'a MonthRecord,
+    stocks: &'a crate::model::state::StockTotals,
+    out: std::slice::IterMut<'a, f64>,
+}
+
+impl Visit for Values<'_> {
+    fn cell(&mut self, _: &'static str, r: usize, what: What) {
+        let v = value(self.rec, self.stocks, r, what);
+        *self.out.next().expect("one slot per cell") = if v.abs() < ZERO { 0.0 } else { v };
+    }
+}
+
+/// The value of cell `what` of region `r` in the month of `rec` (whose end stocks are
+/// `stocks`).
+fn value(
+    rec: &MonthRecord,
+    stocks: &crate::model::state::StockTotals,
+    r: usize,
+    what: What,
+) -> f64 {
+    let n = rec.mine_out.len();
+    let k = rec.demand[r].len();
+    match what {
+        What::Production(0) => rec.mine_out[r].iter().sum(),
+        What::Production(1) => rec.sep_out[r][0],
+        What::Production(2) => rec.sep_out[r][1],
+        What::Production(i) => rec.magnet_out[r][i - 3],
+        What::Exports(com) => rec.exports(r, com),
+        What::Imports(com) => rec.imports(r, com),
+        What::Demand(ls) => sector_sum(ls, k, |s| rec.demand[r][s][0] + rec.demand[r][s][1]),
+        What::Delivered(ls) => {
+            sector_sum(ls, k, |s| rec.delivered[r][s][0] + rec.delivered[r][s][1])
+        }
+        What::Unmet(ls) => sector_sum(ls, k, |s| rec.unmet[r][s][0] + rec.unmet[r][s][1]),
+        What::Inventory(com) => stocks.get(r, com),
+        What::Stockpile(i) => rec.stockpile_end[i],
+        What::Route(d, com) => rec.flows[com as usize][r * n + d],
+        What::Licensed(d, com) => rec.licensed[com as usize][r * n + d],
+        What::Transit(com) => stocks.inbound(com, r),
+        What::Price(com) => rec.prices[r][com as usize],
+        What::Substitution(ls) => rec.substituted[r][ls],
+        What::Recycling(e) => rec.recycled[r][e],
     }
 }
 
 /// The cell of one route (destination) and commodity.
 type RouteCell = fn(usize, Commodity) -> What;
-
-/// A region's (global sector, local sector) pairs in the scenario's sector order.
-fn sectors_by_name_order(region: &crate::model::Region) -> Vec<(usize, usize)> {
-    let mut secs: Vec<(usize, usize)> = region
-        .sectors
-        .iter()
-        .enumerate()
-        .map(|(ls, s)| (s.sector, ls))
-        .collect();
-    secs.sort_unstable();
-    secs
-}
 
 /// `f(ls)` of one local sector, or summed over the region's `sectors` (`ls` None).
 fn sector_sum(ls: Option<usize>, sectors: usize, f: impl Fn(usize) -> f64) -> f64 {
