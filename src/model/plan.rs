@@ -5,7 +5,7 @@
 // Index loops over regions read closer to the equations than zipped iterators.
 #![allow(clippy::needless_range_loop)]
 
-use crate::model::buf::{fill, fill_rows, set_from};
+use crate::model::buf::{fill, set_from};
 use crate::model::limits::Limits;
 use crate::model::lot::Lot;
 use crate::model::state::{
@@ -450,10 +450,10 @@ fn plan_items(
         commodities,
         shared,
     } = shape;
-    let use_ = &plan.use_;
-    let want = &mut s.want;
-    fill(want, n * k, 0.0);
-    for i in 0..n * k {
+    let nk = n * k;
+    let (use_, days, position) = (&plan.use_[..nk], &days[..nk], &mut position[..nk]);
+    let want = sized(&mut s.want, nk);
+    for i in 0..nk {
         let t = target(days[i], use_[i]);
         if init {
             position[i] = t;
@@ -461,13 +461,12 @@ fn plan_items(
         want[i] = orders(use_[i], t, position[i], rebuild);
     }
     // (3) Home production first, within capacity (pro rata across items that share it).
-    let production = &mut plan.production;
-    fill(production, n * k, 0.0);
-    let spare = &mut s.spare;
-    fill(spare, n * k, 0.0);
+    let production = sized(&mut plan.production, nk);
+    let spare = sized(&mut s.spare, nk);
     for r in 0..n {
+        let items = r * k..(r + 1) * k;
         if shared {
-            let total: f64 = want[r * k..(r + 1) * k].iter().sum();
+            let total: f64 = want[items.clone()].iter().sum();
             let s = if total > cap[r] && total > 0.0 {
                 cap[r] / total
             } else {
@@ -479,35 +478,32 @@ fn plan_items(
                 production[r * k + j] = (want[r * k + j] * s).min(limit);
                 usable += limit;
             }
-            // Capacity that inputs cannot feed is no spare capacity either.
-            let made: f64 = production[r * k..(r + 1) * k].iter().sum();
+            // Capacity that inputs cannot feed is no spare capacity either. The region's
+            // spare is held in its first item's slot until (4) shares it out.
+            let made: f64 = production[items].iter().sum();
             spare[r * k] = (cap[r].min(usable) - made).max(0.0);
         } else {
-            for j in 0..k {
-                let i = r * k + j;
+            for i in items {
                 production[i] = want[i].min(cap[i]);
                 spare[i] = (cap[i] - production[i]).max(0.0);
             }
         }
     }
-    let residual = &mut s.residual;
-    set_from(
-        residual,
-        want.iter()
-            .zip(production.iter())
-            .map(|(w, p)| (w - p).max(0.0)),
-    );
-    plan.import_orders.clone_from(residual);
+    let residual = sized(&mut s.residual, nk);
+    for ((r, w), p) in residual.iter_mut().zip(&*want).zip(&*production) {
+        *r = (w - p).max(0.0);
+    }
+    plan.import_orders.resize(nk, 0.0);
+    plan.import_orders.copy_from_slice(residual);
     // (4) Spare shared capacity is offered to each item in proportion to the world's residual
     // orders for it.
     let pooled = &mut s.pooled;
     fill(pooled, n, 0.0);
     if shared {
-        let per_item = &mut s.per_item;
-        set_from(
-            per_item,
-            (0..k).map(|j| (0..n).map(|r| residual[r * k + j]).sum()),
-        );
+        let per_item = sized(&mut s.per_item, k);
+        for (j, p) in per_item.iter_mut().enumerate() {
+            *p = residual.iter().skip(j).step_by(k).sum();
+        }
         let total: f64 = per_item.iter().sum();
         for r in 0..n {
             let left = spare[r * k];
@@ -524,15 +520,19 @@ fn plan_items(
         }
     }
     // (5) Imports: residual orders placed with other regions' spare capacity within controls.
-    fill_rows(&mut plan.flows, k, n * n, 0.0);
-    let (needs, sp) = (&mut s.needs, &mut s.sp);
+    // (`place_orders` sets every flow.)
+    plan.flows.resize_with(k, Vec::new);
+    let needs = sized(&mut s.needs, n);
+    let sp = sized(&mut s.sp, n);
     for (j, &c) in commodities.iter().enumerate() {
-        set_from(needs, (0..n).map(|r| residual[r * k + j]));
-        set_from(sp, (0..n).map(|r| spare[r * k + j]));
+        for r in 0..n {
+            needs[r] = residual[r * k + j];
+            sp[r] = spare[r * k + j];
+        }
         let f = &mut plan.flows[j];
         place_orders_within_controls(c, needs, sp, limits, f, &mut s.orders);
-        for r in 0..n {
-            production[r * k + j] += f[r * n..(r + 1) * n].iter().sum::<f64>();
+        for (r, row) in f.chunks_exact(n).enumerate() {
+            production[r * k + j] += row.iter().sum::<f64>();
             residual[r * k + j] = needs[r];
             pooled[r] += sp[r];
         }
@@ -542,10 +542,12 @@ fn plan_items(
     if shared && residual.iter().any(|&x| x > 0.0) && pooled.iter().any(|&x| x > 0.0) {
         let f = &mut s.flows;
         for (j, &c) in commodities.iter().enumerate() {
-            set_from(needs, (0..n).map(|r| residual[r * k + j]));
-            place_orders_within_controls(c, needs, pooled, limits, f, &mut s.orders);
             for r in 0..n {
-                production[r * k + j] += f[r * n..(r + 1) * n].iter().sum::<f64>();
+                needs[r] = residual[r * k + j];
+            }
+            place_orders_within_controls(c, needs, pooled, limits, f, &mut s.orders);
+            for (r, row) in f.chunks_exact(n).enumerate() {
+                production[r * k + j] += row.iter().sum::<f64>();
                 residual[r * k + j] = needs[r];
             }
             for (x, y) in plan.flows[j].iter_mut().zip(f.iter()) {
@@ -553,6 +555,13 @@ fn plan_items(
             }
         }
     }
+}
+
+/// `v` as `len` entries, all of which the caller sets: the tables keep their shape from month
+/// to month, so they are not cleared first.
+fn sized(v: &mut Vec<f64>, len: usize) -> &mut [f64] {
+    v.resize(len, 0.0);
+    v
 }
 
 /// Composition (NdPr, Dy/Tb share) of a region's mines of ore `ore`, or None without such

@@ -24,47 +24,14 @@ pub fn place_orders(
 ) {
     let n = needs.len();
     fill(flows, n * n, 0.0);
-    fill(req, n * n, 0.0);
     // Nothing to place: the first round would move nothing.
-    let rounds = if needs.iter().any(|&x| x > 0.0) { 4 } else { 0 };
-    for _round in 0..rounds {
-        req.iter_mut().for_each(|x| *x = 0.0);
-        for d in 0..n {
-            if needs[d] <= 0.0 {
-                continue;
+    if needs.iter().any(|&x| x > 0.0) {
+        fill(req, n * n, 0.0);
+        for _round in 0..4 {
+            request(needs, spare, &open, req);
+            if serve(needs, spare, flows, req) <= 1e-12 {
+                break;
             }
-            let total: f64 = (0..n)
-                .filter(|&o| o != d && open(o, d))
-                .map(|o| spare[o].max(0.0))
-                .sum();
-            if total <= 0.0 {
-                continue;
-            }
-            for o in (0..n).filter(|&o| o != d && open(o, d)) {
-                req[o * n + d] = needs[d] * spare[o].max(0.0) / total;
-            }
-        }
-        let mut moved = 0.0;
-        for o in 0..n {
-            let asked: f64 = req[o * n..(o + 1) * n].iter().sum();
-            if asked <= 0.0 {
-                continue;
-            }
-            let scale = if asked > spare[o] {
-                spare[o].max(0.0) / asked
-            } else {
-                1.0
-            };
-            for d in 0..n {
-                let f = req[o * n + d] * scale;
-                flows[o * n + d] += f;
-                needs[d] -= f;
-                spare[o] -= f;
-                moved += f;
-            }
-        }
-        if moved <= 1e-12 {
-            break;
         }
     }
     // Clean rounding residue so that "fully served" reads as exactly zero.
@@ -73,6 +40,60 @@ pub fn place_orders(
             *x = 0.0
         }
     });
+}
+
+/// One round's requests `req[o * n + d]`: each importer's need split over its open exporters
+/// pro rata to their spare supply. `req` is all zeros on entry (`serve` leaves it so).
+fn request(needs: &[f64], spare: &[f64], open: &impl Fn(usize, usize) -> bool, req: &mut [f64]) {
+    let n = needs.len();
+    for (d, &need) in needs.iter().enumerate() {
+        if need <= 0.0 {
+            continue;
+        }
+        let total: f64 = (0..n)
+            .filter(|&o| o != d && open(o, d))
+            .map(|o| spare[o].max(0.0))
+            .sum();
+        if total <= 0.0 {
+            continue;
+        }
+        for o in (0..n).filter(|&o| o != d && open(o, d)) {
+            req[o * n + d] = need * spare[o].max(0.0) / total;
+        }
+    }
+}
+
+/// Serves one round's requests `req`, each exporter scaling its requests down to its spare
+/// supply when asked for more: adds the flows to `flows`, takes them from `needs` and `spare`,
+/// and returns the tonnes moved. Leaves `req` all zeros for the next round.
+fn serve(needs: &mut [f64], spare: &mut [f64], flows: &mut [f64], req: &mut [f64]) -> f64 {
+    let n = needs.len();
+    let mut moved = 0.0;
+    for ((o, row), out) in req
+        .chunks_exact_mut(n)
+        .enumerate()
+        .zip(flows.chunks_exact_mut(n))
+    {
+        let asked: f64 = row.iter().sum();
+        if asked <= 0.0 {
+            row.fill(0.0);
+            continue;
+        }
+        let scale = if asked > spare[o] {
+            spare[o].max(0.0) / asked
+        } else {
+            1.0
+        };
+        for ((r, flow), need) in row.iter_mut().zip(out.iter_mut()).zip(needs.iter_mut()) {
+            let f = *r * scale;
+            *r = 0.0;
+            *flow += f;
+            *need -= f;
+            spare[o] -= f;
+            moved += f;
+        }
+    }
+    moved
 }
 
 /// Buffers of `place_orders_within_controls`.
@@ -96,6 +117,11 @@ pub fn place_orders_within_controls(
 ) {
     let n = needs.len();
     place_orders(needs, spare, |_, _| true, flows, &mut s.req);
+    // No control covers `c` (always so without controls in force): `apply` would cut nothing
+    // and close no route.
+    if !limits.covers(c) {
+        return;
+    }
     let any_closed = limits.apply(c, flows, n, needs, spare).iter().any(|&x| x);
     if any_closed && needs.iter().any(|&x| x > 0.0) {
         // A quota that was not binding in the first round may bind on the added flow, so
