@@ -192,7 +192,7 @@ fn plan_magnets(
         }),
     );
     plan_items(
-        Shape::new(n, 2, &[MagnetStandard, MagnetHighTemp], true),
+        Shape::new(n, &[MagnetStandard, MagnetHighTemp], true),
         &mut plan.mag,
         &mut s.mag_pos,
         &s.days,
@@ -241,7 +241,7 @@ fn plan_oxides(
         (0..n).flat_map(|r| [x.light_cap(r), x.heavy_cap(r)]),
     );
     plan_items(
-        Shape::new(n, 2, &[LightOxide, HeavyOxide], false),
+        Shape::new(n, &[LightOxide, HeavyOxide], false),
         &mut plan.ox,
         &mut s.ox_pos,
         &s.days,
@@ -302,7 +302,7 @@ fn plan_concentrates(
         let conc = &mut plan.conc[i];
         conc.use_.clone_from(&s.uses[i]);
         plan_items(
-            Shape::new(n, 1, &[c], false),
+            Shape::new(n, &[c], false),
             conc,
             &mut s.conc_pos[i],
             &s.days,
@@ -391,22 +391,20 @@ pub struct Plan {
     pub import_orders: Vec<f64>,
 }
 
-/// What `plan_items` plans: `k` items (grades or oxides) per region in `n` regions, which
+/// What `plan_items` plans: `K` items (grades or oxides) per region in `n` regions, which
 /// share (`shared`: one capacity per region) or split (one capacity per item) producing
-/// capacity.
+/// capacity. `K` is a constant so that the per-region loops over items unroll.
 #[derive(Clone, Copy)]
-struct Shape<'c> {
+struct Shape<'c, const K: usize> {
     n: usize,
-    k: usize,
-    commodities: &'c [Commodity],
+    commodities: &'c [Commodity; K],
     shared: bool,
 }
 
-impl<'c> Shape<'c> {
-    fn new(n: usize, k: usize, commodities: &'c [Commodity], shared: bool) -> Self {
+impl<'c, const K: usize> Shape<'c, K> {
+    fn new(n: usize, commodities: &'c [Commodity; K], shared: bool) -> Self {
         Shape {
             n,
-            k,
             commodities,
             shared,
         }
@@ -420,7 +418,6 @@ pub(crate) struct Items {
     spare: Vec<f64>,
     residual: Vec<f64>,
     pooled: Vec<f64>,
-    per_item: Vec<f64>,
     needs: Vec<f64>,
     sp: Vec<f64>,
     flows: Vec<f64>,
@@ -428,12 +425,12 @@ pub(crate) struct Items {
 }
 
 /// Plans the items of `shape` into `plan`, from its home use `plan.use_`: capacity `cap[r]`
-/// when shared, else `cap[r*k+j]`. `plan.use_`, `position` (stock on hand), `days` are
-/// `[r*k+j]`. In month 0 (`init`) positions are first set to their targets and returned that
+/// when shared, else `cap[r*K+j]`. `plan.use_`, `position` (stock on hand), `days` are
+/// `[r*K+j]`. In month 0 (`init`) positions are first set to their targets and returned that
 /// way.
 #[allow(clippy::too_many_arguments)]
-fn plan_items(
-    shape: Shape,
+fn plan_items<const K: usize>(
+    shape: Shape<K>,
     plan: &mut Plan,
     position: &mut [f64],
     days: &[f64],
@@ -446,46 +443,56 @@ fn plan_items(
 ) {
     let Shape {
         n,
-        k,
         commodities,
         shared,
     } = shape;
-    let nk = n * k;
-    let (use_, days, position) = (&plan.use_[..nk], &days[..nk], &mut position[..nk]);
+    let nk = n * K;
     let want = sized(&mut s.want, nk);
-    for i in 0..nk {
-        let t = target(days[i], use_[i]);
+    for (((w, &u), &d), pos) in want
+        .iter_mut()
+        .zip(&plan.use_[..nk])
+        .zip(&days[..nk])
+        .zip(&mut position[..nk])
+    {
+        let t = target(d, u);
         if init {
-            position[i] = t;
+            *pos = t;
         }
-        want[i] = orders(use_[i], t, position[i], rebuild);
+        *w = orders(u, t, *pos, rebuild);
     }
     // (3) Home production first, within capacity (pro rata across items that share it).
     let production = sized(&mut plan.production, nk);
     let spare = sized(&mut s.spare, nk);
-    for r in 0..n {
-        let items = r * k..(r + 1) * k;
+    {
+        let want = rows::<K>(want);
+        let (production, spare) = (rows_mut::<K>(production), rows_mut::<K>(spare));
         if shared {
-            let total: f64 = want[items.clone()].iter().sum();
-            let s = if total > cap[r] && total > 0.0 {
-                cap[r] / total
-            } else {
-                1.0
-            };
-            let mut usable = 0.0;
-            for j in 0..k {
-                let limit = item_cap.map_or(f64::INFINITY, |c| c[r * k + j]);
-                production[r * k + j] = (want[r * k + j] * s).min(limit);
-                usable += limit;
+            let item_cap = item_cap.map(|c| rows::<K>(&c[..nk]));
+            for r in 0..n {
+                let total: f64 = want[r].iter().sum();
+                let s = if total > cap[r] && total > 0.0 {
+                    cap[r] / total
+                } else {
+                    1.0
+                };
+                let mut usable = 0.0;
+                for j in 0..K {
+                    let limit = item_cap.map_or(f64::INFINITY, |c| c[r][j]);
+                    production[r][j] = (want[r][j] * s).min(limit);
+                    usable += limit;
+                }
+                // Capacity that inputs cannot feed is no spare capacity either. The region's
+                // spare is held in its first item's slot until (4) shares it out.
+                let made: f64 = production[r].iter().sum();
+                spare[r][0] = (cap[r].min(usable) - made).max(0.0);
             }
-            // Capacity that inputs cannot feed is no spare capacity either. The region's
-            // spare is held in its first item's slot until (4) shares it out.
-            let made: f64 = production[items].iter().sum();
-            spare[r * k] = (cap[r].min(usable) - made).max(0.0);
         } else {
-            for i in items {
-                production[i] = want[i].min(cap[i]);
-                spare[i] = (cap[i] - production[i]).max(0.0);
+            let cap = rows::<K>(&cap[..nk]);
+            for r in 0..n {
+                for j in 0..K {
+                    production[r][j] = want[r][j].min(cap[r][j]);
+                    spare[r][j] = (cap[r][j] - production[r][j]).max(0.0);
+                }
             }
         }
     }
@@ -500,61 +507,73 @@ fn plan_items(
     let pooled = &mut s.pooled;
     fill(pooled, n, 0.0);
     if shared {
-        let per_item = sized(&mut s.per_item, k);
-        for (j, p) in per_item.iter_mut().enumerate() {
-            *p = residual.iter().skip(j).step_by(k).sum();
-        }
+        let (residual, spare) = (rows::<K>(residual), rows_mut::<K>(spare));
+        let per_item: [f64; K] =
+            std::array::from_fn(|j| residual.iter().map(|items| items[j]).sum());
         let total: f64 = per_item.iter().sum();
-        for r in 0..n {
-            let left = spare[r * k];
-            for j in 0..k {
-                spare[r * k + j] = if total > 0.0 {
+        for (items, pooled) in spare.iter_mut().zip(pooled.iter_mut()) {
+            let left = items[0];
+            for j in 0..K {
+                items[j] = if total > 0.0 {
                     left * per_item[j] / total
                 } else {
                     0.0
                 };
             }
             if total <= 0.0 {
-                pooled[r] = left;
+                *pooled = left;
             }
         }
     }
     // (5) Imports: residual orders placed with other regions' spare capacity within controls.
     // (`place_orders` sets every flow.)
-    plan.flows.resize_with(k, Vec::new);
+    plan.flows.resize_with(K, Vec::new);
     let needs = sized(&mut s.needs, n);
     let sp = sized(&mut s.sp, n);
+    let (production, residual) = (rows_mut::<K>(production), rows_mut::<K>(residual));
+    let spare = rows::<K>(spare);
     for (j, &c) in commodities.iter().enumerate() {
         for r in 0..n {
-            needs[r] = residual[r * k + j];
-            sp[r] = spare[r * k + j];
+            needs[r] = residual[r][j];
+            sp[r] = spare[r][j];
         }
         let f = &mut plan.flows[j];
         place_orders_within_controls(c, needs, sp, limits, f, &mut s.orders);
-        for (r, row) in f.chunks_exact(n).enumerate() {
-            production[r * k + j] += row.iter().sum::<f64>();
-            residual[r * k + j] = needs[r];
+        for r in 0..n {
+            production[r][j] += f[r * n..(r + 1) * n].iter().sum::<f64>();
+            residual[r][j] = needs[r];
             pooled[r] += sp[r];
         }
     }
     // Shared capacity one item could not use (its routes closed by a control, say) is offered
     // once more to every item's remaining orders.
-    if shared && residual.iter().any(|&x| x > 0.0) && pooled.iter().any(|&x| x > 0.0) {
+    if shared && residual.as_flattened().iter().any(|&x| x > 0.0) && pooled.iter().any(|&x| x > 0.0)
+    {
         let f = &mut s.flows;
         for (j, &c) in commodities.iter().enumerate() {
             for r in 0..n {
-                needs[r] = residual[r * k + j];
+                needs[r] = residual[r][j];
             }
             place_orders_within_controls(c, needs, pooled, limits, f, &mut s.orders);
-            for (r, row) in f.chunks_exact(n).enumerate() {
-                production[r * k + j] += row.iter().sum::<f64>();
-                residual[r * k + j] = needs[r];
+            for r in 0..n {
+                production[r][j] += f[r * n..(r + 1) * n].iter().sum::<f64>();
+                residual[r][j] = needs[r];
             }
             for (x, y) in plan.flows[j].iter_mut().zip(f.iter()) {
                 *x += y;
             }
         }
     }
+}
+
+/// A `[r * K + j]` table as rows `[r][j]` (`v.len()` is a multiple of `K`).
+fn rows<const K: usize>(v: &[f64]) -> &[[f64; K]] {
+    v.as_chunks::<K>().0
+}
+
+/// A `[r * K + j]` table as rows `[r][j]` (`v.len()` is a multiple of `K`).
+fn rows_mut<const K: usize>(v: &mut [f64]) -> &mut [[f64; K]] {
+    v.as_chunks_mut::<K>().0
 }
 
 /// `v` as `len` entries, all of which the caller sets: the tables keep their shape from month
@@ -701,7 +720,7 @@ fn init_shares(
             fill(&mut s.pos, n, 0.0);
             s.plan.use_.clone_from(&s.uses[i]);
             plan_items(
-                Shape::new(n, 1, &[Commodity::concentrate(ore)], false),
+                Shape::new(n, &[Commodity::concentrate(ore)], false),
                 &mut s.plan,
                 &mut s.pos,
                 &s.no_cover,

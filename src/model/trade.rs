@@ -26,7 +26,8 @@ pub fn place_orders(
     fill(flows, n * n, 0.0);
     // Nothing to place: the first round would move nothing.
     if needs.iter().any(|&x| x > 0.0) {
-        fill(req, n * n, 0.0);
+        req.resize(n * n, 0.0);
+        let (spare, req) = (&mut spare[..n], &mut req[..n * n]);
         for _round in 0..4 {
             request(needs, spare, &open, req);
             if serve(needs, spare, flows, req) <= 1e-12 {
@@ -42,41 +43,43 @@ pub fn place_orders(
     });
 }
 
-/// One round's requests `req[o * n + d]`: each importer's need split over its open exporters
-/// pro rata to their spare supply. `req` is all zeros on entry (`serve` leaves it so).
+/// One round's requests `req[o * n + d]` (every entry set): each importer's need split over
+/// its open exporters pro rata to their spare supply, 0 where nothing is asked.
+#[inline]
 fn request(needs: &[f64], spare: &[f64], open: &impl Fn(usize, usize) -> bool, req: &mut [f64]) {
     let n = needs.len();
     for (d, &need) in needs.iter().enumerate() {
-        if need <= 0.0 {
-            continue;
-        }
-        let total: f64 = (0..n)
-            .filter(|&o| o != d && open(o, d))
-            .map(|o| spare[o].max(0.0))
-            .sum();
-        if total <= 0.0 {
-            continue;
-        }
-        for o in (0..n).filter(|&o| o != d && open(o, d)) {
-            req[o * n + d] = need * spare[o].max(0.0) / total;
+        let total: f64 = if need <= 0.0 {
+            0.0
+        } else {
+            (0..n)
+                .filter(|&o| o != d && open(o, d))
+                .map(|o| spare[o].max(0.0))
+                .sum()
+        };
+        // (`!(x <= 0.0)` rather than `x > 0.0`: a NaN is placed, as it always was.)
+        let placed = !(need <= 0.0) && !(total <= 0.0);
+        for o in 0..n {
+            req[o * n + d] = if placed && o != d && open(o, d) {
+                need * spare[o].max(0.0) / total
+            } else {
+                0.0
+            };
         }
     }
 }
 
 /// Serves one round's requests `req`, each exporter scaling its requests down to its spare
 /// supply when asked for more: adds the flows to `flows`, takes them from `needs` and `spare`,
-/// and returns the tonnes moved. Leaves `req` all zeros for the next round.
-fn serve(needs: &mut [f64], spare: &mut [f64], flows: &mut [f64], req: &mut [f64]) -> f64 {
+/// and returns the tonnes moved.
+#[inline]
+fn serve(needs: &mut [f64], spare: &mut [f64], flows: &mut [f64], req: &[f64]) -> f64 {
     let n = needs.len();
     let mut moved = 0.0;
-    for ((o, row), out) in req
-        .chunks_exact_mut(n)
-        .enumerate()
-        .zip(flows.chunks_exact_mut(n))
-    {
+    for o in 0..n {
+        let row = &req[o * n..(o + 1) * n];
         let asked: f64 = row.iter().sum();
         if asked <= 0.0 {
-            row.fill(0.0);
             continue;
         }
         let scale = if asked > spare[o] {
@@ -84,9 +87,9 @@ fn serve(needs: &mut [f64], spare: &mut [f64], flows: &mut [f64], req: &mut [f64
         } else {
             1.0
         };
-        for ((r, flow), need) in row.iter_mut().zip(out.iter_mut()).zip(needs.iter_mut()) {
-            let f = *r * scale;
-            *r = 0.0;
+        let out = &mut flows[o * n..(o + 1) * n];
+        for ((&r, flow), need) in row.iter().zip(out.iter_mut()).zip(needs.iter_mut()) {
+            let f = r * scale;
             *flow += f;
             *need -= f;
             spare[o] -= f;
