@@ -67,8 +67,6 @@ pub struct Scratch {
     days: Vec<f64>,
     cap: Vec<f64>,
     item_cap: Vec<f64>,
-    /// Feed composition and concentrate feed needs `[ore][region]`.
-    uses: [Vec<f64>; 2],
     items: Items,
     init: InitScratch,
 }
@@ -110,23 +108,36 @@ pub fn plan_month(
 /// Days of cover wanted per region and commodity: the scenario's, times the speculative
 /// stocking factor (M1b) when the market sets one.
 fn cover_days(p: &ChainParams, x: &Exogenous, days: &mut Vec<[f64; N_COMMODITIES]>) {
-    set_from(
-        days,
-        (0..x.magnet_cap.len()).map(|r| {
-            let mut d = p.inventory_days[r];
-            if let Some(f) = x.stock_factor.get(r) {
-                d.iter_mut().zip(f).for_each(|(d, f)| *d *= f);
-            }
-            d
-        }),
-    );
+    set_with(days, x.magnet_cap.len(), |r| {
+        let mut d = p.inventory_days[r];
+        if let Some(f) = x.stock_factor.get(r) {
+            d.iter_mut().zip(f).for_each(|(d, f)| *d *= f);
+        }
+        d
+    });
 }
 
 /// Stock on hand of two items per region, `[r * 2 + j]`. Orders look at stock on hand only:
 /// goods in transit are not counted until they arrive (a buyer facing delays keeps ordering;
 /// the pipeline then overshoots and orders fall back, as in 2025).
 fn positions(stocks: &Stocks, n: usize, items: [Commodity; 2], out: &mut Vec<f64>) {
-    set_from(out, (0..n).flat_map(|r| items.map(|c| stocks.get(r, c))));
+    set_pairs(out, n, |r| items.map(|c| stocks.get(r, c)));
+}
+
+/// Sets `v` to `len` values `f(0), f(1), ...`, reusing its allocation.
+fn set_with<T: Copy + Default>(v: &mut Vec<T>, len: usize, mut f: impl FnMut(usize) -> T) {
+    v.resize(len, T::default());
+    for (i, x) in v.iter_mut().enumerate() {
+        *x = f(i);
+    }
+}
+
+/// Sets the two-items-per-region table `v` (`[r * 2 + j]`) to `f(r)` for regions `0..n`.
+fn set_pairs(v: &mut Vec<f64>, n: usize, f: impl FnMut(usize) -> [f64; 2]) {
+    v.resize(2 * n, 0.0);
+    for (pair, items) in v.as_chunks_mut::<2>().0.iter_mut().zip((0..n).map(f)) {
+        *pair = items;
+    }
 }
 
 /// Tonnes stockpiles of commodity `c` in region `r` want to buy back this month (14).
@@ -153,44 +164,39 @@ fn plan_magnets(
 ) {
     use Commodity::*;
     let n = x.magnet_cap.len();
-    let mag_use = &mut plan.mag.use_;
-    set_from(
-        mag_use,
-        (0..n)
-            .flat_map(|r| (0..2).map(move |g| x.demand[r].iter().map(|s| s[g]).sum::<f64>()))
-            .enumerate()
-            .map(|(i, u)| u + refill_use(stockpiles, i / 2, Commodity::magnet(Grade::ALL[i % 2]))),
-    );
+    set_pairs(&mut plan.mag.use_, n, |r| {
+        [0, 1].map(|g| {
+            let u: f64 = x.demand[r].iter().map(|s| s[g]).sum();
+            u + refill_use(stockpiles, r, Commodity::magnet(Grade::ALL[g]))
+        })
+    });
     let days = &plan.days;
-    set_from(&mut s.days, (0..n).flat_map(|r| [days[r][3], days[r][4]]));
+    set_pairs(&mut s.days, n, |r| [days[r][3], days[r][4]]);
     // (3a) Where oxide imports were rationed last month (a quota, a ban, short exporters),
     // plants plan each grade only as far as stock, their region's own separation capacity,
     // last month's imports and the oxide stockpiles serving the region can feed it; orders
     // beyond that go to other regions' magnet makers, as magnet making moved to where the
     // oxide was in 2010-11. Unrationed regions plan freely.
     let mag_use = &plan.mag.use_;
-    set_from(
-        &mut s.item_cap,
-        (0..n).flat_map(|r| {
-            let Some(imports) = stocks.oxide_imports.get(r) else {
-                return [f64::INFINITY; 2];
-            };
-            if !imports[0].1 && !imports[1].1 {
-                return [f64::INFINITY; 2];
-            }
-            let own = [x.light_cap(r), x.heavy_cap(r)];
-            let avail: [f64; 2] = [0, 1].map(|e| {
-                let c = if e == 0 { LightOxide } else { HeavyOxide };
-                let stockpiled: f64 = stockpiles
-                    .iter()
-                    .filter(|s| s.commodity == c && s.serves.contains(&r))
-                    .map(|s| s.available())
-                    .sum();
-                stocks.get(r, c) + own[e] + imports[e].0 + stockpiled
-            });
-            grade_caps(avail, &p.recipes, mag_use[r * 2 + 1])
-        }),
-    );
+    set_pairs(&mut s.item_cap, n, |r| {
+        let Some(imports) = stocks.oxide_imports.get(r) else {
+            return [f64::INFINITY; 2];
+        };
+        if !imports[0].1 && !imports[1].1 {
+            return [f64::INFINITY; 2];
+        }
+        let own = [x.light_cap(r), x.heavy_cap(r)];
+        let avail: [f64; 2] = [0, 1].map(|e| {
+            let c = if e == 0 { LightOxide } else { HeavyOxide };
+            let stockpiled: f64 = stockpiles
+                .iter()
+                .filter(|s| s.commodity == c && s.serves.contains(&r))
+                .map(|s| s.available())
+                .sum();
+            stocks.get(r, c) + own[e] + imports[e].0 + stockpiled
+        });
+        grade_caps(avail, &p.recipes, mag_use[r * 2 + 1])
+    });
     plan_items(
         Shape::new(n, &[MagnetStandard, MagnetHighTemp], true),
         &mut plan.mag,
@@ -218,28 +224,16 @@ fn plan_oxides(
     use Commodity::*;
     let n = x.magnet_cap.len();
     let pl = &plan.mag.production;
-    set_from(
-        &mut plan.ox.use_,
-        (0..n)
-            .flat_map(|r| {
-                (0..2).map(move |e| {
-                    (
-                        r,
-                        e,
-                        pl[r * 2] * p.recipes[0][e] + pl[r * 2 + 1] * p.recipes[1][e],
-                    )
-                })
-            })
-            .map(|(r, e, u)| {
-                u + refill_use(stockpiles, r, if e == 0 { LightOxide } else { HeavyOxide })
-            }),
-    );
+    set_pairs(&mut plan.ox.use_, n, |r| {
+        [LightOxide, HeavyOxide].map(|c| {
+            let e = c as usize - LightOxide as usize;
+            let u = pl[r * 2] * p.recipes[0][e] + pl[r * 2 + 1] * p.recipes[1][e];
+            u + refill_use(stockpiles, r, c)
+        })
+    });
     let days = &plan.days;
-    set_from(&mut s.days, (0..n).flat_map(|r| [days[r][1], days[r][2]]));
-    set_from(
-        &mut s.cap,
-        (0..n).flat_map(|r| [x.light_cap(r), x.heavy_cap(r)]),
-    );
+    set_pairs(&mut s.days, n, |r| [days[r][1], days[r][2]]);
+    set_pairs(&mut s.cap, n, |r| [x.light_cap(r), x.heavy_cap(r)]);
     plan_items(
         Shape::new(n, &[LightOxide, HeavyOxide], false),
         &mut plan.ox,
@@ -282,25 +276,27 @@ fn plan_concentrates(
             &mut s.init,
         );
     } else {
-        set_from(
-            &mut plan.conc_shares,
-            (0..n).map(|r| {
-                Ore::ALL.map(|ore| {
-                    let pool = &stocks.lots[r][Commodity::concentrate(ore) as usize].q;
-                    planning_shares(pool, x, r, ore, p.world_shares[ore as usize])
-                })
-            }),
-        );
+        set_with(&mut plan.conc_shares, n, |r| {
+            Ore::ALL.map(|ore| {
+                let pool = &stocks.lots[r][Commodity::concentrate(ore) as usize].q;
+                planning_shares(pool, x, r, ore, p.world_shares[ore as usize])
+            })
+        });
     }
-    feed_uses(x, &plan.ox, &plan.conc_shares, &mut s.uses);
+    let [hard, clay] = &mut plan.conc;
+    feed_uses(
+        x,
+        &plan.ox,
+        &plan.conc_shares,
+        [&mut hard.use_, &mut clay.use_],
+    );
     for ore in Ore::ALL {
         let (i, c) = (ore as usize, Commodity::concentrate(ore));
-        set_from(&mut s.conc_pos[i], (0..n).map(|r| stocks.get(r, c)));
+        set_with(&mut s.conc_pos[i], n, |r| stocks.get(r, c));
         let days = &plan.days;
-        set_from(&mut s.days, (0..n).map(|r| days[r][c as usize]));
-        set_from(&mut s.cap, (0..n).map(|r| x.ore_cap(r, ore)));
+        set_with(&mut s.days, n, |r| days[r][c as usize]);
+        set_with(&mut s.cap, n, |r| x.ore_cap(r, ore));
         let conc = &mut plan.conc[i];
-        conc.use_.clone_from(&s.uses[i]);
         plan_items(
             Shape::new(n, &[c], false),
             conc,
@@ -663,15 +659,20 @@ pub(crate) fn circuit_feeds(
 
 /// Each ore's feed need per region, `[ore][region]`, for the planned oxide output at the feed
 /// shares `shares[region][ore]`.
-fn feed_uses(x: &Exogenous, ox_plan: &Plan, shares: &[[[f64; 2]; 2]], uses: &mut [Vec<f64>; 2]) {
-    for u in uses.iter_mut() {
-        u.clear();
-    }
-    for r in 0..shares.len() {
-        let plan = [ox_plan.production[r * 2], ox_plan.production[r * 2 + 1]];
-        let f = circuit_feeds(plan, &x.circuits[r], &shares[r]);
-        uses[0].push(f[0]);
-        uses[1].push(f[1]);
+fn feed_uses(
+    x: &Exogenous,
+    ox_plan: &Plan,
+    shares: &[[[f64; 2]; 2]],
+    [hard, clay]: [&mut Vec<f64>; 2],
+) {
+    let n = shares.len();
+    hard.resize(n, 0.0);
+    clay.resize(n, 0.0);
+    let planned = &ox_plan.production.as_chunks::<2>().0[..n];
+    for r in 0..n {
+        let f = circuit_feeds(planned[r], &x.circuits[r], &shares[r]);
+        hard[r] = f[0];
+        clay[r] = f[1];
     }
 }
 
@@ -711,7 +712,8 @@ fn init_shares(
     fill(&mut s.no_cover, n, 0.0);
     shares.clone_from(own);
     for _ in 0..8 {
-        feed_uses(x, ox_plan, shares, &mut s.uses);
+        let [hard, clay] = &mut s.uses;
+        feed_uses(x, ox_plan, shares, [hard, clay]);
         s.probe.reset_to(limits);
         s.next.clone_from(shares);
         for ore in Ore::ALL {
