@@ -121,7 +121,13 @@ fn cover_days(p: &ChainParams, x: &Exogenous, days: &mut Vec<[f64; N_COMMODITIES
 /// goods in transit are not counted until they arrive (a buyer facing delays keeps ordering;
 /// the pipeline then overshoots and orders fall back, as in 2025).
 fn positions(stocks: &Stocks, n: usize, items: [Commodity; 2], out: &mut Vec<f64>) {
-    set_pairs(out, n, |r| items.map(|c| stocks.get(r, c)));
+    set_pairs(out, n, |r| both(|j| stocks.get(r, items[j])));
+}
+
+/// `[f(0), f(1)]`: a region's two items (grades, oxides, ores), written out because
+/// `[T; 2]::map` is not always inlined.
+fn both<T>(mut f: impl FnMut(usize) -> T) -> [T; 2] {
+    [f(0), f(1)]
 }
 
 /// Sets `v` to `len` values `f(0), f(1), ...`, reusing its allocation.
@@ -164,12 +170,15 @@ fn plan_magnets(
 ) {
     use Commodity::*;
     let n = x.magnet_cap.len();
-    set_pairs(&mut plan.mag.use_, n, |r| {
-        [0, 1].map(|g| {
-            let u: f64 = x.demand[r].iter().map(|s| s[g]).sum();
-            u + refill_use(stockpiles, r, Commodity::magnet(Grade::ALL[g]))
-        })
-    });
+    for (r, uses) in rows_mut::<2>(sized(&mut plan.mag.use_, 2 * n))
+        .iter_mut()
+        .enumerate()
+    {
+        for (g, u) in uses.iter_mut().enumerate() {
+            let demand: f64 = x.demand[r].iter().map(|s| s[g]).sum();
+            *u = demand + refill_use(stockpiles, r, Commodity::magnet(Grade::ALL[g]));
+        }
+    }
     let days = &plan.days;
     set_pairs(&mut s.days, n, |r| [days[r][3], days[r][4]]);
     // (3a) Where oxide imports were rationed last month (a quota, a ban, short exporters),
@@ -224,13 +233,16 @@ fn plan_oxides(
     use Commodity::*;
     let n = x.magnet_cap.len();
     let pl = &plan.mag.production;
-    set_pairs(&mut plan.ox.use_, n, |r| {
-        [LightOxide, HeavyOxide].map(|c| {
-            let e = c as usize - LightOxide as usize;
-            let u = pl[r * 2] * p.recipes[0][e] + pl[r * 2 + 1] * p.recipes[1][e];
-            u + refill_use(stockpiles, r, c)
-        })
-    });
+    let made = rows::<2>(pl);
+    for (r, uses) in rows_mut::<2>(sized(&mut plan.ox.use_, 2 * n))
+        .iter_mut()
+        .enumerate()
+    {
+        for (e, (u, c)) in uses.iter_mut().zip([LightOxide, HeavyOxide]).enumerate() {
+            let feed = made[r][0] * p.recipes[0][e] + made[r][1] * p.recipes[1][e];
+            *u = feed + refill_use(stockpiles, r, c);
+        }
+    }
     let days = &plan.days;
     set_pairs(&mut s.days, n, |r| [days[r][1], days[r][2]]);
     set_pairs(&mut s.cap, n, |r| [x.light_cap(r), x.heavy_cap(r)]);
@@ -277,7 +289,8 @@ fn plan_concentrates(
         );
     } else {
         set_with(&mut plan.conc_shares, n, |r| {
-            Ore::ALL.map(|ore| {
+            both(|i| {
+                let ore = Ore::ALL[i];
                 let pool = &stocks.lots[r][Commodity::concentrate(ore) as usize].q;
                 planning_shares(pool, x, r, ore, p.world_shares[ore as usize])
             })
@@ -651,8 +664,8 @@ pub(crate) fn circuit_feeds(
     shares: &[[f64; 2]; 2],
 ) -> [f64; 2] {
     let split = circuit_split(planned, c, shares[Ore::IonicClay as usize]);
-    Ore::ALL.map(|ore| {
-        let (k, i) = (&c[ore as usize], ore as usize);
+    both(|i| {
+        let k = &c[i];
         feed_need(split[i], shares[i], k.recovery, k.light, k.heavy)
     })
 }
