@@ -420,15 +420,13 @@ impl<'c, const K: usize> Shape<'c, K> {
     }
 }
 
-/// Buffers of `plan_items`.
+/// Buffers of `plan_items`. `residual` and `spare` are item-major (`[j * n + r]`), so that
+/// each item's row is the `needs` and `spare` its placement works on in place.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Items {
-    want: Vec<f64>,
     spare: Vec<f64>,
     residual: Vec<f64>,
     pooled: Vec<f64>,
-    needs: Vec<f64>,
-    sp: Vec<f64>,
     flows: Vec<f64>,
     orders: Orders,
 }
@@ -456,117 +454,99 @@ fn plan_items<const K: usize>(
         shared,
     } = shape;
     let nk = n * K;
-    let want = sized(&mut s.want, nk);
-    for (((w, &u), &d), pos) in want
-        .iter_mut()
-        .zip(&plan.use_[..nk])
-        .zip(&days[..nk])
-        .zip(&mut position[..nk])
-    {
-        let t = target(d, u);
-        if init {
-            *pos = t;
-        }
-        *w = orders(u, t, *pos, rebuild);
-    }
-    // (3) Home production first, within capacity (pro rata across items that share it).
+    let (use_, days, position) = (&plan.use_[..nk], &days[..nk], &mut position[..nk]);
     let production = sized(&mut plan.production, nk);
+    let import_orders = sized(&mut plan.import_orders, nk);
+    let residual = sized(&mut s.residual, nk);
     let spare = sized(&mut s.spare, nk);
-    {
-        let want = rows::<K>(want);
-        let (production, spare) = (rows_mut::<K>(production), rows_mut::<K>(spare));
-        if shared {
-            let item_cap = item_cap.map(|c| rows::<K>(&c[..nk]));
-            for r in 0..n {
-                let total: f64 = want[r].iter().sum();
-                let s = if total > cap[r] && total > 0.0 {
-                    cap[r] / total
-                } else {
-                    1.0
-                };
-                let mut usable = 0.0;
-                for j in 0..K {
-                    let limit = item_cap.map_or(f64::INFINITY, |c| c[r][j]);
-                    production[r][j] = (want[r][j] * s).min(limit);
-                    usable += limit;
-                }
-                // Capacity that inputs cannot feed is no spare capacity either. The region's
-                // spare is held in its first item's slot until (4) shares it out.
-                let made: f64 = production[r].iter().sum();
-                spare[r][0] = (cap[r].min(usable) - made).max(0.0);
+    for r in 0..n {
+        // (1), (2) Orders wanted.
+        let want: [f64; K] = std::array::from_fn(|j| {
+            let i = r * K + j;
+            let t = target(days[i], use_[i]);
+            if init {
+                position[i] = t;
             }
+            orders(use_[i], t, position[i], rebuild)
+        });
+        // (3) Home production first, within capacity (pro rata across items that share it).
+        let mut made = [0.0; K];
+        let mut free = [0.0; K];
+        if shared {
+            let total: f64 = want.iter().sum();
+            let s = if total > cap[r] && total > 0.0 {
+                cap[r] / total
+            } else {
+                1.0
+            };
+            let mut usable = 0.0;
+            for j in 0..K {
+                let limit = item_cap.map_or(f64::INFINITY, |c| c[r * K + j]);
+                made[j] = (want[j] * s).min(limit);
+                usable += limit;
+            }
+            // Capacity that inputs cannot feed is no spare capacity either. The region's
+            // spare is held in its first item's slot until (4) shares it out.
+            let total_made: f64 = made.iter().sum();
+            free[0] = (cap[r].min(usable) - total_made).max(0.0);
         } else {
-            let cap = rows::<K>(&cap[..nk]);
-            for r in 0..n {
-                for j in 0..K {
-                    production[r][j] = want[r][j].min(cap[r][j]);
-                    spare[r][j] = (cap[r][j] - production[r][j]).max(0.0);
-                }
+            for j in 0..K {
+                let c = cap[r * K + j];
+                made[j] = want[j].min(c);
+                free[j] = (c - made[j]).max(0.0);
             }
         }
+        for j in 0..K {
+            let left = (want[j] - made[j]).max(0.0);
+            production[r * K + j] = made[j];
+            import_orders[r * K + j] = left;
+            residual[j * n + r] = left;
+            spare[j * n + r] = free[j];
+        }
     }
-    let residual = sized(&mut s.residual, nk);
-    for ((r, w), p) in residual.iter_mut().zip(&*want).zip(&*production) {
-        *r = (w - p).max(0.0);
-    }
-    plan.import_orders.resize(nk, 0.0);
-    plan.import_orders.copy_from_slice(residual);
     // (4) Spare shared capacity is offered to each item in proportion to the world's residual
     // orders for it.
     let pooled = &mut s.pooled;
     fill(pooled, n, 0.0);
     if shared {
-        let (residual, spare) = (rows::<K>(residual), rows_mut::<K>(spare));
-        let per_item: [f64; K] =
-            std::array::from_fn(|j| residual.iter().map(|items| items[j]).sum());
+        let per_item: [f64; K] = std::array::from_fn(|j| residual[j * n..(j + 1) * n].iter().sum());
         let total: f64 = per_item.iter().sum();
-        for (items, pooled) in spare.iter_mut().zip(pooled.iter_mut()) {
-            let left = items[0];
+        for r in 0..n {
+            let left = spare[r];
             for j in 0..K {
-                items[j] = if total > 0.0 {
+                spare[j * n + r] = if total > 0.0 {
                     left * per_item[j] / total
                 } else {
                     0.0
                 };
             }
             if total <= 0.0 {
-                *pooled = left;
+                pooled[r] = left;
             }
         }
     }
     // (5) Imports: residual orders placed with other regions' spare capacity within controls.
     // (`place_orders` sets every flow.)
     plan.flows.resize_with(K, Vec::new);
-    let needs = sized(&mut s.needs, n);
-    let sp = sized(&mut s.sp, n);
-    let (production, residual) = (rows_mut::<K>(production), rows_mut::<K>(residual));
-    let spare = rows::<K>(spare);
     for (j, &c) in commodities.iter().enumerate() {
-        for r in 0..n {
-            needs[r] = residual[r][j];
-            sp[r] = spare[r][j];
-        }
+        let items = j * n..(j + 1) * n;
+        let (needs, sp) = (&mut residual[items.clone()], &mut spare[items]);
         let f = &mut plan.flows[j];
         place_orders_within_controls(c, needs, sp, limits, f, &mut s.orders);
         for r in 0..n {
-            production[r][j] += f[r * n..(r + 1) * n].iter().sum::<f64>();
-            residual[r][j] = needs[r];
+            production[r * K + j] += f[r * n..(r + 1) * n].iter().sum::<f64>();
             pooled[r] += sp[r];
         }
     }
     // Shared capacity one item could not use (its routes closed by a control, say) is offered
     // once more to every item's remaining orders.
-    if shared && residual.as_flattened().iter().any(|&x| x > 0.0) && pooled.iter().any(|&x| x > 0.0)
-    {
+    if shared && residual.iter().any(|&x| x > 0.0) && pooled.iter().any(|&x| x > 0.0) {
         let f = &mut s.flows;
         for (j, &c) in commodities.iter().enumerate() {
-            for r in 0..n {
-                needs[r] = residual[r][j];
-            }
+            let needs = &mut residual[j * n..(j + 1) * n];
             place_orders_within_controls(c, needs, pooled, limits, f, &mut s.orders);
             for r in 0..n {
-                production[r][j] += f[r * n..(r + 1) * n].iter().sum::<f64>();
-                residual[r][j] = needs[r];
+                production[r * K + j] += f[r * n..(r + 1) * n].iter().sum::<f64>();
             }
             for (x, y) in plan.flows[j].iter_mut().zip(f.iter()) {
                 *x += y;
