@@ -14,23 +14,26 @@ use crate::model::state::{Shipment, Stocks};
 /// `o == d`), pro rata to each open exporter's spare supply; an exporter asked for more than it
 /// has scales every request down in proportion. Repeats on what is left (orders that an
 /// exporter could not take go to the others) until nothing more moves. Sets `flows` to the
-/// flows placed (`req` is a buffer); `needs` and `spare` are reduced by them.
+/// flows placed; `needs` and `spare` are reduced by them.
 pub fn place_orders(
     needs: &mut [f64],
     spare: &mut [f64],
     open: impl Fn(usize, usize) -> bool,
     flows: &mut Vec<f64>,
-    req: &mut Vec<f64>,
+    r: &mut Requests,
 ) {
     let n = needs.len();
     fill(flows, n * n, 0.0);
     // Nothing to place: the first round would move nothing.
     if needs.iter().any(|&x| x > 0.0) {
-        req.resize(n * n, 0.0);
-        let (spare, req) = (&mut spare[..n], &mut req[..n * n]);
+        r.req.resize(n * n, 0.0);
+        r.asked.resize(n, 0.0);
+        let (spare, req, asked) = (&mut spare[..n], &mut r.req[..n * n], &mut r.asked[..n]);
         for _round in 0..4 {
-            request(needs, spare, &open, req);
-            if serve(needs, spare, flows, req) <= 1e-12 {
+            // A round in which nothing is asked moves nothing: the last one.
+            if !request(needs, spare, &open, req, asked)
+                || serve(needs, spare, flows, req, asked) <= 1e-12
+            {
                 break;
             }
         }
@@ -43,11 +46,30 @@ pub fn place_orders(
     });
 }
 
+/// Buffers of `place_orders`: one round's requests and what each exporter is asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Requests {
+    /// `[o * n + d]`, every entry set each round.
+    req: Vec<f64>,
+    /// `[o]`: the sum of exporter `o`'s requests, over importers in order.
+    asked: Vec<f64>,
+}
+
 /// One round's requests `req[o * n + d]` (every entry set): each importer's need split over
-/// its open exporters pro rata to their spare supply, 0 where nothing is asked.
+/// its open exporters pro rata to their spare supply, 0 where nothing is asked. Sums each
+/// exporter's requests into `asked[o]`, importer by importer (so exactly as summing its row
+/// would; the zeros, left out, change no sum but a zero's sign, and `serve` only tells a
+/// positive sum from the others). Returns whether any exporter was asked for more than 0.
 #[inline]
-fn request(needs: &[f64], spare: &[f64], open: &impl Fn(usize, usize) -> bool, req: &mut [f64]) {
+fn request(
+    needs: &[f64],
+    spare: &[f64],
+    open: &impl Fn(usize, usize) -> bool,
+    req: &mut [f64],
+    asked: &mut [f64],
+) -> bool {
     let n = needs.len();
+    asked.fill(-0.0);
     for (d, &need) in needs.iter().enumerate() {
         let total: f64 = if need <= 0.0 {
             0.0
@@ -58,27 +80,39 @@ fn request(needs: &[f64], spare: &[f64], open: &impl Fn(usize, usize) -> bool, r
                 .sum()
         };
         // (`!(x <= 0.0)` rather than `x > 0.0`: a NaN is placed, as it always was.)
-        let placed = !(need <= 0.0) && !(total <= 0.0);
+        if need <= 0.0 || total <= 0.0 {
+            for o in 0..n {
+                req[o * n + d] = 0.0;
+            }
+            continue;
+        }
         for o in 0..n {
-            req[o * n + d] = if placed && o != d && open(o, d) {
-                need * spare[o].max(0.0) / total
+            req[o * n + d] = if o != d && open(o, d) {
+                let q = need * spare[o].max(0.0) / total;
+                asked[o] += q;
+                q
             } else {
                 0.0
             };
         }
     }
+    asked.iter().any(|&a| !(a <= 0.0))
 }
 
 /// Serves one round's requests `req`, each exporter scaling its requests down to its spare
-/// supply when asked for more: adds the flows to `flows`, takes them from `needs` and `spare`,
-/// and returns the tonnes moved.
+/// supply when asked (`asked`) for more: adds the flows to `flows`, takes them from `needs`
+/// and `spare`, and returns the tonnes moved.
 #[inline]
-fn serve(needs: &mut [f64], spare: &mut [f64], flows: &mut [f64], req: &[f64]) -> f64 {
+fn serve(
+    needs: &mut [f64],
+    spare: &mut [f64],
+    flows: &mut [f64],
+    req: &[f64],
+    asked: &[f64],
+) -> f64 {
     let n = needs.len();
     let mut moved = 0.0;
-    for o in 0..n {
-        let row = &req[o * n..(o + 1) * n];
-        let asked: f64 = row.iter().sum();
+    for (o, &asked) in asked.iter().enumerate() {
         if asked <= 0.0 {
             continue;
         }
@@ -87,6 +121,7 @@ fn serve(needs: &mut [f64], spare: &mut [f64], flows: &mut [f64], req: &[f64]) -
         } else {
             1.0
         };
+        let row = &req[o * n..(o + 1) * n];
         let out = &mut flows[o * n..(o + 1) * n];
         for ((&r, flow), need) in row.iter().zip(out.iter_mut()).zip(needs.iter_mut()) {
             let f = r * scale;
@@ -102,7 +137,7 @@ fn serve(needs: &mut [f64], spare: &mut [f64], flows: &mut [f64], req: &[f64]) -
 /// Buffers of `place_orders_within_controls`.
 #[derive(Debug, Clone, Default)]
 pub struct Orders {
-    req: Vec<f64>,
+    requests: Requests,
     extra: Vec<f64>,
 }
 
@@ -119,7 +154,7 @@ pub fn place_orders_within_controls(
     s: &mut Orders,
 ) {
     let n = needs.len();
-    place_orders(needs, spare, |_, _| true, flows, &mut s.req);
+    place_orders(needs, spare, |_, _| true, flows, &mut s.requests);
     // No control covers `c` (always so without controls in force): `apply` would cut nothing
     // and close no route.
     if !limits.covers(c) {
@@ -135,7 +170,7 @@ pub fn place_orders_within_controls(
             spare,
             |o, d| !closed[o * n + d],
             &mut s.extra,
-            &mut s.req,
+            &mut s.requests,
         );
         limits.apply(c, &mut s.extra, n, needs, spare);
         for (f, e) in flows.iter_mut().zip(&s.extra) {
@@ -332,7 +367,7 @@ mod tests {
         spare: &mut [f64],
         open: impl Fn(usize, usize) -> bool,
     ) -> Vec<f64> {
-        let (mut f, mut req) = (Vec::new(), Vec::new());
+        let (mut f, mut req) = (Vec::new(), Requests::default());
         place_orders(needs, spare, open, &mut f, &mut req);
         f
     }
