@@ -79,7 +79,7 @@ fn request(
                 .map(|o| spare[o].max(0.0))
                 .sum()
         };
-        // (`!(x <= 0.0)` rather than `x > 0.0`: a NaN is placed, as it always was.)
+        // (A NaN need or total is placed, as it always was.)
         if need <= 0.0 || total <= 0.0 {
             for o in 0..n {
                 req[o * n + d] = 0.0;
@@ -96,7 +96,8 @@ fn request(
             };
         }
     }
-    asked.iter().any(|&a| !(a <= 0.0))
+    // (Served unless `asked <= 0.0`, so a NaN counts as asked.)
+    asked.iter().any(|&a| a > 0.0 || a.is_nan())
 }
 
 /// Serves one round's requests `req`, each exporter scaling its requests down to its spare
