@@ -216,6 +216,12 @@ impl Limits {
         self.in_force.clone_from(&other.in_force);
     }
 
+    /// Whether any control in force limits flows of commodity `c` (else `apply` leaves them
+    /// as they are).
+    pub fn covers(&self, c: Commodity) -> bool {
+        self.active.iter().any(|a| a.commodities[c as usize])
+    }
+
     /// Per route `o * n + d`, whether the last `apply` closed it.
     pub fn closed(&self) -> &[bool] {
         &self.work.closed
@@ -242,12 +248,12 @@ impl Limits {
         // flow that leaks past it.
         let ci = c as usize;
         let m = self.active.len();
-        let w = &mut self.work;
-        if !self.active.iter().any(|a| a.commodities[ci]) {
+        if !self.covers(c) {
             // No control covers `c`: every route keeps its scale of 1 and nothing is cut.
-            fill(&mut w.closed, n * n, false);
-            return &w.closed;
+            fill(&mut self.work.closed, n * n, false);
+            return &self.work.closed;
         }
+        let w = &mut self.work;
         w.planned.clear();
         w.planned.extend_from_slice(flows);
         fill(&mut w.route_scale, n * n, 1.0f64);

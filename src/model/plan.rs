@@ -5,7 +5,7 @@
 // Index loops over regions read closer to the equations than zipped iterators.
 #![allow(clippy::needless_range_loop)]
 
-use crate::model::buf::{fill, fill_rows, set_from};
+use crate::model::buf::{fill, set_from};
 use crate::model::limits::Limits;
 use crate::model::lot::Lot;
 use crate::model::state::{
@@ -67,8 +67,6 @@ pub struct Scratch {
     days: Vec<f64>,
     cap: Vec<f64>,
     item_cap: Vec<f64>,
-    /// Feed composition and concentrate feed needs `[ore][region]`.
-    uses: [Vec<f64>; 2],
     items: Items,
     init: InitScratch,
 }
@@ -110,23 +108,42 @@ pub fn plan_month(
 /// Days of cover wanted per region and commodity: the scenario's, times the speculative
 /// stocking factor (M1b) when the market sets one.
 fn cover_days(p: &ChainParams, x: &Exogenous, days: &mut Vec<[f64; N_COMMODITIES]>) {
-    set_from(
-        days,
-        (0..x.magnet_cap.len()).map(|r| {
-            let mut d = p.inventory_days[r];
-            if let Some(f) = x.stock_factor.get(r) {
-                d.iter_mut().zip(f).for_each(|(d, f)| *d *= f);
-            }
-            d
-        }),
-    );
+    set_with(days, x.magnet_cap.len(), |r| {
+        let mut d = p.inventory_days[r];
+        if let Some(f) = x.stock_factor.get(r) {
+            d.iter_mut().zip(f).for_each(|(d, f)| *d *= f);
+        }
+        d
+    });
 }
 
 /// Stock on hand of two items per region, `[r * 2 + j]`. Orders look at stock on hand only:
 /// goods in transit are not counted until they arrive (a buyer facing delays keeps ordering;
 /// the pipeline then overshoots and orders fall back, as in 2025).
 fn positions(stocks: &Stocks, n: usize, items: [Commodity; 2], out: &mut Vec<f64>) {
-    set_from(out, (0..n).flat_map(|r| items.map(|c| stocks.get(r, c))));
+    set_pairs(out, n, |r| both(|j| stocks.get(r, items[j])));
+}
+
+/// `[f(0), f(1)]`: a region's two items (grades, oxides, ores), written out because
+/// `[T; 2]::map` is not always inlined.
+fn both<T>(mut f: impl FnMut(usize) -> T) -> [T; 2] {
+    [f(0), f(1)]
+}
+
+/// Sets `v` to `len` values `f(0), f(1), ...`, reusing its allocation.
+fn set_with<T: Copy + Default>(v: &mut Vec<T>, len: usize, mut f: impl FnMut(usize) -> T) {
+    v.resize(len, T::default());
+    for (i, x) in v.iter_mut().enumerate() {
+        *x = f(i);
+    }
+}
+
+/// Sets the two-items-per-region table `v` (`[r * 2 + j]`) to `f(r)` for regions `0..n`.
+fn set_pairs(v: &mut Vec<f64>, n: usize, f: impl FnMut(usize) -> [f64; 2]) {
+    v.resize(2 * n, 0.0);
+    for (pair, items) in v.as_chunks_mut::<2>().0.iter_mut().zip((0..n).map(f)) {
+        *pair = items;
+    }
 }
 
 /// Tonnes stockpiles of commodity `c` in region `r` want to buy back this month (14).
@@ -153,46 +170,44 @@ fn plan_magnets(
 ) {
     use Commodity::*;
     let n = x.magnet_cap.len();
-    let mag_use = &mut plan.mag.use_;
-    set_from(
-        mag_use,
-        (0..n)
-            .flat_map(|r| (0..2).map(move |g| x.demand[r].iter().map(|s| s[g]).sum::<f64>()))
-            .enumerate()
-            .map(|(i, u)| u + refill_use(stockpiles, i / 2, Commodity::magnet(Grade::ALL[i % 2]))),
-    );
+    for (r, uses) in rows_mut::<2>(sized(&mut plan.mag.use_, 2 * n))
+        .iter_mut()
+        .enumerate()
+    {
+        for (g, u) in uses.iter_mut().enumerate() {
+            let demand: f64 = x.demand[r].iter().map(|s| s[g]).sum();
+            *u = demand + refill_use(stockpiles, r, Commodity::magnet(Grade::ALL[g]));
+        }
+    }
     let days = &plan.days;
-    set_from(&mut s.days, (0..n).flat_map(|r| [days[r][3], days[r][4]]));
+    set_pairs(&mut s.days, n, |r| [days[r][3], days[r][4]]);
     // (3a) Where oxide imports were rationed last month (a quota, a ban, short exporters),
     // plants plan each grade only as far as stock, their region's own separation capacity,
     // last month's imports and the oxide stockpiles serving the region can feed it; orders
     // beyond that go to other regions' magnet makers, as magnet making moved to where the
     // oxide was in 2010-11. Unrationed regions plan freely.
     let mag_use = &plan.mag.use_;
-    set_from(
-        &mut s.item_cap,
-        (0..n).flat_map(|r| {
-            let Some(imports) = stocks.oxide_imports.get(r) else {
-                return [f64::INFINITY; 2];
-            };
-            if !imports[0].1 && !imports[1].1 {
-                return [f64::INFINITY; 2];
-            }
-            let own = [x.light_cap(r), x.heavy_cap(r)];
-            let avail: [f64; 2] = [0, 1].map(|e| {
-                let c = if e == 0 { LightOxide } else { HeavyOxide };
-                let stockpiled: f64 = stockpiles
-                    .iter()
-                    .filter(|s| s.commodity == c && s.serves.contains(&r))
-                    .map(|s| s.available())
-                    .sum();
-                stocks.get(r, c) + own[e] + imports[e].0 + stockpiled
-            });
-            grade_caps(avail, &p.recipes, mag_use[r * 2 + 1])
-        }),
-    );
+    set_pairs(&mut s.item_cap, n, |r| {
+        let Some(imports) = stocks.oxide_imports.get(r) else {
+            return [f64::INFINITY; 2];
+        };
+        if !imports[0].1 && !imports[1].1 {
+            return [f64::INFINITY; 2];
+        }
+        let own = [x.light_cap(r), x.heavy_cap(r)];
+        let avail: [f64; 2] = [0, 1].map(|e| {
+            let c = if e == 0 { LightOxide } else { HeavyOxide };
+            let stockpiled: f64 = stockpiles
+                .iter()
+                .filter(|s| s.commodity == c && s.serves.contains(&r))
+                .map(|s| s.available())
+                .sum();
+            stocks.get(r, c) + own[e] + imports[e].0 + stockpiled
+        });
+        grade_caps(avail, &p.recipes, mag_use[r * 2 + 1])
+    });
     plan_items(
-        Shape::new(n, 2, &[MagnetStandard, MagnetHighTemp], true),
+        Shape::new(n, &[MagnetStandard, MagnetHighTemp], true),
         &mut plan.mag,
         &mut s.mag_pos,
         &s.days,
@@ -218,30 +233,21 @@ fn plan_oxides(
     use Commodity::*;
     let n = x.magnet_cap.len();
     let pl = &plan.mag.production;
-    set_from(
-        &mut plan.ox.use_,
-        (0..n)
-            .flat_map(|r| {
-                (0..2).map(move |e| {
-                    (
-                        r,
-                        e,
-                        pl[r * 2] * p.recipes[0][e] + pl[r * 2 + 1] * p.recipes[1][e],
-                    )
-                })
-            })
-            .map(|(r, e, u)| {
-                u + refill_use(stockpiles, r, if e == 0 { LightOxide } else { HeavyOxide })
-            }),
-    );
+    let made = rows::<2>(pl);
+    for (r, uses) in rows_mut::<2>(sized(&mut plan.ox.use_, 2 * n))
+        .iter_mut()
+        .enumerate()
+    {
+        for (e, (u, c)) in uses.iter_mut().zip([LightOxide, HeavyOxide]).enumerate() {
+            let feed = made[r][0] * p.recipes[0][e] + made[r][1] * p.recipes[1][e];
+            *u = feed + refill_use(stockpiles, r, c);
+        }
+    }
     let days = &plan.days;
-    set_from(&mut s.days, (0..n).flat_map(|r| [days[r][1], days[r][2]]));
-    set_from(
-        &mut s.cap,
-        (0..n).flat_map(|r| [x.light_cap(r), x.heavy_cap(r)]),
-    );
+    set_pairs(&mut s.days, n, |r| [days[r][1], days[r][2]]);
+    set_pairs(&mut s.cap, n, |r| [x.light_cap(r), x.heavy_cap(r)]);
     plan_items(
-        Shape::new(n, 2, &[LightOxide, HeavyOxide], false),
+        Shape::new(n, &[LightOxide, HeavyOxide], false),
         &mut plan.ox,
         &mut s.ox_pos,
         &s.days,
@@ -282,27 +288,30 @@ fn plan_concentrates(
             &mut s.init,
         );
     } else {
-        set_from(
-            &mut plan.conc_shares,
-            (0..n).map(|r| {
-                Ore::ALL.map(|ore| {
-                    let pool = &stocks.lots[r][Commodity::concentrate(ore) as usize].q;
-                    planning_shares(pool, x, r, ore, p.world_shares[ore as usize])
-                })
-            }),
-        );
+        set_with(&mut plan.conc_shares, n, |r| {
+            both(|i| {
+                let ore = Ore::ALL[i];
+                let pool = &stocks.lots[r][Commodity::concentrate(ore) as usize].q;
+                planning_shares(pool, x, r, ore, p.world_shares[ore as usize])
+            })
+        });
     }
-    feed_uses(x, &plan.ox, &plan.conc_shares, &mut s.uses);
+    let [hard, clay] = &mut plan.conc;
+    feed_uses(
+        x,
+        &plan.ox,
+        &plan.conc_shares,
+        [&mut hard.use_, &mut clay.use_],
+    );
     for ore in Ore::ALL {
         let (i, c) = (ore as usize, Commodity::concentrate(ore));
-        set_from(&mut s.conc_pos[i], (0..n).map(|r| stocks.get(r, c)));
+        set_with(&mut s.conc_pos[i], n, |r| stocks.get(r, c));
         let days = &plan.days;
-        set_from(&mut s.days, (0..n).map(|r| days[r][c as usize]));
-        set_from(&mut s.cap, (0..n).map(|r| x.ore_cap(r, ore)));
+        set_with(&mut s.days, n, |r| days[r][c as usize]);
+        set_with(&mut s.cap, n, |r| x.ore_cap(r, ore));
         let conc = &mut plan.conc[i];
-        conc.use_.clone_from(&s.uses[i]);
         plan_items(
-            Shape::new(n, 1, &[c], false),
+            Shape::new(n, &[c], false),
             conc,
             &mut s.conc_pos[i],
             &s.days,
@@ -391,49 +400,44 @@ pub struct Plan {
     pub import_orders: Vec<f64>,
 }
 
-/// What `plan_items` plans: `k` items (grades or oxides) per region in `n` regions, which
+/// What `plan_items` plans: `K` items (grades or oxides) per region in `n` regions, which
 /// share (`shared`: one capacity per region) or split (one capacity per item) producing
-/// capacity.
+/// capacity. `K` is a constant so that the per-region loops over items unroll.
 #[derive(Clone, Copy)]
-struct Shape<'c> {
+struct Shape<'c, const K: usize> {
     n: usize,
-    k: usize,
-    commodities: &'c [Commodity],
+    commodities: &'c [Commodity; K],
     shared: bool,
 }
 
-impl<'c> Shape<'c> {
-    fn new(n: usize, k: usize, commodities: &'c [Commodity], shared: bool) -> Self {
+impl<'c, const K: usize> Shape<'c, K> {
+    fn new(n: usize, commodities: &'c [Commodity; K], shared: bool) -> Self {
         Shape {
             n,
-            k,
             commodities,
             shared,
         }
     }
 }
 
-/// Buffers of `plan_items`.
+/// Buffers of `plan_items`. `residual` and `spare` are item-major (`[j * n + r]`), so that
+/// each item's row is the `needs` and `spare` its placement works on in place.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Items {
-    want: Vec<f64>,
     spare: Vec<f64>,
     residual: Vec<f64>,
     pooled: Vec<f64>,
-    per_item: Vec<f64>,
-    needs: Vec<f64>,
-    sp: Vec<f64>,
     flows: Vec<f64>,
     orders: Orders,
 }
 
 /// Plans the items of `shape` into `plan`, from its home use `plan.use_`: capacity `cap[r]`
-/// when shared, else `cap[r*k+j]`. `plan.use_`, `position` (stock on hand), `days` are
-/// `[r*k+j]`. In month 0 (`init`) positions are first set to their targets and returned that
+/// when shared, else `cap[r*K+j]`. `plan.use_`, `position` (stock on hand), `days` are
+/// `[r*K+j]`. In month 0 (`init`) positions are first set to their targets and returned that
 /// way.
 #[allow(clippy::too_many_arguments)]
-fn plan_items(
-    shape: Shape,
+fn plan_items<const K: usize>(
+    shape: Shape<K>,
     plan: &mut Plan,
     position: &mut [f64],
     days: &[f64],
@@ -446,73 +450,71 @@ fn plan_items(
 ) {
     let Shape {
         n,
-        k,
         commodities,
         shared,
     } = shape;
-    let use_ = &plan.use_;
-    let want = &mut s.want;
-    fill(want, n * k, 0.0);
-    for i in 0..n * k {
-        let t = target(days[i], use_[i]);
-        if init {
-            position[i] = t;
-        }
-        want[i] = orders(use_[i], t, position[i], rebuild);
-    }
-    // (3) Home production first, within capacity (pro rata across items that share it).
-    let production = &mut plan.production;
-    fill(production, n * k, 0.0);
-    let spare = &mut s.spare;
-    fill(spare, n * k, 0.0);
+    let nk = n * K;
+    let (use_, days, position) = (&plan.use_[..nk], &days[..nk], &mut position[..nk]);
+    let production = sized(&mut plan.production, nk);
+    let import_orders = sized(&mut plan.import_orders, nk);
+    let residual = sized(&mut s.residual, nk);
+    let spare = sized(&mut s.spare, nk);
     for r in 0..n {
+        // (1), (2) Orders wanted.
+        let want: [f64; K] = std::array::from_fn(|j| {
+            let i = r * K + j;
+            let t = target(days[i], use_[i]);
+            if init {
+                position[i] = t;
+            }
+            orders(use_[i], t, position[i], rebuild)
+        });
+        // (3) Home production first, within capacity (pro rata across items that share it).
+        let mut made = [0.0; K];
+        let mut free = [0.0; K];
         if shared {
-            let total: f64 = want[r * k..(r + 1) * k].iter().sum();
+            let total: f64 = want.iter().sum();
             let s = if total > cap[r] && total > 0.0 {
                 cap[r] / total
             } else {
                 1.0
             };
             let mut usable = 0.0;
-            for j in 0..k {
-                let limit = item_cap.map_or(f64::INFINITY, |c| c[r * k + j]);
-                production[r * k + j] = (want[r * k + j] * s).min(limit);
+            for j in 0..K {
+                let limit = item_cap.map_or(f64::INFINITY, |c| c[r * K + j]);
+                made[j] = (want[j] * s).min(limit);
                 usable += limit;
             }
-            // Capacity that inputs cannot feed is no spare capacity either.
-            let made: f64 = production[r * k..(r + 1) * k].iter().sum();
-            spare[r * k] = (cap[r].min(usable) - made).max(0.0);
+            // Capacity that inputs cannot feed is no spare capacity either. The region's
+            // spare is held in its first item's slot until (4) shares it out.
+            let total_made: f64 = made.iter().sum();
+            free[0] = (cap[r].min(usable) - total_made).max(0.0);
         } else {
-            for j in 0..k {
-                let i = r * k + j;
-                production[i] = want[i].min(cap[i]);
-                spare[i] = (cap[i] - production[i]).max(0.0);
+            for j in 0..K {
+                let c = cap[r * K + j];
+                made[j] = want[j].min(c);
+                free[j] = (c - made[j]).max(0.0);
             }
         }
+        for j in 0..K {
+            let left = (want[j] - made[j]).max(0.0);
+            production[r * K + j] = made[j];
+            import_orders[r * K + j] = left;
+            residual[j * n + r] = left;
+            spare[j * n + r] = free[j];
+        }
     }
-    let residual = &mut s.residual;
-    set_from(
-        residual,
-        want.iter()
-            .zip(production.iter())
-            .map(|(w, p)| (w - p).max(0.0)),
-    );
-    plan.import_orders.clone_from(residual);
     // (4) Spare shared capacity is offered to each item in proportion to the world's residual
     // orders for it.
     let pooled = &mut s.pooled;
     fill(pooled, n, 0.0);
     if shared {
-        let per_item = &mut s.per_item;
-        set_from(
-            per_item,
-            (0..k).map(|j| (0..n).map(|r| residual[r * k + j]).sum()),
-        );
+        let per_item: [f64; K] = std::array::from_fn(|j| residual[j * n..(j + 1) * n].iter().sum());
         let total: f64 = per_item.iter().sum();
         for r in 0..n {
-            let left = spare[r * k];
-            for j in 0..k {
-                spare[r * k + j] = if total > 0.0 {
+            let left = spare[r];
+            for j in 0..K {
+                spare[j * n + r] = if total > 0.0 {
                     left * per_item[j] / total
                 } else {
                     0.0
@@ -524,16 +526,15 @@ fn plan_items(
         }
     }
     // (5) Imports: residual orders placed with other regions' spare capacity within controls.
-    fill_rows(&mut plan.flows, k, n * n, 0.0);
-    let (needs, sp) = (&mut s.needs, &mut s.sp);
+    // (`place_orders` sets every flow.)
+    plan.flows.resize_with(K, Vec::new);
     for (j, &c) in commodities.iter().enumerate() {
-        set_from(needs, (0..n).map(|r| residual[r * k + j]));
-        set_from(sp, (0..n).map(|r| spare[r * k + j]));
+        let items = j * n..(j + 1) * n;
+        let (needs, sp) = (&mut residual[items.clone()], &mut spare[items]);
         let f = &mut plan.flows[j];
         place_orders_within_controls(c, needs, sp, limits, f, &mut s.orders);
         for r in 0..n {
-            production[r * k + j] += f[r * n..(r + 1) * n].iter().sum::<f64>();
-            residual[r * k + j] = needs[r];
+            production[r * K + j] += f[r * n..(r + 1) * n].iter().sum::<f64>();
             pooled[r] += sp[r];
         }
     }
@@ -542,17 +543,33 @@ fn plan_items(
     if shared && residual.iter().any(|&x| x > 0.0) && pooled.iter().any(|&x| x > 0.0) {
         let f = &mut s.flows;
         for (j, &c) in commodities.iter().enumerate() {
-            set_from(needs, (0..n).map(|r| residual[r * k + j]));
+            let needs = &mut residual[j * n..(j + 1) * n];
             place_orders_within_controls(c, needs, pooled, limits, f, &mut s.orders);
             for r in 0..n {
-                production[r * k + j] += f[r * n..(r + 1) * n].iter().sum::<f64>();
-                residual[r * k + j] = needs[r];
+                production[r * K + j] += f[r * n..(r + 1) * n].iter().sum::<f64>();
             }
             for (x, y) in plan.flows[j].iter_mut().zip(f.iter()) {
                 *x += y;
             }
         }
     }
+}
+
+/// A `[r * K + j]` table as rows `[r][j]` (`v.len()` is a multiple of `K`).
+fn rows<const K: usize>(v: &[f64]) -> &[[f64; K]] {
+    v.as_chunks::<K>().0
+}
+
+/// A `[r * K + j]` table as rows `[r][j]` (`v.len()` is a multiple of `K`).
+fn rows_mut<const K: usize>(v: &mut [f64]) -> &mut [[f64; K]] {
+    v.as_chunks_mut::<K>().0
+}
+
+/// `v` as `len` entries, all of which the caller sets: the tables keep their shape from month
+/// to month, so they are not cleared first.
+fn sized(v: &mut Vec<f64>, len: usize) -> &mut [f64] {
+    v.resize(len, 0.0);
+    v
 }
 
 /// Composition (NdPr, Dy/Tb share) of a region's mines of ore `ore`, or None without such
@@ -627,23 +644,28 @@ pub(crate) fn circuit_feeds(
     shares: &[[f64; 2]; 2],
 ) -> [f64; 2] {
     let split = circuit_split(planned, c, shares[Ore::IonicClay as usize]);
-    Ore::ALL.map(|ore| {
-        let (k, i) = (&c[ore as usize], ore as usize);
+    both(|i| {
+        let k = &c[i];
         feed_need(split[i], shares[i], k.recovery, k.light, k.heavy)
     })
 }
 
 /// Each ore's feed need per region, `[ore][region]`, for the planned oxide output at the feed
 /// shares `shares[region][ore]`.
-fn feed_uses(x: &Exogenous, ox_plan: &Plan, shares: &[[[f64; 2]; 2]], uses: &mut [Vec<f64>; 2]) {
-    for u in uses.iter_mut() {
-        u.clear();
-    }
-    for r in 0..shares.len() {
-        let plan = [ox_plan.production[r * 2], ox_plan.production[r * 2 + 1]];
-        let f = circuit_feeds(plan, &x.circuits[r], &shares[r]);
-        uses[0].push(f[0]);
-        uses[1].push(f[1]);
+fn feed_uses(
+    x: &Exogenous,
+    ox_plan: &Plan,
+    shares: &[[[f64; 2]; 2]],
+    [hard, clay]: [&mut Vec<f64>; 2],
+) {
+    let n = shares.len();
+    hard.resize(n, 0.0);
+    clay.resize(n, 0.0);
+    let planned = &ox_plan.production.as_chunks::<2>().0[..n];
+    for r in 0..n {
+        let f = circuit_feeds(planned[r], &x.circuits[r], &shares[r]);
+        hard[r] = f[0];
+        clay[r] = f[1];
     }
 }
 
@@ -683,7 +705,8 @@ fn init_shares(
     fill(&mut s.no_cover, n, 0.0);
     shares.clone_from(own);
     for _ in 0..8 {
-        feed_uses(x, ox_plan, shares, &mut s.uses);
+        let [hard, clay] = &mut s.uses;
+        feed_uses(x, ox_plan, shares, [hard, clay]);
         s.probe.reset_to(limits);
         s.next.clone_from(shares);
         for ore in Ore::ALL {
@@ -692,7 +715,7 @@ fn init_shares(
             fill(&mut s.pos, n, 0.0);
             s.plan.use_.clone_from(&s.uses[i]);
             plan_items(
-                Shape::new(n, 1, &[Commodity::concentrate(ore)], false),
+                Shape::new(n, &[Commodity::concentrate(ore)], false),
                 &mut s.plan,
                 &mut s.pos,
                 &s.no_cover,

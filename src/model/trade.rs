@@ -14,57 +14,28 @@ use crate::model::state::{Shipment, Stocks};
 /// `o == d`), pro rata to each open exporter's spare supply; an exporter asked for more than it
 /// has scales every request down in proportion. Repeats on what is left (orders that an
 /// exporter could not take go to the others) until nothing more moves. Sets `flows` to the
-/// flows placed (`req` is a buffer); `needs` and `spare` are reduced by them.
+/// flows placed; `needs` and `spare` are reduced by them.
 pub fn place_orders(
     needs: &mut [f64],
     spare: &mut [f64],
     open: impl Fn(usize, usize) -> bool,
     flows: &mut Vec<f64>,
-    req: &mut Vec<f64>,
+    r: &mut Requests,
 ) {
     let n = needs.len();
     fill(flows, n * n, 0.0);
-    fill(req, n * n, 0.0);
     // Nothing to place: the first round would move nothing.
-    let rounds = if needs.iter().any(|&x| x > 0.0) { 4 } else { 0 };
-    for _round in 0..rounds {
-        req.iter_mut().for_each(|x| *x = 0.0);
-        for d in 0..n {
-            if needs[d] <= 0.0 {
-                continue;
+    if needs.iter().any(|&x| x > 0.0) {
+        r.req.resize(n * n, 0.0);
+        r.asked.resize(n, 0.0);
+        let (spare, req, asked) = (&mut spare[..n], &mut r.req[..n * n], &mut r.asked[..n]);
+        for _round in 0..4 {
+            // A round in which nothing is asked moves nothing: the last one.
+            if !request(needs, spare, &open, req, asked)
+                || serve(needs, spare, flows, req, asked) <= 1e-12
+            {
+                break;
             }
-            let total: f64 = (0..n)
-                .filter(|&o| o != d && open(o, d))
-                .map(|o| spare[o].max(0.0))
-                .sum();
-            if total <= 0.0 {
-                continue;
-            }
-            for o in (0..n).filter(|&o| o != d && open(o, d)) {
-                req[o * n + d] = needs[d] * spare[o].max(0.0) / total;
-            }
-        }
-        let mut moved = 0.0;
-        for o in 0..n {
-            let asked: f64 = req[o * n..(o + 1) * n].iter().sum();
-            if asked <= 0.0 {
-                continue;
-            }
-            let scale = if asked > spare[o] {
-                spare[o].max(0.0) / asked
-            } else {
-                1.0
-            };
-            for d in 0..n {
-                let f = req[o * n + d] * scale;
-                flows[o * n + d] += f;
-                needs[d] -= f;
-                spare[o] -= f;
-                moved += f;
-            }
-        }
-        if moved <= 1e-12 {
-            break;
         }
     }
     // Clean rounding residue so that "fully served" reads as exactly zero.
@@ -75,10 +46,99 @@ pub fn place_orders(
     });
 }
 
+/// Buffers of `place_orders`: one round's requests and what each exporter is asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Requests {
+    /// `[o * n + d]`, every entry set each round.
+    req: Vec<f64>,
+    /// `[o]`: the sum of exporter `o`'s requests, over importers in order.
+    asked: Vec<f64>,
+}
+
+/// One round's requests `req[o * n + d]` (every entry set): each importer's need split over
+/// its open exporters pro rata to their spare supply, 0 where nothing is asked. Sums each
+/// exporter's requests into `asked[o]`, importer by importer (so exactly as summing its row
+/// would; the zeros, left out, change no sum but a zero's sign, and `serve` only tells a
+/// positive sum from the others). Returns whether any exporter was asked for more than 0.
+#[inline]
+fn request(
+    needs: &[f64],
+    spare: &[f64],
+    open: &impl Fn(usize, usize) -> bool,
+    req: &mut [f64],
+    asked: &mut [f64],
+) -> bool {
+    let n = needs.len();
+    asked.fill(-0.0);
+    for (d, &need) in needs.iter().enumerate() {
+        let total: f64 = if need <= 0.0 {
+            0.0
+        } else {
+            (0..n)
+                .filter(|&o| o != d && open(o, d))
+                .map(|o| spare[o].max(0.0))
+                .sum()
+        };
+        // (A NaN need or total is placed, as it always was.)
+        if need <= 0.0 || total <= 0.0 {
+            for o in 0..n {
+                req[o * n + d] = 0.0;
+            }
+            continue;
+        }
+        for o in 0..n {
+            req[o * n + d] = if o != d && open(o, d) {
+                let q = need * spare[o].max(0.0) / total;
+                asked[o] += q;
+                q
+            } else {
+                0.0
+            };
+        }
+    }
+    // (Served unless `asked <= 0.0`, so a NaN counts as asked.)
+    asked.iter().any(|&a| a > 0.0 || a.is_nan())
+}
+
+/// Serves one round's requests `req`, each exporter scaling its requests down to its spare
+/// supply when asked (`asked`) for more: adds the flows to `flows`, takes them from `needs`
+/// and `spare`, and returns the tonnes moved.
+#[inline]
+fn serve(
+    needs: &mut [f64],
+    spare: &mut [f64],
+    flows: &mut [f64],
+    req: &[f64],
+    asked: &[f64],
+) -> f64 {
+    let n = needs.len();
+    let mut moved = 0.0;
+    for (o, &asked) in asked.iter().enumerate() {
+        if asked <= 0.0 {
+            continue;
+        }
+        let scale = if asked > spare[o] {
+            spare[o].max(0.0) / asked
+        } else {
+            1.0
+        };
+        let row = &req[o * n..(o + 1) * n];
+        let out = &mut flows[o * n..(o + 1) * n];
+        for ((&r, flow), need) in row.iter().zip(out.iter_mut()).zip(needs.iter_mut()) {
+            let f = r * scale;
+            *flow += f;
+            *need -= f;
+            spare[o] -= f;
+            moved += f;
+        }
+    }
+    moved
+}
+
 /// Buffers of `place_orders_within_controls`.
 #[derive(Debug, Clone, Default)]
 pub struct Orders {
-    req: Vec<f64>,
+    requests: Requests,
     extra: Vec<f64>,
 }
 
@@ -95,7 +155,12 @@ pub fn place_orders_within_controls(
     s: &mut Orders,
 ) {
     let n = needs.len();
-    place_orders(needs, spare, |_, _| true, flows, &mut s.req);
+    place_orders(needs, spare, |_, _| true, flows, &mut s.requests);
+    // No control covers `c` (always so without controls in force): `apply` would cut nothing
+    // and close no route.
+    if !limits.covers(c) {
+        return;
+    }
     let any_closed = limits.apply(c, flows, n, needs, spare).iter().any(|&x| x);
     if any_closed && needs.iter().any(|&x| x > 0.0) {
         // A quota that was not binding in the first round may bind on the added flow, so
@@ -106,7 +171,7 @@ pub fn place_orders_within_controls(
             spare,
             |o, d| !closed[o * n + d],
             &mut s.extra,
-            &mut s.req,
+            &mut s.requests,
         );
         limits.apply(c, &mut s.extra, n, needs, spare);
         for (f, e) in flows.iter_mut().zip(&s.extra) {
@@ -346,7 +411,7 @@ mod tests {
         spare: &mut [f64],
         open: impl Fn(usize, usize) -> bool,
     ) -> Vec<f64> {
-        let (mut f, mut req) = (Vec::new(), Vec::new());
+        let (mut f, mut req) = (Vec::new(), Requests::default());
         place_orders(needs, spare, open, &mut f, &mut req);
         f
     }
