@@ -286,7 +286,7 @@ fn plan_concentrates(
             &mut plan.conc_shares,
             (0..n).map(|r| {
                 Ore::ALL.map(|ore| {
-                    let pool = &stocks.lots[r][Commodity::concentrate(ore) as usize].q;
+                    let pool = &stocks.lots[r][Commodity::concentrate(ore) as usize].q();
                     planning_shares(pool, x, r, ore, p.world_shares[ore as usize])
                 })
             }),
@@ -331,10 +331,10 @@ fn init_stocks(
         let own = |c: Commodity, v: f64| {
             let mut l = Lot::plain(c, v, n);
             match c {
-                LightOxide | HeavyOxide => l.a[r] = v,
+                LightOxide | HeavyOxide => l.a_mut()[r] = v,
                 MagnetStandard | MagnetHighTemp => {
-                    l.a[r] = v;
-                    l.b[r] = v;
+                    l.a_mut()[r] = v;
+                    l.b_mut()[r] = v;
                 }
                 Concentrate | ClayConcentrate => {}
             }

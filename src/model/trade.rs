@@ -219,13 +219,13 @@ fn own_unit(c: Commodity, o: usize, n: usize, s: [f64; 2]) -> Lot {
         }
         Commodity::LightOxide | Commodity::HeavyOxide => {
             let mut l = Lot::plain(c, 1.0, n);
-            l.a[o] = 1.0;
+            l.a_mut()[o] = 1.0;
             l
         }
         Commodity::MagnetStandard | Commodity::MagnetHighTemp => {
             let mut l = Lot::plain(c, 1.0, n);
-            l.a[o] = 1.0;
-            l.b[o] = 1.0;
+            l.a_mut()[o] = 1.0;
+            l.b_mut()[o] = 1.0;
             l
         }
     }
