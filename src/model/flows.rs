@@ -287,7 +287,7 @@ mod tests {
             inventory_days: vec![[0.0; N_COMMODITIES]],
             rebuild_months: 3.0,
             priority: vec![vec![]],
-            priority_order: vec![vec![]],
+            priority_order: vec![Default::default()],
             sector_ids: vec![vec![]],
             world_shares: [[0.0; 2]; 2],
             transit: vec![0.0],

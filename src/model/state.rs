@@ -1,6 +1,7 @@
 //! The state of the chain during a run: per-run constants, what each month brings from outside
 //! (capacities, demand), and the commercial stocks and goods in transit.
 
+use crate::model::allocate::ServingOrder;
 use crate::model::buf::{fill, fill_shaped, set_from};
 use crate::model::lot::Lot;
 use crate::model::{Commodity, N_COMMODITIES, Ore};
@@ -27,8 +28,8 @@ pub struct ChainParams {
     pub rebuild_months: f64,
     /// `[region][local sector]` allocation priority (1 first).
     pub priority: Vec<Vec<u32>>,
-    /// `[region]` local sectors in the order end use serves them (`allocate::priority_order`).
-    pub priority_order: Vec<Vec<usize>>,
+    /// `[region]` local sectors in the order end use serves them.
+    pub priority_order: Vec<ServingOrder>,
     /// `[region][local sector]` index into `Scenario::sectors`.
     pub sector_ids: Vec<Vec<usize>>,
     /// `[ore]` NdPr and Dy/Tb share of the world's mine capacity of that ore, used to plan feed
