@@ -78,13 +78,7 @@ pub fn end_use(
                     &mut s.want,
                     (0..k).map(|i| if denied(i) { want_of(i, g) } else { 0.0 }),
                 );
-                by_priority(
-                    clean,
-                    &s.want,
-                    &p.priority[r],
-                    &p.priority_order[r],
-                    &mut s.got,
-                );
+                by_priority(clean, &s.want, &p.priority_order[r], &mut s.got);
                 for (i, q) in s.got.iter().enumerate() {
                     rec.delivered[r][i][g] += lot.take_untagged(*q);
                 }
@@ -101,7 +95,7 @@ pub fn end_use(
                     }),
                 );
                 if s.want.iter().any(|&w| w > 0.0) {
-                    let order = (&p.priority[r][..], &p.priority_order[r][..]);
+                    let order = &p.priority_order[r];
                     serve_from(lot, &s.want, order, &mut s.got, &mut rec.delivered[r], g);
                 }
             }
@@ -112,23 +106,23 @@ pub fn end_use(
                     .enumerate()
                     .map(|(i, d)| if denied(i) { 0.0 } else { d[g] }),
             );
-            let order = (&p.priority[r][..], &p.priority_order[r][..]);
+            let order = &p.priority_order[r];
             serve_from(lot, &s.want, order, &mut s.got, &mut rec.delivered[r], g);
         }
     }
 }
 
-/// Serves `want` (grade `g`, per local sector) from `lot` by priority (`priority`, and the
-/// sectors in serving order): each sector's share leaves the lot and counts as delivered.
+/// Serves `want` (grade `g`, per local sector) from `lot` by priority (sectors in serving
+/// order `order`): each sector's share leaves the lot and counts as delivered.
 fn serve_from(
     lot: &mut Lot,
     want: &[f64],
-    (priority, order): (&[u32], &[usize]),
+    order: &ServingOrder,
     got: &mut Vec<f64>,
     delivered: &mut [[f64; 2]],
     g: usize,
 ) {
-    by_priority(lot.total(), want, priority, order, got);
+    by_priority(lot.total(), want, order, got);
     for (q, d) in got.iter().zip(delivered) {
         // The lot gives up `q` (to rounding: `take` never takes more than it holds).
         lot.remove(*q);
@@ -176,8 +170,7 @@ pub fn release_magnet_stockpiles(
                     .iter()
                     .filter_map(|id| p.sector_ids[r].iter().position(|x| x == id)),
             );
-            let (pr, order) = (&p.priority[r], &p.priority_order[r]);
-            serve(q, &s.want, pr, order, &s.first, &mut s.got);
+            serve(q, &s.want, &p.priority_order[r], &s.first, &mut s.got);
             // Rounding in the pro rata split may exceed the level by a few ulps.
             let total = s.got.iter().sum::<f64>().min(sp.level);
             for (ls, v) in s.got.iter().enumerate() {
@@ -258,22 +251,59 @@ pub fn components(lag: f64, stocks: &mut Stocks, rec: &mut MonthRecord) {
     }
 }
 
-/// Sector indices ordered by `priority` (1 first), in index order within a level: the order
-/// `by_priority` serves them in.
-pub fn priority_order(priority: &[u32], out: &mut Vec<usize>) {
-    set_from(out, 0..priority.len());
-    out.sort_by_key(|&s| priority[s]);
+/// A region's local sectors in the order end use serves them: by priority (1 first), in index
+/// order within a level, with where each level ends (fixed for a run: `by_priority` then
+/// never compares priorities).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServingOrder {
+    /// Sector indices in serving order.
+    pub sectors: Vec<usize>,
+    /// End (in `sectors`) of each priority level, in order.
+    level_ends: Vec<usize>,
+}
+
+impl ServingOrder {
+    /// Sets the order for sectors of priorities `priority`, reusing the tables.
+    pub fn set(&mut self, priority: &[u32]) {
+        set_from(&mut self.sectors, 0..priority.len());
+        self.sectors.sort_by_key(|&s| priority[s]);
+        self.level_ends.clear();
+        for (i, w) in self.sectors.windows(2).enumerate() {
+            if priority[w[0]] != priority[w[1]] {
+                self.level_ends.push(i + 1);
+            }
+        }
+        if !self.sectors.is_empty() {
+            self.level_ends.push(self.sectors.len());
+        }
+    }
+
+    /// The order for sectors of priorities `priority`.
+    pub fn of(priority: &[u32]) -> ServingOrder {
+        let mut o = ServingOrder::default();
+        o.set(priority);
+        o
+    }
+
+    /// The sectors of each priority level, 1 first.
+    fn levels(&self) -> impl Iterator<Item = &[usize]> {
+        let mut start = 0;
+        self.level_ends.iter().map(move |&end| {
+            let level = &self.sectors[start..end];
+            start = end;
+            level
+        })
+    }
 }
 
 /// Serves `unmet[s]` (t, per region-local sector) from `amount` t: first the `first` sectors in
-/// order, then the rest by `priority` (1 first; `order` from `priority_order`), pro rata within
-/// a priority level. Sets `got` to what each sector received; never more than its unmet need
+/// order, then the rest by priority (in serving order `order`), pro rata within a priority
+/// level. Sets `got` to what each sector received; never more than its unmet need
 /// or, in total, than `amount`.
 pub fn serve(
     amount: f64,
     unmet: &[f64],
-    priority: &[u32],
-    order: &[usize],
+    order: &ServingOrder,
     first: &[usize],
     got: &mut Vec<f64>,
 ) {
@@ -289,45 +319,32 @@ pub fn serve(
     let got = std::cell::Cell::from_mut(got.as_mut_slice()).as_slice_of_cells();
     by_priority_with(
         left,
-        priority,
         order,
         |s| (unmet[s] - got[s].get()).max(0.0),
         |s, e| got[s].set(got[s].get() + e),
     );
 }
 
-/// Allocates `supply` to `demand[s]` by priority level (1 first; `order` from
-/// `priority_order`), pro rata within a level, into `out`.
-pub fn by_priority(
-    supply: f64,
-    demand: &[f64],
-    priority: &[u32],
-    order: &[usize],
-    out: &mut Vec<f64>,
-) {
+/// Allocates `supply` to `demand[s]` by priority level (in serving order `order`), pro rata
+/// within a level, into `out`.
+pub fn by_priority(supply: f64, demand: &[f64], order: &ServingOrder, out: &mut Vec<f64>) {
     fill(out, demand.len(), 0.0);
-    by_priority_with(supply, priority, order, |s| demand[s], |s, q| out[s] = q);
+    by_priority_with(supply, order, |s| demand[s], |s, q| out[s] = q);
 }
 
 /// `by_priority` on `demand(s)`, giving each sector's allocation to `give(s, q)` (only sectors
 /// of the levels served, each once, after its level's demand was read).
 fn by_priority_with(
     supply: f64,
-    priority: &[u32],
-    order: &[usize],
+    order: &ServingOrder,
     demand: impl Fn(usize) -> f64,
     mut give: impl FnMut(usize, f64),
 ) {
     let mut left = supply.max(0.0);
-    let mut rest = order;
-    while let Some(&s0) = rest.first() {
+    for at_level in order.levels() {
         if left <= 0.0 {
             break;
         }
-        let level = priority[s0];
-        let len = rest.iter().take_while(|&&s| priority[s] == level).count();
-        let (at_level, next) = rest.split_at(len);
-        rest = next;
         let want: f64 = at_level.iter().map(|&s| demand(s).max(0.0)).sum();
         if want <= 0.0 {
             continue;
@@ -352,9 +369,9 @@ mod tests {
     #[test]
     fn priority_levels_are_served_in_order_and_pro_rata_within() {
         // 100 t for defense (priority 1, 30 t) and ev + wind (priority 2, 60 t + 40 t).
-        let (mut got, mut order) = (Vec::new(), Vec::new());
-        priority_order(&[1, 2, 2], &mut order);
-        by_priority(100.0, &[30.0, 60.0, 40.0], &[1, 2, 2], &order, &mut got);
+        let mut got = Vec::new();
+        let order = ServingOrder::of(&[1, 2, 2]);
+        by_priority(100.0, &[30.0, 60.0, 40.0], &order, &mut got);
         assert!((got[0] - 30.0).abs() < 1e-12);
         assert!((got[1] - 42.0).abs() < 1e-12);
         assert!((got[2] - 28.0).abs() < 1e-12);
@@ -362,17 +379,20 @@ mod tests {
 
     #[test]
     fn sectors_are_ordered_by_priority_then_index() {
-        let mut order = Vec::new();
-        priority_order(&[3, 1, 2, 1], &mut order);
-        assert_eq!(order, vec![1, 3, 2, 0]);
+        let order = ServingOrder::of(&[3, 1, 2, 1]);
+        assert_eq!(order.sectors, vec![1, 3, 2, 0]);
+        assert_eq!(
+            order.levels().collect::<Vec<_>>(),
+            [&[1, 3][..], &[2], &[0]]
+        );
     }
 
     #[test]
     fn named_sectors_come_first() {
         // 10 t; sector 2 is named first even though its priority is lowest.
-        let (mut got, mut order) = (Vec::new(), Vec::new());
-        priority_order(&[1, 1, 3], &mut order);
-        serve(10.0, &[5.0, 5.0, 8.0], &[1, 1, 3], &order, &[2], &mut got);
+        let mut got = Vec::new();
+        let order = ServingOrder::of(&[1, 1, 3]);
+        serve(10.0, &[5.0, 5.0, 8.0], &order, &[2], &mut got);
         assert_eq!(got, vec![1.0, 1.0, 8.0]);
     }
 }

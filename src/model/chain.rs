@@ -14,12 +14,11 @@ use crate::model::allocate::{
 use crate::model::buf::set_from;
 use crate::model::flows::{add_recycled, make_magnets, mine, separate};
 use crate::model::limits::Limits;
-use crate::model::lot::Lot;
 use crate::model::plan::{self, MonthPlan, plan_month, target};
 use crate::model::record::MonthRecord;
 use crate::model::state::{ChainParams, Exogenous, StockTotals, Stocks};
 use crate::model::stockpile::StockpileState;
-use crate::model::trade::{prefill_transit, trade};
+use crate::model::trade::{Docks, prefill_transit, trade};
 use crate::model::{Commodity, N_COMMODITIES, Ore};
 
 pub use crate::model::record::mass_balance_error;
@@ -31,7 +30,7 @@ pub use crate::model::state::DAYS_PER_MONTH;
 pub struct Work {
     pub plan: MonthPlan,
     plan_scratch: plan::Scratch,
-    arriving: Vec<(usize, usize, Lot)>,
+    docks: Docks,
     pub(crate) alloc: allocate::Scratch,
     releasable: Vec<f64>,
 }
@@ -73,7 +72,7 @@ pub fn step(
     begin_record(x, plan, stocks, stockpiles, rec);
 
     // Physical pass, upstream to downstream, each stage's output traded (6) before the next.
-    let arriving = &mut w.arriving;
+    let docks = &mut w.docks;
     let mut ship = |c: Commodity, stocks: &mut Stocks, rec: &mut MonthRecord| {
         let home = |r: usize| plan.home_use(r, c);
         trade(
@@ -86,7 +85,7 @@ pub fn step(
             stocks,
             limits,
             rec,
-            arriving,
+            docks,
         );
     };
     mine(x, plan, stocks, rec);

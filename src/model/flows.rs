@@ -63,7 +63,7 @@ pub fn separate(x: &Exogenous, plan: &MonthPlan, stocks: &mut Stocks, rec: &mut 
     let shares_of = |l: &Lot| {
         let total = l.total();
         if total > 0.0 {
-            [l.q[NDPR] / total, l.q[DYTB] / total]
+            [l.q()[NDPR] / total, l.q()[DYTB] / total]
         } else {
             [0.0, 0.0]
         }
@@ -83,8 +83,12 @@ pub fn separate(x: &Exogenous, plan: &MonthPlan, stocks: &mut Stocks, rec: &mut 
             let sh = shares_of(pool);
             let feed = feed_need(split[i], sh, k.recovery, k.light, k.heavy).min(total);
             pool.take_to(feed, &mut fed);
-            let light = (fed.q[NDPR] * k.recovery).min(split[i][NDPR]).min(k.light);
-            let heavy = (fed.q[DYTB] * k.recovery).min(split[i][DYTB]).min(k.heavy);
+            let light = (fed.q()[NDPR] * k.recovery)
+                .min(split[i][NDPR])
+                .min(k.light);
+            let heavy = (fed.q()[DYTB] * k.recovery)
+                .min(split[i][DYTB])
+                .min(k.heavy);
             rec.feed_by_ore[r][i] = fed.total();
             rec.feed[r] += fed.total();
             rec.sep_out[r][NDPR] += light;
@@ -246,10 +250,10 @@ fn release_oxide(
 /// products containing controlled material would count it. (What adding that lot would do:
 /// its zero entries change nothing, see `Lot::add_untagged`.)
 fn add_made(stock: &mut Lot, r: usize, out: f64, recipe: [f64; 2], consumed: &[Lot; 2]) {
-    let n = consumed[0].a.len();
+    let n = consumed[0].a().len();
     let share_of = |l: &Lot, o: usize| {
         if l.total() > 0.0 {
-            l.a[o] / l.total()
+            l.a()[o] / l.total()
         } else {
             0.0
         }
@@ -261,7 +265,7 @@ fn add_made(stock: &mut Lot, r: usize, out: f64, recipe: [f64; 2], consumed: &[L
             let share =
                 (wl * share_of(&consumed[0], o) + wh * share_of(&consumed[1], o)) / (wl + wh);
             if share >= DE_MINIMIS {
-                stock.b[o] += out;
+                stock.b_mut()[o] += out;
             }
         }
     }
@@ -283,7 +287,7 @@ mod tests {
             inventory_days: vec![[0.0; N_COMMODITIES]],
             rebuild_months: 3.0,
             priority: vec![vec![]],
-            priority_order: vec![vec![]],
+            priority_order: vec![Default::default()],
             sector_ids: vec![vec![]],
             world_shares: [[0.0; 2]; 2],
             transit: vec![0.0],

@@ -291,7 +291,7 @@ fn plan_concentrates(
         set_with(&mut plan.conc_shares, n, |r| {
             both(|i| {
                 let ore = Ore::ALL[i];
-                let pool = &stocks.lots[r][Commodity::concentrate(ore) as usize].q;
+                let pool = stocks.lots[r][Commodity::concentrate(ore) as usize].q();
                 planning_shares(pool, x, r, ore, p.world_shares[ore as usize])
             })
         });
@@ -340,10 +340,10 @@ fn init_stocks(
         let own = |c: Commodity, v: f64| {
             let mut l = Lot::plain(c, v, n);
             match c {
-                LightOxide | HeavyOxide => l.a[r] = v,
+                LightOxide | HeavyOxide => l.a_mut()[r] = v,
                 MagnetStandard | MagnetHighTemp => {
-                    l.a[r] = v;
-                    l.b[r] = v;
+                    l.a_mut()[r] = v;
+                    l.b_mut()[r] = v;
                 }
                 Concentrate | ClayConcentrate => {}
             }

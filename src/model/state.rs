@@ -1,6 +1,7 @@
 //! The state of the chain during a run: per-run constants, what each month brings from outside
 //! (capacities, demand), and the commercial stocks and goods in transit.
 
+use crate::model::allocate::ServingOrder;
 use crate::model::buf::{fill, fill_shaped, set_from};
 use crate::model::lot::Lot;
 use crate::model::{Commodity, N_COMMODITIES, Ore};
@@ -27,8 +28,8 @@ pub struct ChainParams {
     pub rebuild_months: f64,
     /// `[region][local sector]` allocation priority (1 first).
     pub priority: Vec<Vec<u32>>,
-    /// `[region]` local sectors in the order end use serves them (`allocate::priority_order`).
-    pub priority_order: Vec<Vec<usize>>,
+    /// `[region]` local sectors in the order end use serves them.
+    pub priority_order: Vec<ServingOrder>,
     /// `[region][local sector]` index into `Scenario::sectors`.
     pub sector_ids: Vec<Vec<usize>>,
     /// `[ore]` NdPr and Dy/Tb share of the world's mine capacity of that ore, used to plan feed
@@ -127,13 +128,92 @@ pub struct Shipment {
     pub lot: Lot,
 }
 
+/// The shipments of one commodity in transit, in the order shipped: the first `live` slots
+/// (the slots past them are kept for reuse: a `Lot` is large to move).
+#[derive(Debug, Clone, Default)]
+pub struct InTransit {
+    slots: Vec<Shipment>,
+    live: usize,
+}
+
+impl InTransit {
+    /// The shipments in transit, in the order shipped.
+    pub fn iter(&self) -> std::slice::Iter<'_, Shipment> {
+        self.slots[..self.live].iter()
+    }
+
+    pub fn clear(&mut self) {
+        self.live = 0;
+    }
+
+    /// Adds a shipment of `lot` (copied into a free slot) after the others.
+    pub fn push(
+        &mut self,
+        due: usize,
+        commodity: Commodity,
+        origin: usize,
+        destination: usize,
+        lot: &Lot,
+    ) {
+        if self.live == self.slots.len() {
+            self.slots.push(Shipment {
+                due,
+                commodity,
+                origin,
+                destination,
+                lot: *lot,
+            });
+        } else {
+            let s = &mut self.slots[self.live];
+            (s.due, s.commodity, s.origin, s.destination) = (due, commodity, origin, destination);
+            s.lot.copy_from(lot);
+        }
+        self.live += 1;
+    }
+
+    /// Takes out the shipments due by `month`, passing each to `arrive` in the order shipped;
+    /// the others stay in transit in their order.
+    pub fn arrive(&mut self, month: usize, mut arrive: impl FnMut(&Shipment)) {
+        let mut kept = 0;
+        for i in 0..self.live {
+            if self.slots[i].due <= month {
+                arrive(&self.slots[i]);
+            } else {
+                if kept < i {
+                    let (to, from) = self.slots.split_at_mut(i);
+                    let (to, from) = (&mut to[kept], &from[0]);
+                    (to.due, to.commodity, to.origin, to.destination) =
+                        (from.due, from.commodity, from.origin, from.destination);
+                    to.lot.copy_from(&from.lot);
+                }
+                kept += 1;
+            }
+        }
+        self.live = kept;
+    }
+}
+
+impl PartialEq for InTransit {
+    fn eq(&self, other: &InTransit) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl<'a> IntoIterator for &'a InTransit {
+    type Item = &'a Shipment;
+    type IntoIter = std::slice::Iter<'a, Shipment>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
 /// Commercial stocks and goods in transit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stocks {
     /// `[region][commodity]`.
     pub lots: Vec<Vec<Lot>>,
     /// `[commodity]` shipments in transit, in the order shipped.
-    pub transit: [Vec<Shipment>; N_COMMODITIES],
+    pub transit: [InTransit; N_COMMODITIES],
     /// `[region][NDPR | DYTB]` last month's oxide imports, and whether they were rationed
     /// (less was shipped toward the region than it ordered abroad); empty before the first
     /// month.
@@ -164,7 +244,7 @@ impl Stocks {
         for row in &mut self.lots {
             row.extend(Commodity::ALL.map(|c| Lot::empty(c, n)));
         }
-        self.transit.iter_mut().for_each(Vec::clear);
+        self.transit.iter_mut().for_each(InTransit::clear);
         self.oxide_imports.clear();
         self.shortfall_months = 0;
     }

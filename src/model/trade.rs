@@ -8,7 +8,7 @@ use crate::model::buf::fill;
 use crate::model::limits::Limits;
 use crate::model::lot::Lot;
 use crate::model::record::MonthRecord;
-use crate::model::state::{Shipment, Stocks};
+use crate::model::state::Stocks;
 
 /// Places `needs[d]` with exporters' `spare[o]` over routes for which `open(o, d)` holds (never
 /// `o == d`), pro rata to each open exporter's spare supply; an exporter asked for more than it
@@ -261,13 +261,7 @@ pub fn prefill_transit(
                     &mut part,
                     |due, part| {
                         if due >= 0.0 && part.total() > 0.0 {
-                            stocks.transit[c as usize].push(Shipment {
-                                due: due as usize,
-                                commodity: c,
-                                origin: o,
-                                destination: d,
-                                lot: *part,
-                            });
+                            stocks.transit[c as usize].push(due as usize, c, o, d, part);
                         }
                     },
                 );
@@ -284,22 +278,51 @@ fn own_unit(c: Commodity, o: usize, n: usize, s: [f64; 2]) -> Lot {
         }
         Commodity::LightOxide | Commodity::HeavyOxide => {
             let mut l = Lot::plain(c, 1.0, n);
-            l.a[o] = 1.0;
+            l.a_mut()[o] = 1.0;
             l
         }
         Commodity::MagnetStandard | Commodity::MagnetHighTemp => {
             let mut l = Lot::plain(c, 1.0, n);
-            l.a[o] = 1.0;
-            l.b[o] = 1.0;
+            l.a_mut()[o] = 1.0;
+            l.b_mut()[o] = 1.0;
             l
         }
+    }
+}
+
+/// Buffers of `trade`, kept from call to call (a `Lot` is large to move or to zero).
+#[derive(Debug, Clone, Default)]
+pub struct Docks {
+    arriving: Arrivals,
+    /// A shipment before it is split by due month, and one part of it.
+    parcel: Lot,
+    part: Lot,
+}
+
+/// Shipments arriving this month, `(origin, destination, lot)`: the first `used` slots.
+#[derive(Debug, Clone, Default)]
+struct Arrivals {
+    slots: Vec<(usize, usize, Lot)>,
+    used: usize,
+}
+
+impl Arrivals {
+    /// The lot of the next slot, for a shipment from `o` to `d`.
+    fn next(&mut self, o: usize, d: usize) -> &mut Lot {
+        if self.used == self.slots.len() {
+            self.slots.push((o, d, Lot::default()));
+        }
+        self.used += 1;
+        let slot = &mut self.slots[self.used - 1];
+        (slot.0, slot.1) = (o, d);
+        &mut slot.2
     }
 }
 
 /// Moves one commodity between regions (6): first the shipments due this month arrive, then
 /// exporters ship what the plan asks and they can spare; shipments arrive after the route's
 /// shipping time plus any licensing delay (a fractional delay splits a shipment over two
-/// months). `arriving` is a buffer.
+/// months).
 #[allow(clippy::too_many_arguments)]
 pub fn trade(
     n: usize,
@@ -311,7 +334,7 @@ pub fn trade(
     stocks: &mut Stocks,
     limits: &Limits,
     rec: &mut MonthRecord,
-    arriving: &mut Vec<(usize, usize, Lot)>,
+    docks: &mut Docks,
 ) {
     let ci = c as usize;
     let Stocks {
@@ -320,86 +343,68 @@ pub fn trade(
         ..
     } = stocks;
     let on_the_way = &mut on_the_way[ci];
-    on_the_way.retain(|s| {
-        let due = s.due <= month;
-        if due {
-            rec.arrivals[ci][s.origin * n + s.destination] += s.lot.total();
-            lots[s.destination][ci].add(&s.lot);
-        }
-        !due
+    let MonthRecord {
+        flows,
+        arrivals,
+        licensed,
+        delayed,
+        ..
+    } = rec;
+    let (flows, arrivals) = (&mut flows[ci], &mut arrivals[ci]);
+    let (licensed, delayed) = (&mut licensed[ci], &mut delayed[ci]);
+    on_the_way.arrive(month, |s| {
+        arrivals[s.origin * n + s.destination] += s.lot.total();
+        lots[s.destination][ci].add(&s.lot);
     });
-    let flows = &mut rec.flows[ci];
     flows.copy_from_slice(planned);
     ship(n, flows, |o| lots[o][ci].total(), home_use);
     // Shipments arriving this month join the importers' stocks after every exporter has
-    // shipped, in the order shipped; `arriving[..arrived]` holds them (slots are reused).
-    let mut arrived = 0;
-    let (mut parcel, mut part) = (Lot::default(), Lot::default());
-    for o in 0..n {
-        for d in 0..n {
-            let q = rec.flows[ci][o * n + d];
+    // shipped, in the order shipped.
+    let Docks {
+        arriving,
+        parcel,
+        part,
+    } = docks;
+    arriving.used = 0;
+    for (o, (row, times)) in flows
+        .chunks_exact(n)
+        .zip(transit.chunks_exact(n))
+        .enumerate()
+    {
+        for (d, (&q, &time)) in row.iter().zip(times).enumerate() {
             if q <= 0.0 {
                 continue;
             }
+            let route = o * n + d;
             if limits.licensed(c, o, d) {
-                rec.licensed[ci][o * n + d] += q;
+                licensed[route] += q;
             }
             let licence = limits.delay(c, o, d);
-            let delay = transit[o * n + d] + licence;
+            let delay = time + licence;
             if delay <= 0.0 {
-                lots[o][ci].take_to(q, next_slot(arriving, &mut arrived, o, d));
+                lots[o][ci].take_to(q, arriving.next(o, d));
                 continue;
             }
-            lots[o][ci].take_to(q, &mut parcel);
-            split(
-                &mut parcel,
-                q,
-                delay,
-                month as f64,
-                &mut part,
-                |due, part| {
-                    if part.total() <= 0.0 {
-                        return;
+            lots[o][ci].take_to(q, parcel);
+            split(parcel, q, delay, month as f64, part, |due, part| {
+                if part.total() <= 0.0 {
+                    return;
+                }
+                if due == month as f64 {
+                    arriving.next(o, d).copy_from(part);
+                } else {
+                    if licence > 0.0 {
+                        delayed[route] += part.total();
                     }
-                    if due == month as f64 {
-                        next_slot(arriving, &mut arrived, o, d).copy_from(part);
-                    } else {
-                        if licence > 0.0 {
-                            rec.delayed[ci][o * n + d] += part.total();
-                        }
-                        on_the_way.push(Shipment {
-                            due: due as usize,
-                            commodity: c,
-                            origin: o,
-                            destination: d,
-                            lot: *part,
-                        });
-                    }
-                },
-            );
+                    on_the_way.push(due as usize, c, o, d, part);
+                }
+            });
         }
     }
-    for (o, d, lot) in &arriving[..arrived] {
-        rec.arrivals[ci][o * n + d] += lot.total();
+    for (o, d, lot) in &arriving.slots[..arriving.used] {
+        arrivals[o * n + d] += lot.total();
         lots[*d][ci].add(lot);
     }
-}
-
-/// The lot of the next of the `used` slots of `arriving`, for a shipment from `o` to `d` (the
-/// slots are kept from call to call: a `Lot` is large to move).
-fn next_slot<'a>(
-    arriving: &'a mut Vec<(usize, usize, Lot)>,
-    used: &mut usize,
-    o: usize,
-    d: usize,
-) -> &'a mut Lot {
-    if *used == arriving.len() {
-        arriving.push((o, d, Lot::default()));
-    }
-    *used += 1;
-    let slot = &mut arriving[*used - 1];
-    (slot.0, slot.1) = (o, d);
-    &mut slot.2
 }
 
 #[cfg(test)]

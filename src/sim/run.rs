@@ -4,7 +4,6 @@
 use rand::RngExt;
 
 use crate::market;
-use crate::model::allocate::priority_order;
 use crate::model::buf::{fill, set_from};
 use crate::model::chain;
 use crate::model::limits::Limits;
@@ -47,11 +46,12 @@ pub fn chain_params_into(sc: &Scenario, v: &Values, p: &mut ChainParams) {
     p.rebuild_months = v[sc.rebuild_months];
     p.priority.resize_with(sc.regions.len(), Vec::new);
     p.sector_ids.resize_with(sc.regions.len(), Vec::new);
-    p.priority_order.resize_with(sc.regions.len(), Vec::new);
+    p.priority_order
+        .resize_with(sc.regions.len(), Default::default);
     for (ri, r) in sc.regions.iter().enumerate() {
         set_from(&mut p.priority[ri], r.sectors.iter().map(|s| s.priority));
         set_from(&mut p.sector_ids[ri], r.sectors.iter().map(|s| s.sector));
-        priority_order(&p.priority[ri], &mut p.priority_order[ri]);
+        p.priority_order[ri].set(&p.priority[ri]);
     }
     p.world_shares = std::array::from_fn(|i| {
         if total[i] > 0.0 {
