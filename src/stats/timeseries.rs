@@ -437,19 +437,28 @@ impl Sketches {
     }
 
     /// Adds the runs whose values `Catalog::run_values` stacked in `values`, run after run.
-    /// Histogram by histogram, so that each takes all the runs' values while its buckets are
-    /// in cache (run by run, every value would land in a different cache line). Histograms
-    /// are order-free, so this gives the same bits as adding the runs one by one.
+    /// In blocks of neighbouring histograms: a block takes every run's values (each run's part
+    /// one contiguous slice) while its buckets are in cache. Run by run over all histograms,
+    /// every value would land in a different cache line; histogram by histogram, every read
+    /// of `values` would stride across a whole run. Each histogram still takes its values in
+    /// run order, and histograms are order-free anyway: the bits are those of adding the runs
+    /// one by one.
     pub fn add_runs(&mut self, values: &[f64]) {
+        /// Histograms per block: their headers and busy buckets stay in the first-level cache
+        /// while the block takes every run's values.
+        const BLOCK: usize = 64;
         let per_run = self.months * self.cells;
         if per_run == 0 {
             return;
         }
         debug_assert_eq!(values.len() % per_run, 0, "whole runs");
-        let runs = values.len() / per_run;
-        for (h, hist) in self.histograms.iter_mut().enumerate() {
-            for i in 0..runs {
-                hist.add(values[i * per_run + h]);
+        for (b, block) in self.histograms.chunks_mut(BLOCK).enumerate() {
+            let first = b * BLOCK;
+            let width = block.len();
+            for run in values.chunks_exact(per_run) {
+                for (hist, &v) in block.iter_mut().zip(&run[first..first + width]) {
+                    hist.add(v);
+                }
             }
         }
     }
