@@ -24,7 +24,7 @@ fn progress_lines(
         .args(args)
         .arg("--out")
         .arg(out)
-        .env("REESIM_PROGRESS_EVERY_MS", "200")
+        .env("REESIM_PROGRESS_EVERY_MS", "20")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
