@@ -35,14 +35,18 @@ impl ParamTable {
             })
             .collect();
         // The sampled parameters' own streams, seeded `streams::LANES` at a time.
-        let sampled: Vec<(ParamId, &ParamDef)> = self.sampled().collect();
-        for group in sampled.chunks(streams::LANES) {
+        let mut sampled = self.sampled().peekable();
+        while sampled.peek().is_some() {
+            let mut group: [Option<(ParamId, &ParamDef)>; streams::LANES] = [None; streams::LANES];
             let mut keys: [&[u8]; streams::LANES] = [&[]; streams::LANES];
-            for (k, (_, d)) in keys.iter_mut().zip(group) {
-                *k = d.key.as_bytes();
+            let mut len = 0;
+            for (slot, (id, d)) in group.iter_mut().zip(sampled.by_ref()) {
+                *slot = Some((id, d));
+                keys[len] = d.key.as_bytes();
+                len += 1;
             }
-            let seeds = streams::stream_seeds(seed, run, &keys[..group.len()]);
-            for (&(id, d), s) in group.iter().zip(seeds) {
+            let seeds = streams::stream_seeds(seed, run, &keys[..len]);
+            for ((id, d), s) in group.into_iter().flatten().zip(seeds) {
                 let Param::Dist(dist) = &d.value else {
                     unreachable!("sampled parameters are distributions")
                 };
