@@ -263,13 +263,13 @@ pub struct ServingOrder {
 }
 
 impl ServingOrder {
-    /// Sets the order for sectors of priorities `priority`, reusing the tables.
-    pub fn set(&mut self, priority: &[u32]) {
-        set_from(&mut self.sectors, 0..priority.len());
-        self.sectors.sort_by_key(|&s| priority[s]);
+    /// Sets the order for `n` sectors, sector `s` of priority `priority(s)`, reusing the tables.
+    pub fn set(&mut self, n: usize, priority: impl Fn(usize) -> u32) {
+        set_from(&mut self.sectors, 0..n);
+        self.sectors.sort_by_key(|&s| priority(s));
         self.level_ends.clear();
         for (i, w) in self.sectors.windows(2).enumerate() {
-            if priority[w[0]] != priority[w[1]] {
+            if priority(w[0]) != priority(w[1]) {
                 self.level_ends.push(i + 1);
             }
         }
@@ -281,7 +281,7 @@ impl ServingOrder {
     /// The order for sectors of priorities `priority`.
     pub fn of(priority: &[u32]) -> ServingOrder {
         let mut o = ServingOrder::default();
-        o.set(priority);
+        o.set(priority.len(), |s| priority[s]);
         o
     }
 

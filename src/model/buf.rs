@@ -42,6 +42,59 @@ pub fn set_from<T>(v: &mut Vec<T>, items: impl IntoIterator<Item = T>) {
     v.extend(items);
 }
 
+/// A list whose entries keep their storage when removed: the first `live` slots are the list,
+/// the ones past them are kept for reuse. For entries with large inline data (a `Lot`), which
+/// are then written in place instead of built and moved, and never allocated again once the list
+/// has been as long.
+#[derive(Debug, Clone)]
+pub struct Slots<T> {
+    slots: Vec<T>,
+    live: usize,
+}
+
+impl<T> Default for Slots<T> {
+    fn default() -> Self {
+        Slots {
+            slots: Vec::new(),
+            live: 0,
+        }
+    }
+}
+
+impl<T> Slots<T> {
+    /// The entries, in order.
+    pub fn live(&self) -> &[T] {
+        &self.slots[..self.live]
+    }
+
+    pub fn clear(&mut self) {
+        self.live = 0;
+    }
+
+    /// A new last entry, to be written by the caller: a reused slot holding stale values, or,
+    /// when every slot is in use, `make()`.
+    pub fn next(&mut self, make: impl FnOnce() -> T) -> &mut T {
+        if self.live == self.slots.len() {
+            self.slots.push(make());
+        }
+        self.live += 1;
+        &mut self.slots[self.live - 1]
+    }
+
+    /// Keeps the entries for which `keep` is true, in their order (removed ones are swapped
+    /// behind the live ones).
+    pub fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
+        let mut kept = 0;
+        for i in 0..self.live {
+            if keep(&self.slots[i]) {
+                self.slots.swap(kept, i);
+                kept += 1;
+            }
+        }
+        self.live = kept;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,5 +112,20 @@ mod tests {
         set_from(&mut w, [1, 2]);
         fill(&mut w, 1, 4);
         assert_eq!(w, vec![4]);
+    }
+
+    #[test]
+    fn slots_keep_order_and_reuse_storage() {
+        let mut s = Slots::default();
+        for x in 1..=5 {
+            *s.next(|| 0) = x;
+        }
+        s.retain(|&x| x % 2 == 1);
+        assert_eq!(s.live(), [1, 3, 5]);
+        // A reused slot holds a stale value until written; `make` is not called.
+        let reused = *s.next(|| unreachable!("a free slot exists"));
+        assert!([2, 4].contains(&reused));
+        s.clear();
+        assert!(s.live().is_empty());
     }
 }

@@ -286,7 +286,6 @@ mod tests {
             recipes: [[0.2, 0.0], [0.28, 0.03]],
             inventory_days: vec![[0.0; N_COMMODITIES]],
             rebuild_months: 3.0,
-            priority: vec![vec![]],
             priority_order: vec![Default::default()],
             sector_ids: vec![vec![]],
             world_shares: [[0.0; 2]; 2],

@@ -170,15 +170,9 @@ impl Lot {
         }
     }
 
-    /// Removes `amount` (at most the total) in proportion to everything the lot holds.
-    pub fn take(&mut self, amount: f64) -> Lot {
-        let mut out = Lot::default();
-        self.take_to(amount, &mut out);
-        out
-    }
-
-    /// `*out = self.take(amount)`, written in place (a `Lot` is large to move; `out`'s
-    /// entries beyond the values this lot holds are left as they were).
+    /// Removes `amount` (at most the total) in proportion to everything the lot holds and
+    /// writes it into `out`, which takes this lot's shape (a `Lot` is large to move, so it is
+    /// written in place; `out`'s entries beyond the values this lot holds are left as they were).
     pub fn take_to(&mut self, amount: f64, out: &mut Lot) {
         let f = self.share(amount);
         (out.na, out.nb) = (self.na, self.nb);
@@ -204,8 +198,7 @@ impl Lot {
         }
     }
 
-    /// `*out = self.take(self.total())`, written in place as `take_to` does: everything the
-    /// lot holds (for a finite positive total, the lot itself, leaving zeros).
+    /// `self.take_to(self.total(), out)`: everything the lot holds (for a finite positive total, the lot itself, leaving zeros).
     pub fn take_all_to(&mut self, out: &mut Lot) {
         let total = self.total();
         if total > 0.0 && total.is_finite() {
@@ -267,7 +260,8 @@ mod tests {
     #[test]
     fn take_is_proportional_and_conserves() {
         let mut l = Lot::from_parts([6.0, 3.0, 1.0], &[2.0, 0.0], &[]);
-        let out = l.take(5.0);
+        let mut out = Lot::default();
+        l.take_to(5.0, &mut out);
         assert_eq!(*out.q(), [3.0, 1.5, 0.5]);
         assert_eq!(out.a(), [1.0, 0.0]);
         assert_eq!(l.total(), 5.0);
@@ -277,13 +271,19 @@ mod tests {
     }
 
     #[test]
-    fn taking_into_a_used_buffer_matches_take() {
+    fn taking_into_a_used_buffer_matches_taking_into_a_fresh_one() {
         let lot = Lot::from_parts([10.0, 0.0, 0.0], &[4.0, 1.0], &[]);
         // A buffer last holding a lot of another shape.
         let mut buf = Lot::from_parts([1.0; 3], &[7.0; 5], &[7.0; 5]);
         let (mut x, mut y) = (lot, lot);
         x.take_to(2.5, &mut buf);
-        assert_eq!(buf, y.take(2.5));
+        let mut fresh = Lot::default();
+        y.take_to(2.5, &mut fresh);
+        assert_eq!(buf, fresh);
+        assert_eq!(
+            (*buf.q(), buf.a(), buf.b()),
+            ([2.5, 0.0, 0.0], &[1.0, 0.25][..], &[][..])
+        );
         assert_eq!(x, y);
         x.take_all_to(&mut buf);
         assert_eq!(buf.a(), [3.0, 0.75]);

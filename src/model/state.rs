@@ -2,7 +2,7 @@
 //! (capacities, demand), and the commercial stocks and goods in transit.
 
 use crate::model::allocate::ServingOrder;
-use crate::model::buf::{fill, fill_shaped, set_from};
+use crate::model::buf::{Slots, fill, fill_shaped, set_from};
 use crate::model::lot::Lot;
 use crate::model::{Commodity, N_COMMODITIES, Ore};
 
@@ -26,8 +26,6 @@ pub struct ChainParams {
     pub inventory_days: Vec<[f64; N_COMMODITIES]>,
     /// Months over which an inventory gap is closed.
     pub rebuild_months: f64,
-    /// `[region][local sector]` allocation priority (1 first).
-    pub priority: Vec<Vec<u32>>,
     /// `[region]` local sectors in the order end use serves them.
     pub priority_order: Vec<ServingOrder>,
     /// `[region][local sector]` index into `Scenario::sectors`.
@@ -128,22 +126,19 @@ pub struct Shipment {
     pub lot: Lot,
 }
 
-/// The shipments of one commodity in transit, in the order shipped: the first `live` slots
-/// (the slots past them are kept for reuse: a `Lot` is large to move).
+/// The shipments of one commodity in transit, in the order shipped (slots reused: a `Lot` is
+/// large to move).
 #[derive(Debug, Clone, Default)]
-pub struct InTransit {
-    slots: Vec<Shipment>,
-    live: usize,
-}
+pub struct InTransit(Slots<Shipment>);
 
 impl InTransit {
     /// The shipments in transit, in the order shipped.
     pub fn iter(&self) -> std::slice::Iter<'_, Shipment> {
-        self.slots[..self.live].iter()
+        self.0.live().iter()
     }
 
     pub fn clear(&mut self) {
-        self.live = 0;
+        self.0.clear();
     }
 
     /// Adds a shipment of `lot` (copied into a free slot) after the others.
@@ -155,41 +150,27 @@ impl InTransit {
         destination: usize,
         lot: &Lot,
     ) {
-        if self.live == self.slots.len() {
-            self.slots.push(Shipment {
-                due,
-                commodity,
-                origin,
-                destination,
-                lot: *lot,
-            });
-        } else {
-            let s = &mut self.slots[self.live];
-            (s.due, s.commodity, s.origin, s.destination) = (due, commodity, origin, destination);
-            s.lot.copy_from(lot);
-        }
-        self.live += 1;
+        let s = self.0.next(|| Shipment {
+            due,
+            commodity,
+            origin,
+            destination,
+            lot: Lot::default(),
+        });
+        (s.due, s.commodity, s.origin, s.destination) = (due, commodity, origin, destination);
+        s.lot.copy_from(lot);
     }
 
     /// Takes out the shipments due by `month`, passing each to `arrive` in the order shipped;
     /// the others stay in transit in their order.
     pub fn arrive(&mut self, month: usize, mut arrive: impl FnMut(&Shipment)) {
-        let mut kept = 0;
-        for i in 0..self.live {
-            if self.slots[i].due <= month {
-                arrive(&self.slots[i]);
-            } else {
-                if kept < i {
-                    let (to, from) = self.slots.split_at_mut(i);
-                    let (to, from) = (&mut to[kept], &from[0]);
-                    (to.due, to.commodity, to.origin, to.destination) =
-                        (from.due, from.commodity, from.origin, from.destination);
-                    to.lot.copy_from(&from.lot);
-                }
-                kept += 1;
+        self.0.retain(|s| {
+            let due = s.due <= month;
+            if due {
+                arrive(s);
             }
-        }
-        self.live = kept;
+            !due
+        });
     }
 }
 

@@ -4,7 +4,7 @@
 //! Flows are stored flat as `flows[o * n + d]` (origin `o`, destination `d`).
 
 use crate::model::Commodity;
-use crate::model::buf::fill;
+use crate::model::buf::{Slots, fill};
 use crate::model::limits::Limits;
 use crate::model::lot::Lot;
 use crate::model::record::MonthRecord;
@@ -299,21 +299,14 @@ pub struct Docks {
     part: Lot,
 }
 
-/// Shipments arriving this month, `(origin, destination, lot)`: the first `used` slots.
+/// Shipments arriving this month, `(origin, destination, lot)`.
 #[derive(Debug, Clone, Default)]
-struct Arrivals {
-    slots: Vec<(usize, usize, Lot)>,
-    used: usize,
-}
+struct Arrivals(Slots<(usize, usize, Lot)>);
 
 impl Arrivals {
-    /// The lot of the next slot, for a shipment from `o` to `d`.
+    /// The lot of a new arrival from `o` to `d`, to be written.
     fn next(&mut self, o: usize, d: usize) -> &mut Lot {
-        if self.used == self.slots.len() {
-            self.slots.push((o, d, Lot::default()));
-        }
-        self.used += 1;
-        let slot = &mut self.slots[self.used - 1];
+        let slot = self.0.next(Default::default);
         (slot.0, slot.1) = (o, d);
         &mut slot.2
     }
@@ -365,7 +358,7 @@ pub fn trade(
         parcel,
         part,
     } = docks;
-    arriving.used = 0;
+    arriving.0.clear();
     for (o, (row, times)) in flows
         .chunks_exact(n)
         .zip(transit.chunks_exact(n))
@@ -401,7 +394,7 @@ pub fn trade(
             });
         }
     }
-    for (o, d, lot) in &arriving.slots[..arriving.used] {
+    for (o, d, lot) in arriving.0.live() {
         arrivals[o * n + d] += lot.total();
         lots[*d][ci].add(lot);
     }

@@ -44,14 +44,12 @@ pub fn chain_params_into(sc: &Scenario, v: &Values, p: &mut ChainParams) {
         sc.regions.iter().map(|r| r.inventory_days.map(|id| v[id])),
     );
     p.rebuild_months = v[sc.rebuild_months];
-    p.priority.resize_with(sc.regions.len(), Vec::new);
     p.sector_ids.resize_with(sc.regions.len(), Vec::new);
     p.priority_order
         .resize_with(sc.regions.len(), Default::default);
     for (ri, r) in sc.regions.iter().enumerate() {
-        set_from(&mut p.priority[ri], r.sectors.iter().map(|s| s.priority));
         set_from(&mut p.sector_ids[ri], r.sectors.iter().map(|s| s.sector));
-        p.priority_order[ri].set(&p.priority[ri]);
+        p.priority_order[ri].set(r.sectors.len(), |s| r.sectors[s].priority);
     }
     p.world_shares = std::array::from_fn(|i| {
         if total[i] > 0.0 {
