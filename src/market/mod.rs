@@ -7,7 +7,7 @@ use crate::model::buf::{fill, fill_shaped, set_from};
 use crate::model::param::Values;
 use crate::model::record::MonthRecord;
 use crate::model::state::Circuit;
-use crate::model::{Commodity, N_COMMODITIES, Ore, Scenario};
+use crate::model::{Commodity, N_COMMODITIES, Ore, Scenario, Sector};
 
 /// Price indexes (1 = the scenario's starting price) per region and commodity.
 #[derive(Debug, Clone)]
@@ -23,6 +23,31 @@ pub struct Prices {
     /// `ln` after each month so far, oldest first, `[month * n + region]` (for the price trend
     /// of (M1b)).
     past: Vec<[f64; N_COMMODITIES]>,
+    /// `[region][commodity]` the last cost floor of the pass-through (M2a), (M2b) and its log:
+    /// while the input prices hold (at a bound, say), the floor is the same and its log is not
+    /// computed again.
+    floor_ln: Vec<[LnOf; N_COMMODITIES]>,
+}
+
+/// A value and its natural log, kept to skip `ln` when the value comes back with the same bits.
+#[derive(Debug, Clone, Copy)]
+struct LnOf {
+    x: f64,
+    ln: f64,
+}
+
+impl LnOf {
+    /// ln(1) is exactly 0.
+    const ONE: LnOf = LnOf { x: 1.0, ln: 0.0 };
+
+    /// `x.ln()`, from the last value when `x` has its bits.
+    #[inline]
+    fn ln(&mut self, x: f64) -> f64 {
+        if x.to_bits() != self.x.to_bits() {
+            *self = LnOf { x, ln: x.ln() };
+        }
+        self.ln
+    }
 }
 
 /// Bounds of the speculative stocking multiplier (M1b): buyers keep at least a quarter of
@@ -38,6 +63,7 @@ impl Prices {
             ln_bounds: None,
             x0: vec![[f64::NAN; N_COMMODITIES]; n],
             past: Vec::new(),
+            floor_ln: vec![[LnOf::ONE; N_COMMODITIES]; n],
         }
     }
 
@@ -48,6 +74,7 @@ impl Prices {
         self.ln_bounds = None;
         fill(&mut self.x0, n, [f64::NAN; N_COMMODITIES]);
         self.past.clear();
+        fill(&mut self.floor_ln, n, [LnOf::ONE; N_COMMODITIES]);
     }
 
     /// (M1b) Speculative stocking: buyers scale the days of cover they want by
@@ -106,44 +133,55 @@ impl Prices {
             .ln_bounds
             .get_or_insert_with(|| (v[m.price_floor].ln(), v[m.price_ceiling].ln()));
         let start = rec.stocks_start.as_ref().expect("recorded");
+        let (wf, w, rho) = (
+            v[m.feed_cost_share],
+            v[m.oxide_cost_share],
+            v[m.dytb_value_ratio],
+        );
         for r in 0..self.ln.len() {
+            let (home_use, target, capacity) = (&rec.home_use[r], &rec.target[r], &rec.capacity[r]);
+            let (held, x0s) = (&start.held[r], &mut self.x0[r]);
+            let (lns, index) = (&mut self.ln[r], &mut self.index[r]);
             for c in Commodity::ALL {
                 let ci = c as usize;
-                let need = rec.home_use[r][ci] + rec.target[r][ci];
-                let released: f64 = rec
-                    .released
-                    .iter()
-                    .zip(stockpiles)
-                    .filter(|(_, k)| **k == c)
-                    .map(|(q, _)| q[r])
-                    .sum();
-                let avail = start.get(r, c) + rec.capacity[r][ci] + rec.shipped_to(r, c)
-                    - rec.exports(r, c)
-                    + released;
+                let need = home_use[ci] + target[ci];
+                // Without stockpiles nothing is released: the sum is a zero, whose sign cannot
+                // matter below (`avail` only enters through `max` with a positive `need`).
+                let released: f64 = if stockpiles.is_empty() {
+                    0.0
+                } else {
+                    rec.released
+                        .iter()
+                        .zip(stockpiles)
+                        .filter(|(_, k)| **k == c)
+                        .map(|(q, _)| q[r])
+                        .sum()
+                };
+                let avail =
+                    held[ci] + capacity[ci] + rec.shipped_to(r, c) - rec.exports(r, c) + released;
                 let x = if need > 0.0 {
                     need / avail.max(need * 1e-3)
                 } else {
                     0.0
                 };
-                if self.x0[r][ci].is_nan() {
-                    self.x0[r][ci] = x;
+                if x0s[ci].is_nan() {
+                    x0s[ci] = x;
                 }
-                let x0 = self.x0[r][ci];
+                let x0 = x0s[ci];
                 let rel = if x > 0.0 && x0 > 0.0 { x / x0 } else { 1.0 };
                 // ln(1) is exactly 0: not computed (month 0, and wherever tightness is 0).
                 let pull = if rel == 1.0 { 0.0 } else { rel.ln() };
-                let ln = &mut self.ln[r][ci];
+                let ln = &mut lns[ci];
                 let moved = adjust(*ln, k * pull, theta, speedup).clamp(lo, hi);
                 // The index is exp of the log price: unchanged bits, unchanged index.
                 if moved.to_bits() != ln.to_bits() {
                     *ln = moved;
-                    self.index[r][ci] = moved.exp();
+                    index[ci] = moved.exp();
                 }
             }
             // (M2b) Feed cost pass-through: an oxide costs at least `(1 - w) + w * (the
             // concentrate indexes weighted by the region's capacity for that oxide in the circuit
             // each feeds)`. Applied before (M2a), which passes oxide costs on to magnets.
-            let wf = v[m.feed_cost_share];
             if wf > 0.0 {
                 let feed = Ore::ALL.map(|o| self.index(r, Commodity::concentrate(o)));
                 let k = &circuits[r];
@@ -156,15 +194,12 @@ impl Prices {
                         continue;
                     }
                     let p = (caps[0] * feed[0] + caps[1] * feed[1]) / total;
-                    let cost = (1.0 - wf) + wf * p;
-                    self.floor_at(r, c, cost.ln(), (lo, hi));
+                    self.floor_at(r, c, (1.0 - wf) + wf * p, (lo, hi));
                 }
             }
             // (M2a) Cost pass-through: a magnet grade costs at least
             // `(1 - w) + w * (its oxides' price index, weighted by their cost in the recipe)`.
-            let w = v[m.oxide_cost_share];
             if w > 0.0 {
-                let rho = v[m.dytb_value_ratio];
                 let (pl, ph) = (
                     self.index(r, Commodity::LightOxide),
                     self.index(r, Commodity::HeavyOxide),
@@ -178,7 +213,7 @@ impl Prices {
                         continue;
                     }
                     let cost = (1.0 - w) + w * (cl * pl + ch * ph) / (cl + ch);
-                    self.floor_at(r, c, cost.ln(), (lo, hi));
+                    self.floor_at(r, c, cost, (lo, hi));
                 }
             }
         }
@@ -187,10 +222,11 @@ impl Prices {
 }
 
 impl Prices {
-    /// Raises region `r`'s log price of `c` to at least `floor` (within `[lo, hi]`), for the
+    /// Raises region `r`'s log price of `c` to at least `ln(cost)` (within `[lo, hi]`), for the
     /// cost pass-through (M2a), (M2b). The index is `exp` of the log price; when the log price
     /// keeps its bits, the index already is that `exp`, so it is not computed again.
-    fn floor_at(&mut self, r: usize, c: Commodity, floor: f64, (lo, hi): (f64, f64)) {
+    fn floor_at(&mut self, r: usize, c: Commodity, cost: f64, (lo, hi): (f64, f64)) {
+        let floor = self.floor_ln[r][c as usize].ln(cost);
         let ln = &mut self.ln[r][c as usize];
         let raised = ln.max(floor).clamp(lo, hi);
         if raised.to_bits() != ln.to_bits() {
@@ -224,11 +260,93 @@ pub struct Response {
     pub substituted: Vec<Vec<f64>>,
     /// `[region][local sector]` share of high_temp demand moved to standard.
     pub heavy_free: Vec<Vec<f64>>,
-    high_months: Vec<Vec<f64>>,
-    high_ht_months: Vec<Vec<f64>>,
+    /// Per sector, in region-then-sector order: months the magnet price (high_temp price) has
+    /// been at or above the trigger.
+    high_months: Vec<f64>,
+    high_ht_months: Vec<f64>,
+    /// Per sector, in region-then-sector order: the run's response terms.
+    terms: Vec<SectorTerms>,
+    /// Per sector, in region-then-sector order: the last magnet price and its `P^elasticity`.
+    response: Vec<PriceResponse>,
+}
+
+/// A sector's terms of (M3), (M4) for the run, read from the run's values once.
+#[derive(Debug, Clone, Copy)]
+struct SectorTerms {
+    high_temp_share: f64,
+    elasticity: f64,
+    trigger: f64,
+    /// `substitution_rate / 12`, the growth of a share in a month.
+    step: f64,
+    lag: f64,
+    substitution_ceiling: f64,
+    heavy_free_ceiling: f64,
+    heavy_free_trend: f64,
+    /// `heavy_free_trend / 12`.
+    heavy_free_step: f64,
+}
+
+impl SectorTerms {
+    fn of(s: &Sector, v: &Values) -> Self {
+        let x = &s.response;
+        SectorTerms {
+            high_temp_share: v[s.high_temp_share],
+            elasticity: v[x.elasticity],
+            trigger: v[x.substitution_trigger],
+            step: v[x.substitution_rate] / 12.0,
+            lag: v[x.substitution_lag],
+            substitution_ceiling: v[x.substitution_ceiling],
+            heavy_free_ceiling: v[x.heavy_free_ceiling],
+            heavy_free_trend: v[x.heavy_free_trend],
+            heavy_free_step: v[x.heavy_free_trend] / 12.0,
+        }
+    }
+
+    /// The magnet price index the sector faces (`Prices::magnet`), from the region's
+    /// `[standard, high_temp]` indexes.
+    #[inline]
+    fn magnet_price(&self, [standard, high_temp]: [f64; 2]) -> f64 {
+        (1.0 - self.high_temp_share) * standard + self.high_temp_share * high_temp
+    }
+}
+
+/// A sector's demand response `P^elasticity` at its last magnet price `P`: a price held from
+/// one month to the next (at a bound, say) needs no new `pow`.
+#[derive(Debug, Clone, Copy)]
+struct PriceResponse {
+    price: f64,
+    response: f64,
+}
+
+impl PriceResponse {
+    /// At the starting price: pow(1, y) is exactly 1.
+    const START: PriceResponse = PriceResponse {
+        price: 1.0,
+        response: 1.0,
+    };
+
+    /// `p^elasticity`, from the last value when `p` has its bits.
+    #[inline]
+    fn at(&mut self, p: f64, elasticity: f64) -> f64 {
+        if p.to_bits() != self.price.to_bits() {
+            // pow(1, y) is exactly 1.
+            let response = if p == 1.0 { 1.0 } else { p.powf(elasticity) };
+            *self = PriceResponse { price: p, response };
+        }
+        self.response
+    }
+}
+
+/// Region `r`'s magnet indexes `[standard, high_temp]`.
+fn magnet_indexes(prices: &Prices, r: usize) -> [f64; 2] {
+    [
+        prices.index(r, Commodity::MagnetStandard),
+        prices.index(r, Commodity::MagnetHighTemp),
+    ]
 }
 
 impl Response {
+    /// Shares at 0 for the sectors of `sc`; `reset` reads a run's terms.
     pub fn new(sc: &Scenario) -> Self {
         let zeros: Vec<Vec<f64>> = sc
             .regions
@@ -237,104 +355,124 @@ impl Response {
             .collect();
         Response {
             substituted: zeros.clone(),
-            heavy_free: zeros.clone(),
-            high_months: zeros.clone(),
-            high_ht_months: zeros,
+            heavy_free: zeros,
+            high_months: Vec::new(),
+            high_ht_months: Vec::new(),
+            terms: Vec::new(),
+            response: Vec::new(),
         }
     }
 
-    /// Back to `new(sc)`, reusing the tables.
-    pub fn reset(&mut self, sc: &Scenario) {
+    /// Shares back at 0 and the terms of the run with values `v`, reusing the tables.
+    pub fn reset(&mut self, sc: &Scenario, v: &Values) {
         let lens = || sc.regions.iter().map(|r| r.sectors.len());
         fill_shaped(&mut self.substituted, lens(), 0.0);
         fill_shaped(&mut self.heavy_free, lens(), 0.0);
-        fill_shaped(&mut self.high_months, lens(), 0.0);
-        fill_shaped(&mut self.high_ht_months, lens(), 0.0);
+        let sectors = || sc.regions.iter().flat_map(|r| &r.sectors);
+        set_from(&mut self.terms, sectors().map(|s| SectorTerms::of(s, v)));
+        let n = self.terms.len();
+        fill(&mut self.high_months, n, 0.0);
+        fill(&mut self.high_ht_months, n, 0.0);
+        fill(&mut self.response, n, PriceResponse::START);
     }
 
-    /// (M3) Demand of one sector this month, `[standard, high_temp]` t: base demand times
+    /// (M3) Every sector's demand this month, `[region][local sector][grade]`, into `out`: base
+    /// demand (`base`, `[standard, high_temp]` per sector in region-then-sector order) times
     /// `P^elasticity` times `(1 - substituted)`, with `heavy_free` of the high_temp part moved
     /// to standard.
-    pub fn demand(
-        &self,
-        r: usize,
-        ls: usize,
-        base: f64,
-        ht_share: f64,
-        elasticity: f64,
-        prices: &Prices,
-    ) -> [f64; 2] {
-        let p = prices.magnet(r, ht_share);
-        // pow(1, y) is exactly 1.
-        let response = if p == 1.0 { 1.0 } else { p.powf(elasticity) };
-        let d = base * response * (1.0 - self.substituted[r][ls]);
-        let ht = ht_share * (1.0 - self.heavy_free[r][ls]);
-        [d * (1.0 - ht), d * ht]
-    }
-
-    /// (M3) Every sector's demand this month, `[region][local sector][grade]`, from its base
-    /// demand `base` (`[region][local sector][grade]`) and the magnet prices, into `out`.
-    pub fn demand_all(
-        &self,
-        sc: &Scenario,
-        v: &Values,
-        base: &[Vec<[f64; 2]>],
-        prices: &Prices,
-        out: &mut Vec<Vec<[f64; 2]>>,
-    ) {
-        out.resize_with(sc.regions.len(), Vec::new);
-        for (ri, (r, row)) in sc.regions.iter().zip(out.iter_mut()).enumerate() {
+    pub fn demand_all(&mut self, base: &[[f64; 2]], prices: &Prices, out: &mut Vec<Vec<[f64; 2]>>) {
+        out.resize_with(self.substituted.len(), Vec::new);
+        let mut start = 0;
+        for (r, ((row, subs), hfs)) in out
+            .iter_mut()
+            .zip(&self.substituted)
+            .zip(&self.heavy_free)
+            .enumerate()
+        {
+            let sectors = start..start + subs.len();
+            start = sectors.end;
+            let magnet = magnet_indexes(prices, r);
             set_from(
                 row,
-                r.sectors.iter().enumerate().map(|(ls, s)| {
-                    let d = base[ri][ls][0] + base[ri][ls][1];
-                    let (ht, e) = (v[s.high_temp_share], v[s.response.elasticity]);
-                    self.demand(ri, ls, d, ht, e, prices)
-                }),
+                self.terms[sectors.clone()]
+                    .iter()
+                    .zip(&mut self.response[sectors.clone()])
+                    .zip(&base[sectors])
+                    .zip(subs.iter().zip(hfs))
+                    .map(|(((s, last), b), (sub, hf))| {
+                        let p = s.magnet_price(magnet);
+                        let response = last.at(p, s.elasticity);
+                        let d = (b[0] + b[1]) * response * (1.0 - sub);
+                        let ht = s.high_temp_share * (1.0 - hf);
+                        [d * (1.0 - ht), d * ht]
+                    }),
             );
         }
     }
 
-    /// (M3) Demand given up because of price: what the sector would buy at its starting
-    /// price, after substitution, less what it buys at this month's price.
-    pub fn forgone(&self, r: usize, ls: usize, base: f64, demand: [f64; 2]) -> f64 {
-        base * (1.0 - self.substituted[r][ls]) - demand[0] - demand[1]
+    /// (M3) Demand given up because of price, `[region][local sector]` into `out`: what each
+    /// sector would buy at its starting price (`base`, as in `demand_all`), after substitution,
+    /// less what it buys at this month's price (`demand`).
+    pub fn forgone_into(
+        &self,
+        base: &[[f64; 2]],
+        demand: &[Vec<[f64; 2]>],
+        out: &mut Vec<Vec<f64>>,
+    ) {
+        out.resize_with(demand.len(), Vec::new);
+        let mut start = 0;
+        for ((row, secs), subs) in out.iter_mut().zip(demand).zip(&self.substituted) {
+            let sectors = start..start + secs.len();
+            start = sectors.end;
+            set_from(
+                row,
+                base[sectors]
+                    .iter()
+                    .zip(secs)
+                    .zip(subs)
+                    .map(|((b, d), sub)| (b[0] + b[1]) * (1.0 - sub) - d[0] - d[1]),
+            );
+        }
     }
 
     /// (M4) After a month: where the sector's magnet price has stayed at or above its trigger
     /// for more than `lag` months, substitution grows by `rate / 12` toward its ceiling (the
     /// high_temp price drives heavy-free designs the same way). Shares never fall.
-    pub fn update(&mut self, sc: &Scenario, v: &Values, prices: &Prices) {
-        for (r, reg) in sc.regions.iter().enumerate() {
-            for (ls, s) in reg.sectors.iter().enumerate() {
-                let x = &s.response;
-                let trigger = v[x.substitution_trigger];
-                let step = v[x.substitution_rate] / 12.0;
+    pub fn update(&mut self, prices: &Prices) {
+        let mut start = 0;
+        for (r, (subs, hfs)) in self
+            .substituted
+            .iter_mut()
+            .zip(&mut self.heavy_free)
+            .enumerate()
+        {
+            let sectors = start..start + subs.len();
+            start = sectors.end;
+            let magnet = magnet_indexes(prices, r);
+            let pht = magnet[1];
+            for ((((s, sub), hf), months), ht_months) in self.terms[sectors.clone()]
+                .iter()
+                .zip(subs.iter_mut())
+                .zip(hfs.iter_mut())
+                .zip(&mut self.high_months[sectors.clone()])
+                .zip(&mut self.high_ht_months[sectors])
+            {
                 let grow = |months: &mut f64, share: &mut f64, price: f64, ceiling: f64| {
-                    *months = if price >= trigger { *months + 1.0 } else { 0.0 };
-                    if *months > v[x.substitution_lag] {
-                        *share = (*share + step).min(ceiling.max(*share));
+                    *months = if price >= s.trigger {
+                        *months + 1.0
+                    } else {
+                        0.0
+                    };
+                    if *months > s.lag {
+                        *share = (*share + s.step).min(ceiling.max(*share));
                     }
                 };
-                let p = prices.magnet(r, v[s.high_temp_share]);
-                grow(
-                    &mut self.high_months[r][ls],
-                    &mut self.substituted[r][ls],
-                    p,
-                    v[x.substitution_ceiling],
-                );
-                let pht = prices.index(r, Commodity::MagnetHighTemp);
-                grow(
-                    &mut self.high_ht_months[r][ls],
-                    &mut self.heavy_free[r][ls],
-                    pht,
-                    v[x.heavy_free_ceiling],
-                );
+                grow(months, sub, s.magnet_price(magnet), s.substitution_ceiling);
+                grow(ht_months, hf, pht, s.heavy_free_ceiling);
                 // Designs that drop Dy/Tb spread whatever the price, within the same ceiling.
-                let hf = &mut self.heavy_free[r][ls];
-                let ceiling = v[x.heavy_free_ceiling];
-                if v[x.heavy_free_trend] > 0.0 && *hf < ceiling {
-                    *hf = (*hf + v[x.heavy_free_trend] / 12.0).min(ceiling);
+                let ceiling = s.heavy_free_ceiling;
+                if s.heavy_free_trend > 0.0 && *hf < ceiling {
+                    *hf = (*hf + s.heavy_free_step).min(ceiling);
                 }
             }
         }

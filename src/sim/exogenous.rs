@@ -7,9 +7,9 @@ use rand_distr::{Bernoulli, Distribution};
 use crate::market::Expansion;
 use crate::model::buf::{fill, set_from};
 use crate::model::limits::Course;
-use crate::model::param::{Param, Values};
+use crate::model::param::{Param, ParamId, Values};
 use crate::model::state::{Circuit, Exogenous, mine_mix};
-use crate::model::{Ore, Outage, Pipeline, Scenario};
+use crate::model::{ControlKind, Ore, Outage, Pipeline, Region, Scenario};
 use crate::policy::controls::{technology, technology_factor};
 use crate::sim::streams::{self, Stream};
 
@@ -41,36 +41,138 @@ pub fn demand_into(sc: &Scenario, v: &Values, t: usize, out: &mut Vec<Vec<[f64; 
     }
 }
 
+/// The growth factor of one asset or sector, `(1 + rate)^(months / 12)`, with `1 + rate` taken
+/// once per run. The month count is the region's growth clock for a positive rate of an asset,
+/// the calendar otherwise (docs/model.md, "Exogenous inputs of month t").
+#[derive(Debug, Clone, Copy)]
+enum Growth {
+    /// A zero rate: the factor is exactly 1 (`pow(1, y) = 1`), so it is not computed.
+    None,
+    /// `1 + rate`, raised to the region's growth clock / 12.
+    Clock(f64),
+    /// `1 + rate`, raised to `t / 12`.
+    Calendar(f64),
+}
+
+impl Growth {
+    /// An asset's growth: additions follow the region's clock, declines the calendar.
+    fn asset(rate: f64) -> Self {
+        if rate == 0.0 {
+            Growth::None
+        } else if rate > 0.0 {
+            Growth::Clock(1.0 + rate)
+        } else {
+            Growth::Calendar(1.0 + rate)
+        }
+    }
+
+    /// A sector's demand growth, which always follows the calendar.
+    fn calendar(rate: f64) -> Self {
+        if rate == 0.0 {
+            Growth::None
+        } else {
+            Growth::Calendar(1.0 + rate)
+        }
+    }
+
+    /// The factor, given the month's exponents `clock / 12` and `t / 12`.
+    #[inline]
+    fn factor(self, clock: f64, calendar: f64) -> f64 {
+        match self {
+            Growth::None => 1.0,
+            Growth::Clock(base) => base.powf(clock),
+            Growth::Calendar(base) => base.powf(calendar),
+        }
+    }
+}
+
+/// The per-run terms of every sector's base demand (`demand`), flat in region-then-sector order,
+/// read from the run's values once instead of every month.
+#[derive(Debug, Clone, Default)]
+pub struct BaseDemand {
+    /// `demand_t / 12`, t/month at the start.
+    monthly: Vec<f64>,
+    growth: Vec<Growth>,
+    high_temp_share: Vec<f64>,
+}
+
+impl BaseDemand {
+    /// Reads the terms of the run with values `v`.
+    pub fn reset(&mut self, sc: &Scenario, v: &Values) {
+        let sectors = || sc.regions.iter().flat_map(|r| &r.sectors);
+        set_from(&mut self.monthly, sectors().map(|s| v[s.demand] / 12.0));
+        set_from(
+            &mut self.growth,
+            sectors().map(|s| Growth::calendar(v[s.growth])),
+        );
+        set_from(
+            &mut self.high_temp_share,
+            sectors().map(|s| v[s.high_temp_share]),
+        );
+    }
+
+    /// `demand` of month `t`, `[standard, high_temp]` t/month per sector in region-then-sector
+    /// order, into `out`.
+    pub fn month_into(&self, t: usize, out: &mut Vec<[f64; 2]>) {
+        let years = t as f64 / 12.0;
+        set_from(
+            out,
+            self.monthly
+                .iter()
+                .zip(&self.growth)
+                .zip(&self.high_temp_share)
+                .map(|((&monthly, growth), &ht)| {
+                    let d = monthly * growth.factor(years, years);
+                    [d * (1.0 - ht), d * ht]
+                }),
+        );
+    }
+}
+
 /// Outage process of one asset.
 struct OutageState<'a> {
     def: &'a Outage,
     stream: Stream,
     remaining: u32,
+    /// Whether an outage starts in a month without one (the run's probability).
+    starts: Bernoulli,
+    /// Share of capacity available during an outage, `1 - loss`.
+    available: f64,
 }
 
-impl OutageState<'_> {
+impl<'a> OutageState<'a> {
+    fn new(def: &'a Outage, v: &Values, stream: Stream) -> Self {
+        OutageState {
+            def,
+            stream,
+            remaining: 0,
+            starts: Bernoulli::new(v[def.probability].clamp(0.0, 1.0))
+                .expect("probability clamped to [0, 1]"),
+            available: 1.0 - v[def.loss].clamp(0.0, 1.0),
+        }
+    }
+
     /// Advances one month; returns the share of capacity available this month.
-    fn month(&mut self, v: &Values) -> f64 {
-        if self.remaining == 0 {
-            let p = v[self.def.probability].clamp(0.0, 1.0);
-            let starts = Bernoulli::new(p)
-                .expect("probability clamped to [0, 1]")
-                .sample(&mut self.stream);
-            if starts {
-                let months = match &self.def.duration {
-                    Param::Fixed(m) => *m,
-                    Param::Dist(d) => d.quantile(rand::RngExt::random(&mut self.stream)),
-                };
-                self.remaining = months.round().max(1.0) as u32;
-            }
+    fn month(&mut self) -> f64 {
+        if self.remaining == 0 && self.starts.sample(&mut self.stream) {
+            let months = match &self.def.duration {
+                Param::Fixed(m) => *m,
+                Param::Dist(d) => d.quantile(rand::RngExt::random(&mut self.stream)),
+            };
+            self.remaining = months.round().max(1.0) as u32;
         }
         if self.remaining > 0 {
             self.remaining -= 1;
-            1.0 - v[self.def.loss].clamp(0.0, 1.0)
+            self.available
         } else {
             1.0
         }
     }
+}
+
+/// Share of an asset's capacity available this month: its outage process, if any.
+fn available(o: &mut Option<OutageState<'_>>) -> f64 {
+    o.as_mut().map_or(1.0, OutageState::month)
 }
 
 /// A pipeline project in one run.
@@ -98,19 +200,51 @@ fn on(p: &Option<Project>, t: usize) -> f64 {
     p.as_ref().map_or(1.0, |p| p.factor(t))
 }
 
-/// One asset's random processes: its outages and, for a pipeline project, its success and
-/// online month.
-struct Asset<'a> {
+/// One asset's random processes (its outages and, for a pipeline project, its success and
+/// online month) and its terms for the run, read from the run's values once.
+struct Asset<'a, T> {
     outage: Option<OutageState<'a>>,
     project: Option<Project>,
+    growth: Growth,
+    terms: T,
+}
+
+/// A mine's terms for the run.
+struct MineTerms {
+    /// `capacity_t * utilisation`, t/yr.
+    nameplate: f64,
+    /// (NdPr share, Dy/Tb share) of its REO.
+    shares: [f64; 2],
+    ore: Ore,
+}
+
+/// A separation plant's terms for the run.
+struct SeparationTerms {
+    utilisation: f64,
+    /// NdPr and Dy/Tb oxide capacity, and their sum, t/yr.
+    light: f64,
+    heavy: f64,
+    total: f64,
+    /// The circuit it belongs to (its feed's ore).
+    feed: usize,
+}
+
+/// A magnet plant's terms for the run: `capacity_t * utilisation`, t/yr.
+struct MagnetTerms {
+    nameplate: f64,
 }
 
 /// The assets of every region, `[region][asset]` per stage, and each region's growth clock.
 pub struct Assets<'a> {
     sc: &'a Scenario,
-    mines: Vec<Vec<Asset<'a>>>,
-    separation: Vec<Vec<Asset<'a>>>,
-    magnets: Vec<Vec<Asset<'a>>>,
+    mines: Vec<Vec<Asset<'a, MineTerms>>>,
+    separation: Vec<Vec<Asset<'a, SeparationTerms>>>,
+    magnets: Vec<Vec<Asset<'a, MagnetTerms>>>,
+    /// `[region][ore]` recovery of each separation circuit, fixed for a run (see `separation`).
+    recovery: Vec<[f64; 2]>,
+    /// `[region]` whether a technology-export control names the region: only then can its
+    /// growth clock advance by less than a month.
+    tech_target: Vec<bool>,
     /// Months of capacity growth each region has had; technology-export controls slow it.
     growth_months: Vec<f64>,
 }
@@ -132,6 +266,8 @@ impl<'a> Assets<'a> {
             mines: Vec::new(),
             separation: Vec::new(),
             magnets: Vec::new(),
+            recovery: Vec::new(),
+            tech_target: Vec::new(),
             growth_months: Vec::new(),
         }
     }
@@ -139,13 +275,11 @@ impl<'a> Assets<'a> {
     /// Draws the assets' processes of run `run` (as `new`), reusing the tables.
     pub fn reset(&mut self, v: &Values, courses: &[Course], seed: u64, run: u64) {
         let sc = self.sc;
-        let asset = |ri: usize, o: &'a Option<Outage>, p: &Option<Pipeline>| Asset {
-            outage: o.as_ref().map(|def| OutageState {
-                def,
-                stream: streams::stream(seed, run, &def.key),
-                remaining: 0,
-            }),
-            project: p.as_ref().map(|p| {
+        let asset = |ri: usize, o: &'a Option<Outage>, p: &Option<Pipeline>, growth: ParamId| {
+            let outage = o
+                .as_ref()
+                .map(|def| OutageState::new(def, v, streams::stream(seed, run, &def.key)));
+            let project = p.as_ref().map(|p| {
                 let u: f64 = rand::RngExt::random(&mut streams::stream(seed, run, &p.key));
                 let planned = v[p.online_month].round().max(0.0) as usize;
                 let (delay, slowdown) =
@@ -155,30 +289,79 @@ impl<'a> Assets<'a> {
                     online: planned + delay.round() as usize,
                     ramp: v[p.ramp_months] / (1.0 - slowdown).max(1e-6),
                 }
-            }),
+            });
+            (outage, project, Growth::asset(v[growth]))
         };
         let n = sc.regions.len();
-        for t in [&mut self.mines, &mut self.separation, &mut self.magnets] {
-            t.resize_with(n, Vec::new);
-        }
+        self.mines.resize_with(n, Vec::new);
+        self.separation.resize_with(n, Vec::new);
+        self.magnets.resize_with(n, Vec::new);
         for (ri, r) in sc.regions.iter().enumerate() {
             set_from(
                 &mut self.mines[ri],
-                r.mines.iter().map(|m| asset(ri, &m.outage, &m.pipeline)),
+                r.mines.iter().map(|m| {
+                    let (outage, project, growth) = asset(ri, &m.outage, &m.pipeline, m.growth);
+                    let terms = MineTerms {
+                        nameplate: v[m.capacity] * v[m.utilisation],
+                        shares: [v[m.ndpr_share], v[m.dytb_share]],
+                        ore: m.ore,
+                    };
+                    Asset {
+                        outage,
+                        project,
+                        growth,
+                        terms,
+                    }
+                }),
             );
             set_from(
                 &mut self.separation[ri],
-                r.separation
-                    .iter()
-                    .map(|m| asset(ri, &m.outage, &m.pipeline)),
+                r.separation.iter().map(|s| {
+                    let (outage, project, growth) = asset(ri, &s.outage, &s.pipeline, s.growth);
+                    let (light, heavy) = (v[s.light_capacity], v[s.heavy_capacity]);
+                    let terms = SeparationTerms {
+                        utilisation: v[s.utilisation],
+                        light,
+                        heavy,
+                        total: light + heavy,
+                        feed: s.feed as usize,
+                    };
+                    Asset {
+                        outage,
+                        project,
+                        growth,
+                        terms,
+                    }
+                }),
             );
             set_from(
                 &mut self.magnets[ri],
-                r.magnet_plants
-                    .iter()
-                    .map(|m| asset(ri, &m.outage, &m.pipeline)),
+                r.magnet_plants.iter().map(|m| {
+                    let (outage, project, growth) = asset(ri, &m.outage, &m.pipeline, m.growth);
+                    let terms = MagnetTerms {
+                        nameplate: v[m.capacity] * v[m.utilisation],
+                    };
+                    Asset {
+                        outage,
+                        project,
+                        growth,
+                        terms,
+                    }
+                }),
             );
         }
+        set_from(
+            &mut self.recovery,
+            sc.regions.iter().map(|r| circuit_recovery(v, r)),
+        );
+        set_from(
+            &mut self.tech_target,
+            (0..n).map(|ri| {
+                sc.controls.iter().any(|c| {
+                    matches!(c.kind, ControlKind::Technology { .. }) && c.destinations.contains(&ri)
+                })
+            }),
+        );
         fill(&mut self.growth_months, n, 0.0);
     }
 
@@ -204,37 +387,28 @@ impl<'a> Assets<'a> {
         x.mine_ore.resize_with(n, Vec::new);
         fill(&mut x.circuits, n, [Circuit::default(); 2]);
         fill(&mut x.magnet_cap, n, 0.0);
-        for (ri, r) in sc.regions.iter().enumerate() {
-            let gm = self.growth_months[ri];
-            // Capacity after growth: declines follow the calendar, additions the region's
-            // growth clock.
-            let grown = |rate: f64| {
-                // pow(1, y) is exactly 1: most plants have no growth of their own.
-                if rate == 0.0 {
-                    1.0
-                } else if rate > 0.0 {
-                    (1.0 + rate).powf(gm / 12.0)
-                } else {
-                    growth_factor(rate, t)
-                }
-            };
+        // Capacity after growth: declines follow the calendar, additions the region's growth
+        // clock.
+        let calendar = t as f64 / 12.0;
+        for ri in 0..n {
+            let clock = self.growth_months[ri] / 12.0;
             let (caps, shares, ores) = (
                 &mut x.mine_cap[ri],
                 &mut x.mine_shares[ri],
                 &mut x.mine_ore[ri],
             );
+            let mines = &mut self.mines[ri];
             caps.clear();
-            shares.clear();
-            ores.clear();
-            for (m, a) in r.mines.iter().zip(&mut self.mines[ri]) {
-                let avail = a.outage.as_mut().map_or(1.0, |o| o.month(v));
-                let cap = v[m.capacity] * v[m.utilisation] * grown(v[m.growth]) / 12.0
-                    * on(&a.project, t);
-                nominal[ri][0] += cap * 12.0;
+            let mut mine_nominal = 0.0;
+            for a in mines.iter_mut() {
+                let avail = available(&mut a.outage);
+                let cap =
+                    a.terms.nameplate * a.growth.factor(clock, calendar) / 12.0 * on(&a.project, t);
+                mine_nominal += cap * 12.0;
                 caps.push(cap * avail);
-                shares.push([v[m.ndpr_share], v[m.dytb_share]]);
-                ores.push(m.ore);
             }
+            set_from(shares, mines.iter().map(|a| a.terms.shares));
+            set_from(ores, mines.iter().map(|a| a.terms.ore));
             // Price-driven new mines are of the region's main ore (hard rock on a tie) and
             // produce its existing mix of that ore (else the world's).
             let added = expansion.online(ri, 0, t);
@@ -255,51 +429,53 @@ impl<'a> Assets<'a> {
                 caps.push(added / 12.0);
                 shares.push(mix);
                 ores.push(ore);
-                nominal[ri][0] += added;
+                mine_nominal += added;
             }
-            let (circuits, sep_nominal) = self.separation(v, ri, t, &grown, expansion);
-            nominal[ri][1] = sep_nominal;
+            let (circuits, sep_nominal) = self.separation(ri, t, clock, calendar, expansion);
             x.circuits[ri] = circuits;
             let mut mag = 0.0;
-            for (m, a) in r.magnet_plants.iter().zip(&mut self.magnets[ri]) {
-                let avail = a.outage.as_mut().map_or(1.0, |o| o.month(v));
-                let cap = v[m.capacity] * v[m.utilisation] * grown(v[m.growth]) / 12.0
-                    * on(&a.project, t);
-                nominal[ri][2] += cap * 12.0;
+            let mut mag_nominal = 0.0;
+            for a in &mut self.magnets[ri] {
+                let avail = available(&mut a.outage);
+                let cap =
+                    a.terms.nameplate * a.growth.factor(clock, calendar) / 12.0 * on(&a.project, t);
+                mag_nominal += cap * 12.0;
                 mag += cap * avail;
             }
             let added = expansion.online(ri, 2, t);
             mag += added / 12.0;
-            nominal[ri][2] += added;
+            mag_nominal += added;
             x.magnet_cap[ri] = mag;
-            self.growth_months[ri] += technology_factor(sc, v, courses, ri, t);
+            nominal[ri] = [mine_nominal, sep_nominal, mag_nominal];
+            self.growth_months[ri] += if self.tech_target[ri] {
+                technology_factor(sc, v, courses, ri, t)
+            } else {
+                // No technology control names the region: the factor is 1 every month.
+                1.0
+            };
         }
     }
 
     /// Region `ri`'s separation circuits this month `[ore]`, and its nominal separation
-    /// capacity (light + heavy, t/yr, before outages). A circuit's recovery is the mean of its
-    /// plants' recoveries weighted by their nameplate light + heavy capacity (every listed
-    /// plant of that feed, whether online or not; 0.95 without plants).
+    /// capacity (light + heavy, t/yr, before outages), given the month's growth exponents.
     fn separation(
         &mut self,
-        v: &Values,
         ri: usize,
         t: usize,
-        grown: &dyn Fn(f64) -> f64,
+        clock: f64,
+        calendar: f64,
         expansion: &Expansion,
     ) -> ([Circuit; 2], f64) {
-        let r = &self.sc.regions[ri];
         let mut c = [Circuit::default(); 2];
-        let (mut rec_w, mut nameplate, mut nominal) = ([0.0; 2], [0.0; 2], 0.0);
-        for (s, a) in r.separation.iter().zip(&mut self.separation[ri]) {
-            let i = s.feed as usize;
-            let f = v[s.utilisation] * grown(v[s.growth]) / 12.0 * on(&a.project, t);
-            let avail = a.outage.as_mut().map_or(1.0, |o| o.month(v));
-            nominal += (v[s.light_capacity] + v[s.heavy_capacity]) * f * 12.0;
-            c[i].light += v[s.light_capacity] * f * avail;
-            c[i].heavy += v[s.heavy_capacity] * f * avail;
-            rec_w[i] += v[s.recovery] * (v[s.light_capacity] + v[s.heavy_capacity]);
-            nameplate[i] += v[s.light_capacity] + v[s.heavy_capacity];
+        let mut nominal = 0.0;
+        for a in &mut self.separation[ri] {
+            let s = &a.terms;
+            let f = s.utilisation * a.growth.factor(clock, calendar) / 12.0 * on(&a.project, t);
+            let avail = available(&mut a.outage);
+            nominal += s.total * f * 12.0;
+            let k = &mut c[s.feed];
+            k.light += s.light * f * avail;
+            k.heavy += s.heavy * f * avail;
         }
         let added = expansion.online(ri, 1, t);
         if added > 0.0 {
@@ -316,49 +492,52 @@ impl<'a> Assets<'a> {
             c[i].heavy += added / 12.0 * hs;
             nominal += added;
         }
-        for i in 0..2 {
-            c[i].recovery = if nameplate[i] > 0.0 {
-                rec_w[i] / nameplate[i]
-            } else {
-                0.95
-            };
-        }
+        let recovery = self.recovery[ri];
+        c[0].recovery = recovery[0];
+        c[1].recovery = recovery[1];
         (c, nominal)
     }
 
     /// Capacity (t/yr) new by month `end`, per region `[mine, separation, magnet]`: pipeline
     /// projects online and price-driven additions.
-    pub fn new_capacity(
-        &self,
-        v: &Values,
-        expansion: &Expansion,
-        end: usize,
-        out: &mut Vec<[f64; 3]>,
-    ) {
+    pub fn new_capacity(&self, expansion: &Expansion, end: usize, out: &mut Vec<[f64; 3]>) {
+        /// Capacity (t/yr) of the pipeline projects among `assets` online by `end`.
+        fn pipeline<T>(assets: &[Asset<T>], end: usize, cap: impl Fn(&T) -> f64) -> f64 {
+            assets
+                .iter()
+                .filter(|a| a.project.is_some())
+                .map(|a| cap(&a.terms) * on(&a.project, end))
+                .sum()
+        }
         set_from(
             out,
-            self.sc.regions.iter().enumerate().map(|(ri, r)| {
-                let pipeline = |assets: &[Asset], cap: &dyn Fn(usize) -> f64| -> f64 {
-                    assets
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, a)| a.project.is_some())
-                        .map(|(i, a)| cap(i) * on(&a.project, end))
-                        .sum()
-                };
-                let mine = pipeline(&self.mines[ri], &|i| {
-                    v[r.mines[i].capacity] * v[r.mines[i].utilisation]
-                });
-                let sep = pipeline(&self.separation[ri], &|i| {
-                    let s = &r.separation[i];
-                    (v[s.light_capacity] + v[s.heavy_capacity]) * v[s.utilisation]
-                });
-                let mag = pipeline(&self.magnets[ri], &|i| {
-                    v[r.magnet_plants[i].capacity] * v[r.magnet_plants[i].utilisation]
-                });
-                let base = [mine, sep, mag];
+            (0..self.sc.regions.len()).map(|ri| {
+                let base = [
+                    pipeline(&self.mines[ri], end, |m| m.nameplate),
+                    pipeline(&self.separation[ri], end, |s| s.total * s.utilisation),
+                    pipeline(&self.magnets[ri], end, |m| m.nameplate),
+                ];
                 std::array::from_fn(|k| base[k] + expansion.online(ri, k, end))
             }),
         );
     }
+}
+
+/// Recovery of region `r`'s separation circuits `[ore]`: the mean of its plants' recoveries
+/// weighted by their nameplate light + heavy capacity (every listed plant of that feed, whether
+/// online or not; 0.95 without plants). Fixed for a run.
+fn circuit_recovery(v: &Values, r: &Region) -> [f64; 2] {
+    let (mut rec_w, mut nameplate) = ([0.0; 2], [0.0; 2]);
+    for s in &r.separation {
+        let i = s.feed as usize;
+        rec_w[i] += v[s.recovery] * (v[s.light_capacity] + v[s.heavy_capacity]);
+        nameplate[i] += v[s.light_capacity] + v[s.heavy_capacity];
+    }
+    [0, 1].map(|i| {
+        if nameplate[i] > 0.0 {
+            rec_w[i] / nameplate[i]
+        } else {
+            0.95
+        }
+    })
 }

@@ -4,12 +4,10 @@
 //! then the market's update for the next month (docs/model.md, "Sequence of a month").
 
 use crate::market;
-use crate::model::buf::set_from;
 use crate::model::chain;
 use crate::model::record::MonthRecord;
 use crate::policy::controls::technology;
 use crate::policy::stockpile::set_triggers;
-use crate::sim::exogenous::demand_into;
 use crate::sim::run::RunState;
 
 impl RunState<'_> {
@@ -17,10 +15,10 @@ impl RunState<'_> {
     pub(crate) fn month(&mut self, t: usize) {
         let (sc, v) = (self.sc, &self.out.values);
         let m = &mut self.month;
-        demand_into(sc, v, t, &mut m.base);
+        self.base_demand.month_into(t, &mut m.base);
         let x = &mut m.x;
         self.response
-            .demand_all(sc, v, &m.base, &self.prices, &mut x.demand);
+            .demand_all(&m.base, &self.prices, &mut x.demand);
         let recipes = &self.out.params.recipes;
         let prices = &self.prices;
         x.recycled.resize(sc.regions.len(), [0.0; 2]);
@@ -80,16 +78,8 @@ impl RunState<'_> {
         let (sc, v) = (self.sc, &self.out.values);
         let (base, x) = (&self.month.base, &self.month.x);
         self.prices.all(&mut rec.prices);
-        rec.forgone.resize_with(x.demand.len(), Vec::new);
-        for (ri, (secs, out)) in x.demand.iter().zip(&mut rec.forgone).enumerate() {
-            set_from(
-                out,
-                secs.iter().enumerate().map(|(ls, d)| {
-                    let b = base[ri][ls][0] + base[ri][ls][1];
-                    self.response.forgone(ri, ls, b, *d)
-                }),
-            );
-        }
+        self.response
+            .forgone_into(base, &x.demand, &mut rec.forgone);
         rec.substituted.clone_from(&self.response.substituted);
         rec.heavy_free.clone_from(&self.response.heavy_free);
         self.prices.update(
@@ -100,7 +90,7 @@ impl RunState<'_> {
             &self.stockpile_kinds,
             &x.circuits,
         );
-        self.response.update(sc, v, &self.prices);
+        self.response.update(&self.prices);
         let courses = &self.out.courses;
         let tech = |r: usize| technology(sc, v, courses, r, |c| c.active(t));
         self.expansion

@@ -14,7 +14,7 @@ use crate::model::state::{ChainParams, DAYS_PER_MONTH, Exogenous, Stocks};
 use crate::model::stockpile::StockpileState;
 use crate::model::{Commodity, Scenario, StockpileSize};
 use crate::policy::controls::{self, History};
-use crate::sim::exogenous::{Assets, demand};
+use crate::sim::exogenous::{Assets, BaseDemand, demand};
 use crate::sim::streams;
 
 pub use crate::model::record::RunOutput;
@@ -177,6 +177,7 @@ impl<'a> Workspace<'a> {
                 stockpiles: Vec::new(),
                 stockpile_kinds: sc.stockpiles.iter().map(|s| s.commodity).collect(),
                 assets: Assets::empty(sc),
+                base_demand: BaseDemand::default(),
                 prices: market::Prices::new(n),
                 response: market::Response::new(sc),
                 expansion: market::Expansion::new(n),
@@ -191,8 +192,9 @@ impl<'a> Workspace<'a> {
 /// Tables one month fills and the next refills.
 #[derive(Default)]
 pub(crate) struct MonthBuffers {
-    /// End-use demand before the market's response, `[region][local sector][grade]`.
-    pub base: Vec<Vec<[f64; 2]>>,
+    /// End-use demand before the market's response, `[standard, high_temp]` per sector in
+    /// region-then-sector order.
+    pub base: Vec<[f64; 2]>,
     pub x: Exogenous,
     /// `[region][mine, separation, magnet]` nominal capacity, t/yr.
     pub nominal: Vec<[f64; 3]>,
@@ -209,6 +211,8 @@ pub(crate) struct RunState<'a> {
     /// The commodity of each stockpile.
     pub stockpile_kinds: Vec<Commodity>,
     pub assets: Assets<'a>,
+    /// The run's terms of every sector's base demand.
+    pub base_demand: BaseDemand,
     pub prices: market::Prices,
     pub response: market::Response,
     pub expansion: market::Expansion,
@@ -271,7 +275,8 @@ impl RunState<'_> {
         }
         self.assets.reset(&v, &out.courses, seed, run);
         self.prices.reset(n);
-        self.response.reset(sc);
+        self.base_demand.reset(sc, &v);
+        self.response.reset(sc, &v);
         self.expansion.reset(n);
         self.stocks.reset(n);
         self.history.reset(sc.controls.len());
@@ -284,6 +289,6 @@ impl RunState<'_> {
         let end = self.sc.horizon.saturating_sub(1);
         let out = &mut self.out;
         self.assets
-            .new_capacity(&out.values, &self.expansion, end, &mut out.new_capacity);
+            .new_capacity(&self.expansion, end, &mut out.new_capacity);
     }
 }
