@@ -138,18 +138,21 @@ impl Prices {
             v[m.oxide_cost_share],
             v[m.dytb_value_ratio],
         );
+        // `[commodity][o * n + d]` shipped this month, each row taken once.
+        let n = rec.mine_out.len();
+        let flows: [&[f64]; N_COMMODITIES] = std::array::from_fn(|c| &rec.flows[c]);
         for r in 0..self.ln.len() {
             let (home_use, target, capacity) = (&rec.home_use[r], &rec.target[r], &rec.capacity[r]);
             let (held, x0s) = (&start.held[r], &mut self.x0[r]);
             let (lns, index) = (&mut self.ln[r], &mut self.index[r]);
-            for c in Commodity::ALL {
-                let ci = c as usize;
+            for ci in 0..N_COMMODITIES {
                 let need = home_use[ci] + target[ci];
                 // Without stockpiles nothing is released: the sum is a zero, whose sign cannot
                 // matter below (`avail` only enters through `max` with a positive `need`).
                 let released: f64 = if stockpiles.is_empty() {
                     0.0
                 } else {
+                    let c = Commodity::ALL[ci];
                     rec.released
                         .iter()
                         .zip(stockpiles)
@@ -157,8 +160,11 @@ impl Prices {
                         .map(|(q, _)| q[r])
                         .sum()
                 };
-                let avail =
-                    held[ci] + capacity[ci] + rec.shipped_to(r, c) - rec.exports(r, c) + released;
+                // `MonthRecord::shipped_to` and `MonthRecord::exports`, from the row.
+                let row = flows[ci];
+                let shipped_to: f64 = (0..n).map(|o| row[o * n + r]).sum();
+                let exports: f64 = row[r * n..(r + 1) * n].iter().sum();
+                let avail = held[ci] + capacity[ci] + shipped_to - exports + released;
                 let x = if need > 0.0 {
                     need / avail.max(need * 1e-3)
                 } else {
@@ -260,14 +266,19 @@ pub struct Response {
     pub substituted: Vec<Vec<f64>>,
     /// `[region][local sector]` share of high_temp demand moved to standard.
     pub heavy_free: Vec<Vec<f64>>,
-    /// Per sector, in region-then-sector order: months the magnet price (high_temp price) has
-    /// been at or above the trigger.
-    high_months: Vec<f64>,
-    high_ht_months: Vec<f64>,
-    /// Per sector, in region-then-sector order: the run's response terms.
-    terms: Vec<SectorTerms>,
-    /// Per sector, in region-then-sector order: the last magnet price and its `P^elasticity`.
-    response: Vec<PriceResponse>,
+    /// Per sector, in region-then-sector order: its terms and what it carries between months.
+    sectors: Vec<SectorState>,
+}
+
+/// One sector's terms for the run and what it carries from month to month.
+#[derive(Debug, Clone, Copy)]
+struct SectorState {
+    terms: SectorTerms,
+    /// The last magnet price and its `P^elasticity`.
+    response: PriceResponse,
+    /// Months the magnet price (the high_temp price) has been at or above the trigger.
+    high_months: f64,
+    high_ht_months: f64,
 }
 
 /// A sector's terms of (M3), (M4) for the run, read from the run's values once.
@@ -356,10 +367,7 @@ impl Response {
         Response {
             substituted: zeros.clone(),
             heavy_free: zeros,
-            high_months: Vec::new(),
-            high_ht_months: Vec::new(),
-            terms: Vec::new(),
-            response: Vec::new(),
+            sectors: Vec::new(),
         }
     }
 
@@ -368,12 +376,18 @@ impl Response {
         let lens = || sc.regions.iter().map(|r| r.sectors.len());
         fill_shaped(&mut self.substituted, lens(), 0.0);
         fill_shaped(&mut self.heavy_free, lens(), 0.0);
-        let sectors = || sc.regions.iter().flat_map(|r| &r.sectors);
-        set_from(&mut self.terms, sectors().map(|s| SectorTerms::of(s, v)));
-        let n = self.terms.len();
-        fill(&mut self.high_months, n, 0.0);
-        fill(&mut self.high_ht_months, n, 0.0);
-        fill(&mut self.response, n, PriceResponse::START);
+        set_from(
+            &mut self.sectors,
+            sc.regions
+                .iter()
+                .flat_map(|r| &r.sectors)
+                .map(|s| SectorState {
+                    terms: SectorTerms::of(s, v),
+                    response: PriceResponse::START,
+                    high_months: 0.0,
+                    high_ht_months: 0.0,
+                }),
+        );
     }
 
     /// (M3) Every sector's demand this month, `[region][local sector][grade]`, into `out`: base
@@ -394,14 +408,14 @@ impl Response {
             let magnet = magnet_indexes(prices, r);
             set_from(
                 row,
-                self.terms[sectors.clone()]
-                    .iter()
-                    .zip(&mut self.response[sectors.clone()])
+                self.sectors[sectors.clone()]
+                    .iter_mut()
                     .zip(&base[sectors])
                     .zip(subs.iter().zip(hfs))
-                    .map(|(((s, last), b), (sub, hf))| {
+                    .map(|((state, b), (sub, hf))| {
+                        let s = &state.terms;
                         let p = s.magnet_price(magnet);
-                        let response = last.at(p, s.elasticity);
+                        let response = state.response.at(p, s.elasticity);
                         let d = (b[0] + b[1]) * response * (1.0 - sub);
                         let ht = s.high_temp_share * (1.0 - hf);
                         [d * (1.0 - ht), d * ht]
@@ -450,13 +464,17 @@ impl Response {
             start = sectors.end;
             let magnet = magnet_indexes(prices, r);
             let pht = magnet[1];
-            for ((((s, sub), hf), months), ht_months) in self.terms[sectors.clone()]
-                .iter()
+            for ((state, sub), hf) in self.sectors[sectors]
+                .iter_mut()
                 .zip(subs.iter_mut())
                 .zip(hfs.iter_mut())
-                .zip(&mut self.high_months[sectors.clone()])
-                .zip(&mut self.high_ht_months[sectors])
             {
+                let SectorState {
+                    terms: s,
+                    high_months: months,
+                    high_ht_months: ht_months,
+                    ..
+                } = state;
                 let grow = |months: &mut f64, share: &mut f64, price: f64, ceiling: f64| {
                     *months = if price >= s.trigger {
                         *months + 1.0
