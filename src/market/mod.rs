@@ -577,15 +577,15 @@ impl Expansion {
         let Some(e) = &sc.market.expansion else {
             return;
         };
+        let (trigger, sustain) = (v[e.trigger_price], v[e.sustain_months].max(1.0));
         for (r, months) in self.high_months.iter_mut().enumerate() {
-            for stage in 0..3 {
-                let h = &mut months[stage];
-                *h = if Self::stage_price(prices, r, stage) >= v[e.trigger_price] {
+            for (stage, h) in months.iter_mut().enumerate() {
+                *h = if Self::stage_price(prices, r, stage) >= trigger {
                     *h + 1.0
                 } else {
                     0.0
                 };
-                if *h >= v[e.sustain_months].max(1.0) {
+                if *h >= sustain {
                     *h = 0.0;
                     let (delay, slowdown) = tech(r);
                     let amount = (v[e.step_share] * capacity[r][stage]).max(v[e.min_step[stage]])

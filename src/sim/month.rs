@@ -54,7 +54,10 @@ impl RunState<'_> {
             &|r, c| prices.index(r, c),
             &mut self.stockpiles,
         );
-        let mut rec = std::mem::take(&mut self.out.records[t]);
+        // The records leave the run's output for the month (a move of the Vec, not of the
+        // large record itself) so that the month's record can be lent alongside the state.
+        let mut records = std::mem::take(&mut self.out.records);
+        let rec = &mut records[t];
         chain::step(
             &self.out.params,
             x,
@@ -63,12 +66,12 @@ impl RunState<'_> {
             &mut self.stockpiles,
             t,
             t == 0,
-            &mut rec,
+            rec,
             &mut m.chain,
         );
-        self.history.record(sc, &rec);
-        self.after_month(t, &mut rec);
-        self.out.records[t] = rec;
+        self.history.record(sc, rec);
+        self.after_month(t, rec);
+        self.out.records = records;
     }
 
     /// Records the month's prices, demand given up because of price and substitution, then
