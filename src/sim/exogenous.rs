@@ -390,7 +390,7 @@ impl<'a> Assets<'a> {
         // Capacity after growth: declines follow the calendar, additions the region's growth
         // clock.
         let calendar = t as f64 / 12.0;
-        for ri in 0..n {
+        for (ri, region_nominal) in nominal.iter_mut().enumerate() {
             let clock = self.growth_months[ri] / 12.0;
             let (caps, shares, ores) = (
                 &mut x.mine_cap[ri],
@@ -446,7 +446,7 @@ impl<'a> Assets<'a> {
             mag += added / 12.0;
             mag_nominal += added;
             x.magnet_cap[ri] = mag;
-            nominal[ri] = [mine_nominal, sep_nominal, mag_nominal];
+            *region_nominal = [mine_nominal, sep_nominal, mag_nominal];
             self.growth_months[ri] += if self.tech_target[ri] {
                 technology_factor(sc, v, courses, ri, t)
             } else {
