@@ -39,11 +39,17 @@ pub fn place_orders(
         }
     }
     // Clean rounding residue so that "fully served" reads as exactly zero.
-    needs.iter_mut().chain(spare.iter_mut()).for_each(|x| {
+    clean_residue(needs);
+    clean_residue(spare);
+}
+
+/// Sets entries within 1e-9 of zero to exactly zero.
+fn clean_residue(v: &mut [f64]) {
+    for x in v {
         if x.abs() < 1e-9 {
             *x = 0.0
         }
-    });
+    }
 }
 
 /// Buffers of `place_orders`: one round's requests and what each exporter is asked for.
