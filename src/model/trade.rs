@@ -365,16 +365,14 @@ pub fn trade(
         part,
     } = docks;
     arriving.0.clear();
-    for (o, (row, times)) in flows
-        .chunks_exact(n)
-        .zip(transit.chunks_exact(n))
-        .enumerate()
-    {
-        for (d, (&q, &time)) in row.iter().zip(times).enumerate() {
+    let (flows, transit) = (&flows[..n * n], &transit[..n * n]);
+    for o in 0..n {
+        for d in 0..n {
+            let route = o * n + d;
+            let (q, time) = (flows[route], transit[route]);
             if q <= 0.0 {
                 continue;
             }
-            let route = o * n + d;
             if limits.licensed(c, o, d) {
                 licensed[route] += q;
             }
