@@ -23,9 +23,11 @@ pub const MAX_REGIONS: usize = 16;
 #[derive(Clone, Copy)]
 pub struct Lot {
     v: [f64; 3 + 2 * MAX_REGIONS],
-    /// `a.len()` and `b.len()`.
+    /// `a.len()` and `b.len()`, and `3 + a.len() + b.len()` (kept: every loop over the lot
+    /// reads it).
     na: u8,
     nb: u8,
+    len: u8,
 }
 
 impl Default for Lot {
@@ -35,6 +37,7 @@ impl Default for Lot {
             v: [0.0; 3 + 2 * MAX_REGIONS],
             na: 0,
             nb: 0,
+            len: 3,
         }
     }
 }
@@ -65,6 +68,7 @@ impl Lot {
         Lot {
             na: na as u8,
             nb: nb as u8,
+            len: (3 + na + nb) as u8,
             ..Lot::default()
         }
     }
@@ -103,7 +107,7 @@ impl Lot {
 
     /// How many values the lot holds: `3 + a.len() + b.len()`.
     fn len(&self) -> usize {
-        3 + self.na as usize + self.nb as usize
+        self.len as usize
     }
 
     /// Every value the lot holds: `q`, then `a`, then `b`.
@@ -175,7 +179,7 @@ impl Lot {
     /// written in place; `out`'s entries beyond the values this lot holds are left as they were).
     pub fn take_to(&mut self, amount: f64, out: &mut Lot) {
         let f = self.share(amount);
-        (out.na, out.nb) = (self.na, self.nb);
+        (out.na, out.nb, out.len) = (self.na, self.nb, self.len);
         let len = self.len();
         for (x, o) in self.v[..len].iter_mut().zip(&mut out.v[..len]) {
             *o = *x * f;
@@ -185,7 +189,7 @@ impl Lot {
 
     /// Sets this lot to `other` (its shape included), copying only the values `other` holds.
     pub fn copy_from(&mut self, other: &Lot) {
-        (self.na, self.nb) = (other.na, other.nb);
+        (self.na, self.nb, self.len) = (other.na, other.nb, other.len);
         let len = other.len();
         self.v[..len].copy_from_slice(&other.v[..len]);
     }

@@ -63,14 +63,16 @@ impl Table {
 impl std::ops::Index<usize> for Table {
     type Output = [f64];
     fn index(&self, row: usize) -> &[f64] {
-        assert!(row < self.rows, "row {row} of {}", self.rows);
+        // (A row past the end is out of `v` as well, unless rows are empty: checked in debug
+        // builds only, as this is on the month's hot path.)
+        debug_assert!(row < self.rows, "row {row} of {}", self.rows);
         &self.v[row * self.cols..(row + 1) * self.cols]
     }
 }
 
 impl std::ops::IndexMut<usize> for Table {
     fn index_mut(&mut self, row: usize) -> &mut [f64] {
-        assert!(row < self.rows, "row {row} of {}", self.rows);
+        debug_assert!(row < self.rows, "row {row} of {}", self.rows);
         &mut self.v[row * self.cols..(row + 1) * self.cols]
     }
 }
@@ -148,14 +150,14 @@ impl MonthRecord {
 
     /// Tonnes of `c` shipped toward region `r` this month, arriving now or later.
     pub fn shipped_to(&self, r: usize, c: Commodity) -> f64 {
-        let n = self.mine_out.len();
-        (0..n).map(|o| self.flows[c as usize][o * n + r]).sum()
+        let (n, flows) = (self.mine_out.len(), &self.flows[c as usize]);
+        (0..n).map(|o| flows[o * n + r]).sum()
     }
 
     #[inline]
     pub fn imports(&self, r: usize, c: Commodity) -> f64 {
-        let n = self.mine_out.len();
-        (0..n).map(|o| self.arrivals[c as usize][o * n + r]).sum()
+        let (n, arrivals) = (self.mine_out.len(), &self.arrivals[c as usize]);
+        (0..n).map(|o| arrivals[o * n + r]).sum()
     }
 
     /// Total released by stockpile `i` this month.

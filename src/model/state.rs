@@ -2,7 +2,7 @@
 //! (capacities, demand), and the commercial stocks and goods in transit.
 
 use crate::model::allocate::ServingOrder;
-use crate::model::buf::{Slots, fill, fill_shaped, set_from};
+use crate::model::buf::{Slots, fill, set_from};
 use crate::model::lot::Lot;
 use crate::model::{Commodity, N_COMMODITIES, Ore};
 
@@ -191,8 +191,8 @@ impl<'a> IntoIterator for &'a InTransit {
 /// Commercial stocks and goods in transit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stocks {
-    /// `[region][commodity]`.
-    pub lots: Vec<Vec<Lot>>,
+    /// `[region][commodity]` (a fixed row per region: one bounds check, no second indirection).
+    pub lots: Vec<[Lot; N_COMMODITIES]>,
     /// `[commodity]` shipments in transit, in the order shipped.
     pub transit: [InTransit; N_COMMODITIES],
     /// `[region][NDPR | DYTB]` last month's oxide imports, and whether they were rationed
@@ -210,7 +210,7 @@ impl Stocks {
     pub fn zero(n: usize) -> Self {
         Stocks {
             lots: (0..n)
-                .map(|_| Commodity::ALL.map(|c| Lot::empty(c, n)).to_vec())
+                .map(|_| Commodity::ALL.map(|c| Lot::empty(c, n)))
                 .collect(),
             transit: Default::default(),
             oxide_imports: Vec::new(),
@@ -221,10 +221,7 @@ impl Stocks {
 
     /// Back to `zero(n)`, reusing the tables.
     pub fn reset(&mut self, n: usize) {
-        fill_shaped(&mut self.lots, (0..n).map(|_| 0), Lot::default());
-        for row in &mut self.lots {
-            row.extend(Commodity::ALL.map(|c| Lot::empty(c, n)));
-        }
+        fill(&mut self.lots, n, Commodity::ALL.map(|c| Lot::empty(c, n)));
         self.transit.iter_mut().for_each(InTransit::clear);
         self.oxide_imports.clear();
         self.shortfall_months = 0;
@@ -271,8 +268,12 @@ impl StockTotals {
             (0..n).map(|r| Commodity::ALL.map(|c| s.get(r, c))),
         );
         fill(&mut t.inbound, n, [0.0; N_COMMODITIES]);
-        for sh in s.transit.iter().flatten() {
-            t.inbound[sh.destination][sh.commodity as usize] += sh.lot.total();
+        // Commodity by commodity, shipments in order: each entry sums its shipments in the
+        // order `of` does.
+        for (c, shipments) in s.transit.iter().enumerate() {
+            for sh in shipments {
+                t.inbound[sh.destination][c] += sh.lot.total();
+            }
         }
     }
 
