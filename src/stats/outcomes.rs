@@ -4,6 +4,7 @@
 //! region x sector. A month is a shortfall month in a scope when unmet demand exceeds
 //! `SHORTFALL_THRESHOLD` of the scope's demand that month.
 
+use crate::model::buf::set_from;
 use crate::model::record::{RunOutput, Table};
 use crate::model::{Commodity, Scenario};
 use crate::stats::registry as r;
@@ -109,6 +110,8 @@ pub struct Outcomes {
 pub struct Scratch {
     /// Each member's month in one flat table, `[month][member]`, read once from the records.
     cells: Vec<Cell>,
+    /// Value of a tonne of each member's unmet demand, USD.
+    value: Vec<f64>,
     /// `[month][region][grade]` demand of each region (t), summed over its sectors in sector
     /// order: the monthly use behind a stockpile's months of cover.
     region_demand: Vec<[f64; 2]>,
@@ -263,10 +266,16 @@ impl Outcomes {
         let mut values = Vec::with_capacity(self.keys.len());
         let Scratch {
             cells,
+            value,
             region_demand,
         } = scratch;
         let k = self.members.len();
-        fill_cells(cells, sc, out, k);
+        set_from(
+            value,
+            (self.members.iter())
+                .map(|&(r, ls)| out.values[sc.regions[r].sectors[ls].response.value]),
+        );
+        fill_cells(cells, value, out);
         region_demand.clear();
         for scope in &self.scopes {
             match scope {
@@ -341,7 +350,10 @@ impl Outcomes {
                     let (mut peak, mut above_2x) = (0.0, 0);
                     for rec in &out.records {
                         let p = rec.prices[r][c as usize];
-                        peak = f64::max(peak, p);
+                        // `f64::max` from 0.0, as `Shortfall::add` takes the largest share.
+                        if p > peak {
+                            peak = p;
+                        }
                         above_2x += usize::from(p >= 2.0);
                     }
                     values.extend([peak, above_2x as f64]);
@@ -367,29 +379,28 @@ impl Outcomes {
 }
 
 /// Refills `cells` with every member's months, `[month][member]`: `k` members a month, in
-/// the order of `Outcomes::members` (every region's sectors, region after region).
-fn fill_cells(cells: &mut Vec<Cell>, sc: &Scenario, out: &RunOutput, k: usize) {
-    cells.clear();
-    cells.reserve(out.records.len() * k);
-    for rec in &out.records {
-        let regions = (sc.regions.iter())
-            .zip(&rec.demand)
-            .zip(&rec.unmet)
-            .zip(&rec.forgone);
-        for (((reg, demand), unmet), forgone) in regions {
-            let sectors = (reg.sectors.iter()).zip(demand).zip(unmet).zip(forgone);
-            for (((sector, d), u), &forgone) in sectors {
-                let value = out.values[sector.response.value];
-                cells.push(Cell {
+/// the order of `Outcomes::members` (every region's sectors, region after region), `value`
+/// holding each member's value of a tonne of unmet demand.
+fn fill_cells(cells: &mut Vec<Cell>, value: &[f64], out: &RunOutput) {
+    let k = value.len();
+    // Every cell is written below: resizing only when the shape changes spares clearing.
+    cells.resize(out.records.len() * k, Cell::default());
+    for (month, rec) in cells.chunks_exact_mut(k.max(1)).zip(&out.records) {
+        let mut slots = month.iter_mut().zip(value);
+        let regions = rec.demand.iter().zip(&rec.unmet).zip(&rec.forgone);
+        for ((demand, unmet), forgone) in regions {
+            for ((d, u), &forgone) in demand.iter().zip(unmet).zip(forgone) {
+                let (cell, &value) = slots.next().expect("a cell for every member");
+                *cell = Cell {
                     standard: [d[0], u[0]],
                     high_temp: [d[1], u[1]],
                     lost: [u[0] * value, u[1] * value],
                     forgone,
-                });
+                };
             }
         }
+        debug_assert!(slots.next().is_none(), "a member for every cell");
     }
-    debug_assert_eq!(cells.len(), out.records.len() * k);
 }
 
 /// Refills `region_demand` with each month's demand of each region per grade, `[month][region]`.
@@ -406,8 +417,12 @@ fn fill_region_demand(region_demand: &mut Vec<[f64; 2]>, out: &RunOutput) {
 fn demand_scope(cells: &[Cell], k: usize, months: usize, ids: &[usize]) -> [f64; 7] {
     let mut shortfall = Shortfall::default();
     let (mut lost, mut forgone) = (0.0, 0.0);
-    for t in 0..months {
-        let month = &cells[t * k..(t + 1) * k];
+    if k == 0 {
+        for _ in 0..months {
+            shortfall.add(0.0, 0.0);
+        }
+    }
+    for month in cells.chunks_exact(k.max(1)) {
         // [demand, unmet] this month.
         let mut sums = [0.0; 2];
         for &j in ids {
@@ -477,7 +492,12 @@ impl Shortfall {
             self.first.get_or_insert(self.month);
             self.last = self.month;
         }
-        self.max_share = f64::max(self.max_share, if d > 0.0 { u / d } else { 0.0 });
+        // As `f64::max` folds the shares from 0.0 (never NaN): a NaN share is passed over,
+        // and of equal shares the earlier stays.
+        let share = if d > 0.0 { u / d } else { 0.0 };
+        if share > self.max_share {
+            self.max_share = share;
+        }
         self.month += 1;
     }
 
