@@ -101,7 +101,7 @@ pub fn write_num(out: &mut Vec<u8>, v: f64) {
 /// Writes `m / 10^decimals` (`m` > 0, below 10^16), negated if `negative`, right-aligned in
 /// `text` with the fraction's trailing zeros dropped, and returns where it starts.
 fn write_scaled(text: &mut [u8; 24], mut m: u64, mut decimals: usize, negative: bool) -> usize {
-    while decimals > 0 && m % 10 == 0 {
+    while decimals > 0 && m.is_multiple_of(10) {
         m /= 10;
         decimals -= 1;
     }

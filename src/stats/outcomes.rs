@@ -428,12 +428,12 @@ fn demand_scope(cells: &[Cell], k: usize, months: usize, ids: &[usize]) -> [f64;
         for &j in ids {
             let c = &month[j];
             forgone += c.forgone;
-            for g in 0..2 {
-                sums[g] += c.standard[g];
+            for (sum, v) in sums.iter_mut().zip(c.standard) {
+                *sum += v;
             }
             lost += c.lost[0];
-            for g in 0..2 {
-                sums[g] += c.high_temp[g];
+            for (sum, v) in sums.iter_mut().zip(c.high_temp) {
+                *sum += v;
             }
             lost += c.lost[1];
         }
