@@ -11,6 +11,8 @@ use crate::stats::outcomes::Outcomes;
 
 pub struct RunsCsv {
     file: StagedFile,
+    /// The row being written, kept from row to row for its allocation.
+    line: Vec<u8>,
 }
 
 impl RunsCsv {
@@ -32,23 +34,26 @@ impl RunsCsv {
             csv.flush()
         })();
         header.map_err(|e| file.error(e))?;
-        Ok(RunsCsv { file })
+        Ok(RunsCsv {
+            file,
+            line: Vec::new(),
+        })
     }
 
     /// Appends finished runs. Cells are numbers only (never quoted), so rows are written
     /// directly rather than through the CSV writer.
     pub fn append(&mut self, rows: &[RunRow]) -> io::Result<()> {
-        let mut line = String::new();
+        let line = &mut self.line;
         let mut index = itoa::Buffer::new();
         for r in rows {
             line.clear();
-            line.push_str(index.format(r.run));
+            line.extend_from_slice(index.format(r.run).as_bytes());
             for v in r.sampled.iter().chain(&r.metrics) {
-                line.push(',');
-                write_num(&mut line, *v);
+                line.push(b',');
+                write_num(line, *v);
             }
-            line.push('\n');
-            self.file.writer().write_all(line.as_bytes())?;
+            line.push(b'\n');
+            self.file.writer().write_all(line)?;
         }
         Ok(())
     }

@@ -4,7 +4,7 @@
 //! region x sector. A month is a shortfall month in a scope when unmet demand exceeds
 //! `SHORTFALL_THRESHOLD` of the scope's demand that month.
 
-use crate::model::buf::{fill, set_from};
+use crate::model::buf::set_from;
 use crate::model::record::{RunOutput, Table};
 use crate::model::{Commodity, Scenario};
 use crate::stats::registry as r;
@@ -108,14 +108,27 @@ pub struct Outcomes {
 /// Tables `Outcomes::compute_with` refills run after run.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    /// Each month's `[demand standard, demand high_temp, unmet standard, unmet high_temp,
-    /// forgone]` of every member (t), `[month][member]` flattened.
-    cells: Vec<[f64; 5]>,
-    /// A scope's demand and unmet demand per month, t.
-    demand: Vec<f64>,
-    unmet: Vec<f64>,
+    /// Each member's month in one flat table, `[month][member]`, read once from the records.
+    cells: Vec<Cell>,
     /// Value of a tonne of each member's unmet demand, USD.
     value: Vec<f64>,
+    /// `[month][region][grade]` demand of each region (t), summed over its sectors in sector
+    /// order: the monthly use behind a stockpile's months of cover.
+    region_demand: Vec<[f64; 2]>,
+}
+
+/// One member's month: what every demand scope holding the member adds up.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cell {
+    /// `[demand standard, unmet standard]` and `[demand high_temp, unmet high_temp]`, t: paired
+    /// so that a scope's monthly demand and unmet demand are summed side by side.
+    standard: [f64; 2],
+    high_temp: [f64; 2],
+    /// Unmet demand of each grade times the value of a tonne of the member's unmet demand, USD
+    /// (the terms of lost output).
+    lost: [f64; 2],
+    /// Demand given up for the price, t.
+    forgone: f64,
 }
 
 impl Outcomes {
@@ -253,45 +266,21 @@ impl Outcomes {
         let mut values = Vec::with_capacity(self.keys.len());
         let Scratch {
             cells,
-            demand,
-            unmet,
             value,
+            region_demand,
         } = scratch;
-        // Each member's month in one flat table, read once from the records.
         let k = self.members.len();
-        cells.clear();
-        for rec in &out.records {
-            cells.extend(self.members.iter().map(|&(r, ls)| {
-                let (d, u) = (rec.demand[r][ls], rec.unmet[r][ls]);
-                [d[0], d[1], u[0], u[1], rec.forgone[r][ls]]
-            }));
-        }
         set_from(
             value,
             (self.members.iter())
                 .map(|&(r, ls)| out.values[sc.regions[r].sectors[ls].response.value]),
         );
+        fill_cells(cells, value, out);
+        region_demand.clear();
         for scope in &self.scopes {
             match scope {
                 Scope::Demand(ids) => {
-                    // Summed month by month in member order, grade by grade.
-                    let (mut lost, mut forgone) = (0.0, 0.0);
-                    fill(demand, out.records.len(), 0.0);
-                    fill(unmet, out.records.len(), 0.0);
-                    for (t, month) in cells.chunks_exact(k.max(1)).enumerate() {
-                        for &j in ids {
-                            let c = &month[j];
-                            forgone += c[4];
-                            for g in 0..2 {
-                                demand[t] += c[g];
-                                unmet[t] += c[2 + g];
-                                lost += c[2 + g] * value[j];
-                            }
-                        }
-                    }
-                    values.extend(demand_metrics(demand, unmet));
-                    values.push(lost);
-                    values.push(forgone);
+                    values.extend(demand_scope(cells, k, out.records.len(), ids));
                 }
                 &Scope::Stockpile(i) => {
                     let sp = &sc.stockpiles[i];
@@ -307,17 +296,16 @@ impl Outcomes {
                     let depleted_month = levels().position(|l| l < EMPTY_T);
                     // Months of cover: level over the monthly use it stands for (the served
                     // regions' demand for the grade, or the oxide in that demand).
-                    let cover = out
-                        .records
-                        .iter()
+                    if region_demand.is_empty() {
+                        fill_region_demand(region_demand, out);
+                    }
+                    let n = sc.regions.len();
+                    let cover = region_demand
+                        .chunks_exact(n)
                         .zip(levels())
-                        .map(|(rec, level)| {
-                            let per_grade: [f64; 2] = [0, 1].map(|g| {
-                                sp.serves
-                                    .iter()
-                                    .map(|&r| rec.demand[r].iter().map(|d| d[g]).sum::<f64>())
-                                    .sum()
-                            });
+                        .map(|(month, level)| {
+                            let per_grade: [f64; 2] =
+                                [0, 1].map(|g| sp.serves.iter().map(|&r| month[r][g]).sum::<f64>());
                             let rc = &out.params.recipes;
                             let monthly = match sp.commodity {
                                 Commodity::MagnetStandard => per_grade[0],
@@ -359,9 +347,16 @@ impl Outcomes {
                     values.extend([total(&|r| &r.licensed), total(&|r| &r.delayed)]);
                 }
                 &Scope::Price(r, c) => {
-                    let path = || out.records.iter().map(|rec| rec.prices[r][c as usize]);
-                    values.push(path().fold(0.0, f64::max));
-                    values.push(path().filter(|p| *p >= 2.0).count() as f64);
+                    let (mut peak, mut above_2x) = (0.0, 0);
+                    for rec in &out.records {
+                        let p = rec.prices[r][c as usize];
+                        // `f64::max` from 0.0, as `Shortfall::add` takes the largest share.
+                        if p > peak {
+                            peak = p;
+                        }
+                        above_2x += usize::from(p >= 2.0);
+                    }
+                    values.extend([peak, above_2x as f64]);
                 }
                 &Scope::Response(r, ls) => {
                     let last = out.records.last();
@@ -383,39 +378,148 @@ impl Outcomes {
     }
 }
 
+/// Refills `cells` with every member's months, `[month][member]`: `k` members a month, in
+/// the order of `Outcomes::members` (every region's sectors, region after region), `value`
+/// holding each member's value of a tonne of unmet demand.
+fn fill_cells(cells: &mut Vec<Cell>, value: &[f64], out: &RunOutput) {
+    let k = value.len();
+    // Every cell is written below: resizing only when the shape changes spares clearing.
+    cells.resize(out.records.len() * k, Cell::default());
+    for (month, rec) in cells.chunks_exact_mut(k.max(1)).zip(&out.records) {
+        let mut slots = month.iter_mut().zip(value);
+        let regions = rec.demand.iter().zip(&rec.unmet).zip(&rec.forgone);
+        for ((demand, unmet), forgone) in regions {
+            for ((d, u), &forgone) in demand.iter().zip(unmet).zip(forgone) {
+                let (cell, &value) = slots.next().expect("a cell for every member");
+                *cell = Cell {
+                    standard: [d[0], u[0]],
+                    high_temp: [d[1], u[1]],
+                    lost: [u[0] * value, u[1] * value],
+                    forgone,
+                };
+            }
+        }
+        debug_assert!(slots.next().is_none(), "a member for every cell");
+    }
+}
+
+/// Refills `region_demand` with each month's demand of each region per grade, `[month][region]`.
+fn fill_region_demand(region_demand: &mut Vec<[f64; 2]>, out: &RunOutput) {
+    for rec in &out.records {
+        region_demand.extend(
+            (rec.demand.iter()).map(|secs| [0, 1].map(|g| secs.iter().map(|d| d[g]).sum::<f64>())),
+        );
+    }
+}
+
+/// The `DEMAND_METRICS` of the scope of members `ids` over `months` months of `cells` (`k`
+/// members a month). Every total runs month by month, in member order, grade by grade.
+fn demand_scope(cells: &[Cell], k: usize, months: usize, ids: &[usize]) -> [f64; 7] {
+    let mut shortfall = Shortfall::default();
+    let (mut lost, mut forgone) = (0.0, 0.0);
+    if k == 0 {
+        for _ in 0..months {
+            shortfall.add(0.0, 0.0);
+        }
+    }
+    for month in cells.chunks_exact(k.max(1)) {
+        // [demand, unmet] this month.
+        let mut sums = [0.0; 2];
+        for &j in ids {
+            let c = &month[j];
+            forgone += c.forgone;
+            for (sum, v) in sums.iter_mut().zip(c.standard) {
+                *sum += v;
+            }
+            lost += c.lost[0];
+            for (sum, v) in sums.iter_mut().zip(c.high_temp) {
+                *sum += v;
+            }
+            lost += c.lost[1];
+        }
+        shortfall.add(sums[0], sums[1]);
+    }
+    let m = shortfall.metrics();
+    [m[0], m[1], m[2], m[3], m[4], lost, forgone]
+}
+
 /// The demand metrics from monthly demand and unmet demand, in `DEMAND_METRICS` order.
 pub fn demand_metrics(demand: &[f64], unmet: &[f64]) -> [f64; 5] {
-    let total_d: f64 = demand.iter().sum();
-    let total_u: f64 = unmet.iter().sum();
-    let short = || {
-        demand
-            .iter()
-            .zip(unmet)
-            .map(|(d, u)| *d > 0.0 && *u > SHORTFALL_THRESHOLD * d)
-    };
-    let months = short().filter(|&s| s).count();
-    let max_share = demand
-        .iter()
-        .zip(unmet)
-        .map(|(d, u)| if *d > 0.0 { u / d } else { 0.0 })
-        .fold(0.0, f64::max);
-    // Time to recover: from the first shortfall month to the end of the last one; a shortfall
-    // still running at the horizon counts to the horizon (censored).
-    let recover = match (short().position(|s| s), short().rposition(|s| s)) {
-        (Some(first), Some(last)) => (last - first + 1) as f64,
-        _ => 0.0,
-    };
-    [
-        total_u,
-        if total_d > 0.0 {
-            total_u / total_d
-        } else {
-            0.0
-        },
-        months as f64,
-        max_share,
-        recover,
-    ]
+    let mut shortfall = Shortfall::default();
+    for (&d, &u) in demand.iter().zip(unmet) {
+        shortfall.add(d, u);
+    }
+    shortfall.metrics()
+}
+
+/// A scope's demand metrics, tallied month by month.
+#[derive(Debug, Clone, Copy)]
+struct Shortfall {
+    /// Months added so far.
+    month: usize,
+    /// Demand and unmet demand, summed as `Iterator::sum` sums the months.
+    total_d: f64,
+    total_u: f64,
+    shortfall_months: usize,
+    /// The first and last shortfall month.
+    first: Option<usize>,
+    last: usize,
+    max_share: f64,
+}
+
+impl Default for Shortfall {
+    fn default() -> Self {
+        // `Iterator::sum` starts from the sum of nothing (negative zero), not from 0.0.
+        let none: f64 = std::iter::empty::<f64>().sum();
+        Shortfall {
+            month: 0,
+            total_d: none,
+            total_u: none,
+            shortfall_months: 0,
+            first: None,
+            last: 0,
+            max_share: 0.0,
+        }
+    }
+}
+
+impl Shortfall {
+    fn add(&mut self, d: f64, u: f64) {
+        self.total_d += d;
+        self.total_u += u;
+        if d > 0.0 && u > SHORTFALL_THRESHOLD * d {
+            self.shortfall_months += 1;
+            self.first.get_or_insert(self.month);
+            self.last = self.month;
+        }
+        // As `f64::max` folds the shares from 0.0 (never NaN): a NaN share is passed over,
+        // and of equal shares the earlier stays.
+        let share = if d > 0.0 { u / d } else { 0.0 };
+        if share > self.max_share {
+            self.max_share = share;
+        }
+        self.month += 1;
+    }
+
+    /// The metrics in `DEMAND_METRICS` order (without lost output and forgone demand).
+    fn metrics(&self) -> [f64; 5] {
+        // Time to recover: from the first shortfall month to the end of the last one; a
+        // shortfall still running at the horizon counts to the horizon (censored).
+        let recover = self
+            .first
+            .map_or(0.0, |first| (self.last - first + 1) as f64);
+        [
+            self.total_u,
+            if self.total_d > 0.0 {
+                self.total_u / self.total_d
+            } else {
+                0.0
+            },
+            self.shortfall_months as f64,
+            self.max_share,
+            recover,
+        ]
+    }
 }
 
 #[cfg(test)]

@@ -2,8 +2,29 @@
 
 /// Ranks with ties given their average rank (1-based).
 pub fn ranks(x: &[f64]) -> Vec<f64> {
-    let mut idx: Vec<usize> = (0..x.len()).collect();
-    idx.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+    ranks_in_order(x, &ascending(x))
+}
+
+/// The indexes of `x` in ascending order (`f64::total_cmp`), equal values in index order: what
+/// a stable sort of the indexes by value gives.
+pub fn ascending(x: &[f64]) -> Vec<usize> {
+    // Sorting (key, index) pairs, all distinct, gives the stable order without comparing
+    // through the indexes. The key orders as `f64::total_cmp` does.
+    let mut keyed: Vec<(i64, usize)> = x
+        .iter()
+        .map(|v| {
+            let bits = v.to_bits() as i64;
+            bits ^ (((bits >> 63) as u64) >> 1) as i64
+        })
+        .zip(0..)
+        .collect();
+    keyed.sort_unstable();
+    keyed.into_iter().map(|(_, i)| i).collect()
+}
+
+/// Ranks of `x` (ties given their average rank, 1-based), `idx` being its indexes in ascending
+/// order (`ascending`).
+pub fn ranks_in_order(x: &[f64], idx: &[usize]) -> Vec<f64> {
     let mut r = vec![0.0; x.len()];
     let mut i = 0;
     while i < idx.len() {
@@ -58,4 +79,37 @@ pub fn spearman(a: &[f64], b: &[f64]) -> f64 {
         .map(|(x, y)| (*x, *y))
         .unzip();
     pearson(&ranks(&x), &ranks(&y))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascending_is_the_stable_sort_by_total_order() {
+        let mut x: Vec<f64> = (0..2000)
+            .map(|i| ((i * 7919) % 97) as f64 / 7.0 - 5.0)
+            .collect();
+        x.extend([
+            0.0,
+            -0.0,
+            f64::NAN,
+            -f64::NAN,
+            f64::INFINITY,
+            -f64::INFINITY,
+            0.0,
+            -0.0,
+        ]);
+        x.extend([
+            f64::MIN_POSITIVE,
+            -f64::MIN_POSITIVE,
+            5e-324,
+            -5e-324,
+            f64::MAX,
+            f64::MIN,
+        ]);
+        let mut stable: Vec<usize> = (0..x.len()).collect();
+        stable.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+        assert_eq!(ascending(&x), stable);
+    }
 }

@@ -58,29 +58,35 @@ impl Spread {
 fn share_of_sorted(sorted: &[(f64, f64)], total: Spread) -> f64 {
     let (n, sst) = (total.n, total.sst);
     let b = bins(n);
-    let mut distinct: Vec<f64> = sorted.iter().map(|p| p.0).collect();
-    distinct.dedup();
     // Groups: one per value when there are few, else B bins of (nearly) equal count.
-    let groups: Vec<&[(f64, f64)]> = if distinct.len() <= b {
-        sorted.chunk_by(|a, b| a.0 == b.0).collect()
+    let few_values = sorted.chunk_by(|a, b| a.0 == b.0).nth(b).is_none();
+    let (ssw, g) = if few_values {
+        within_groups(sorted.chunk_by(|a, b| a.0 == b.0))
     } else {
-        (0..b)
-            .map(|k| &sorted[k * n / b..(k + 1) * n / b])
-            .filter(|g| !g.is_empty())
-            .collect()
+        within_groups(
+            (0..b)
+                .map(|k| &sorted[k * n / b..(k + 1) * n / b])
+                .filter(|g| !g.is_empty()),
+        )
     };
-    let g = groups.len();
     if g < 2 {
         return 0.0;
     }
-    let ssw: f64 = groups
-        .iter()
+    (1.0 - (ssw / (n - g) as f64) / (sst / (n - 1) as f64)).clamp(0.0, 1.0)
+}
+
+/// The sum of squares of the outcome within the groups (summed group by group), and how
+/// many groups there are.
+fn within_groups<'a>(groups: impl Iterator<Item = &'a [(f64, f64)]>) -> (f64, usize) {
+    let mut g = 0;
+    let ssw = groups
         .map(|grp| {
+            g += 1;
             let m = grp.iter().map(|p| p.1).sum::<f64>() / grp.len() as f64;
             grp.iter().map(|p| (p.1 - m).powi(2)).sum::<f64>()
         })
         .sum();
-    (1.0 - (ssw / (n - g) as f64) / (sst / (n - 1) as f64)).clamp(0.0, 1.0)
+    (ssw, g)
 }
 
 /// An outcome prepared once for every input: its spread and ranks, when it has no NaN.
@@ -102,9 +108,9 @@ impl<'a> Outcome<'a> {
 fn input_effects(x: &[f64], outcomes: &[Outcome]) -> Vec<(f64, f64)> {
     let x_complete = !x.iter().any(|v| v.is_nan());
     let prepared = x_complete.then(|| {
-        let mut order: Vec<usize> = (0..x.len()).collect();
-        order.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
-        (order, crate::stats::rank::ranks(x))
+        let order = crate::stats::rank::ascending(x);
+        let ranks = crate::stats::rank::ranks_in_order(x, &order);
+        (order, ranks)
     });
     outcomes
         .iter()
