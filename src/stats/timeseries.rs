@@ -437,27 +437,36 @@ impl Sketches {
     }
 
     /// Adds the runs whose values `Catalog::run_values` stacked in `values`, run after run.
-    /// In blocks of neighbouring histograms: a block takes every run's values (each run's part
-    /// one contiguous slice) while its buckets are in cache. Run by run over all histograms,
-    /// every value would land in a different cache line; histogram by histogram, every read
-    /// of `values` would stride across a whole run. Each histogram still takes its values in
-    /// run order, and histograms are order-free anyway: the bits are those of adding the runs
-    /// one by one.
+    /// In blocks of neighbouring histograms, one cache line of each run's values: the block's
+    /// lines of up to `RUNS` runs are first copied together (each line of `values` read once;
+    /// read in place, the lines of one block, a whole run apart, would compete for the same
+    /// few cache sets), then each histogram takes its own values in one go
+    /// (`Histogram::add_all`). Each histogram still takes its values in run order, and
+    /// histograms are order-free anyway: the bits are those of adding the runs one by one.
     pub fn add_runs(&mut self, values: &[f64]) {
-        /// Histograms per block: their headers and busy buckets stay in the first-level cache
-        /// while the block takes every run's values.
-        const BLOCK: usize = 64;
+        /// Histograms per block: one cache line of `values` per run.
+        const BLOCK: usize = 8;
+        /// Runs gathered at a time (16 KB of values per block).
+        const RUNS: usize = 256;
         let per_run = self.months * self.cells;
         if per_run == 0 {
             return;
         }
         debug_assert_eq!(values.len() % per_run, 0, "whole runs");
-        for (b, block) in self.histograms.chunks_mut(BLOCK).enumerate() {
-            let first = b * BLOCK;
-            let width = block.len();
-            for run in values.chunks_exact(per_run) {
-                for (hist, &v) in block.iter_mut().zip(&run[first..first + width]) {
-                    hist.add(v);
+        let mut lines = [[0.0; BLOCK]; RUNS];
+        for chunk in values.chunks(per_run * RUNS) {
+            let runs = chunk.len() / per_run;
+            for (b, block) in self.histograms.chunks_mut(BLOCK).enumerate() {
+                let cells = b * BLOCK..b * BLOCK + block.len();
+                for (line, run) in lines.iter_mut().zip(chunk.chunks_exact(per_run)) {
+                    let part = &run[cells.clone()];
+                    match part.try_into() {
+                        Ok(whole) => *line = whole,
+                        Err(_) => line[..part.len()].copy_from_slice(part),
+                    }
+                }
+                for (j, hist) in block.iter_mut().enumerate() {
+                    hist.add_all(lines[..runs].iter().map(|line| line[j]));
                 }
             }
         }
