@@ -11,6 +11,7 @@ use rand::{RngExt, SeedableRng};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::model::Correlation;
+use crate::model::dist::Dist;
 pub use crate::model::param::{Param, ParamDef, ParamId, ParamTable, Values};
 use crate::model::param::{cholesky, correlation_matrix};
 use crate::sim::streams;
@@ -25,35 +26,62 @@ impl ParamTable {
 
     /// Values for run `run`, by plain Monte Carlo or with a block design (Latin hypercube
     /// strata, correlations): the design gives the uniform each parameter uses in this run.
+    /// One run on its own; `Sampler` gives the same values for many runs at less cost per run.
     pub fn sample_with(&self, seed: u64, run: u64, design: Option<&Design>) -> Values {
-        let mut values: Vec<f64> = self
-            .defs
-            .iter()
-            .map(|d| match d.value {
-                Param::Fixed(v) => v,
-                Param::Dist(_) => f64::NAN,
-            })
-            .collect();
-        // The sampled parameters' own streams, seeded `streams::LANES` at a time.
-        let mut sampled = self.sampled().peekable();
-        while sampled.peek().is_some() {
-            let mut group: [Option<(ParamId, &ParamDef)>; streams::LANES] = [None; streams::LANES];
-            let mut keys: [&[u8]; streams::LANES] = [&[]; streams::LANES];
-            let mut len = 0;
-            for (slot, (id, d)) in group.iter_mut().zip(sampled.by_ref()) {
-                *slot = Some((id, d));
-                keys[len] = d.key.as_bytes();
-                len += 1;
-            }
-            let seeds = streams::stream_seeds(seed, run, &keys[..len]);
-            for ((id, d), s) in group.into_iter().flatten().zip(seeds) {
-                let Param::Dist(dist) = &d.value else {
-                    unreachable!("sampled parameters are distributions")
-                };
-                let own = first_uniform(s);
-                let u = design.map_or(own, |b| b.uniform(id, own, run));
-                values[id.0] = dist.quantile(u);
-            }
+        let mut values = fixed_values(self);
+        for (id, d) in self.sampled() {
+            let Param::Dist(dist) = &d.value else {
+                unreachable!("sampled parameters are distributions")
+            };
+            let own = own_uniform(seed, run, &d.key);
+            values[id.0] = dist.quantile(design.map_or(own, |b| b.uniform(id, own, run)));
+        }
+        Values(values)
+    }
+}
+
+/// Every parameter's fixed value as written, NaN where it is sampled.
+fn fixed_values(table: &ParamTable) -> Vec<f64> {
+    (table.defs.iter())
+        .map(|d| match d.value {
+            Param::Fixed(v) => v,
+            Param::Dist(_) => f64::NAN,
+        })
+        .collect()
+}
+
+/// `ParamTable::sample_with` for run after run of one table: what depends only on the table
+/// (the fixed values, which parameters are sampled, their keys' hashes) is worked out once.
+#[derive(Debug, Clone)]
+pub struct Sampler<'a> {
+    /// Every parameter's fixed value, NaN where sampled: each run starts from a copy.
+    fixed: Vec<f64>,
+    /// The sampled parameters in table order.
+    sampled: Vec<(ParamId, &'a Dist)>,
+    /// The seeds of the sampled parameters' own streams (`streams::stream_seed`).
+    seeds: streams::KeySeeds,
+}
+
+impl<'a> Sampler<'a> {
+    pub fn new(table: &'a ParamTable) -> Self {
+        let dist = |d: &'a ParamDef| match &d.value {
+            Param::Dist(dist) => dist,
+            Param::Fixed(_) => unreachable!("sampled parameters are distributions"),
+        };
+        let keys: Vec<&str> = table.sampled().map(|(_, d)| d.key.as_str()).collect();
+        Sampler {
+            fixed: fixed_values(table),
+            sampled: table.sampled().map(|(id, d)| (id, dist(d))).collect(),
+            seeds: streams::KeySeeds::new(&keys),
+        }
+    }
+
+    /// `ParamTable::sample_with(seed, run, design)`, the same values.
+    pub fn sample(&self, seed: u64, run: u64, design: Option<&Design>) -> Values {
+        let mut values = self.fixed.clone();
+        for (&(id, dist), s) in self.sampled.iter().zip(self.seeds.seeds(seed, run)) {
+            let own = first_uniform(s);
+            values[id.0] = dist.quantile(design.map_or(own, |b| b.uniform(id, own, run)));
         }
         Values(values)
     }

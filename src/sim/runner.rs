@@ -15,7 +15,7 @@ use std::time::SystemTime;
 
 use crate::model::param::Param;
 use crate::model::{Onset, Scenario};
-use crate::sim::params::Design;
+use crate::sim::params::{Design, Sampler};
 use crate::sim::run;
 use crate::stats::columns::Columns;
 use crate::stats::outcomes::Outcomes;
@@ -310,6 +310,7 @@ pub fn run(
         .map_or(0..settings.runs, |s| s.runs(settings.runs));
     let mut done = range.start;
     let mut achieved = Vec::new();
+    let sampler = Sampler::new(&sc.params);
     while done < range.end {
         // The block holding run `done`: blocks are cut from run 0, whatever part is run here.
         let start = done / block * block;
@@ -332,6 +333,7 @@ pub fn run(
             outcomes: &outcomes,
             seed: settings.seed,
             runs: done..end,
+            sampler: &sampler,
             design: design.as_ref(),
         };
         job.run(&pool, &mut sketches, &mut |rows: &[RunRow]| {
@@ -458,6 +460,7 @@ struct Job<'a> {
     outcomes: &'a Outcomes,
     seed: u64,
     runs: std::ops::Range<u64>,
+    sampler: &'a Sampler<'a>,
     design: Option<&'a Design>,
 }
 
@@ -491,7 +494,7 @@ impl Job<'_> {
         let sampled_ids: Vec<usize> = sc.params.sampled().map(|(id, _)| id.0).collect();
         let events = events(sc);
         for i in runs {
-            let v = sc.params.sample_with(self.seed, i, self.design);
+            let v = self.sampler.sample(self.seed, i, self.design);
             let out = run::simulate_into(ws, v, self.seed, i);
             let k = offset + (i - first) as usize;
             self.catalog

@@ -16,11 +16,15 @@ use rand::rngs::Xoshiro256PlusPlus;
 
 pub type Stream = Xoshiro256PlusPlus;
 
+/// FNV-1a's starting state and multiplier.
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
 /// FNV-1a over bytes, then a SplitMix64 finaliser for avalanche.
 fn hash_bytes(mut h: u64, bytes: &[u8]) -> u64 {
     for &b in bytes {
         h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        h = h.wrapping_mul(FNV_PRIME);
     }
     h
 }
@@ -32,39 +36,75 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The 64-bit seed of the stream for `key` in run `run` of a batch seeded with `seed`.
-pub fn stream_seed(seed: u64, run: u64, key: &str) -> u64 {
-    let mut h = 0xcbf2_9ce4_8422_2325;
-    h = hash_bytes(h, &seed.to_le_bytes());
-    h = hash_bytes(h, &run.to_le_bytes());
-    h = hash_bytes(h, key.as_bytes());
-    mix(h)
+/// The FNV-1a state after `(seed, run)`, the part every key of a run starts from.
+fn run_state(seed: u64, run: u64) -> u64 {
+    let h = hash_bytes(FNV_OFFSET, &seed.to_le_bytes());
+    hash_bytes(h, &run.to_le_bytes())
 }
 
-/// Hashes computed side by side by `stream_seeds`.
-pub const LANES: usize = 8;
+/// The 64-bit seed of the stream for `key` in run `run` of a batch seeded with `seed`.
+pub fn stream_seed(seed: u64, run: u64, key: &str) -> u64 {
+    mix(hash_bytes(run_state(seed, run), key.as_bytes()))
+}
 
-/// `stream_seed` of up to `LANES` keys at once, the same numbers. Each FNV-1a hash is a chain
-/// of dependent multiplications, so one hash at a time leaves the multiplier mostly idle;
-/// stepping several hashes through their bytes together fills it (sampling a run hashes one
-/// key per sampled parameter). Lanes past `keys.len()` are left 0.
-pub fn stream_seeds(seed: u64, run: u64, keys: &[&[u8]]) -> [u64; LANES] {
-    assert!(keys.len() <= LANES, "at most {LANES} keys");
-    let mut h = 0xcbf2_9ce4_8422_2325;
-    h = hash_bytes(h, &seed.to_le_bytes());
-    h = hash_bytes(h, &run.to_le_bytes());
-    let mut hs = [h; LANES];
-    let common = keys.iter().map(|k| k.len()).min().unwrap_or(0);
-    for i in 0..common {
-        for (h, k) in hs.iter_mut().zip(keys) {
-            *h = (*h ^ u64::from(k[i])).wrapping_mul(0x0000_0100_0000_01b3);
+/// `stream_seed` of a fixed list of keys, run after run, without hashing the keys each run.
+///
+/// An FNV-1a step `h -> (h ^ byte) * PRIME` (mod 2^64) carries any multiple of 256 added to
+/// the state straight through: `h ^ byte` changes only the low 8 bits, so
+/// `(h + 256 m) ^ byte = (h ^ byte) + 256 m`, and the product adds `256 m * PRIME`, again a
+/// multiple of 256. Over a whole key of `len` bytes, from the run's state `s`:
+/// `hash(s) = hash(s & 0xff) + (s & !0xff) * PRIME^len`. So each key is hashed once from each
+/// of the 256 low bytes, and a run's seed of a key is one multiply-add away (then `mix`): the
+/// same numbers as `stream_seed`, exactly.
+#[derive(Debug, Clone)]
+pub struct KeySeeds {
+    keys: usize,
+    /// `[low byte][key]`: FNV-1a of each key from the state `low byte`, one row per low byte
+    /// (a run reads one row, front to back).
+    from_low: Vec<u64>,
+    /// `[key]`: `PRIME^len`, what a key's hash multiplies the state's upper bits by.
+    scale: Vec<u64>,
+}
+
+impl KeySeeds {
+    pub fn new(keys: &[&str]) -> Self {
+        const LOWS: usize = 256;
+        /// Low bytes hashed side by side: one FNV-1a chain is a run of dependent
+        /// multiplications, several of them fill the multiplier.
+        const SIDE: usize = 8;
+        let n = keys.len();
+        let mut from_low = vec![0; LOWS * n];
+        for (k, key) in keys.iter().enumerate() {
+            for first in (0..LOWS).step_by(SIDE) {
+                let mut hs: [u64; SIDE] = std::array::from_fn(|i| (first + i) as u64);
+                for &b in key.as_bytes() {
+                    for h in &mut hs {
+                        *h = (*h ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+                    }
+                }
+                for (i, h) in hs.into_iter().enumerate() {
+                    from_low[(first + i) * n + k] = h;
+                }
+            }
+        }
+        let scale = keys
+            .iter()
+            .map(|key| (0..key.len()).fold(1u64, |p, _| p.wrapping_mul(FNV_PRIME)))
+            .collect();
+        KeySeeds {
+            keys: n,
+            from_low,
+            scale,
         }
     }
-    let mut out = [0; LANES];
-    for ((o, h), k) in out.iter_mut().zip(hs).zip(keys) {
-        *o = mix(hash_bytes(h, &k[common..]));
+
+    /// `stream_seed(seed, run, key)` of every key, in the order given to `new`.
+    pub fn seeds(&self, seed: u64, run: u64) -> impl Iterator<Item = u64> + '_ {
+        let s = run_state(seed, run);
+        let (low, high) = ((s & 0xff) as usize, s & !0xff);
+        let row = &self.from_low[low * self.keys..(low + 1) * self.keys];
+        (row.iter().zip(&self.scale)).map(move |(&h, &p)| mix(h.wrapping_add(high.wrapping_mul(p))))
     }
-    out
 }
 
 /// The stream for `key` in run `run`.
@@ -88,27 +128,34 @@ mod tests {
     }
 
     #[test]
-    fn seeds_side_by_side_equal_one_by_one() {
-        let keys = [
-            "",
-            "a",
-            "regions.china.mines.bayan_obo.outage",
-            "x.y",
-            "abc",
-            "abd",
+    fn key_seeds_equal_one_by_one() {
+        // Every low byte of the run's state comes up over these runs and seeds; keys of
+        // every length up to 70, with every byte value.
+        let mut keys: Vec<String> = vec![
+            String::new(),
+            "a".into(),
+            "regions.china.mines.bayan_obo.outage".into(),
+            "abc".into(),
+            "abd".into(),
         ];
-        let bytes: Vec<&[u8]> = keys.iter().map(|k| k.as_bytes()).collect();
-        for n in 0..=keys.len() {
-            let got = stream_seeds(9, 41, &bytes[..n]);
-            for i in 0..LANES {
-                let want = if i < n {
-                    stream_seed(9, 41, keys[i])
-                } else {
-                    0
-                };
-                assert_eq!(got[i], want, "{n} keys, lane {i}");
+        keys.extend((1..70).map(|len| {
+            (0..len)
+                .map(|i| char::from(((i * 37 + len) % 95 + 32) as u8))
+                .collect()
+        }));
+        keys.push("\u{7f}\u{ff}é".into());
+        let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let table = KeySeeds::new(&refs);
+        let mut lows = [false; 256];
+        for seed in [0, 9, 2024, u64::MAX] {
+            for run in 0..300 {
+                lows[(run_state(seed, run) & 0xff) as usize] = true;
+                let got: Vec<u64> = table.seeds(seed, run).collect();
+                let want: Vec<u64> = refs.iter().map(|k| stream_seed(seed, run, k)).collect();
+                assert_eq!(got, want, "seed {seed} run {run}");
             }
         }
+        assert!(lows.iter().all(|&l| l), "every low byte tried");
     }
 
     #[test]

@@ -25,20 +25,22 @@ pub const MAX_BINS: u32 = 2048;
 /// Fixed-point scale of the exact sum: values are summed as integer multiples of 2^-32.
 const FIXED_SCALE: f64 = 4_294_967_296.0;
 
-/// Buckets of one sign: counts of keys `base..base + counts.len()`, and of keys under `floor`
-/// (the window's lower limit, `top + 1 - MAX_BINS`).
+/// Buckets of one sign: counts of keys `base..=top` (none before the first value), and of keys
+/// under `floor` (the window's lower limit, `top + 1 - MAX_BINS`).
 #[derive(Debug, Clone, Default)]
 struct Side {
     base: u32,
-    /// Largest key seen.
+    /// Largest key seen: the last bucket of `counts`.
     top: u32,
+    /// `[key - base]`, exactly up to `top`, so that a key lands in the window when
+    /// `key - base` indexes `counts` (no separate test against `top`); the vector's spare
+    /// capacity is the room to grow upward.
     counts: Vec<u32>,
     /// Values under the window.
     under: u64,
 }
 
-/// Least extra buckets allocated beyond a new extreme; a window grows by at least half its
-/// length each time, so it is reallocated a few times at most.
+/// Least extra buckets allocated below a new lowest key.
 const SLACK: u32 = 32;
 
 impl Side {
@@ -48,23 +50,20 @@ impl Side {
 
     #[inline]
     fn add(&mut self, key: u32, count: u32) {
-        // Within the window (base >= floor always): one increment.
-        if key <= self.top
-            && let Some(c) = key
-                .checked_sub(self.base)
-                .and_then(|i| self.counts.get_mut(i as usize))
-        {
-            *c += count;
-            return;
+        // Within the window (base >= floor always): one increment. A key under `base` wraps
+        // to far beyond `counts` (keys have 19 bits).
+        match self.counts.get_mut(key.wrapping_sub(self.base) as usize) {
+            Some(c) => *c += count,
+            None => self.add_outside(key, count),
         }
-        self.add_outside(key, count);
     }
 
+    #[cold]
     fn add_outside(&mut self, key: u32, count: u32) {
         if self.counts.is_empty() {
             self.base = key.saturating_sub(SLACK);
             self.top = key;
-            self.counts = vec![0; (key - self.base + 1 + SLACK) as usize];
+            self.counts = vec![0; (key - self.base + 1) as usize];
         } else if key > self.top {
             self.raise(key);
         }
@@ -75,15 +74,11 @@ impl Side {
         if key < self.base {
             self.lower(key);
         }
-        let i = (key - self.base) as usize;
-        if i >= self.counts.len() {
-            let grow = self.slack() as usize;
-            self.counts.resize(i + 1 + grow, 0);
-        }
-        self.counts[i] += count;
+        self.counts[(key - self.base) as usize] += count;
     }
 
-    /// New largest key: buckets that fall under the new window's floor are counted as under.
+    /// New largest key: buckets that fall under the new window's floor are counted as under,
+    /// and the buckets reach up to the new key.
     fn raise(&mut self, key: u32) {
         self.top = key;
         let floor = self.floor();
@@ -96,15 +91,15 @@ impl Side {
             self.counts.drain(..cut);
             self.base = floor;
         }
+        // Growing by at least half (`Vec`'s own rule), so a window is reallocated a few
+        // times at most.
+        self.counts.resize((key - self.base + 1) as usize, 0);
     }
 
-    /// Extends the window down to `key` (which is at or above the floor).
-    fn slack(&self) -> u32 {
-        SLACK.max(self.counts.len() as u32 / 2)
-    }
-
+    /// Extends the window down to `key` (which is at or above the floor), with room below.
     fn lower(&mut self, key: u32) {
-        let new_base = key.saturating_sub(self.slack()).max(self.floor());
+        let slack = SLACK.max(self.counts.len() as u32 / 2);
+        let new_base = key.saturating_sub(slack).max(self.floor());
         let extra = (self.base - new_base) as usize;
         self.counts.splice(0..0, std::iter::repeat_n(0, extra));
         self.base = new_base;
@@ -187,10 +182,21 @@ impl Side {
 
     fn read_from(r: &mut dyn Read) -> io::Result<Side> {
         let (base, top, under, len) = (u32_(r)?, u32_(r)?, u64_(r)?, u32_(r)?);
-        if len > 4 * MAX_BINS || (len > 0 && top < base) {
+        if len > 4 * MAX_BINS || (len > 0 && (top < base || top - base >= MAX_BINS)) {
             return Err(corrupt());
         }
-        let counts = (0..len).map(|_| u32_(r)).collect::<io::Result<_>>()?;
+        let mut counts: Vec<u32> = (0..len).map(|_| u32_(r)).collect::<io::Result<_>>()?;
+        if len > 0 {
+            // Buckets up to `top` exactly (earlier releases kept zeros above it).
+            let span = (top - base + 1) as usize;
+            if counts
+                .get(span..)
+                .is_some_and(|above| above.iter().any(|&c| c > 0))
+            {
+                return Err(corrupt());
+            }
+            counts.resize(span, 0);
+        }
         Ok(Side {
             base,
             top,
@@ -219,16 +225,17 @@ fn u64_(r: &mut dyn Read) -> io::Result<u64> {
     Ok(u64::from_le_bytes(b))
 }
 
-/// `v` in units of 2^-32, truncated toward zero and clamped to +-2^87 (|v| below 2^55, which
-/// every validated quantity is). Through i64 (one instruction) when it fits.
+/// Magnitude `m` (not negative) in units of 2^-32, truncated toward zero and clamped to 2^87
+/// (every validated quantity is below 2^55). Through i64 (one instruction) when it fits. A
+/// negative value adds minus its magnitude's: the same as truncating it toward zero.
 #[inline]
-fn fixed(v: f64) -> i128 {
+fn fixed(m: f64) -> i128 {
     const LIMIT: f64 = 154_742_504_910_672_534_362_390_528.0; // 2^87
-    let x = v * FIXED_SCALE;
-    if x.abs() < 9.0e18 {
+    let x = m * FIXED_SCALE;
+    if x < 9.0e18 {
         i128::from(x as i64)
     } else {
-        x.clamp(-LIMIT, LIMIT) as i128
+        x.min(LIMIT) as i128
     }
 }
 
@@ -270,27 +277,41 @@ impl Default for Histogram {
 
 impl Histogram {
     /// Adds one finite value (NaN is ignored).
-    #[inline]
     pub fn add(&mut self, v: f64) {
-        if v.is_nan() {
-            return;
+        self.add_all([v]);
+    }
+
+    /// Adds each of `values` in order (NaN is ignored). The exact count, extremes and sum stay
+    /// in registers across the values, and a zero only counts (its bucket and sum term are
+    /// none).
+    #[inline]
+    pub fn add_all(&mut self, values: impl IntoIterator<Item = f64>) {
+        let (mut n, mut zeros, mut min, mut max, mut sum) =
+            (self.n, self.zeros, self.min, self.max, self.sum);
+        for v in values {
+            // Cannot overflow: each term is at most 2^87 and a batch has fewer than 2^40 runs.
+            if v > 0.0 {
+                self.pos.add(key(v), 1);
+                sum = sum.wrapping_add(fixed(v));
+            } else if v < 0.0 {
+                self.neg.add(key(-v), 1);
+                sum = sum.wrapping_sub(fixed(-v));
+            } else if v == 0.0 {
+                zeros += 1;
+            } else {
+                continue;
+            }
+            n += 1;
+            if v < min || v > max {
+                if v < min {
+                    min = v;
+                }
+                if v > max {
+                    max = v;
+                }
+            }
         }
-        self.n += 1;
-        if v < self.min {
-            self.min = v;
-        }
-        if v > self.max {
-            self.max = v;
-        }
-        // Cannot overflow: each term is at most 2^87 and a batch has fewer than 2^40 runs.
-        self.sum = self.sum.wrapping_add(fixed(v));
-        if v > 0.0 {
-            self.pos.add(key(v), 1);
-        } else if v < 0.0 {
-            self.neg.add(key(-v), 1);
-        } else {
-            self.zeros += 1;
-        }
+        (self.n, self.zeros, self.min, self.max, self.sum) = (n, zeros, min, max, sum);
     }
 
     /// Adds every value of `other`.
@@ -464,6 +485,45 @@ mod tests {
         let back = Histogram::read_from(&mut bytes.as_slice()).unwrap();
         assert_eq!(back, h);
         assert!(Histogram::read_from(&mut &bytes[..bytes.len() - 1]).is_err());
+    }
+
+    #[test]
+    fn the_sum_truncates_each_value_toward_zero() {
+        let values = [
+            -2.7, 2.7, -1.5e-10, 1.5e-10, -3e-10, 0.0, -0.0, 1e30, -1e30, 123.456, -7e15, 5e17,
+        ];
+        let mut h = Histogram::default();
+        h.add_all(values);
+        let want: i128 = (values.iter())
+            .map(|&v| {
+                let x = (v * FIXED_SCALE).trunc();
+                x.clamp(-(2f64.powi(87)), 2f64.powi(87)) as i128
+            })
+            .sum();
+        assert_eq!(h.sum, want);
+        assert_eq!((h.count(), h.zeros), (12, 2));
+    }
+
+    #[test]
+    fn buckets_above_the_largest_key_read_back_as_none() {
+        // Earlier releases kept empty buckets above the largest key.
+        let mut h = Histogram::default();
+        for v in [3.0, 5.0, 5.5, 0.25] {
+            h.add(v);
+        }
+        let mut padded = h.clone();
+        padded.pos.counts.extend([0; 40]);
+        let mut bytes = Vec::new();
+        padded.write_to(&mut bytes).unwrap();
+        let mut back = Histogram::read_from(&mut bytes.as_slice()).unwrap();
+        assert_eq!(back.pos.counts, h.pos.counts);
+        back.add(5.7);
+        h.add(5.7);
+        assert_eq!(back, h);
+        padded.pos.counts.push(1);
+        let mut bytes = Vec::new();
+        padded.write_to(&mut bytes).unwrap();
+        assert!(Histogram::read_from(&mut bytes.as_slice()).is_err());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::model::record::MonthRecord;
 use crate::model::record::{RunOutput, Table};
-use crate::model::{Commodity, Scenario};
+use crate::model::{Commodity, N_COMMODITIES, Scenario};
 use crate::stats::histogram::Histogram;
 use crate::stats::registry as reg;
 
@@ -251,94 +251,83 @@ impl Catalog {
     /// Values of every cell in one month of a run, into `out` (one slot per cell).
     ///
     /// Series by series in `Layout::walk`'s order, each record row read once per region; the
-    /// per-cell definition is `values_by_cell`, which a test checks this against. Written
-    /// through a slice rather than pushed, so that the compiler knows the writes leave the
-    /// record alone and keeps its rows in registers.
+    /// per-cell definition is `values_by_cell`, which a test checks this against. Each series
+    /// takes its slots at once (`take`, `rows`: no test per cell for the end of `out`), and
+    /// the residue below `ZERO` is set to 0 in one pass at the end.
     fn month_values(&self, rec: &MonthRecord, out: &mut [f64]) {
         assert_eq!(out.len(), self.cells.len(), "one slot per cell");
         let stocks = rec.stocks_end.as_ref().expect("month recorded");
         let layout = &self.layout;
         let n = layout.regions;
-        let mut out = Slots(out.iter_mut());
-        for r in 0..n {
-            out.put(rec.mine_out[r].iter().sum());
+        let mut rest = &mut *out;
+        for (r, row) in rows(&mut rest, n).iter_mut().enumerate() {
             let (sep, mag) = (rec.sep_out[r], rec.magnet_out[r]);
-            out.put_all(&[sep[0], sep[1], mag[0], mag[1]]);
+            *row = [rec.mine_out[r].iter().sum(), sep[0], sep[1], mag[0], mag[1]];
         }
-        for r in 0..n {
-            for c in Commodity::ALL {
-                out.put(rec.exports(r, c));
+        for (r, row) in rows::<N_COMMODITIES>(&mut rest, n).iter_mut().enumerate() {
+            for (slot, c) in row.iter_mut().zip(Commodity::ALL) {
+                *slot = rec.exports(r, c);
             }
         }
-        for r in 0..n {
-            for c in Commodity::ALL {
-                out.put(rec.imports(r, c));
+        for (r, row) in rows::<N_COMMODITIES>(&mut rest, n).iter_mut().enumerate() {
+            for (slot, c) in row.iter_mut().zip(Commodity::ALL) {
+                *slot = rec.imports(r, c);
             }
         }
         for table in [&rec.demand, &rec.delivered, &rec.unmet] {
-            for (rows, secs) in table.iter().zip(&layout.sectors) {
-                for &ls in secs {
-                    out.put(rows[ls][0] + rows[ls][1]);
+            for (grades, secs) in table.iter().zip(&layout.sectors) {
+                let (each, total) = take(&mut rest, secs.len() + 1).split_at_mut(secs.len());
+                for (slot, &ls) in each.iter_mut().zip(secs) {
+                    *slot = grades[ls][0] + grades[ls][1];
                 }
-                out.put(rows.iter().map(|x| x[0] + x[1]).sum());
+                total[0] = grades.iter().map(|x| x[0] + x[1]).sum();
             }
         }
-        for held in &stocks.held {
-            out.put_all(held);
-        }
-        for &level in &rec.stockpile_end {
-            out.put(level);
-        }
-        for prices in &rec.prices {
-            out.put_all(prices);
-        }
+        rows(&mut rest, n).copy_from_slice(&stocks.held);
+        take(&mut rest, rec.stockpile_end.len()).copy_from_slice(&rec.stockpile_end);
+        rows(&mut rest, n).copy_from_slice(&rec.prices);
         for (shares, secs) in rec.substituted.iter().zip(&layout.sectors) {
-            for &ls in secs {
-                out.put(shares[ls]);
+            for (slot, &ls) in take(&mut rest, secs.len()).iter_mut().zip(secs) {
+                *slot = shares[ls];
             }
         }
-        for recycled in &rec.recycled {
-            out.put_all(recycled);
-        }
+        rows(&mut rest, n).copy_from_slice(&rec.recycled);
         let routes: &[&Table] = if layout.licensing {
             &[&rec.flows, &rec.licensed]
         } else {
             &[&rec.flows]
         };
         for table in routes {
+            let mut route = rows::<N_COMMODITIES>(&mut rest, n * n - n).iter_mut();
             for o in 0..n {
                 for d in (0..n).filter(|&d| d != o) {
-                    for c in Commodity::ALL {
-                        out.put(table[c as usize][o * n + d]);
+                    let row = route.next().expect("one row per route");
+                    for (slot, c) in row.iter_mut().zip(Commodity::ALL) {
+                        *slot = table[c as usize][o * n + d];
                     }
                 }
             }
         }
         if layout.licensing {
-            for inbound in &stocks.inbound {
-                out.put_all(inbound);
-            }
+            rows(&mut rest, n).copy_from_slice(&stocks.inbound);
         }
-        assert!(out.0.next().is_none(), "every cell written");
+        assert!(rest.is_empty(), "every cell written");
+        for v in out.iter_mut() {
+            *v = if v.abs() < ZERO { 0.0 } else { *v };
+        }
     }
 }
 
-/// The slots of a month's values, filled in order.
-struct Slots<'a>(std::slice::IterMut<'a, f64>);
+/// The next `len` slots of `rest`.
+fn take<'a>(rest: &mut &'a mut [f64], len: usize) -> &'a mut [f64] {
+    let (head, tail) = std::mem::take(rest).split_at_mut(len);
+    *rest = tail;
+    head
+}
 
-impl Slots<'_> {
-    /// Writes the next cell's value, residue below `ZERO` as 0.
-    #[inline(always)]
-    fn put(&mut self, v: f64) {
-        *self.0.next().expect("one slot per cell") = if v.abs() < ZERO { 0.0 } else { v };
-    }
-
-    #[inline(always)]
-    fn put_all(&mut self, vs: &[f64]) {
-        for &v in vs {
-            self.put(v);
-        }
-    }
+/// The next `rows` x `N` slots of `rest`, row by row.
+fn rows<'a, const N: usize>(rest: &mut &'a mut [f64], rows: usize) -> &'a mut [[f64; N]] {
+    take(rest, rows * N).as_chunks_mut().0
 }
 
 /// What `Layout::walk` calls for each cell.
@@ -437,27 +426,36 @@ impl Sketches {
     }
 
     /// Adds the runs whose values `Catalog::run_values` stacked in `values`, run after run.
-    /// In blocks of neighbouring histograms: a block takes every run's values (each run's part
-    /// one contiguous slice) while its buckets are in cache. Run by run over all histograms,
-    /// every value would land in a different cache line; histogram by histogram, every read
-    /// of `values` would stride across a whole run. Each histogram still takes its values in
-    /// run order, and histograms are order-free anyway: the bits are those of adding the runs
-    /// one by one.
+    /// In blocks of neighbouring histograms, one cache line of each run's values: the block's
+    /// lines of up to `RUNS` runs are first copied together (each line of `values` read once;
+    /// read in place, the lines of one block, a whole run apart, would compete for the same
+    /// few cache sets), then each histogram takes its own values in one go
+    /// (`Histogram::add_all`). Each histogram still takes its values in run order, and
+    /// histograms are order-free anyway: the bits are those of adding the runs one by one.
     pub fn add_runs(&mut self, values: &[f64]) {
-        /// Histograms per block: their headers and busy buckets stay in the first-level cache
-        /// while the block takes every run's values.
-        const BLOCK: usize = 64;
+        /// Histograms per block: one cache line of `values` per run.
+        const BLOCK: usize = 8;
+        /// Runs gathered at a time (16 KB of values per block).
+        const RUNS: usize = 256;
         let per_run = self.months * self.cells;
         if per_run == 0 {
             return;
         }
         debug_assert_eq!(values.len() % per_run, 0, "whole runs");
-        for (b, block) in self.histograms.chunks_mut(BLOCK).enumerate() {
-            let first = b * BLOCK;
-            let width = block.len();
-            for run in values.chunks_exact(per_run) {
-                for (hist, &v) in block.iter_mut().zip(&run[first..first + width]) {
-                    hist.add(v);
+        let mut lines = [[0.0; BLOCK]; RUNS];
+        for chunk in values.chunks(per_run * RUNS) {
+            let runs = chunk.len() / per_run;
+            for (b, block) in self.histograms.chunks_mut(BLOCK).enumerate() {
+                let cells = b * BLOCK..b * BLOCK + block.len();
+                for (line, run) in lines.iter_mut().zip(chunk.chunks_exact(per_run)) {
+                    let part = &run[cells.clone()];
+                    match part.try_into() {
+                        Ok(whole) => *line = whole,
+                        Err(_) => line[..part.len()].copy_from_slice(part),
+                    }
+                }
+                for (j, hist) in block.iter_mut().enumerate() {
+                    hist.add_all(lines[..runs].iter().map(|line| line[j]));
                 }
             }
         }
