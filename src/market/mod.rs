@@ -152,13 +152,7 @@ impl Prices {
                 let released: f64 = if stockpiles.is_empty() {
                     0.0
                 } else {
-                    let c = Commodity::ALL[ci];
-                    rec.released
-                        .iter()
-                        .zip(stockpiles)
-                        .filter(|(_, k)| **k == c)
-                        .map(|(q, _)| q[r])
-                        .sum()
+                    rec.released_into(stockpiles, r, Commodity::ALL[ci])
                 };
                 // `MonthRecord::shipped_to` and `MonthRecord::exports`, from the row.
                 let row = flows[ci];

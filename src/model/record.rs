@@ -164,6 +164,17 @@ impl MonthRecord {
     pub fn released_by(&self, i: usize) -> f64 {
         self.released[i].iter().sum()
     }
+
+    /// Released this month into region `r` by the stockpiles holding commodity `c`, in
+    /// stockpile order; `stockpiles[i]` is the commodity of stockpile `i`.
+    pub fn released_into(&self, stockpiles: &[Commodity], r: usize, c: Commodity) -> f64 {
+        self.released
+            .iter()
+            .zip(stockpiles)
+            .filter(|(_, k)| **k == c)
+            .map(|(q, _)| q[r])
+            .sum()
+    }
 }
 
 /// Largest mass-balance error of a month, in tonnes, over every stage and region (13):
@@ -184,14 +195,7 @@ pub fn mass_balance_error(p: &ChainParams, rec: &MonthRecord, stockpiles: &[Comm
         }
     };
     // Stockpile flows of commodity `c` in region `r`: released into it, refilled out of it.
-    let released_into = |r: usize, c: Commodity| -> f64 {
-        rec.released
-            .iter()
-            .zip(stockpiles)
-            .filter(|(_, k)| **k == c)
-            .map(|(q, _)| q[r])
-            .sum()
-    };
+    let released_into = |r: usize, c: Commodity| rec.released_into(stockpiles, r, c);
     let refilled_from = |r: usize, c: Commodity| -> f64 {
         rec.refilled
             .iter()
