@@ -26,21 +26,42 @@ pub fn place_orders(
     fill(flows, n * n, 0.0);
     // Nothing to place: the first round would move nothing.
     if needs.iter().any(|&x| x > 0.0) {
-        r.req.resize(n * n, 0.0);
-        r.asked.resize(n, 0.0);
-        let (spare, req, asked) = (&mut spare[..n], &mut r.req[..n * n], &mut r.asked[..n]);
-        for _round in 0..4 {
-            // A round in which nothing is asked moves nothing: the last one.
-            if !request(needs, spare, &open, req, asked)
-                || serve(needs, spare, flows, req, asked) <= 1e-12
-            {
-                break;
-            }
+        // Two and four regions (the shipped scenarios) get copies of their own, in which the
+        // loops over regions have a known length (unrolled, no bounds checks).
+        match n {
+            2 => rounds(2, needs, spare, &open, flows, r),
+            4 => rounds(4, needs, spare, &open, flows, r),
+            _ => rounds(n, needs, spare, &open, flows, r),
         }
     }
     // Clean rounding residue so that "fully served" reads as exactly zero.
     clean_residue(needs);
     clean_residue(spare);
+}
+
+/// The rounds of `place_orders` on `n` regions (`needs.len()`).
+#[inline(always)]
+fn rounds(
+    n: usize,
+    needs: &mut [f64],
+    spare: &mut [f64],
+    open: &impl Fn(usize, usize) -> bool,
+    flows: &mut [f64],
+    r: &mut Requests,
+) {
+    r.req.resize(n * n, 0.0);
+    r.asked.resize(n, 0.0);
+    r.offered.resize(n, 0.0);
+    let (needs, spare, flows) = (&mut needs[..n], &mut spare[..n], &mut flows[..n * n]);
+    let (req, asked, offered) = (&mut r.req[..n * n], &mut r.asked[..n], &mut r.offered[..n]);
+    for _round in 0..4 {
+        // A round in which nothing is asked moves nothing: the last one.
+        if !request(needs, spare, open, req, asked, offered)
+            || serve(needs, spare, flows, req, asked) <= 1e-12
+        {
+            break;
+        }
+    }
 }
 
 /// Sets entries within 1e-9 of zero to exactly zero.
@@ -59,47 +80,50 @@ pub struct Requests {
     req: Vec<f64>,
     /// `[o]`: the sum of exporter `o`'s requests, over importers in order.
     asked: Vec<f64>,
+    /// `[o]`: the spare supply exporter `o` offers this round (`spare[o].max(0.0)`).
+    offered: Vec<f64>,
 }
 
 /// One round's requests `req[o * n + d]` (every entry set): each importer's need split over
-/// its open exporters pro rata to their spare supply, 0 where nothing is asked. Sums each
-/// exporter's requests into `asked[o]`, importer by importer (so exactly as summing its row
-/// would; the zeros, left out, change no sum but a zero's sign, and `serve` only tells a
-/// positive sum from the others). Returns whether any exporter was asked for more than 0.
-#[inline]
+/// its open exporters pro rata to their spare supply (`offered`, set here), 0 where nothing is
+/// asked. Sums each exporter's requests into `asked[o]`, importer by importer (so exactly as
+/// summing its row would; the zeros, left out, change no sum but a zero's sign, and `serve`
+/// only tells a positive sum from the others). Returns whether any exporter was asked for
+/// more than 0.
+#[inline(always)]
 fn request(
     needs: &[f64],
     spare: &[f64],
     open: &impl Fn(usize, usize) -> bool,
     req: &mut [f64],
     asked: &mut [f64],
+    offered: &mut [f64],
 ) -> bool {
     let n = needs.len();
     asked.fill(-0.0);
+    req.fill(0.0);
+    for (o, s) in offered.iter_mut().zip(spare) {
+        *o = s.max(0.0);
+    }
+    let offered = &*offered;
     for (d, &need) in needs.iter().enumerate() {
-        let total: f64 = if need <= 0.0 {
-            0.0
-        } else {
-            (0..n)
-                .filter(|&o| o != d && open(o, d))
-                .map(|o| spare[o].max(0.0))
-                .sum()
-        };
+        if need <= 0.0 {
+            continue;
+        }
+        let total: f64 = (0..n)
+            .filter(|&o| o != d && open(o, d))
+            .map(|o| offered[o])
+            .sum();
         // (A NaN need or total is placed, as it always was.)
-        if need <= 0.0 || total <= 0.0 {
-            for o in 0..n {
-                req[o * n + d] = 0.0;
-            }
+        if total <= 0.0 {
             continue;
         }
         for o in 0..n {
-            req[o * n + d] = if o != d && open(o, d) {
-                let q = need * spare[o].max(0.0) / total;
+            if o != d && open(o, d) {
+                let q = need * offered[o] / total;
+                req[o * n + d] = q;
                 asked[o] += q;
-                q
-            } else {
-                0.0
-            };
+            }
         }
     }
     // (Served unless `asked <= 0.0`, so a NaN counts as asked.)
@@ -109,7 +133,7 @@ fn request(
 /// Serves one round's requests `req`, each exporter scaling its requests down to its spare
 /// supply when asked (`asked`) for more: adds the flows to `flows`, takes them from `needs`
 /// and `spare`, and returns the tonnes moved.
-#[inline]
+#[inline(always)]
 fn serve(
     needs: &mut [f64],
     spare: &mut [f64],
