@@ -19,6 +19,8 @@ pub struct Scratch {
     allowed: Vec<Option<f64>>,
     want: Vec<f64>,
     got: Vec<f64>,
+    /// `[level]` the share of its demand each priority level receives (None: not served).
+    shares: Vec<Option<f64>>,
     /// Restricting origins, each once, and whether any restriction from it is extraterritorial.
     origins: Vec<(usize, bool)>,
     first: Vec<usize>,
@@ -95,37 +97,38 @@ pub fn end_use(
                     }),
                 );
                 if s.want.iter().any(|&w| w > 0.0) {
-                    let order = &p.priority_order[r];
-                    serve_from(lot, &s.want, order, &mut s.got, &mut rec.delivered[r], g);
+                    let (order, want) = (&p.priority_order[r], &s.want);
+                    let delivered = &mut rec.delivered[r];
+                    serve_from(lot, |i| want[i], order, &mut s.shares, delivered, g);
                 }
             }
-            set_from(
-                &mut s.want,
-                demand
-                    .iter()
-                    .enumerate()
-                    .map(|(i, d)| if denied(i) { 0.0 } else { d[g] }),
-            );
             let order = &p.priority_order[r];
-            serve_from(lot, &s.want, order, &mut s.got, &mut rec.delivered[r], g);
+            let want = |i: usize| if denied(i) { 0.0 } else { demand[i][g] };
+            serve_from(lot, want, order, &mut s.shares, &mut rec.delivered[r], g);
         }
     }
 }
 
-/// Serves `want` (grade `g`, per local sector) from `lot` by priority (sectors in serving
-/// order `order`): each sector's share leaves the lot and counts as delivered.
+/// Serves `want(s)` (grade `g`, per local sector `s`) from `lot` by priority (sectors in
+/// serving order `order`), as `by_priority` allocates: each sector's share leaves the lot and
+/// counts as delivered, sector by sector in index order (`shares` is a buffer).
 fn serve_from(
     lot: &mut Lot,
-    want: &[f64],
+    want: impl Fn(usize) -> f64,
     order: &ServingOrder,
-    got: &mut Vec<f64>,
+    shares: &mut Vec<Option<f64>>,
     delivered: &mut [[f64; 2]],
     g: usize,
 ) {
-    by_priority(lot.total(), want, order, got);
-    for (q, d) in got.iter().zip(delivered) {
+    fill(shares, order.level_ends.len(), None);
+    by_level(lot.total(), order, &want, |level, _, share| {
+        shares[level] = Some(share)
+    });
+    for ((s, d), &level) in delivered.iter_mut().enumerate().zip(&order.level_of) {
+        // What `by_priority` gives the sector (0 at a level not served).
+        let q = shares[level].map_or(0.0, |share| want(s).max(0.0) * share);
         // The lot gives up `q` (to rounding: `take` never takes more than it holds).
-        lot.remove(*q);
+        lot.remove(q);
         d[g] += q;
     }
 }
@@ -260,6 +263,8 @@ pub struct ServingOrder {
     pub sectors: Vec<usize>,
     /// End (in `sectors`) of each priority level, in order.
     level_ends: Vec<usize>,
+    /// `[sector]` its level's index in `level_ends`.
+    level_of: Vec<usize>,
 }
 
 impl ServingOrder {
@@ -275,6 +280,14 @@ impl ServingOrder {
         }
         if !self.sectors.is_empty() {
             self.level_ends.push(self.sectors.len());
+        }
+        fill(&mut self.level_of, n, 0);
+        let mut start = 0;
+        for (level, &end) in self.level_ends.iter().enumerate() {
+            for &s in &self.sectors[start..end] {
+                self.level_of[s] = level;
+            }
+            start = end;
         }
     }
 
@@ -340,8 +353,25 @@ fn by_priority_with(
     demand: impl Fn(usize) -> f64,
     mut give: impl FnMut(usize, f64),
 ) {
+    by_level(supply, order, &demand, |_, at_level, share| {
+        for &s in at_level {
+            give(s, demand(s).max(0.0) * share);
+        }
+    });
+}
+
+/// The priority levels of `by_priority`: `serve(level, sectors, share)` for each level served
+/// (its index, its sectors, and the share of its demand `demand(s).max(0.0)` each receives),
+/// in order, after its demand was read.
+#[inline(always)]
+fn by_level(
+    supply: f64,
+    order: &ServingOrder,
+    demand: impl Fn(usize) -> f64,
+    mut serve: impl FnMut(usize, &[usize], f64),
+) {
     let mut left = supply.max(0.0);
-    for at_level in order.levels() {
+    for (level, at_level) in order.levels().enumerate() {
         if left <= 0.0 {
             break;
         }
@@ -355,9 +385,7 @@ fn by_priority_with(
         } else {
             left / want
         };
-        for &s in at_level {
-            give(s, demand(s).max(0.0) * share);
-        }
+        serve(level, at_level, share);
         left -= want.min(left);
     }
 }
