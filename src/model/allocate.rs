@@ -213,43 +213,53 @@ pub fn refill_stockpiles(
 /// `S = 0` before month 0 (the pipeline starts full). With `lag = 0`, `U = S`.
 pub fn components(lag: f64, stocks: &mut Stocks, rec: &mut MonthRecord) {
     let (k, f) = (lag.floor() as usize, lag - lag.floor());
-    // The last `k + 2` months are kept: once they are, the oldest table is reused for this
-    // month's.
-    let (past, len) = (&mut stocks.shortfalls, &mut stocks.shortfall_months);
-    if *len == k + 2 {
-        past[..*len].rotate_left(1);
+    // The last `k + 2` months are kept, in a ring of tables of every local sector (once they
+    // are, the oldest table is reused for this month's), followed by a table of zeros: the
+    // shortfall of a month before month 0.
+    let slots = k + 2;
+    let width: usize = rec.demand.iter().map(Vec::len).sum();
+    let Stocks {
+        shortfalls: past,
+        shortfall_months: len,
+        shortfall_latest: latest,
+        ..
+    } = stocks;
+    if *len == 0 {
+        // A run's first month: the ring takes the run's shape.
+        fill(past, (slots + 1) * width, [0.0; 2]);
+        *latest = 0;
     } else {
-        *len += 1;
-        if past.len() < *len {
-            past.push(Vec::new());
+        *latest = (*latest + 1) % slots;
+    }
+    *len = (*len + 1).min(slots);
+    let table = |slot: usize| slot * width..(slot + 1) * width;
+    let mut shortfall = &mut past[table(*latest)];
+    for (d, got) in rec.demand.iter().zip(&rec.delivered) {
+        let (row, rest) = shortfall.split_at_mut(d.len());
+        for (s, (d, g)) in row.iter_mut().zip(d.iter().zip(got)) {
+            *s = [(d[0] - g[0]).max(0.0), (d[1] - g[1]).max(0.0)];
         }
+        shortfall = rest;
     }
-    let len = *len;
-    let shortfall = &mut past[len - 1];
-    shortfall.truncate(rec.demand.len());
-    shortfall.resize_with(rec.demand.len(), Vec::new);
-    for ((row, d), got) in shortfall.iter_mut().zip(&rec.demand).zip(&rec.delivered) {
-        row.clear();
-        row.extend(
-            d.iter()
-                .zip(got)
-                .map(|(d, g)| [(d[0] - g[0]).max(0.0), (d[1] - g[1]).max(0.0)]),
-        );
-    }
-    // The shortfalls `k` and `k + 1` months ago, if recorded (the later one only matters for
-    // a fractional lag).
-    let ago = |j: usize| (j < len).then(|| &past[len - 1 - j]);
-    let (due, late) = (ago(k), if f > 0.0 { ago(k + 1) } else { None });
+    // The shortfalls `k` and `k + 1` months ago (zeros if not recorded; the later one only
+    // matters for a fractional lag).
+    let (len, latest) = (*len, *latest);
+    let past = &past[..];
+    let ago = |j: usize| {
+        let slot = if j < len { (latest + slots - j) % slots } else { slots };
+        &past[table(slot)]
+    };
+    let (mut due, mut late) = (ago(k), if f > 0.0 { ago(k + 1) } else { ago(slots) });
     let unmet = &mut rec.unmet;
     unmet.truncate(rec.demand.len());
     unmet.resize_with(rec.demand.len(), Vec::new);
-    for (r, (row, d)) in unmet.iter_mut().zip(&rec.demand).enumerate() {
-        let (due, late) = (due.map(|x| &x[r][..]), late.map(|x| &x[r][..]));
-        let at = |x: Option<&[[f64; 2]]>, s: usize, g: usize| x.map_or(0.0, |x| x[s][g]);
+    let on_time = 1.0 - f;
+    for (row, d) in unmet.iter_mut().zip(&rec.demand) {
+        let (due_row, late_row);
+        ((due_row, due), (late_row, late)) = (due.split_at(d.len()), late.split_at(d.len()));
         row.clear();
-        row.extend((0..d.len()).map(|s| {
-            let unmet = |g: usize| (1.0 - f) * at(due, s, g) + f * at(late, s, g);
-            [unmet(0), unmet(1)]
+        row.extend(due_row.iter().zip(late_row).map(|(x, y)| {
+            [on_time * x[0] + f * y[0], on_time * x[1] + f * y[1]]
         }));
     }
 }

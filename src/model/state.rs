@@ -199,11 +199,14 @@ pub struct Stocks {
     /// (less was shipped toward the region than it ordered abroad); empty before the first
     /// month.
     pub oxide_imports: Vec<[(f64, bool); 2]>,
-    /// Magnet shortfalls at component makers of the last months, most recent last,
-    /// `[month][region][local sector][grade]`, for the component lag: the first
-    /// `shortfall_months` tables (the others are kept for reuse).
-    pub shortfalls: Vec<Vec<Vec<[f64; 2]>>>,
+    /// Magnet shortfalls at component makers of the last months, for the component lag: a
+    /// ring of tables `[slot][sector][grade]`, one slot per month kept, each table the run's
+    /// local sectors region after region (`allocate::components` sets the shape).
+    pub shortfalls: Vec<[f64; 2]>,
+    /// Months recorded in `shortfalls` (at most its slots).
     pub shortfall_months: usize,
+    /// The slot of the latest month's table.
+    pub shortfall_latest: usize,
 }
 
 impl Stocks {
@@ -216,6 +219,7 @@ impl Stocks {
             oxide_imports: Vec::new(),
             shortfalls: Vec::new(),
             shortfall_months: 0,
+            shortfall_latest: 0,
         }
     }
 
