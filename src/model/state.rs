@@ -161,6 +161,31 @@ impl InTransit {
         s.lot.copy_from(lot);
     }
 
+    /// The lot of a shipment to be written in place, not yet in transit: `keep_staged` puts it
+    /// in transit after the others (as `push` would).
+    pub fn staged(
+        &mut self,
+        due: usize,
+        commodity: Commodity,
+        origin: usize,
+        destination: usize,
+    ) -> &mut Lot {
+        let s = self.0.staged(|| Shipment {
+            due,
+            commodity,
+            origin,
+            destination,
+            lot: Lot::default(),
+        });
+        (s.due, s.commodity, s.origin, s.destination) = (due, commodity, origin, destination);
+        &mut s.lot
+    }
+
+    /// Puts the shipment `staged` wrote in transit.
+    pub fn keep_staged(&mut self) {
+        self.0.keep_staged();
+    }
+
     /// Takes out the shipments due by `month`, passing each to `arrive` in the order shipped;
     /// the others stay in transit in their order.
     pub fn arrive(&mut self, month: usize, mut arrive: impl FnMut(&Shipment)) {

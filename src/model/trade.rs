@@ -324,9 +324,8 @@ fn own_unit(c: Commodity, o: usize, n: usize, s: [f64; 2]) -> Lot {
 #[derive(Debug, Clone, Default)]
 pub struct Docks {
     arriving: Arrivals,
-    /// A shipment before it is split by due month, and one part of it.
+    /// A shipment before it is split by due month.
     parcel: Lot,
-    part: Lot,
 }
 
 /// Shipments arriving this month, `(origin, destination, lot)`.
@@ -337,6 +336,13 @@ impl Arrivals {
     /// The lot of a new arrival from `o` to `d`, to be written.
     fn next(&mut self, o: usize, d: usize) -> &mut Lot {
         let slot = self.0.next(Default::default);
+        (slot.0, slot.1) = (o, d);
+        &mut slot.2
+    }
+
+    /// The lot of an arrival from `o` to `d` to be written, kept by `keep_staged`.
+    fn staged(&mut self, o: usize, d: usize) -> &mut Lot {
+        let slot = self.0.staged(Default::default);
         (slot.0, slot.1) = (o, d);
         &mut slot.2
     }
@@ -384,11 +390,7 @@ pub fn trade(
     ship(n, flows, |o| lots[o][ci].total(), home_use);
     // Shipments arriving this month join the importers' stocks after every exporter has
     // shipped, in the order shipped.
-    let Docks {
-        arriving,
-        parcel,
-        part,
-    } = docks;
+    let Docks { arriving, parcel } = docks;
     arriving.0.clear();
     let (flows, transit) = (&flows[..n * n], &transit[..n * n]);
     for o in 0..n {
@@ -408,19 +410,35 @@ pub fn trade(
                 continue;
             }
             lots[o][ci].take_to(q, parcel);
-            split(parcel, q, delay, month as f64, part, |due, part| {
-                if part.total() <= 0.0 {
-                    return;
+            // Split as `split` does, each part written straight into its arrival or transit
+            // slot, which is kept if the part holds anything.
+            let whole = delay.floor();
+            let late = delay - whole;
+            let first = month as f64 + whole;
+            for (due, share) in [(first, Some(q * (1.0 - late))), (first + 1.0, None)] {
+                let arrives = due == month as f64;
+                let slot = if arrives {
+                    arriving.staged(o, d)
+                } else {
+                    on_the_way.staged(due as usize, c, o, d)
+                };
+                match share {
+                    Some(amount) => parcel.take_to(amount, slot),
+                    None => parcel.take_all_to(slot),
                 }
-                if due == month as f64 {
-                    arriving.next(o, d).copy_from(part);
+                let t = slot.total();
+                if t <= 0.0 {
+                    continue;
+                }
+                if arrives {
+                    arriving.0.keep_staged();
                 } else {
                     if licence > 0.0 {
-                        delayed[route] += part.total();
+                        delayed[route] += t;
                     }
-                    on_the_way.push(due as usize, c, o, d, part);
+                    on_the_way.keep_staged();
                 }
-            });
+            }
         }
     }
     for (o, d, lot) in arriving.0.live() {
