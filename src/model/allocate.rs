@@ -246,7 +246,11 @@ pub fn components(lag: f64, stocks: &mut Stocks, rec: &mut MonthRecord) {
     let (len, latest) = (*len, *latest);
     let past = &past[..];
     let ago = |j: usize| {
-        let slot = if j < len { (latest + slots - j) % slots } else { slots };
+        let slot = if j < len {
+            (latest + slots - j) % slots
+        } else {
+            slots
+        };
         &past[table(slot)]
     };
     let (mut due, mut late) = (ago(k), if f > 0.0 { ago(k + 1) } else { ago(slots) });
@@ -258,9 +262,12 @@ pub fn components(lag: f64, stocks: &mut Stocks, rec: &mut MonthRecord) {
         let (due_row, late_row);
         ((due_row, due), (late_row, late)) = (due.split_at(d.len()), late.split_at(d.len()));
         row.clear();
-        row.extend(due_row.iter().zip(late_row).map(|(x, y)| {
-            [on_time * x[0] + f * y[0], on_time * x[1] + f * y[1]]
-        }));
+        row.extend(
+            due_row
+                .iter()
+                .zip(late_row)
+                .map(|(x, y)| [on_time * x[0] + f * y[0], on_time * x[1] + f * y[1]]),
+        );
     }
 }
 

@@ -49,6 +49,9 @@ pub struct Exogenous {
     pub mine_shares: Vec<Vec<[f64; 2]>>,
     /// `[region][mine]` ore type.
     pub mine_ore: Vec<Vec<Ore>>,
+    /// `[region][ore]` the region's mine capacity of each ore (what `ore_cap` returns, read
+    /// several times a month): set by `set_ore_caps` whenever `mine_cap` changes.
+    pub ore_caps: Vec<[f64; 2]>,
     /// `[region][ore]` separation circuits fed with that ore's concentrate.
     pub circuits: Vec<[Circuit; 2]>,
     /// `[region]` t magnet.
@@ -75,6 +78,36 @@ impl Exogenous {
 
     /// Region `r`'s mine capacity of ore `ore` this month, t REO.
     pub fn ore_cap(&self, r: usize, ore: Ore) -> f64 {
+        let cap = self.ore_caps[r][ore as usize];
+        debug_assert_eq!(
+            cap.to_bits(),
+            self.sum_ore_cap(r, ore).to_bits(),
+            "set_ore_caps after mine_cap changed"
+        );
+        cap
+    }
+
+    /// Sets `ore_caps` from `mine_cap` (and `mine_ore`): one pass over each region's mines,
+    /// each ore's capacities added in mine order from -0.0, as `sum` adds them (an empty sum is
+    /// -0.0), so each entry is what `sum_ore_cap` returns.
+    pub fn set_ore_caps(&mut self) {
+        set_from(
+            &mut self.ore_caps,
+            self.mine_cap
+                .iter()
+                .zip(&self.mine_ore)
+                .map(|(caps, ores)| {
+                    let mut sums = [-0.0; 2];
+                    for (c, o) in caps.iter().zip(ores) {
+                        sums[*o as usize] += c;
+                    }
+                    sums
+                }),
+        );
+    }
+
+    /// The sum of region `r`'s mine capacities of ore `ore`.
+    fn sum_ore_cap(&self, r: usize, ore: Ore) -> f64 {
         self.mine_cap[r]
             .iter()
             .zip(&self.mine_ore[r])
