@@ -19,6 +19,8 @@ pub struct Scratch {
     allowed: Vec<Option<f64>>,
     want: Vec<f64>,
     got: Vec<f64>,
+    /// `[level]` the share of its demand each priority level receives (None: not served).
+    shares: Vec<Option<f64>>,
     /// Restricting origins, each once, and whether any restriction from it is extraterritorial.
     origins: Vec<(usize, bool)>,
     first: Vec<usize>,
@@ -95,37 +97,38 @@ pub fn end_use(
                     }),
                 );
                 if s.want.iter().any(|&w| w > 0.0) {
-                    let order = &p.priority_order[r];
-                    serve_from(lot, &s.want, order, &mut s.got, &mut rec.delivered[r], g);
+                    let (order, want) = (&p.priority_order[r], &s.want);
+                    let delivered = &mut rec.delivered[r];
+                    serve_from(lot, |i| want[i], order, &mut s.shares, delivered, g);
                 }
             }
-            set_from(
-                &mut s.want,
-                demand
-                    .iter()
-                    .enumerate()
-                    .map(|(i, d)| if denied(i) { 0.0 } else { d[g] }),
-            );
             let order = &p.priority_order[r];
-            serve_from(lot, &s.want, order, &mut s.got, &mut rec.delivered[r], g);
+            let want = |i: usize| if denied(i) { 0.0 } else { demand[i][g] };
+            serve_from(lot, want, order, &mut s.shares, &mut rec.delivered[r], g);
         }
     }
 }
 
-/// Serves `want` (grade `g`, per local sector) from `lot` by priority (sectors in serving
-/// order `order`): each sector's share leaves the lot and counts as delivered.
+/// Serves `want(s)` (grade `g`, per local sector `s`) from `lot` by priority (sectors in
+/// serving order `order`), as `by_priority` allocates: each sector's share leaves the lot and
+/// counts as delivered, sector by sector in index order (`shares` is a buffer).
 fn serve_from(
     lot: &mut Lot,
-    want: &[f64],
+    want: impl Fn(usize) -> f64,
     order: &ServingOrder,
-    got: &mut Vec<f64>,
+    shares: &mut Vec<Option<f64>>,
     delivered: &mut [[f64; 2]],
     g: usize,
 ) {
-    by_priority(lot.total(), want, order, got);
-    for (q, d) in got.iter().zip(delivered) {
+    fill(shares, order.level_ends.len(), None);
+    by_level(lot.total(), order, &want, |level, _, share| {
+        shares[level] = Some(share)
+    });
+    for ((s, d), &level) in delivered.iter_mut().enumerate().zip(&order.level_of) {
+        // What `by_priority` gives the sector (0 at a level not served).
+        let q = shares[level].map_or(0.0, |share| want(s).max(0.0) * share);
         // The lot gives up `q` (to rounding: `take` never takes more than it holds).
-        lot.remove(*q);
+        lot.remove(q);
         d[g] += q;
     }
 }
@@ -210,44 +213,61 @@ pub fn refill_stockpiles(
 /// `S = 0` before month 0 (the pipeline starts full). With `lag = 0`, `U = S`.
 pub fn components(lag: f64, stocks: &mut Stocks, rec: &mut MonthRecord) {
     let (k, f) = (lag.floor() as usize, lag - lag.floor());
-    // The last `k + 2` months are kept: once they are, the oldest table is reused for this
-    // month's.
-    let (past, len) = (&mut stocks.shortfalls, &mut stocks.shortfall_months);
-    if *len == k + 2 {
-        past[..*len].rotate_left(1);
+    // The last `k + 2` months are kept, in a ring of tables of every local sector (once they
+    // are, the oldest table is reused for this month's), followed by a table of zeros: the
+    // shortfall of a month before month 0.
+    let slots = k + 2;
+    let width: usize = rec.demand.iter().map(Vec::len).sum();
+    let Stocks {
+        shortfalls: past,
+        shortfall_months: len,
+        shortfall_latest: latest,
+        ..
+    } = stocks;
+    if *len == 0 {
+        // A run's first month: the ring takes the run's shape.
+        fill(past, (slots + 1) * width, [0.0; 2]);
+        *latest = 0;
     } else {
-        *len += 1;
-        if past.len() < *len {
-            past.push(Vec::new());
+        *latest = (*latest + 1) % slots;
+    }
+    *len = (*len + 1).min(slots);
+    let table = |slot: usize| slot * width..(slot + 1) * width;
+    let mut shortfall = &mut past[table(*latest)];
+    for (d, got) in rec.demand.iter().zip(&rec.delivered) {
+        let (row, rest) = shortfall.split_at_mut(d.len());
+        for (s, (d, g)) in row.iter_mut().zip(d.iter().zip(got)) {
+            *s = [(d[0] - g[0]).max(0.0), (d[1] - g[1]).max(0.0)];
         }
+        shortfall = rest;
     }
-    let len = *len;
-    let shortfall = &mut past[len - 1];
-    shortfall.truncate(rec.demand.len());
-    shortfall.resize_with(rec.demand.len(), Vec::new);
-    for ((row, d), got) in shortfall.iter_mut().zip(&rec.demand).zip(&rec.delivered) {
-        row.clear();
-        row.extend(
-            d.iter()
-                .zip(got)
-                .map(|(d, g)| [(d[0] - g[0]).max(0.0), (d[1] - g[1]).max(0.0)]),
-        );
-    }
-    // The shortfalls `k` and `k + 1` months ago, if recorded (the later one only matters for
-    // a fractional lag).
-    let ago = |j: usize| (j < len).then(|| &past[len - 1 - j]);
-    let (due, late) = (ago(k), if f > 0.0 { ago(k + 1) } else { None });
+    // The shortfalls `k` and `k + 1` months ago (zeros if not recorded; the later one only
+    // matters for a fractional lag).
+    let (len, latest) = (*len, *latest);
+    let past = &past[..];
+    let ago = |j: usize| {
+        let slot = if j < len {
+            (latest + slots - j) % slots
+        } else {
+            slots
+        };
+        &past[table(slot)]
+    };
+    let (mut due, mut late) = (ago(k), if f > 0.0 { ago(k + 1) } else { ago(slots) });
     let unmet = &mut rec.unmet;
     unmet.truncate(rec.demand.len());
     unmet.resize_with(rec.demand.len(), Vec::new);
-    for (r, (row, d)) in unmet.iter_mut().zip(&rec.demand).enumerate() {
-        let (due, late) = (due.map(|x| &x[r][..]), late.map(|x| &x[r][..]));
-        let at = |x: Option<&[[f64; 2]]>, s: usize, g: usize| x.map_or(0.0, |x| x[s][g]);
+    let on_time = 1.0 - f;
+    for (row, d) in unmet.iter_mut().zip(&rec.demand) {
+        let (due_row, late_row);
+        ((due_row, due), (late_row, late)) = (due.split_at(d.len()), late.split_at(d.len()));
         row.clear();
-        row.extend((0..d.len()).map(|s| {
-            let unmet = |g: usize| (1.0 - f) * at(due, s, g) + f * at(late, s, g);
-            [unmet(0), unmet(1)]
-        }));
+        row.extend(
+            due_row
+                .iter()
+                .zip(late_row)
+                .map(|(x, y)| [on_time * x[0] + f * y[0], on_time * x[1] + f * y[1]]),
+        );
     }
 }
 
@@ -260,6 +280,8 @@ pub struct ServingOrder {
     pub sectors: Vec<usize>,
     /// End (in `sectors`) of each priority level, in order.
     level_ends: Vec<usize>,
+    /// `[sector]` its level's index in `level_ends`.
+    level_of: Vec<usize>,
 }
 
 impl ServingOrder {
@@ -275,6 +297,14 @@ impl ServingOrder {
         }
         if !self.sectors.is_empty() {
             self.level_ends.push(self.sectors.len());
+        }
+        fill(&mut self.level_of, n, 0);
+        let mut start = 0;
+        for (level, &end) in self.level_ends.iter().enumerate() {
+            for &s in &self.sectors[start..end] {
+                self.level_of[s] = level;
+            }
+            start = end;
         }
     }
 
@@ -340,8 +370,25 @@ fn by_priority_with(
     demand: impl Fn(usize) -> f64,
     mut give: impl FnMut(usize, f64),
 ) {
+    by_level(supply, order, &demand, |_, at_level, share| {
+        for &s in at_level {
+            give(s, demand(s).max(0.0) * share);
+        }
+    });
+}
+
+/// The priority levels of `by_priority`: `serve(level, sectors, share)` for each level served
+/// (its index, its sectors, and the share of its demand `demand(s).max(0.0)` each receives),
+/// in order, after its demand was read.
+#[inline(always)]
+fn by_level(
+    supply: f64,
+    order: &ServingOrder,
+    demand: impl Fn(usize) -> f64,
+    mut serve: impl FnMut(usize, &[usize], f64),
+) {
     let mut left = supply.max(0.0);
-    for at_level in order.levels() {
+    for (level, at_level) in order.levels().enumerate() {
         if left <= 0.0 {
             break;
         }
@@ -355,9 +402,7 @@ fn by_priority_with(
         } else {
             left / want
         };
-        for &s in at_level {
-            give(s, demand(s).max(0.0) * share);
-        }
+        serve(level, at_level, share);
         left -= want.min(left);
     }
 }

@@ -81,6 +81,21 @@ impl<T> Slots<T> {
         &mut self.slots[self.live - 1]
     }
 
+    /// The slot a `next` would return, to be written by the caller without joining the list
+    /// yet: `keep_staged` then adds it (a later `next` or `staged` reuses it otherwise).
+    pub fn staged(&mut self, make: impl FnOnce() -> T) -> &mut T {
+        if self.live == self.slots.len() {
+            self.slots.push(make());
+        }
+        &mut self.slots[self.live]
+    }
+
+    /// Adds the slot `staged` returned as the last entry.
+    pub fn keep_staged(&mut self) {
+        debug_assert!(self.live < self.slots.len(), "a slot was staged");
+        self.live += 1;
+    }
+
     /// Keeps the entries for which `keep` is true, in their order (removed ones are swapped
     /// behind the live ones).
     pub fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {

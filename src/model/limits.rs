@@ -191,6 +191,7 @@ impl Limits {
                                 *m *= f;
                             }
                         }
+                        x.set_ore_caps();
                     }
                     Commodity::LightOxide => x.circuits[r].iter_mut().for_each(|k| k.light *= f),
                     Commodity::HeavyOxide => x.circuits[r].iter_mut().for_each(|k| k.heavy *= f),

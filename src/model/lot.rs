@@ -11,6 +11,13 @@ use crate::model::Commodity;
 /// Most regions a scenario may define: origin tags are kept inline, without heap allocation.
 pub const MAX_REGIONS: usize = 16;
 
+/// Values per lane of a lot's loops.
+const LANE: usize = 4;
+
+/// Room for the values of a lot with the most tags, in whole lanes (with 16 regions, 35
+/// values in 9 lanes: the lot is no larger, its 3 bytes of shape took that padding already).
+const ROOM: usize = (3 + 2 * MAX_REGIONS).next_multiple_of(LANE);
+
 /// Quantity and tags. `q` is `[total, 0, 0]` for oxides and magnets and the content
 /// `[NdPr, Dy/Tb, other REO]` for concentrate. `a` and `b` are per-origin-region tonnes:
 /// for oxides `a[o]` = separated in `o`; for magnets `a[o]` = made in `o` and `b[o]` = tonnes
@@ -19,10 +26,13 @@ pub const MAX_REGIONS: usize = 16;
 /// The three are packed side by side in one inline array, `v = [q, a, b, unused...]`, so that
 /// every removal, addition or copy is a single loop over the `3 + a.len() + b.len()` values
 /// the lot holds (entries past them mean nothing: lots written in place may keep stale values
-/// there).
+/// there). Those loops run over whole lanes of `LANE` values (the last one padded with unused
+/// entries): a fixed-width step the compiler turns into a few vector operations, where a loop
+/// over exactly the values held would need a scalar tail. Each value is still computed on its
+/// own, by the same operations.
 #[derive(Clone, Copy)]
 pub struct Lot {
-    v: [f64; 3 + 2 * MAX_REGIONS],
+    v: [f64; ROOM],
     /// `a.len()` and `b.len()`, and `3 + a.len() + b.len()` (kept: every loop over the lot
     /// reads it).
     na: u8,
@@ -34,7 +44,7 @@ impl Default for Lot {
     /// An empty lot without tags.
     fn default() -> Lot {
         Lot {
-            v: [0.0; 3 + 2 * MAX_REGIONS],
+            v: [0.0; ROOM],
             na: 0,
             nb: 0,
             len: 3,
@@ -115,9 +125,15 @@ impl Lot {
         &self.v[..self.len()]
     }
 
-    fn values_mut(&mut self) -> &mut [f64] {
-        let len = self.len();
-        &mut self.v[..len]
+    /// The lanes holding the lot's values (and, past them, unused entries).
+    fn lanes(&self) -> &[[f64; LANE]] {
+        let n = self.len().div_ceil(LANE);
+        &self.v.as_chunks::<LANE>().0[..n]
+    }
+
+    fn lanes_mut(&mut self) -> &mut [[f64; LANE]] {
+        let n = self.len().div_ceil(LANE);
+        &mut self.v.as_chunks_mut::<LANE>().0[..n]
     }
 
     /// Quantity: `[total, 0, 0]` or concentrate content.
@@ -159,8 +175,10 @@ impl Lot {
             (other.na, other.nb),
             "lots of one shape"
         );
-        for (x, y) in self.values_mut().iter_mut().zip(other.values()) {
-            *x += y;
+        for (xs, ys) in self.lanes_mut().iter_mut().zip(other.lanes()) {
+            for (x, y) in xs.iter_mut().zip(ys) {
+                *x += y;
+            }
         }
     }
 
@@ -180,25 +198,28 @@ impl Lot {
     pub fn take_to(&mut self, amount: f64, out: &mut Lot) {
         let f = self.share(amount);
         (out.na, out.nb, out.len) = (self.na, self.nb, self.len);
-        let len = self.len();
-        for (x, o) in self.v[..len].iter_mut().zip(&mut out.v[..len]) {
-            *o = *x * f;
-            *x -= *o;
+        for (xs, os) in self.lanes_mut().iter_mut().zip(out.lanes_mut()) {
+            for (x, o) in xs.iter_mut().zip(os) {
+                *o = *x * f;
+                *x -= *o;
+            }
         }
     }
 
     /// Sets this lot to `other` (its shape included), copying only the values `other` holds.
     pub fn copy_from(&mut self, other: &Lot) {
         (self.na, self.nb, self.len) = (other.na, other.nb, other.len);
-        let len = other.len();
-        self.v[..len].copy_from_slice(&other.v[..len]);
+        let n = other.lanes().len();
+        self.v.as_chunks_mut::<LANE>().0[..n].copy_from_slice(other.lanes());
     }
 
     /// Removes `amount` as `take` does, without returning it.
     pub fn remove(&mut self, amount: f64) {
         let f = self.share(amount);
-        for x in self.values_mut() {
-            *x -= *x * f;
+        for xs in self.lanes_mut() {
+            for x in xs {
+                *x -= *x * f;
+            }
         }
     }
 
@@ -207,7 +228,11 @@ impl Lot {
         let total = self.total();
         if total > 0.0 && total.is_finite() {
             out.copy_from(self);
-            self.values_mut().iter_mut().for_each(|x| *x -= *x);
+            for xs in self.lanes_mut() {
+                for x in xs {
+                    *x -= *x;
+                }
+            }
         } else {
             self.take_to(total, out);
         }
@@ -235,7 +260,11 @@ impl Lot {
 
     /// Multiplies quantity and tags by `f`.
     pub fn scale(&mut self, f: f64) {
-        self.values_mut().iter_mut().for_each(|x| *x *= f);
+        for xs in self.lanes_mut() {
+            for x in xs {
+                *x *= f;
+            }
+        }
     }
 
     /// Removes `amount` from the untagged part only (tags unchanged). For oxides and magnets.

@@ -49,6 +49,9 @@ pub struct Exogenous {
     pub mine_shares: Vec<Vec<[f64; 2]>>,
     /// `[region][mine]` ore type.
     pub mine_ore: Vec<Vec<Ore>>,
+    /// `[region][ore]` the region's mine capacity of each ore (what `ore_cap` returns, read
+    /// several times a month): set by `set_ore_caps` whenever `mine_cap` changes.
+    pub ore_caps: Vec<[f64; 2]>,
     /// `[region][ore]` separation circuits fed with that ore's concentrate.
     pub circuits: Vec<[Circuit; 2]>,
     /// `[region]` t magnet.
@@ -75,6 +78,36 @@ impl Exogenous {
 
     /// Region `r`'s mine capacity of ore `ore` this month, t REO.
     pub fn ore_cap(&self, r: usize, ore: Ore) -> f64 {
+        let cap = self.ore_caps[r][ore as usize];
+        debug_assert_eq!(
+            cap.to_bits(),
+            self.sum_ore_cap(r, ore).to_bits(),
+            "set_ore_caps after mine_cap changed"
+        );
+        cap
+    }
+
+    /// Sets `ore_caps` from `mine_cap` (and `mine_ore`): one pass over each region's mines,
+    /// each ore's capacities added in mine order from -0.0, as `sum` adds them (an empty sum is
+    /// -0.0), so each entry is what `sum_ore_cap` returns.
+    pub fn set_ore_caps(&mut self) {
+        set_from(
+            &mut self.ore_caps,
+            self.mine_cap
+                .iter()
+                .zip(&self.mine_ore)
+                .map(|(caps, ores)| {
+                    let mut sums = [-0.0; 2];
+                    for (c, o) in caps.iter().zip(ores) {
+                        sums[*o as usize] += c;
+                    }
+                    sums
+                }),
+        );
+    }
+
+    /// The sum of region `r`'s mine capacities of ore `ore`.
+    fn sum_ore_cap(&self, r: usize, ore: Ore) -> f64 {
         self.mine_cap[r]
             .iter()
             .zip(&self.mine_ore[r])
@@ -161,6 +194,31 @@ impl InTransit {
         s.lot.copy_from(lot);
     }
 
+    /// The lot of a shipment to be written in place, not yet in transit: `keep_staged` puts it
+    /// in transit after the others (as `push` would).
+    pub fn staged(
+        &mut self,
+        due: usize,
+        commodity: Commodity,
+        origin: usize,
+        destination: usize,
+    ) -> &mut Lot {
+        let s = self.0.staged(|| Shipment {
+            due,
+            commodity,
+            origin,
+            destination,
+            lot: Lot::default(),
+        });
+        (s.due, s.commodity, s.origin, s.destination) = (due, commodity, origin, destination);
+        &mut s.lot
+    }
+
+    /// Puts the shipment `staged` wrote in transit.
+    pub fn keep_staged(&mut self) {
+        self.0.keep_staged();
+    }
+
     /// Takes out the shipments due by `month`, passing each to `arrive` in the order shipped;
     /// the others stay in transit in their order.
     pub fn arrive(&mut self, month: usize, mut arrive: impl FnMut(&Shipment)) {
@@ -199,11 +257,14 @@ pub struct Stocks {
     /// (less was shipped toward the region than it ordered abroad); empty before the first
     /// month.
     pub oxide_imports: Vec<[(f64, bool); 2]>,
-    /// Magnet shortfalls at component makers of the last months, most recent last,
-    /// `[month][region][local sector][grade]`, for the component lag: the first
-    /// `shortfall_months` tables (the others are kept for reuse).
-    pub shortfalls: Vec<Vec<Vec<[f64; 2]>>>,
+    /// Magnet shortfalls at component makers of the last months, for the component lag: a
+    /// ring of tables `[slot][sector][grade]`, one slot per month kept, each table the run's
+    /// local sectors region after region (`allocate::components` sets the shape).
+    pub shortfalls: Vec<[f64; 2]>,
+    /// Months recorded in `shortfalls` (at most its slots).
     pub shortfall_months: usize,
+    /// The slot of the latest month's table.
+    pub shortfall_latest: usize,
 }
 
 impl Stocks {
@@ -216,6 +277,7 @@ impl Stocks {
             oxide_imports: Vec::new(),
             shortfalls: Vec::new(),
             shortfall_months: 0,
+            shortfall_latest: 0,
         }
     }
 

@@ -26,21 +26,42 @@ pub fn place_orders(
     fill(flows, n * n, 0.0);
     // Nothing to place: the first round would move nothing.
     if needs.iter().any(|&x| x > 0.0) {
-        r.req.resize(n * n, 0.0);
-        r.asked.resize(n, 0.0);
-        let (spare, req, asked) = (&mut spare[..n], &mut r.req[..n * n], &mut r.asked[..n]);
-        for _round in 0..4 {
-            // A round in which nothing is asked moves nothing: the last one.
-            if !request(needs, spare, &open, req, asked)
-                || serve(needs, spare, flows, req, asked) <= 1e-12
-            {
-                break;
-            }
+        // Two and four regions (the shipped scenarios) get copies of their own, in which the
+        // loops over regions have a known length (unrolled, no bounds checks).
+        match n {
+            2 => rounds(2, needs, spare, &open, flows, r),
+            4 => rounds(4, needs, spare, &open, flows, r),
+            _ => rounds(n, needs, spare, &open, flows, r),
         }
     }
     // Clean rounding residue so that "fully served" reads as exactly zero.
     clean_residue(needs);
     clean_residue(spare);
+}
+
+/// The rounds of `place_orders` on `n` regions (`needs.len()`).
+#[inline(always)]
+fn rounds(
+    n: usize,
+    needs: &mut [f64],
+    spare: &mut [f64],
+    open: &impl Fn(usize, usize) -> bool,
+    flows: &mut [f64],
+    r: &mut Requests,
+) {
+    r.req.resize(n * n, 0.0);
+    r.asked.resize(n, 0.0);
+    r.offered.resize(n, 0.0);
+    let (needs, spare, flows) = (&mut needs[..n], &mut spare[..n], &mut flows[..n * n]);
+    let (req, asked, offered) = (&mut r.req[..n * n], &mut r.asked[..n], &mut r.offered[..n]);
+    for _round in 0..4 {
+        // A round in which nothing is asked moves nothing: the last one.
+        if !request(needs, spare, open, req, asked, offered)
+            || serve(needs, spare, flows, req, asked) <= 1e-12
+        {
+            break;
+        }
+    }
 }
 
 /// Sets entries within 1e-9 of zero to exactly zero.
@@ -59,47 +80,50 @@ pub struct Requests {
     req: Vec<f64>,
     /// `[o]`: the sum of exporter `o`'s requests, over importers in order.
     asked: Vec<f64>,
+    /// `[o]`: the spare supply exporter `o` offers this round (`spare[o].max(0.0)`).
+    offered: Vec<f64>,
 }
 
 /// One round's requests `req[o * n + d]` (every entry set): each importer's need split over
-/// its open exporters pro rata to their spare supply, 0 where nothing is asked. Sums each
-/// exporter's requests into `asked[o]`, importer by importer (so exactly as summing its row
-/// would; the zeros, left out, change no sum but a zero's sign, and `serve` only tells a
-/// positive sum from the others). Returns whether any exporter was asked for more than 0.
-#[inline]
+/// its open exporters pro rata to their spare supply (`offered`, set here), 0 where nothing is
+/// asked. Sums each exporter's requests into `asked[o]`, importer by importer (so exactly as
+/// summing its row would; the zeros, left out, change no sum but a zero's sign, and `serve`
+/// only tells a positive sum from the others). Returns whether any exporter was asked for
+/// more than 0.
+#[inline(always)]
 fn request(
     needs: &[f64],
     spare: &[f64],
     open: &impl Fn(usize, usize) -> bool,
     req: &mut [f64],
     asked: &mut [f64],
+    offered: &mut [f64],
 ) -> bool {
     let n = needs.len();
     asked.fill(-0.0);
+    req.fill(0.0);
+    for (o, s) in offered.iter_mut().zip(spare) {
+        *o = s.max(0.0);
+    }
+    let offered = &*offered;
     for (d, &need) in needs.iter().enumerate() {
-        let total: f64 = if need <= 0.0 {
-            0.0
-        } else {
-            (0..n)
-                .filter(|&o| o != d && open(o, d))
-                .map(|o| spare[o].max(0.0))
-                .sum()
-        };
+        if need <= 0.0 {
+            continue;
+        }
+        let total: f64 = (0..n)
+            .filter(|&o| o != d && open(o, d))
+            .map(|o| offered[o])
+            .sum();
         // (A NaN need or total is placed, as it always was.)
-        if need <= 0.0 || total <= 0.0 {
-            for o in 0..n {
-                req[o * n + d] = 0.0;
-            }
+        if total <= 0.0 {
             continue;
         }
         for o in 0..n {
-            req[o * n + d] = if o != d && open(o, d) {
-                let q = need * spare[o].max(0.0) / total;
+            if o != d && open(o, d) {
+                let q = need * offered[o] / total;
+                req[o * n + d] = q;
                 asked[o] += q;
-                q
-            } else {
-                0.0
-            };
+            }
         }
     }
     // (Served unless `asked <= 0.0`, so a NaN counts as asked.)
@@ -109,7 +133,7 @@ fn request(
 /// Serves one round's requests `req`, each exporter scaling its requests down to its spare
 /// supply when asked (`asked`) for more: adds the flows to `flows`, takes them from `needs`
 /// and `spare`, and returns the tonnes moved.
-#[inline]
+#[inline(always)]
 fn serve(
     needs: &mut [f64],
     spare: &mut [f64],
@@ -300,9 +324,8 @@ fn own_unit(c: Commodity, o: usize, n: usize, s: [f64; 2]) -> Lot {
 #[derive(Debug, Clone, Default)]
 pub struct Docks {
     arriving: Arrivals,
-    /// A shipment before it is split by due month, and one part of it.
+    /// A shipment before it is split by due month.
     parcel: Lot,
-    part: Lot,
 }
 
 /// Shipments arriving this month, `(origin, destination, lot)`.
@@ -313,6 +336,13 @@ impl Arrivals {
     /// The lot of a new arrival from `o` to `d`, to be written.
     fn next(&mut self, o: usize, d: usize) -> &mut Lot {
         let slot = self.0.next(Default::default);
+        (slot.0, slot.1) = (o, d);
+        &mut slot.2
+    }
+
+    /// The lot of an arrival from `o` to `d` to be written, kept by `keep_staged`.
+    fn staged(&mut self, o: usize, d: usize) -> &mut Lot {
+        let slot = self.0.staged(Default::default);
         (slot.0, slot.1) = (o, d);
         &mut slot.2
     }
@@ -360,11 +390,7 @@ pub fn trade(
     ship(n, flows, |o| lots[o][ci].total(), home_use);
     // Shipments arriving this month join the importers' stocks after every exporter has
     // shipped, in the order shipped.
-    let Docks {
-        arriving,
-        parcel,
-        part,
-    } = docks;
+    let Docks { arriving, parcel } = docks;
     arriving.0.clear();
     let (flows, transit) = (&flows[..n * n], &transit[..n * n]);
     for o in 0..n {
@@ -384,19 +410,35 @@ pub fn trade(
                 continue;
             }
             lots[o][ci].take_to(q, parcel);
-            split(parcel, q, delay, month as f64, part, |due, part| {
-                if part.total() <= 0.0 {
-                    return;
+            // Split as `split` does, each part written straight into its arrival or transit
+            // slot, which is kept if the part holds anything.
+            let whole = delay.floor();
+            let late = delay - whole;
+            let first = month as f64 + whole;
+            for (due, share) in [(first, Some(q * (1.0 - late))), (first + 1.0, None)] {
+                let arrives = due == month as f64;
+                let slot = if arrives {
+                    arriving.staged(o, d)
+                } else {
+                    on_the_way.staged(due as usize, c, o, d)
+                };
+                match share {
+                    Some(amount) => parcel.take_to(amount, slot),
+                    None => parcel.take_all_to(slot),
                 }
-                if due == month as f64 {
-                    arriving.next(o, d).copy_from(part);
+                let t = slot.total();
+                if t <= 0.0 {
+                    continue;
+                }
+                if arrives {
+                    arriving.0.keep_staged();
                 } else {
                     if licence > 0.0 {
-                        delayed[route] += part.total();
+                        delayed[route] += t;
                     }
-                    on_the_way.push(due as usize, c, o, d, part);
+                    on_the_way.keep_staged();
                 }
-            });
+            }
         }
     }
     for (o, d, lot) in arriving.0.live() {

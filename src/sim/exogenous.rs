@@ -454,6 +454,7 @@ impl<'a> Assets<'a> {
                 1.0
             };
         }
+        x.set_ore_caps();
     }
 
     /// Region `ri`'s separation circuits this month `[ore]`, and its nominal separation
