@@ -209,6 +209,21 @@ struct Asset<'a, T> {
     terms: T,
 }
 
+impl<'a, T> Asset<'a, T> {
+    /// An asset from its run's outage process, project and growth, and its stage's terms.
+    fn new(
+        (outage, project, growth): (Option<OutageState<'a>>, Option<Project>, Growth),
+        terms: T,
+    ) -> Self {
+        Asset {
+            outage,
+            project,
+            growth,
+            terms,
+        }
+    }
+}
+
 /// A mine's terms for the run.
 struct MineTerms {
     /// `capacity_t * utilisation`, t/yr.
@@ -300,24 +315,19 @@ impl<'a> Assets<'a> {
             set_from(
                 &mut self.mines[ri],
                 r.mines.iter().map(|m| {
-                    let (outage, project, growth) = asset(ri, &m.outage, &m.pipeline, m.growth);
+                    let parts = asset(ri, &m.outage, &m.pipeline, m.growth);
                     let terms = MineTerms {
                         nameplate: v[m.capacity] * v[m.utilisation],
                         shares: [v[m.ndpr_share], v[m.dytb_share]],
                         ore: m.ore,
                     };
-                    Asset {
-                        outage,
-                        project,
-                        growth,
-                        terms,
-                    }
+                    Asset::new(parts, terms)
                 }),
             );
             set_from(
                 &mut self.separation[ri],
                 r.separation.iter().map(|s| {
-                    let (outage, project, growth) = asset(ri, &s.outage, &s.pipeline, s.growth);
+                    let parts = asset(ri, &s.outage, &s.pipeline, s.growth);
                     let (light, heavy) = (v[s.light_capacity], v[s.heavy_capacity]);
                     let terms = SeparationTerms {
                         utilisation: v[s.utilisation],
@@ -326,27 +336,17 @@ impl<'a> Assets<'a> {
                         total: light + heavy,
                         feed: s.feed as usize,
                     };
-                    Asset {
-                        outage,
-                        project,
-                        growth,
-                        terms,
-                    }
+                    Asset::new(parts, terms)
                 }),
             );
             set_from(
                 &mut self.magnets[ri],
                 r.magnet_plants.iter().map(|m| {
-                    let (outage, project, growth) = asset(ri, &m.outage, &m.pipeline, m.growth);
+                    let parts = asset(ri, &m.outage, &m.pipeline, m.growth);
                     let terms = MagnetTerms {
                         nameplate: v[m.capacity] * v[m.utilisation],
                     };
-                    Asset {
-                        outage,
-                        project,
-                        growth,
-                        terms,
-                    }
+                    Asset::new(parts, terms)
                 }),
             );
         }
