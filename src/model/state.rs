@@ -183,15 +183,9 @@ impl InTransit {
         destination: usize,
         lot: &Lot,
     ) {
-        let s = self.0.next(|| Shipment {
-            due,
-            commodity,
-            origin,
-            destination,
-            lot: Lot::default(),
-        });
-        (s.due, s.commodity, s.origin, s.destination) = (due, commodity, origin, destination);
-        s.lot.copy_from(lot);
+        self.staged(due, commodity, origin, destination)
+            .copy_from(lot);
+        self.keep_staged();
     }
 
     /// The lot of a shipment to be written in place, not yet in transit: `keep_staged` puts it
