@@ -13,6 +13,34 @@ use crate::model::{ControlKind, Ore, Outage, Pipeline, Region, Scenario};
 use crate::policy::controls::{technology, technology_factor};
 use crate::sim::streams::{self, Stream};
 
+/// Growth over `month` months at `rate` per year.
+pub fn growth_factor(rate: f64, month: usize) -> f64 {
+    (1.0 + rate).powf(month as f64 / 12.0)
+}
+
+/// End-use demand of month `t` before any market response, `[region][local sector][grade]`,
+/// t/month.
+pub fn demand(sc: &Scenario, v: &Values, t: usize) -> Vec<Vec<[f64; 2]>> {
+    let mut d = Vec::new();
+    demand_into(sc, v, t, &mut d);
+    d
+}
+
+/// `demand`, into `out` (its tables reused).
+pub fn demand_into(sc: &Scenario, v: &Values, t: usize, out: &mut Vec<Vec<[f64; 2]>>) {
+    out.resize_with(sc.regions.len(), Vec::new);
+    for (r, row) in sc.regions.iter().zip(out.iter_mut()) {
+        set_from(
+            row,
+            r.sectors.iter().map(|s| {
+                let d = v[s.demand] / 12.0 * growth_factor(v[s.growth], t);
+                let ht = v[s.high_temp_share];
+                [d * (1.0 - ht), d * ht]
+            }),
+        );
+    }
+}
+
 /// The growth factor of one asset or sector, `(1 + rate)^(months / 12)`, with `1 + rate` taken
 /// once per run. The month count is the region's growth clock for a positive rate of an asset,
 /// the calendar otherwise (docs/model.md, "Exogenous inputs of month t").

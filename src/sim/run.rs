@@ -14,7 +14,7 @@ use crate::model::state::{ChainParams, DAYS_PER_MONTH, Exogenous, Stocks};
 use crate::model::stockpile::StockpileState;
 use crate::model::{Commodity, Scenario, StockpileSize};
 use crate::policy::controls::{self, History};
-use crate::sim::exogenous::{Assets, BaseDemand};
+use crate::sim::exogenous::{Assets, BaseDemand, demand};
 use crate::sim::streams;
 
 pub use crate::model::record::RunOutput;
@@ -93,18 +93,14 @@ fn stockpile_initial(sc: &Scenario, v: &Values, p: &ChainParams, out: &mut Vec<f
 /// `days_of_sectors` when given.
 fn monthly_use(sc: &Scenario, v: &Values, p: &ChainParams, i: usize) -> f64 {
     let s = &sc.stockpiles[i];
+    let d0 = demand(sc, v, 0);
     let region = &sc.regions[s.region];
-    // Month-0 demand of the region's sectors (the demand is flat in region-then-sector order).
-    let (mut base, mut d0) = (BaseDemand::default(), Vec::new());
-    base.reset(sc, v);
-    base.month_into(0, &mut d0);
-    let first: usize = sc.regions[..s.region].iter().map(|r| r.sectors.len()).sum();
-    let d0 = &d0[first..first + region.sectors.len()];
     let counted = |ls: usize| {
         s.days_of_sectors.is_empty() || s.days_of_sectors.contains(&region.sectors[ls].sector)
     };
     let per_grade: [f64; 2] = [0, 1].map(|g| {
-        d0.iter()
+        d0[s.region]
+            .iter()
             .enumerate()
             .filter(|(ls, _)| counted(*ls))
             .map(|(_, x)| x[g])
