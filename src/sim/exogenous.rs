@@ -13,81 +13,59 @@ use crate::model::{ControlKind, Ore, Outage, Pipeline, Region, Scenario};
 use crate::policy::controls::{technology, technology_factor};
 use crate::sim::streams::{self, Stream};
 
-/// Growth over `month` months at `rate` per year.
-pub fn growth_factor(rate: f64, month: usize) -> f64 {
-    (1.0 + rate).powf(month as f64 / 12.0)
-}
-
-/// End-use demand of month `t` before any market response, `[region][local sector][grade]`,
-/// t/month.
-pub fn demand(sc: &Scenario, v: &Values, t: usize) -> Vec<Vec<[f64; 2]>> {
-    let mut d = Vec::new();
-    demand_into(sc, v, t, &mut d);
-    d
-}
-
-/// `demand`, into `out` (its tables reused).
-pub fn demand_into(sc: &Scenario, v: &Values, t: usize, out: &mut Vec<Vec<[f64; 2]>>) {
-    out.resize_with(sc.regions.len(), Vec::new);
-    for (r, row) in sc.regions.iter().zip(out.iter_mut()) {
-        set_from(
-            row,
-            r.sectors.iter().map(|s| {
-                let d = v[s.demand] / 12.0 * growth_factor(v[s.growth], t);
-                let ht = v[s.high_temp_share];
-                [d * (1.0 - ht), d * ht]
-            }),
-        );
-    }
-}
-
-/// The growth factor of one asset or sector, `(1 + rate)^(months / 12)`, with `1 + rate` taken
-/// once per run. The month count is the region's growth clock for a positive rate of an asset,
-/// the calendar otherwise (docs/model.md, "Exogenous inputs of month t").
+/// The growth of one asset or sector, compounded month by month: the factor `g(t)` of the
+/// current month starts at 1 and each month is multiplied by `(1 + rate)^(pace / 12)`, where the
+/// pace is 1 on the calendar and the region's growth-clock advance for an asset that follows the
+/// clock (docs/model.md, "Exogenous inputs of month t"). Compounding costs one multiplication a
+/// month where `(1 + rate)^(t / 12)` cost a `pow`; the two differ only by rounding (a few ulps
+/// after a horizon of months).
 #[derive(Debug, Clone, Copy)]
-enum Growth {
-    /// A zero rate: the factor is exactly 1 (`pow(1, y) = 1`), so it is not computed.
-    None,
-    /// `1 + rate`, raised to the region's growth clock / 12.
-    Clock(f64),
-    /// `1 + rate`, raised to `t / 12`.
-    Calendar(f64),
+struct Growth {
+    /// `g(t)`, the factor of the current month.
+    factor: f64,
+    /// `1 + rate`.
+    base: f64,
+    /// `(1 + rate)^(1 / 12)`, a month at full pace (exactly 1 for a zero rate).
+    monthly: f64,
+    /// Whether the factor follows the region's growth clock rather than the calendar.
+    clocked: bool,
 }
 
 impl Growth {
+    fn new(rate: f64, clocked: bool) -> Self {
+        let base = 1.0 + rate;
+        Growth {
+            factor: 1.0,
+            base,
+            monthly: base.powf(1.0 / 12.0),
+            clocked,
+        }
+    }
+
     /// An asset's growth: additions follow the region's clock, declines the calendar.
     fn asset(rate: f64) -> Self {
-        if rate == 0.0 {
-            Growth::None
-        } else if rate > 0.0 {
-            Growth::Clock(1.0 + rate)
-        } else {
-            Growth::Calendar(1.0 + rate)
-        }
+        Growth::new(rate, rate > 0.0)
     }
 
     /// A sector's demand growth, which always follows the calendar.
     fn calendar(rate: f64) -> Self {
-        if rate == 0.0 {
-            Growth::None
-        } else {
-            Growth::Calendar(1.0 + rate)
-        }
+        Growth::new(rate, false)
     }
 
-    /// The factor, given the month's exponents `clock / 12` and `t / 12`.
+    /// Moves the factor on by a month in which the region's growth clock advanced by `pace`
+    /// (in [0, 1]; 1 without technology-export controls).
     #[inline]
-    fn factor(self, clock: f64, calendar: f64) -> f64 {
-        match self {
-            Growth::None => 1.0,
-            Growth::Clock(base) => base.powf(clock),
-            Growth::Calendar(base) => base.powf(calendar),
-        }
+    fn advance(&mut self, pace: f64) {
+        self.factor *= if !self.clocked || pace == 1.0 {
+            self.monthly
+        } else {
+            self.base.powf(pace / 12.0)
+        };
     }
 }
 
-/// The per-run terms of every sector's base demand (`demand`), flat in region-then-sector order,
-/// read from the run's values once instead of every month.
+/// The per-run terms of every sector's base demand, flat in region-then-sector order, read from
+/// the run's values once, and each sector's growth factor of the current month.
 #[derive(Debug, Clone, Default)]
 pub struct BaseDemand {
     /// `demand_t / 12`, t/month at the start.
@@ -97,7 +75,7 @@ pub struct BaseDemand {
 }
 
 impl BaseDemand {
-    /// Reads the terms of the run with values `v`.
+    /// Reads the terms of the run with values `v`; the current month is month 0.
     pub fn reset(&mut self, sc: &Scenario, v: &Values) {
         let sectors = || sc.regions.iter().flat_map(|r| &r.sectors);
         set_from(&mut self.monthly, sectors().map(|s| v[s.demand] / 12.0));
@@ -111,21 +89,22 @@ impl BaseDemand {
         );
     }
 
-    /// `demand` of month `t`, `[standard, high_temp]` t/month per sector in region-then-sector
-    /// order, into `out`.
-    pub fn month_into(&self, t: usize, out: &mut Vec<[f64; 2]>) {
-        let years = t as f64 / 12.0;
-        set_from(
-            out,
-            self.monthly
-                .iter()
-                .zip(&self.growth)
-                .zip(&self.high_temp_share)
-                .map(|((&monthly, growth), &ht)| {
-                    let d = monthly * growth.factor(years, years);
-                    [d * (1.0 - ht), d * ht]
-                }),
-        );
+    /// Base demand of the current month of sector `i` (flat region-then-sector index),
+    /// `[standard, high_temp]` t/month.
+    #[inline]
+    pub fn sector(&self, i: usize) -> [f64; 2] {
+        let d = self.monthly[i] * self.growth[i].factor;
+        let ht = self.high_temp_share[i];
+        [d * (1.0 - ht), d * ht]
+    }
+
+    /// The current month's base demand of every sector into `out`, then moves on to the next
+    /// month: called once per month, in order from month 0.
+    pub fn month_into(&mut self, out: &mut Vec<[f64; 2]>) {
+        set_from(out, (0..self.monthly.len()).map(|i| self.sector(i)));
+        for g in &mut self.growth {
+            g.advance(1.0);
+        }
     }
 }
 
@@ -260,8 +239,6 @@ pub struct Assets<'a> {
     /// `[region]` whether a technology-export control names the region: only then can its
     /// growth clock advance by less than a month.
     tech_target: Vec<bool>,
-    /// Months of capacity growth each region has had; technology-export controls slow it.
-    growth_months: Vec<f64>,
 }
 
 impl<'a> Assets<'a> {
@@ -283,7 +260,6 @@ impl<'a> Assets<'a> {
             magnets: Vec::new(),
             recovery: Vec::new(),
             tech_target: Vec::new(),
-            growth_months: Vec::new(),
         }
     }
 
@@ -362,7 +338,6 @@ impl<'a> Assets<'a> {
                 })
             }),
         );
-        fill(&mut self.growth_months, n, 0.0);
     }
 
     /// Sets month `t`'s capacities in `x` (t/month, after outages) and each region's nominal
@@ -388,10 +363,14 @@ impl<'a> Assets<'a> {
         fill(&mut x.circuits, n, [Circuit::default(); 2]);
         fill(&mut x.magnet_cap, n, 0.0);
         // Capacity after growth: declines follow the calendar, additions the region's growth
-        // clock.
-        let calendar = t as f64 / 12.0;
+        // clock, which advances by `pace` this month (applying from month t + 1).
         for (ri, region_nominal) in nominal.iter_mut().enumerate() {
-            let clock = self.growth_months[ri] / 12.0;
+            let pace = if self.tech_target[ri] {
+                technology_factor(sc, v, courses, ri, t)
+            } else {
+                // No technology control names the region: the clock runs at full pace.
+                1.0
+            };
             let (caps, shares, ores) = (
                 &mut x.mine_cap[ri],
                 &mut x.mine_shares[ri],
@@ -402,8 +381,8 @@ impl<'a> Assets<'a> {
             let mut mine_nominal = 0.0;
             for a in mines.iter_mut() {
                 let avail = available(&mut a.outage);
-                let cap =
-                    a.terms.nameplate * a.growth.factor(clock, calendar) / 12.0 * on(&a.project, t);
+                let cap = a.terms.nameplate * a.growth.factor / 12.0 * on(&a.project, t);
+                a.growth.advance(pace);
                 mine_nominal += cap * 12.0;
                 caps.push(cap * avail);
             }
@@ -431,14 +410,14 @@ impl<'a> Assets<'a> {
                 ores.push(ore);
                 mine_nominal += added;
             }
-            let (circuits, sep_nominal) = self.separation(ri, t, clock, calendar, expansion);
+            let (circuits, sep_nominal) = self.separation(ri, t, pace, expansion);
             x.circuits[ri] = circuits;
             let mut mag = 0.0;
             let mut mag_nominal = 0.0;
             for a in &mut self.magnets[ri] {
                 let avail = available(&mut a.outage);
-                let cap =
-                    a.terms.nameplate * a.growth.factor(clock, calendar) / 12.0 * on(&a.project, t);
+                let cap = a.terms.nameplate * a.growth.factor / 12.0 * on(&a.project, t);
+                a.growth.advance(pace);
                 mag_nominal += cap * 12.0;
                 mag += cap * avail;
             }
@@ -447,31 +426,25 @@ impl<'a> Assets<'a> {
             mag_nominal += added;
             x.magnet_cap[ri] = mag;
             *region_nominal = [mine_nominal, sep_nominal, mag_nominal];
-            self.growth_months[ri] += if self.tech_target[ri] {
-                technology_factor(sc, v, courses, ri, t)
-            } else {
-                // No technology control names the region: the factor is 1 every month.
-                1.0
-            };
         }
         x.set_ore_caps();
     }
 
     /// Region `ri`'s separation circuits this month `[ore]`, and its nominal separation
-    /// capacity (light + heavy, t/yr, before outages), given the month's growth exponents.
+    /// capacity (light + heavy, t/yr, before outages), given the pace of its growth clock this month.
     fn separation(
         &mut self,
         ri: usize,
         t: usize,
-        clock: f64,
-        calendar: f64,
+        pace: f64,
         expansion: &Expansion,
     ) -> ([Circuit; 2], f64) {
         let mut c = [Circuit::default(); 2];
         let mut nominal = 0.0;
         for a in &mut self.separation[ri] {
             let s = &a.terms;
-            let f = s.utilisation * a.growth.factor(clock, calendar) / 12.0 * on(&a.project, t);
+            let f = s.utilisation * a.growth.factor / 12.0 * on(&a.project, t);
+            a.growth.advance(pace);
             let avail = available(&mut a.outage);
             nominal += s.total * f * 12.0;
             let k = &mut c[s.feed];

@@ -15,7 +15,7 @@ impl RunState<'_> {
     pub(crate) fn month(&mut self, t: usize) {
         let (sc, v) = (self.sc, &self.out.values);
         let m = &mut self.month;
-        self.base_demand.month_into(t, &mut m.base);
+        self.base_demand.month_into(&mut m.base);
         let x = &mut m.x;
         self.response
             .demand_all(&m.base, &self.prices, &mut x.demand);

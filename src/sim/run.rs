@@ -14,7 +14,7 @@ use crate::model::state::{ChainParams, DAYS_PER_MONTH, Exogenous, Stocks};
 use crate::model::stockpile::StockpileState;
 use crate::model::{Commodity, Scenario, StockpileSize};
 use crate::policy::controls::{self, History};
-use crate::sim::exogenous::{Assets, BaseDemand, demand};
+use crate::sim::exogenous::{Assets, BaseDemand};
 use crate::sim::streams;
 
 pub use crate::model::record::RunOutput;
@@ -78,32 +78,37 @@ fn transit_months(sc: &Scenario, v: &Values, t: &mut Vec<f64>) {
 /// Initial stockpile level: tonnes, or days of the region's month-0 use (magnets: end-use
 /// demand for the grade; oxides: the oxide contained in the region's magnet demand), counting
 /// only `days_of_sectors` when given.
-fn stockpile_initial(sc: &Scenario, v: &Values, p: &ChainParams, out: &mut Vec<f64>) {
+fn stockpile_initial(
+    sc: &Scenario,
+    v: &Values,
+    p: &ChainParams,
+    base: &BaseDemand,
+    out: &mut Vec<f64>,
+) {
     set_from(
         out,
         (0..sc.stockpiles.len()).map(|i| match sc.stockpiles[i].size {
             StockpileSize::Tonnes(t) => v[t],
-            StockpileSize::Days(days) => v[days] / DAYS_PER_MONTH * monthly_use(sc, v, p, i),
+            StockpileSize::Days(days) => v[days] / DAYS_PER_MONTH * monthly_use(sc, p, base, i),
         }),
     );
 }
 
 /// Month-0 use (t/month) that stockpile `i`'s days of cover refer to: the region's demand for
 /// its magnet grade, or the oxide in the region's magnet demand, counting only
-/// `days_of_sectors` when given.
-fn monthly_use(sc: &Scenario, v: &Values, p: &ChainParams, i: usize) -> f64 {
+/// `days_of_sectors` when given. `base` is the run's base demand, still at month 0.
+fn monthly_use(sc: &Scenario, p: &ChainParams, base: &BaseDemand, i: usize) -> f64 {
     let s = &sc.stockpiles[i];
-    let d0 = demand(sc, v, 0);
     let region = &sc.regions[s.region];
+    // The region's sectors in the flat region-then-sector order of `base`.
+    let first: usize = sc.regions[..s.region].iter().map(|r| r.sectors.len()).sum();
     let counted = |ls: usize| {
         s.days_of_sectors.is_empty() || s.days_of_sectors.contains(&region.sectors[ls].sector)
     };
     let per_grade: [f64; 2] = [0, 1].map(|g| {
-        d0[s.region]
-            .iter()
-            .enumerate()
-            .filter(|(ls, _)| counted(*ls))
-            .map(|(_, x)| x[g])
+        (0..region.sectors.len())
+            .filter(|&ls| counted(ls))
+            .map(|ls| base.sector(first + ls)[g])
             .sum()
     });
     match s.commodity {
@@ -119,7 +124,9 @@ fn monthly_use(sc: &Scenario, v: &Values, p: &ChainParams, i: usize) -> f64 {
 pub fn tonnes_per_day(sc: &Scenario, seed: u64, run: u64, i: usize) -> f64 {
     let v = sc.params.sample(seed, run);
     let p = chain_params(sc, &v);
-    monthly_use(sc, &v, &p, i) / DAYS_PER_MONTH
+    let mut base = BaseDemand::default();
+    base.reset(sc, &v);
+    monthly_use(sc, &p, &base, i) / DAYS_PER_MONTH
 }
 
 /// Simulates run `run` of a batch seeded with `seed`.
@@ -231,7 +238,14 @@ impl RunState<'_> {
         let out = &mut self.out;
         out.courses = controls::courses(sc, &v, &mut draw);
         chain_params_into(sc, &v, &mut out.params);
-        stockpile_initial(sc, &v, &out.params, &mut out.stockpile_initial);
+        self.base_demand.reset(sc, &v);
+        stockpile_initial(
+            sc,
+            &v,
+            &out.params,
+            &self.base_demand,
+            &mut out.stockpile_initial,
+        );
         self.stockpiles.truncate(sc.stockpiles.len());
         for (i, (s, &size)) in sc.stockpiles.iter().zip(&out.stockpile_initial).enumerate() {
             let (mut serves, mut priority_sectors) = match self.stockpiles.get_mut(i) {
@@ -275,7 +289,6 @@ impl RunState<'_> {
         }
         self.assets.reset(&v, &out.courses, seed, run);
         self.prices.reset(n);
-        self.base_demand.reset(sc, &v);
         self.response.reset(sc, &v);
         self.expansion.reset(n);
         self.stocks.reset(n);
