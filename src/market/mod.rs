@@ -169,10 +169,17 @@ impl Prices {
                 }
                 let x0 = x0s[ci];
                 let rel = if x > 0.0 && x0 > 0.0 { x / x0 } else { 1.0 };
-                // ln(1) is exactly 0: not computed (month 0, and wherever tightness is 0).
-                let pull = if rel == 1.0 { 0.0 } else { rel.ln() };
+                // The push `k ln(rel)`, not computed where it is a zero: ln(1) is exactly 0
+                // (month 0, and wherever tightness is 0), and with `price_response = 0` (market
+                // off) it is `0 * ln(rel)`, a zero (for finite `ln(rel)`) whose sign `adjust`
+                // cannot carry.
+                let push = if rel == 1.0 || k == 0.0 {
+                    0.0
+                } else {
+                    k * rel.ln()
+                };
                 let ln = &mut lns[ci];
-                let moved = adjust(*ln, k * pull, theta, speedup).clamp(lo, hi);
+                let moved = adjust(*ln, push, theta, speedup).clamp(lo, hi);
                 // The index is exp of the log price: unchanged bits, unchanged index.
                 if moved.to_bits() != ln.to_bits() {
                     *ln = moved;
