@@ -166,8 +166,8 @@ pub struct InTransit(Slots<Shipment>);
 
 impl InTransit {
     /// The shipments in transit, in the order shipped.
-    pub fn iter(&self) -> std::slice::Iter<'_, Shipment> {
-        self.0.live().iter()
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &Shipment> + Clone {
+        self.0.live()
     }
 
     pub fn clear(&mut self) {
@@ -229,14 +229,6 @@ impl InTransit {
 impl PartialEq for InTransit {
     fn eq(&self, other: &InTransit) -> bool {
         self.iter().eq(other.iter())
-    }
-}
-
-impl<'a> IntoIterator for &'a InTransit {
-    type Item = &'a Shipment;
-    type IntoIter = std::slice::Iter<'a, Shipment>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter()
     }
 }
 
@@ -306,7 +298,7 @@ impl StockTotals {
             .map(|r| Commodity::ALL.map(|c| s.get(r, c)))
             .collect();
         let mut inbound = vec![[0.0; N_COMMODITIES]; n];
-        for sh in s.transit.iter().flatten() {
+        for sh in s.transit.iter().flat_map(InTransit::iter) {
             inbound[sh.destination][sh.commodity as usize] += sh.lot.total();
         }
         StockTotals { held, inbound }
@@ -327,7 +319,7 @@ impl StockTotals {
         // Commodity by commodity, shipments in order: each entry sums its shipments in the
         // order `of` does.
         for (c, shipments) in s.transit.iter().enumerate() {
-            for sh in shipments {
+            for sh in shipments.iter() {
                 t.inbound[sh.destination][c] += sh.lot.total();
             }
         }
