@@ -311,10 +311,12 @@ impl StockTotals {
             return;
         };
         let n = s.lots.len();
-        set_from(
-            &mut t.held,
-            (0..n).map(|r| Commodity::ALL.map(|c| s.get(r, c))),
-        );
+        t.held.resize(n, [0.0; N_COMMODITIES]);
+        for (held, lots) in t.held.iter_mut().zip(&s.lots) {
+            for (h, lot) in held.iter_mut().zip(lots) {
+                *h = lot.total();
+            }
+        }
         fill(&mut t.inbound, n, [0.0; N_COMMODITIES]);
         // Commodity by commodity, shipments in order: each entry sums its shipments in the
         // order `of` does.
@@ -323,6 +325,26 @@ impl StockTotals {
                 t.inbound[sh.destination][c] += sh.lot.total();
             }
         }
+    }
+
+    /// Whether every total is bit for bit that of `other` (NaN included).
+    pub fn same_bits(&self, other: &StockTotals) -> bool {
+        let bits = |t: &StockTotals| -> Vec<u64> {
+            t.held
+                .iter()
+                .chain(&t.inbound)
+                .flatten()
+                .map(|x| x.to_bits())
+                .collect()
+        };
+        (self.held.len(), self.inbound.len()) == (other.held.len(), other.inbound.len())
+            && bits(self) == bits(other)
+    }
+
+    /// Sets this to `other`, reusing its tables.
+    pub fn copy_from(&mut self, other: &StockTotals) {
+        self.held.clone_from(&other.held);
+        self.inbound.clone_from(&other.inbound);
     }
 
     /// Stock of commodity `c` in region `r`.
