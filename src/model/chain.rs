@@ -124,10 +124,7 @@ fn record_start(
     match (last_end, slot.as_mut()) {
         (Some((m, end)), Some(start)) if !init && m + 1 == month => {
             start.copy_from(end);
-            debug_assert!(
-                start.same_bits(&StockTotals::of(stocks)),
-                "stocks changed between months"
-            );
+            debug_assert!(start.match_bits(stocks), "stocks changed between months");
         }
         _ => StockTotals::record(slot, stocks),
     }

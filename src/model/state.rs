@@ -327,18 +327,28 @@ impl StockTotals {
         }
     }
 
-    /// Whether every total is bit for bit that of `other` (NaN included).
-    pub fn same_bits(&self, other: &StockTotals) -> bool {
-        let bits = |t: &StockTotals| -> Vec<u64> {
-            t.held
-                .iter()
-                .chain(&t.inbound)
-                .flatten()
-                .map(|x| x.to_bits())
-                .collect()
+    /// Whether these are, bit for bit, the totals `record` sets from `s` (allocating nothing,
+    /// so that debug checks leave allocation counts alone).
+    pub fn match_bits(&self, s: &Stocks) -> bool {
+        let n = s.lots.len();
+        let same = |x: f64, y: f64| x.to_bits() == y.to_bits();
+        let held = self
+            .held
+            .iter()
+            .zip(&s.lots)
+            .all(|(held, lots)| held.iter().zip(lots).all(|(&h, lot)| same(h, lot.total())));
+        let inbound = || {
+            (0..n).all(|d| {
+                (0..N_COMMODITIES).all(|c| {
+                    let sum = s.transit[c]
+                        .iter()
+                        .filter(|sh| sh.destination == d)
+                        .fold(0.0, |sum, sh| sum + sh.lot.total());
+                    same(self.inbound[d][c], sum)
+                })
+            })
         };
-        (self.held.len(), self.inbound.len()) == (other.held.len(), other.inbound.len())
-            && bits(self) == bits(other)
+        (self.held.len(), self.inbound.len()) == (n, n) && held && inbound()
     }
 
     /// Sets this to `other`, reusing its tables.
