@@ -103,8 +103,14 @@ pub fn end_use(
                 }
             }
             let order = &p.priority_order[r];
-            let want = |i: usize| if denied(i) { 0.0 } else { demand[i][g] };
-            serve_from(lot, want, order, &mut s.shares, &mut rec.delivered[r], g);
+            let delivered = &mut rec.delivered[r];
+            // Without restrictions no sector is denied: each wants its demand.
+            if allowed.is_empty() {
+                serve_from(lot, |i| demand[i][g], order, &mut s.shares, delivered, g);
+            } else {
+                let want = |i: usize| if denied(i) { 0.0 } else { demand[i][g] };
+                serve_from(lot, want, order, &mut s.shares, delivered, g);
+            }
         }
     }
 }

@@ -42,13 +42,16 @@ pub fn set_from<T>(v: &mut Vec<T>, items: impl IntoIterator<Item = T>) {
     v.extend(items);
 }
 
-/// A list whose entries keep their storage when removed: the first `live` slots are the list,
-/// the ones past them are kept for reuse. For entries with large inline data (a `Lot`), which
-/// are then written in place instead of built and moved, and never allocated again once the list
-/// has been as long.
+/// A list whose entries keep their storage when removed: entries live in fixed slots and the
+/// list is an order of slot indices (the first `live` of `order`; the indices past them are
+/// free slots kept for reuse). For entries with large inline data (a `Lot`), which are then
+/// written in place instead of built and moved, never allocated again once the list has been
+/// as long, and never moved when others are removed (`retain` reorders indices only).
 #[derive(Debug, Clone)]
 pub struct Slots<T> {
     slots: Vec<T>,
+    /// A permutation of the slot indices: the list in order, then the free slots.
+    order: Vec<usize>,
     live: usize,
 }
 
@@ -56,6 +59,7 @@ impl<T> Default for Slots<T> {
     fn default() -> Self {
         Slots {
             slots: Vec::new(),
+            order: Vec::new(),
             live: 0,
         }
     }
@@ -63,8 +67,8 @@ impl<T> Default for Slots<T> {
 
 impl<T> Slots<T> {
     /// The entries, in order.
-    pub fn live(&self) -> &[T] {
-        &self.slots[..self.live]
+    pub fn live(&self) -> impl ExactSizeIterator<Item = &T> + Clone {
+        self.order[..self.live].iter().map(|&i| &self.slots[i])
     }
 
     pub fn clear(&mut self) {
@@ -74,20 +78,25 @@ impl<T> Slots<T> {
     /// A new last entry, to be written by the caller: a reused slot holding stale values, or,
     /// when every slot is in use, `make()`.
     pub fn next(&mut self, make: impl FnOnce() -> T) -> &mut T {
-        if self.live == self.slots.len() {
-            self.slots.push(make());
-        }
+        let i = self.free_slot(make);
         self.live += 1;
-        &mut self.slots[self.live - 1]
+        &mut self.slots[i]
     }
 
     /// The slot a `next` would return, to be written by the caller without joining the list
     /// yet: `keep_staged` then adds it (a later `next` or `staged` reuses it otherwise).
     pub fn staged(&mut self, make: impl FnOnce() -> T) -> &mut T {
+        let i = self.free_slot(make);
+        &mut self.slots[i]
+    }
+
+    /// The index of the first free slot (`order[live]`), made by `make()` if there is none.
+    fn free_slot(&mut self, make: impl FnOnce() -> T) -> usize {
         if self.live == self.slots.len() {
+            self.order.push(self.slots.len());
             self.slots.push(make());
         }
-        &mut self.slots[self.live]
+        self.order[self.live]
     }
 
     /// Adds the slot `staged` returned as the last entry.
@@ -96,13 +105,13 @@ impl<T> Slots<T> {
         self.live += 1;
     }
 
-    /// Keeps the entries for which `keep` is true, in their order (removed ones are swapped
-    /// behind the live ones).
+    /// Keeps the entries for which `keep` is true, in their order (removed ones become free
+    /// slots; no entry moves).
     pub fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
         let mut kept = 0;
-        for i in 0..self.live {
-            if keep(&self.slots[i]) {
-                self.slots.swap(kept, i);
+        for j in 0..self.live {
+            if keep(&self.slots[self.order[j]]) {
+                self.order.swap(kept, j);
                 kept += 1;
             }
         }
@@ -136,11 +145,11 @@ mod tests {
             *s.next(|| 0) = x;
         }
         s.retain(|&x| x % 2 == 1);
-        assert_eq!(s.live(), [1, 3, 5]);
+        assert!(s.live().eq(&[1, 3, 5]));
         // A reused slot holds a stale value until written; `make` is not called.
         let reused = *s.next(|| unreachable!("a free slot exists"));
         assert!([2, 4].contains(&reused));
         s.clear();
-        assert!(s.live().is_empty());
+        assert_eq!(s.live().len(), 0);
     }
 }

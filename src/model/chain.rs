@@ -33,6 +33,8 @@ pub struct Work {
     docks: Docks,
     pub(crate) alloc: allocate::Scratch,
     releasable: Vec<f64>,
+    /// The stock totals the last month stepped ended with, and that month (`record_start`).
+    last_end: Option<(usize, StockTotals)>,
 }
 
 /// Runs one month (`month`, 0-based). `stocks` and `stockpiles` are updated in place; `rec`
@@ -69,7 +71,8 @@ pub fn step(
             prefill_transit(n, c, plan.flows(c), &p.transit, &plan.conc_shares, stocks);
         }
     }
-    begin_record(x, plan, stocks, stockpiles, rec);
+    record_start(stocks, month, init, &w.last_end, &mut rec.stocks_start);
+    begin_record(x, plan, stockpiles, rec);
 
     // Physical pass, upstream to downstream, each stage's output traded (6) before the next.
     let docks = &mut w.docks;
@@ -104,20 +107,51 @@ pub fn step(
     refill_stockpiles(stocks, stockpiles, rec);
     components(p.component_lag, stocks, rec);
     close_record(plan, stocks, stockpiles, rec);
+    keep_end(month, &rec.stocks_end, &mut w.last_end);
 }
 
-/// Records the month's start: stocks after month-0 initialisation, planned home use, target
+/// Records the stock totals at the month's start (after month-0 initialisation) into `slot`.
+/// After month 0 they are the totals the previous month ended with, copied from `last_end`
+/// when that was month `month - 1`: only `step` changes the stocks, and planning changes them
+/// in month 0 only.
+fn record_start(
+    stocks: &Stocks,
+    month: usize,
+    init: bool,
+    last_end: &Option<(usize, StockTotals)>,
+    slot: &mut Option<StockTotals>,
+) {
+    match (last_end, slot.as_mut()) {
+        (Some((m, end)), Some(start)) if !init && m + 1 == month => {
+            start.copy_from(end);
+            debug_assert!(start.match_bits(stocks), "stocks changed between months");
+        }
+        _ => StockTotals::record(slot, stocks),
+    }
+}
+
+/// Keeps the month's end totals `end` in `last_end`, for `record_start` next month.
+fn keep_end(month: usize, end: &Option<StockTotals>, last_end: &mut Option<(usize, StockTotals)>) {
+    let Some(end) = end else { return };
+    match last_end {
+        Some((m, kept)) => {
+            *m = month;
+            kept.copy_from(end);
+        }
+        None => *last_end = Some((month, end.clone())),
+    }
+}
+
+/// Records the rest of the month's start: planned home use, target
 /// stocks and home capacity per commodity (what the market measures tightness on), and empty
 /// flow tables.
 fn begin_record(
     x: &Exogenous,
     plan: &MonthPlan,
-    stocks: &Stocks,
     stockpiles: &[StockpileState],
     rec: &mut MonthRecord,
 ) {
     let n = x.magnet_cap.len();
-    StockTotals::record(&mut rec.stocks_start, stocks);
     set_from(
         &mut rec.home_use,
         (0..n).map(|r| Commodity::ALL.map(|c| plan.home_use(r, c))),

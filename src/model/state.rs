@@ -166,8 +166,8 @@ pub struct InTransit(Slots<Shipment>);
 
 impl InTransit {
     /// The shipments in transit, in the order shipped.
-    pub fn iter(&self) -> std::slice::Iter<'_, Shipment> {
-        self.0.live().iter()
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &Shipment> + Clone {
+        self.0.live()
     }
 
     pub fn clear(&mut self) {
@@ -229,14 +229,6 @@ impl InTransit {
 impl PartialEq for InTransit {
     fn eq(&self, other: &InTransit) -> bool {
         self.iter().eq(other.iter())
-    }
-}
-
-impl<'a> IntoIterator for &'a InTransit {
-    type Item = &'a Shipment;
-    type IntoIter = std::slice::Iter<'a, Shipment>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter()
     }
 }
 
@@ -306,7 +298,7 @@ impl StockTotals {
             .map(|r| Commodity::ALL.map(|c| s.get(r, c)))
             .collect();
         let mut inbound = vec![[0.0; N_COMMODITIES]; n];
-        for sh in s.transit.iter().flatten() {
+        for sh in s.transit.iter().flat_map(InTransit::iter) {
             inbound[sh.destination][sh.commodity as usize] += sh.lot.total();
         }
         StockTotals { held, inbound }
@@ -319,18 +311,50 @@ impl StockTotals {
             return;
         };
         let n = s.lots.len();
-        set_from(
-            &mut t.held,
-            (0..n).map(|r| Commodity::ALL.map(|c| s.get(r, c))),
-        );
+        t.held.resize(n, [0.0; N_COMMODITIES]);
+        for (held, lots) in t.held.iter_mut().zip(&s.lots) {
+            for (h, lot) in held.iter_mut().zip(lots) {
+                *h = lot.total();
+            }
+        }
         fill(&mut t.inbound, n, [0.0; N_COMMODITIES]);
         // Commodity by commodity, shipments in order: each entry sums its shipments in the
         // order `of` does.
         for (c, shipments) in s.transit.iter().enumerate() {
-            for sh in shipments {
+            for sh in shipments.iter() {
                 t.inbound[sh.destination][c] += sh.lot.total();
             }
         }
+    }
+
+    /// Whether these are, bit for bit, the totals `record` sets from `s` (allocating nothing,
+    /// so that debug checks leave allocation counts alone).
+    pub fn match_bits(&self, s: &Stocks) -> bool {
+        let n = s.lots.len();
+        let same = |x: f64, y: f64| x.to_bits() == y.to_bits();
+        let held = self
+            .held
+            .iter()
+            .zip(&s.lots)
+            .all(|(held, lots)| held.iter().zip(lots).all(|(&h, lot)| same(h, lot.total())));
+        let inbound = || {
+            (0..n).all(|d| {
+                (0..N_COMMODITIES).all(|c| {
+                    let sum = s.transit[c]
+                        .iter()
+                        .filter(|sh| sh.destination == d)
+                        .fold(0.0, |sum, sh| sum + sh.lot.total());
+                    same(self.inbound[d][c], sum)
+                })
+            })
+        };
+        (self.held.len(), self.inbound.len()) == (n, n) && held && inbound()
+    }
+
+    /// Sets this to `other`, reusing its tables.
+    pub fn copy_from(&mut self, other: &StockTotals) {
+        self.held.clone_from(&other.held);
+        self.inbound.clone_from(&other.inbound);
     }
 
     /// Stock of commodity `c` in region `r`.
