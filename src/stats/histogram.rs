@@ -151,21 +151,46 @@ impl Side {
     fn total(&self) -> u64 {
         self.under + self.counts.iter().map(|&c| u64::from(c)).sum::<u64>()
     }
+}
 
-    /// Magnitude representing the `k`-th smallest magnitude (0-based) of this side.
-    fn magnitude(&self, mut k: u64) -> f64 {
-        if k < self.under {
-            return edge(self.floor());
+/// A walk up a side's buckets to the magnitudes of ranks taken in ascending order: each
+/// bucket is passed once for all of them.
+struct Walk<'a> {
+    side: &'a Side,
+    /// The next bucket.
+    i: usize,
+    /// Magnitudes under the window and in the buckets before `i`.
+    before: u64,
+}
+
+impl<'a> Walk<'a> {
+    fn new(side: &'a Side) -> Self {
+        Walk {
+            side,
+            i: 0,
+            before: side.under,
         }
-        k -= self.under;
-        for (i, &c) in self.counts.iter().enumerate() {
-            if k < u64::from(c) {
-                let key = self.base + i as u32;
+    }
+
+    /// Magnitude representing the `k`-th smallest magnitude (0-based) of the side. A rank
+    /// below the last one asked starts the walk again.
+    fn magnitude(&mut self, k: u64) -> f64 {
+        let side = self.side;
+        if k < side.under {
+            return edge(side.floor());
+        }
+        if k < self.before {
+            *self = Walk::new(side);
+        }
+        while let Some(&c) = side.counts.get(self.i) {
+            if k < self.before + u64::from(c) {
+                let key = side.base + self.i as u32;
                 return (edge(key) + edge(key + 1)) / 2.0;
             }
-            k -= u64::from(c);
+            self.before += u64::from(c);
+            self.i += 1;
         }
-        edge(self.top + 1)
+        edge(side.top + 1)
     }
 }
 
@@ -481,19 +506,33 @@ impl Histogram {
     /// The `q`-quantile: the value of rank `floor(q (n - 1))` (0-based, ascending) as its
     /// bucket's midpoint, clamped to the observed minimum and maximum (0 when empty).
     pub fn quantile(&self, q: f64) -> f64 {
+        self.quantiles([q])[0]
+    }
+
+    /// The `quantile` of each of `qs`. For `qs` in ascending order each side's buckets are
+    /// walked once for all of them.
+    pub fn quantiles<const N: usize>(&self, qs: [f64; N]) -> [f64; N] {
         if self.n == 0 {
-            return 0.0;
+            return [0.0; N];
         }
-        let k = ((q.clamp(0.0, 1.0) * (self.n - 1) as f64).floor() as u64).min(self.n - 1);
+        let last = self.n - 1;
+        let ranks = qs.map(|q| ((q.clamp(0.0, 1.0) * last as f64).floor() as u64).min(last));
         let negs = self.neg.total();
-        let v = if k < negs {
-            -self.neg.magnitude(negs - 1 - k)
-        } else if k < negs + self.zeros {
-            0.0
-        } else {
-            self.pos.magnitude(k - negs - self.zeros)
-        };
-        v.clamp(self.min, self.max)
+        let mut out = [0.0; N];
+        // Negative values: the higher the rank, the smaller the magnitude, so from the last.
+        let mut neg = Walk::new(&self.neg);
+        for (v, &k) in out.iter_mut().zip(&ranks).rev() {
+            if k < negs {
+                *v = -neg.magnitude(negs - 1 - k);
+            }
+        }
+        let mut pos = Walk::new(&self.pos);
+        for (v, &k) in out.iter_mut().zip(&ranks) {
+            if k >= negs + self.zeros {
+                *v = pos.magnitude(k - negs - self.zeros);
+            }
+        }
+        out.map(|v| v.clamp(self.min, self.max))
     }
 }
 

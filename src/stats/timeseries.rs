@@ -511,6 +511,6 @@ impl Sketches {
     /// Mean and quantiles of one month x cell.
     pub fn stats(&self, month: usize, cell: usize) -> (f64, [f64; 5]) {
         let h = &self.histograms[month * self.cells + cell];
-        (h.mean(), super::QUANTILES.map(|(_, q)| h.quantile(q)))
+        (h.mean(), h.quantiles(super::QUANTILES.map(|(_, q)| q)))
     }
 }
