@@ -283,7 +283,7 @@ fn u64_(r: &mut dyn Read) -> io::Result<u64> {
 #[inline]
 fn fixed(m: f64) -> i128 {
     const LIMIT: f64 = 154_742_504_910_672_534_362_390_528.0; // 2^87
-    debug_assert!(!(m < 0.0), "a magnitude");
+    debug_assert!(m >= 0.0 || m.is_nan(), "a magnitude");
     let x = m * FIXED_SCALE;
     if x < 9.0e18 {
         i128::from(x as i64 as u64)
