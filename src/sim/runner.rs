@@ -484,8 +484,8 @@ impl Job<'_> {
             pending,
             outcomes: scratch,
         } = w;
-        // Every slot is written below: growing only when needed spares refilling the buffer with
-        // zeros batch after batch.
+        // Every slot is written below: sized for the most runs pending when the worker starts,
+        // growing here only if that changes.
         let needed = (*pending + n) * per_run;
         if buf.len() < needed {
             buf.resize(needed, 0.0);
@@ -541,13 +541,16 @@ impl Job<'_> {
                 let (tx, next, stop) = (tx.clone(), &next, &stop);
                 scope.spawn(move |_| {
                     // One workspace per worker, reused by all its runs.
+                    let per_run = self.sc.horizon * self.catalog.cells.len();
                     let mut w = Worker {
                         ws: run::Workspace::new(self.sc),
-                        values: Vec::new(),
+                        // The most runs ever pending, allocated zeroed at once: fresh zeroed
+                        // pages from the system, where growing run by run would clear
+                        // every slot (megabytes) first.
+                        values: vec![0.0; (RECORD_RUNS - 1 + BATCH as usize) * per_run],
                         pending: 0,
                         outcomes: Default::default(),
                     };
-                    let per_run = self.sc.horizon * self.catalog.cells.len();
                     while !stop.load(Ordering::Relaxed) {
                         let b = next.fetch_add(1, Ordering::Relaxed);
                         if b >= last {

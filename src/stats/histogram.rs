@@ -40,12 +40,38 @@ struct Side {
     under: u64,
 }
 
+/// A side's buckets borrowed for a run of additions: its base and counts held in registers
+/// rather than read back from the side after every count (a count's write could, for all the
+/// compiler knows, change them).
+struct Window<'a> {
+    base: u32,
+    counts: &'a mut [u32],
+}
+
+impl Window<'_> {
+    /// The count of `key`, or None outside the buckets (`Side::add_outside`).
+    #[inline]
+    fn slot(&mut self, key: u32) -> Option<&mut u32> {
+        // A key under `base` wraps to far beyond `counts` (keys have 19 bits).
+        self.counts.get_mut(key.wrapping_sub(self.base) as usize)
+    }
+}
+
 /// Least extra buckets allocated below a new lowest key.
 const SLACK: u32 = 32;
 
 impl Side {
     fn floor(&self) -> u32 {
         (self.top + 1).saturating_sub(MAX_BINS)
+    }
+
+    /// The buckets from `base` up, for adding many values in a row (`Window::slot`).
+    #[inline]
+    fn window(&mut self) -> Window<'_> {
+        Window {
+            base: self.base,
+            counts: &mut self.counts,
+        }
     }
 
     #[inline]
@@ -125,21 +151,46 @@ impl Side {
     fn total(&self) -> u64 {
         self.under + self.counts.iter().map(|&c| u64::from(c)).sum::<u64>()
     }
+}
 
-    /// Magnitude representing the `k`-th smallest magnitude (0-based) of this side.
-    fn magnitude(&self, mut k: u64) -> f64 {
-        if k < self.under {
-            return edge(self.floor());
+/// A walk up a side's buckets to the magnitudes of ranks taken in ascending order: each
+/// bucket is passed once for all of them.
+struct Walk<'a> {
+    side: &'a Side,
+    /// The next bucket.
+    i: usize,
+    /// Magnitudes under the window and in the buckets before `i`.
+    before: u64,
+}
+
+impl<'a> Walk<'a> {
+    fn new(side: &'a Side) -> Self {
+        Walk {
+            side,
+            i: 0,
+            before: side.under,
         }
-        k -= self.under;
-        for (i, &c) in self.counts.iter().enumerate() {
-            if k < u64::from(c) {
-                let key = self.base + i as u32;
+    }
+
+    /// Magnitude representing the `k`-th smallest magnitude (0-based) of the side. A rank
+    /// below the last one asked starts the walk again.
+    fn magnitude(&mut self, k: u64) -> f64 {
+        let side = self.side;
+        if k < side.under {
+            return edge(side.floor());
+        }
+        if k < self.before {
+            *self = Walk::new(side);
+        }
+        while let Some(&c) = side.counts.get(self.i) {
+            if k < self.before + u64::from(c) {
+                let key = side.base + self.i as u32;
                 return (edge(key) + edge(key + 1)) / 2.0;
             }
-            k -= u64::from(c);
+            self.before += u64::from(c);
+            self.i += 1;
         }
-        edge(self.top + 1)
+        edge(side.top + 1)
     }
 }
 
@@ -226,14 +277,16 @@ fn u64_(r: &mut dyn Read) -> io::Result<u64> {
 }
 
 /// Magnitude `m` (not negative) in units of 2^-32, truncated toward zero and clamped to 2^87
-/// (every validated quantity is below 2^55). Through i64 (one instruction) when it fits. A
-/// negative value adds minus its magnitude's: the same as truncating it toward zero.
+/// (every validated quantity is below 2^55). Through i64 (one instruction) when it fits, not
+/// negative, so widened as a u64 (no sign to extend). A negative value adds minus its
+/// magnitude's: the same as truncating it toward zero.
 #[inline]
 fn fixed(m: f64) -> i128 {
     const LIMIT: f64 = 154_742_504_910_672_534_362_390_528.0; // 2^87
+    debug_assert!(m >= 0.0 || m.is_nan(), "a magnitude");
     let x = m * FIXED_SCALE;
     if x < 9.0e18 {
-        i128::from(x as i64)
+        i128::from(x as i64 as u64)
     } else {
         x.min(LIMIT) as i128
     }
@@ -244,8 +297,38 @@ fn edge(key: u32) -> f64 {
     f64::from_bits(u64::from(key) << SHIFT)
 }
 
-fn key(magnitude: f64) -> u32 {
-    (magnitude.to_bits() >> SHIFT) as u32
+/// Bucket of the magnitude with bit pattern `bits`.
+fn key_of_bits(bits: u64) -> u32 {
+    (bits >> SHIFT) as u32
+}
+
+/// The least and greatest bit pattern of the positive doubles seen (ordered as the values);
+/// `least > greatest` while none is.
+#[derive(Debug, Clone, Copy)]
+struct Extremes {
+    least: u64,
+    greatest: u64,
+}
+
+impl Default for Extremes {
+    fn default() -> Self {
+        Extremes {
+            least: u64::MAX,
+            greatest: 0,
+        }
+    }
+}
+
+impl Extremes {
+    #[inline]
+    fn add(&mut self, bits: u64) {
+        self.least = self.least.min(bits);
+        self.greatest = self.greatest.max(bits);
+    }
+
+    fn any(&self) -> bool {
+        self.least <= self.greatest
+    }
 }
 
 /// Histogram of one cell: bucket counts by sign, exact count, minimum, maximum and sum.
@@ -281,37 +364,88 @@ impl Histogram {
         self.add_all([v]);
     }
 
-    /// Adds each of `values` in order (NaN is ignored). The exact count, extremes and sum stay
-    /// in registers across the values, and a zero only counts (its bucket and sum term are
-    /// none).
+    /// Adds each of `values` in order (NaN is ignored; a zero of either sign counts as 0.0).
     #[inline]
-    pub fn add_all(&mut self, values: impl IntoIterator<Item = f64>) {
-        let (mut n, mut zeros, mut min, mut max, mut sum) =
-            (self.n, self.zeros, self.min, self.max, self.sum);
+    pub fn add_all<I>(&mut self, values: I)
+    where
+        I: IntoIterator<Item = f64>,
+        I::IntoIter: ExactSizeIterator,
+    {
+        // The least positive double: `v >= SMALLEST` is `v > 0.0`.
+        const SMALLEST: f64 = f64::from_bits(1);
+        self.add_all_flushed(values, SMALLEST);
+    }
+
+    /// Adds each of `values` in order, a magnitude below `residue` (floating-point residue of
+    /// a zero quantity) counted as 0.0; NaN is ignored.
+    ///
+    /// Kept in registers across the values: the sum, the zeros, and each sign's least and
+    /// greatest magnitude as bit patterns (which order as the magnitudes do, so each is one
+    /// integer compare and move); the extremes are set from these at the end, which gives
+    /// those of comparing value by value, as no two values in play are equal with different
+    /// bits (zeros are all 0.0). The count is the number of values less the NaNs. A zero only
+    /// counts (its bucket and sum term are none).
+    #[inline(never)]
+    pub fn add_all_flushed<I>(&mut self, values: I, residue: f64)
+    where
+        I: IntoIterator<Item = f64>,
+        I::IntoIter: ExactSizeIterator,
+    {
+        let values = values.into_iter();
+        let len = values.len() as u64;
+        let (mut nans, mut zeros, mut sum) = (0, 0, self.sum);
+        let mut pos_bits = Extremes::default();
+        let mut neg_bits = Extremes::default();
+        let mut pos = self.pos.window();
         for v in values {
             // Cannot overflow: each term is at most 2^87 and a batch has fewer than 2^40 runs.
-            if v > 0.0 {
-                self.pos.add(key(v), 1);
+            if v >= residue {
+                let bits = v.to_bits();
+                match pos.slot(key_of_bits(bits)) {
+                    Some(c) => *c += 1,
+                    None => {
+                        self.pos.add_outside(key_of_bits(bits), 1);
+                        pos = self.pos.window();
+                    }
+                }
+                pos_bits.add(bits);
                 sum = sum.wrapping_add(fixed(v));
-            } else if v < 0.0 {
-                self.neg.add(key(-v), 1);
-                sum = sum.wrapping_sub(fixed(-v));
-            } else if v == 0.0 {
+            } else if v > -residue {
                 zeros += 1;
+            } else if v <= -residue {
+                let bits = (-v).to_bits();
+                self.neg.add(key_of_bits(bits), 1);
+                neg_bits.add(bits);
+                sum = sum.wrapping_sub(fixed(-v));
             } else {
-                continue;
-            }
-            n += 1;
-            if v < min || v > max {
-                if v < min {
-                    min = v;
-                }
-                if v > max {
-                    max = v;
-                }
+                nans += 1;
             }
         }
-        (self.n, self.zeros, self.min, self.max, self.sum) = (n, zeros, min, max, sum);
+        let lowest = if neg_bits.any() {
+            -f64::from_bits(neg_bits.greatest)
+        } else if zeros > 0 {
+            0.0
+        } else {
+            f64::from_bits(pos_bits.least)
+        };
+        let highest = if pos_bits.any() {
+            f64::from_bits(pos_bits.greatest)
+        } else if zeros > 0 {
+            0.0
+        } else {
+            -f64::from_bits(neg_bits.least)
+        };
+        if len > nans {
+            if lowest < self.min {
+                self.min = lowest;
+            }
+            if highest > self.max {
+                self.max = highest;
+            }
+        }
+        self.n += len - nans;
+        self.zeros += zeros;
+        self.sum = sum;
     }
 
     /// Adds every value of `other`.
@@ -372,19 +506,33 @@ impl Histogram {
     /// The `q`-quantile: the value of rank `floor(q (n - 1))` (0-based, ascending) as its
     /// bucket's midpoint, clamped to the observed minimum and maximum (0 when empty).
     pub fn quantile(&self, q: f64) -> f64 {
+        self.quantiles([q])[0]
+    }
+
+    /// The `quantile` of each of `qs`. For `qs` in ascending order each side's buckets are
+    /// walked once for all of them.
+    pub fn quantiles<const N: usize>(&self, qs: [f64; N]) -> [f64; N] {
         if self.n == 0 {
-            return 0.0;
+            return [0.0; N];
         }
-        let k = ((q.clamp(0.0, 1.0) * (self.n - 1) as f64).floor() as u64).min(self.n - 1);
+        let last = self.n - 1;
+        let ranks = qs.map(|q| ((q.clamp(0.0, 1.0) * last as f64).floor() as u64).min(last));
         let negs = self.neg.total();
-        let v = if k < negs {
-            -self.neg.magnitude(negs - 1 - k)
-        } else if k < negs + self.zeros {
-            0.0
-        } else {
-            self.pos.magnitude(k - negs - self.zeros)
-        };
-        v.clamp(self.min, self.max)
+        let mut out = [0.0; N];
+        // Negative values: the higher the rank, the smaller the magnitude, so from the last.
+        let mut neg = Walk::new(&self.neg);
+        for (v, &k) in out.iter_mut().zip(&ranks).rev() {
+            if k < negs {
+                *v = -neg.magnitude(negs - 1 - k);
+            }
+        }
+        let mut pos = Walk::new(&self.pos);
+        for (v, &k) in out.iter_mut().zip(&ranks) {
+            if k >= negs + self.zeros {
+                *v = pos.magnitude(k - negs - self.zeros);
+            }
+        }
+        out.map(|v| v.clamp(self.min, self.max))
     }
 }
 

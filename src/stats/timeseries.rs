@@ -210,14 +210,16 @@ impl Catalog {
         Catalog { cells, layout }
     }
 
-    /// Appends every month's `values` of a run to `buf`, month after month.
+    /// Appends every month's values of a run to `buf`, month after month, with the residue
+    /// below `ZERO` still in (`Sketches::add_runs` counts it as 0).
     pub fn run_values(&self, out: &RunOutput, buf: &mut Vec<f64>) {
         let start = buf.len();
         buf.resize(start + out.records.len() * self.cells.len(), 0.0);
         self.run_values_into(out, &mut buf[start..]);
     }
 
-    /// Every month's `values` of a run into `slots` (months x cells, month after month).
+    /// Every month's values of a run into `slots` (months x cells, month after month), as
+    /// `run_values`.
     pub fn run_values_into(&self, out: &RunOutput, slots: &mut [f64]) {
         let cells = self.cells.len();
         assert_eq!(
@@ -230,11 +232,15 @@ impl Catalog {
         }
     }
 
-    /// Values of every cell in one month of a run, appended to `out`.
+    /// Values of every cell in one month of a run, appended to `out`, the residue below `ZERO`
+    /// set to 0.
     pub fn values(&self, rec: &MonthRecord, out: &mut Vec<f64>) {
         let start = out.len();
         out.resize(start + self.cells.len(), 0.0);
         self.month_values(rec, &mut out[start..]);
+        for v in &mut out[start..] {
+            *v = if v.abs() < ZERO { 0.0 } else { *v };
+        }
     }
 
     /// `values`, read cell by cell from each cell's definition: slow, for checking `values`.
@@ -252,8 +258,9 @@ impl Catalog {
     ///
     /// Series by series in `Layout::walk`'s order, each record row read once per region; the
     /// per-cell definition is `values_by_cell`, which a test checks this against. Each series
-    /// takes its slots at once (`take`, `rows`: no test per cell for the end of `out`), and
-    /// the residue below `ZERO` is set to 0 in one pass at the end.
+    /// takes its slots at once (`take`, `rows`: no test per cell for the end of `out`). The
+    /// residue below `ZERO` is left in: the histograms count it as 0 as they take each value
+    /// (`Histogram::add_all_flushed`), which spares a pass over the values.
     fn month_values(&self, rec: &MonthRecord, out: &mut [f64]) {
         assert_eq!(out.len(), self.cells.len(), "one slot per cell");
         let stocks = rec.stocks_end.as_ref().expect("month recorded");
@@ -312,9 +319,6 @@ impl Catalog {
             rows(&mut rest, n).copy_from_slice(&stocks.inbound);
         }
         assert!(rest.is_empty(), "every cell written");
-        for v in out.iter_mut() {
-            *v = if v.abs() < ZERO { 0.0 } else { *v };
-        }
     }
 }
 
@@ -429,8 +433,8 @@ impl Sketches {
     /// In blocks of neighbouring histograms, one cache line of each run's values: the block's
     /// lines of up to `RUNS` runs are first copied together (each line of `values` read once;
     /// read in place, the lines of one block, a whole run apart, would compete for the same
-    /// few cache sets), then each histogram takes its own values in one go
-    /// (`Histogram::add_all`). Each histogram still takes its values in run order, and
+    /// few cache sets), then each histogram takes its own values in one go, a magnitude below
+    /// `ZERO` as 0 (`Histogram::add_all_flushed`). Each histogram still takes its values in run order, and
     /// histograms are order-free anyway: the bits are those of adding the runs one by one.
     pub fn add_runs(&mut self, values: &[f64]) {
         /// Histograms per block: one cache line of `values` per run.
@@ -455,7 +459,7 @@ impl Sketches {
                     }
                 }
                 for (j, hist) in block.iter_mut().enumerate() {
-                    hist.add_all(lines[..runs].iter().map(|line| line[j]));
+                    hist.add_all_flushed(lines[..runs].iter().map(move |line| line[j]), ZERO);
                 }
             }
         }
@@ -507,6 +511,6 @@ impl Sketches {
     /// Mean and quantiles of one month x cell.
     pub fn stats(&self, month: usize, cell: usize) -> (f64, [f64; 5]) {
         let h = &self.histograms[month * self.cells + cell];
-        (h.mean(), super::QUANTILES.map(|(_, q)| h.quantile(q)))
+        (h.mean(), h.quantiles(super::QUANTILES.map(|(_, q)| q)))
     }
 }
