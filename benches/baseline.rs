@@ -43,7 +43,8 @@ fn baseline(c: &mut Criterion) {
             runner::run(
                 sc,
                 Settings::mc(RUNS, 1, threads),
-                &mut |_| Ok(()),
+                None,
+                &mut |_, _| Ok(()),
                 &mut |_| {},
             )
             .expect("runs")

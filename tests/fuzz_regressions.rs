@@ -19,7 +19,8 @@ fn check(text: &str) -> Result<(), String> {
             runner::run(
                 &loaded.scenario,
                 Settings::mc(1, 1, 1),
-                &mut |_| Ok(()),
+                None,
+                &mut |_, _| Ok(()),
                 &mut |_| {},
             )
             .map(|_| ())

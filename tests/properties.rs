@@ -88,7 +88,8 @@ fn runner_results_do_not_depend_on_thread_count() {
         let r = runner::run(
             &l.scenario,
             Settings::mc(70, 5, threads),
-            &mut |b| {
+            None,
+            &mut |b, _| {
                 rows.extend(b.iter().map(|r| (r.run, r.metrics.clone())));
                 Ok(())
             },

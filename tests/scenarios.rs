@@ -54,8 +54,14 @@ fn every_shipped_scenario_validates_and_runs() {
     for f in &files {
         let l = reesim::scenario::load(f).unwrap_or_else(|e| panic!("{}:\n{e}", f.display()));
         let sc = &l.scenario;
-        let r = runner::run(sc, Settings::mc(200, 1, 2), &mut |_| Ok(()), &mut |_| {})
-            .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        let r = runner::run(
+            sc,
+            Settings::mc(200, 1, 2),
+            None,
+            &mut |_, _| Ok(()),
+            &mut |_| {},
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         for (m, key) in r.outcomes.keys.iter().enumerate() {
             let values = r.metric(m).unwrap();
             assert_eq!(values.len(), 200);

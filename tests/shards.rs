@@ -98,14 +98,15 @@ fn a_shard_that_splits_a_sampling_block_uses_the_whole_blocks_design() {
         shard,
         ..Settings::mc(120, 3, 2)
     };
-    let whole = runner::run(sc, settings(None), &mut |_| Ok(()), &mut |_| {}).unwrap();
+    let whole = runner::run(sc, settings(None), None, &mut |_, _| Ok(()), &mut |_| {}).unwrap();
     let mut sketches = None;
     let mut rows = Vec::new();
     for index in 0..3 {
         let part = runner::run(
             sc,
             settings(Some(Shard { index, count: 3 })),
-            &mut |r| {
+            None,
+            &mut |r, _| {
                 rows.extend(r.iter().map(|r| (r.run, r.metrics.clone())));
                 Ok(())
             },

@@ -91,8 +91,9 @@ impl Job for RunJob {
         let results = runner::run(
             sc,
             self.s.batch.clone(),
-            &mut |rows| {
-                let written = runs_csv.append(rows).map_err(|e| (e, true)).and_then(|()| {
+            Some(RunsCsv::row),
+            &mut |rows, text| {
+                let written = runs_csv.append(text).map_err(|e| (e, true)).and_then(|()| {
                     rows_bin
                         .as_mut()
                         .map_or(Ok(()), |b| b.append(rows))
@@ -692,7 +693,8 @@ impl Job for SweepJob {
             let r = runner::run(
                 &loaded.scenario,
                 self.s.batch.clone(),
-                &mut |_| Ok(()),
+                None,
+                &mut |_, _| Ok(()),
                 &mut |k| progress.advance(k),
             )?;
             self.points.push((values, r));

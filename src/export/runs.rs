@@ -11,8 +11,6 @@ use crate::stats::outcomes::Outcomes;
 
 pub struct RunsCsv {
     file: StagedFile,
-    /// The row being written, kept from row to row for its allocation.
-    line: Vec<u8>,
 }
 
 impl RunsCsv {
@@ -34,28 +32,24 @@ impl RunsCsv {
             csv.flush()
         })();
         header.map_err(|e| file.error(e))?;
-        Ok(RunsCsv {
-            file,
-            line: Vec::new(),
-        })
+        Ok(RunsCsv { file })
     }
 
-    /// Appends finished runs. Cells are numbers only (never quoted), so rows are written
-    /// directly rather than through the CSV writer.
-    pub fn append(&mut self, rows: &[RunRow]) -> io::Result<()> {
-        let line = &mut self.line;
-        let mut index = itoa::Buffer::new();
-        for r in rows {
-            line.clear();
-            line.extend_from_slice(index.format(r.run).as_bytes());
-            for v in r.sampled.iter().chain(&r.metrics) {
-                line.push(b',');
-                write_num(line, *v);
-            }
-            line.push(b'\n');
-            self.file.writer().write_all(line)?;
+    /// Writes run `r`'s row (a line of the file) at the end of `line`. Cells are numbers only
+    /// (never quoted), so rows are written directly rather than through the CSV writer. The
+    /// runner calls this on the worker that ran the batch (`runner::RowText`).
+    pub fn row(r: &RunRow, line: &mut Vec<u8>) {
+        line.extend_from_slice(itoa::Buffer::new().format(r.run).as_bytes());
+        for v in r.sampled.iter().chain(&r.metrics) {
+            line.push(b',');
+            write_num(line, *v);
         }
-        Ok(())
+        line.push(b'\n');
+    }
+
+    /// Appends finished runs' rows, as written by `row`.
+    pub fn append(&mut self, text: &[u8]) -> io::Result<()> {
+        self.file.writer().write_all(text)
     }
 
     /// The error `e` met while appending, for the user.

@@ -254,12 +254,21 @@ pub enum RunError {
 /// correlated parameter).
 pub const MAX_BLOCK: u64 = 65_536;
 
+/// Writes one run's row as text (a line of runs.csv), appending to the buffer.
+pub type RowText = fn(&RunRow, &mut Vec<u8>);
+
+/// Takes finished runs in run order, with their rows as text (empty without a `RowText`).
+pub type OnRows<'a> = dyn FnMut(&[RunRow], &[u8]) -> std::io::Result<()> + 'a;
+
 /// Runs the batch. `on_rows` receives finished runs in run order as they complete (for
-/// streaming runs.csv); `on_progress` the number of runs done so far.
+/// streaming runs.csv), with their rows as text when `row_text` is given: the text is written
+/// by the worker that ran the batch, so the calling thread, which shares the cores with the
+/// workers, only has to write it out. `on_progress` receives the number of runs done so far.
 pub fn run(
     sc: &Scenario,
     settings: Settings,
-    on_rows: &mut dyn FnMut(&[RunRow]) -> std::io::Result<()>,
+    row_text: Option<RowText>,
+    on_rows: &mut OnRows<'_>,
     on_progress: &mut dyn FnMut(u64),
 ) -> Result<Results, RunError> {
     let started = SystemTime::now();
@@ -335,9 +344,10 @@ pub fn run(
             runs: done..end,
             sampler: &sampler,
             design: design.as_ref(),
+            row_text,
         };
-        job.run(&pool, &mut sketches, &mut |rows: &[RunRow]| {
-            on_rows(rows)?;
+        job.run(&pool, &mut sketches, &mut |rows: &[RunRow], text: &[u8]| {
+            on_rows(rows, text)?;
             store.push(rows, &watched)?;
             on_progress(rows.len() as u64);
             Ok(())
@@ -436,6 +446,8 @@ struct Worker<'a> {
     /// Runs in `values`.
     pending: usize,
     outcomes: crate::stats::outcomes::Scratch,
+    /// The longest batch text so far: the next batch's text is allocated at that size once.
+    text_len: usize,
 }
 
 /// Runs whose time-series values a worker gathers before adding them to its histograms. The
@@ -462,18 +474,25 @@ struct Job<'a> {
     runs: std::ops::Range<u64>,
     sampler: &'a Sampler<'a>,
     design: Option<&'a Design>,
+    row_text: Option<RowText>,
+}
+
+/// A batch's finished runs, and their rows as text when the job writes them.
+struct Finished {
+    rows: Vec<RunRow>,
+    text: Vec<u8>,
 }
 
 impl Job<'_> {
     /// Runs `runs` in index order on the worker's workspace, gathers their time series for
     /// `sketches` (added every `RECORD_RUNS` runs and when the worker stops), and returns their
-    /// rows.
+    /// rows (and their text, with `row_text`).
     fn batch(
         &self,
         runs: std::ops::Range<u64>,
         sketches: &mut Sketches,
         w: &mut Worker,
-    ) -> Vec<RunRow> {
+    ) -> Finished {
         let sc = self.sc;
         let mut rows = Vec::with_capacity((runs.end - runs.start) as usize);
         let per_run = sc.horizon * self.catalog.cells.len();
@@ -483,6 +502,7 @@ impl Job<'_> {
             values: buf,
             pending,
             outcomes: scratch,
+            text_len,
         } = w;
         // Every slot is written below: sized for the most runs pending when the worker starts,
         // growing here only if that changes.
@@ -515,11 +535,19 @@ impl Job<'_> {
                 metrics: self.outcomes.compute_with(sc, out, scratch),
             });
         }
+        let mut text = Vec::new();
+        if let Some(write) = self.row_text {
+            text.reserve_exact(*text_len);
+            for r in &rows {
+                write(r, &mut text);
+            }
+            *text_len = (*text_len).max(text.len());
+        }
         *pending += n;
         if *pending >= RECORD_RUNS {
             w.record(sketches, per_run);
         }
-        rows
+        Finished { rows, text }
     }
 
     /// Runs the block's batches on the pool, one job per histogram set. Jobs take batches
@@ -530,12 +558,12 @@ impl Job<'_> {
         &self,
         pool: &rayon::ThreadPool,
         sketches: &mut [Sketches],
-        sink: &mut dyn FnMut(&[RunRow]) -> std::io::Result<()>,
+        sink: &mut OnRows<'_>,
     ) -> Result<(), RunError> {
         let (first, last) = (self.runs.start / BATCH, self.runs.end.div_ceil(BATCH));
         let next = AtomicU64::new(first);
         let stop = AtomicBool::new(false);
-        let (tx, rx) = mpsc::sync_channel::<(u64, Vec<RunRow>)>(2 * sketches.len());
+        let (tx, rx) = mpsc::sync_channel::<(u64, Finished)>(2 * sketches.len());
         pool.in_place_scope(|scope| {
             for sk in sketches.iter_mut() {
                 let (tx, next, stop) = (tx.clone(), &next, &stop);
@@ -550,6 +578,7 @@ impl Job<'_> {
                         values: vec![0.0; (RECORD_RUNS - 1 + BATCH as usize) * per_run],
                         pending: 0,
                         outcomes: Default::default(),
+                        text_len: 0,
                     };
                     while !stop.load(Ordering::Relaxed) {
                         let b = next.fetch_add(1, Ordering::Relaxed);
@@ -558,8 +587,8 @@ impl Job<'_> {
                         }
                         let runs =
                             (b * BATCH).max(self.runs.start)..((b + 1) * BATCH).min(self.runs.end);
-                        let rows = self.batch(runs, sk, &mut w);
-                        if tx.send((b, rows)).is_err() {
+                        let finished = self.batch(runs, sk, &mut w);
+                        if tx.send((b, finished)).is_err() {
                             break;
                         }
                     }
@@ -569,10 +598,10 @@ impl Job<'_> {
             drop(tx);
             let mut pending = BTreeMap::new();
             let mut want = first;
-            for (b, rows) in rx {
-                pending.insert(b, rows);
-                while let Some(rows) = pending.remove(&want) {
-                    if let Err(e) = sink(&rows) {
+            for (b, finished) in rx {
+                pending.insert(b, finished);
+                while let Some(f) = pending.remove(&want) {
+                    if let Err(e) = sink(&f.rows, &f.text) {
                         stop.store(true, Ordering::Relaxed);
                         return Err(e.into());
                     }

@@ -41,7 +41,8 @@ pub fn run_batch(
     let r = runner::run(
         sc,
         settings.clone(),
-        &mut |b| {
+        None,
+        &mut |b, _| {
             rows.extend_from_slice(b);
             Ok(())
         },
