@@ -1,9 +1,11 @@
 //! Refilling buffers in place: a run's tables keep their shape from month to month and from
 //! run to run, so clearing and refilling them reuses their allocations.
 
-/// Sets `v` to `n` copies of `x`, reusing its allocation.
+/// Sets `v` to `n` copies of `x`, reusing its allocation (overwritten in place when it
+/// already has `n` entries, as month tables do after a run's first month).
 pub fn fill<T: Copy>(v: &mut Vec<T>, n: usize, x: T) {
-    v.clear();
+    v.truncate(n);
+    v.fill(x);
     v.resize(n, x);
 }
 
