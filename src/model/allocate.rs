@@ -5,7 +5,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use crate::model::Commodity;
-use crate::model::buf::{fill, fill_like, set_from};
+use crate::model::buf::{copy_rows, fill, fill_like, set_from};
 use crate::model::limits::Limits;
 use crate::model::lot::Lot;
 use crate::model::record::MonthRecord;
@@ -41,7 +41,7 @@ pub fn end_use(
 ) {
     use Commodity::*;
     let n = stocks.lots.len();
-    rec.demand.clone_from(&x.demand);
+    copy_rows(&mut rec.demand, &x.demand);
     fill_like(&mut rec.delivered, &x.demand, [0.0; 2]);
     for r in 0..n {
         let demand = &x.demand[r][..];
@@ -235,7 +235,7 @@ pub fn components(lag: f64, stocks: &mut Stocks, rec: &mut MonthRecord) {
         fill(past, (slots + 1) * width, [0.0; 2]);
         *latest = 0;
     } else {
-        *latest = (*latest + 1) % slots;
+        *latest = if *latest + 1 == slots { 0 } else { *latest + 1 };
     }
     *len = (*len + 1).min(slots);
     let table = |slot: usize| slot * width..(slot + 1) * width;
@@ -248,32 +248,32 @@ pub fn components(lag: f64, stocks: &mut Stocks, rec: &mut MonthRecord) {
         shortfall = rest;
     }
     // The shortfalls `k` and `k + 1` months ago (zeros if not recorded; the later one only
-    // matters for a fractional lag).
+    // matters for a fractional lag): the slot `j` months before the latest, counted back
+    // around the ring.
     let (len, latest) = (*len, *latest);
     let past = &past[..];
     let ago = |j: usize| {
-        let slot = if j < len {
-            (latest + slots - j) % slots
-        } else {
+        let slot = if j >= len {
             slots
+        } else if j <= latest {
+            latest - j
+        } else {
+            latest + slots - j
         };
         &past[table(slot)]
     };
     let (mut due, mut late) = (ago(k), if f > 0.0 { ago(k + 1) } else { ago(slots) });
+    // The rows keep their shape from month to month: each is overwritten in place.
     let unmet = &mut rec.unmet;
-    unmet.truncate(rec.demand.len());
     unmet.resize_with(rec.demand.len(), Vec::new);
     let on_time = 1.0 - f;
     for (row, d) in unmet.iter_mut().zip(&rec.demand) {
         let (due_row, late_row);
         ((due_row, due), (late_row, late)) = (due.split_at(d.len()), late.split_at(d.len()));
-        row.clear();
-        row.extend(
-            due_row
-                .iter()
-                .zip(late_row)
-                .map(|(x, y)| [on_time * x[0] + f * y[0], on_time * x[1] + f * y[1]]),
-        );
+        row.resize(d.len(), [0.0; 2]);
+        for (u, (x, y)) in row.iter_mut().zip(due_row.iter().zip(late_row)) {
+            *u = [on_time * x[0] + f * y[0], on_time * x[1] + f * y[1]];
+        }
     }
 }
 
