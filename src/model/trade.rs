@@ -55,9 +55,12 @@ fn rounds(
     let (needs, spare, flows) = (&mut needs[..n], &mut spare[..n], &mut flows[..n * n]);
     let (req, asked, offered) = (&mut r.req[..n * n], &mut r.asked[..n], &mut r.offered[..n]);
     for _round in 0..4 {
-        // A round in which nothing is asked moves nothing: the last one.
+        // A round in which nothing is asked moves nothing: the last one. Nothing is asked
+        // once no need is positive (nor NaN), so the round after the one that met every need
+        // is not set up.
         if !request(needs, spare, open, req, asked, offered)
             || serve(needs, spare, flows, req, asked) <= 1e-12
+            || needs.iter().all(|&x| x <= 0.0)
         {
             break;
         }
