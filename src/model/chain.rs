@@ -211,11 +211,11 @@ fn close_record(
     let n = stocks.lots.len();
     let imports = &mut stocks.oxide_imports;
     imports.resize(n, [(0.0, false); 2]);
-    for r in 0..n {
+    for (r, row) in imports.iter_mut().enumerate() {
         for (e, c) in [(0, LightOxide), (1, HeavyOxide)] {
             let shipped = rec.shipped_to(r, c);
             let rationed = shipped < plan.ox.import_orders[r * 2 + e] * 0.999;
-            imports[r][e] = (rec.imports(r, c), rationed);
+            row[e] = (rec.imports(r, c), rationed);
         }
     }
     for r in 0..n {
