@@ -116,8 +116,9 @@ pub fn end_use(
 }
 
 /// Serves `want(s)` (grade `g`, per local sector `s`) from `lot` by priority (sectors in
-/// serving order `order`), as `by_priority` allocates: each sector's share leaves the lot and
-/// counts as delivered, sector by sector in index order (`shares` is a buffer).
+/// serving order `order`), as `by_priority` allocates: each sector's share counts as
+/// delivered, and their sum (added in sector index order) leaves the lot in one well-mixed
+/// removal (`shares` is a buffer).
 fn serve_from(
     lot: &mut Lot,
     want: impl Fn(usize) -> f64,
@@ -130,13 +131,15 @@ fn serve_from(
     by_level(lot.total(), order, &want, |level, _, share| {
         shares[level] = Some(share)
     });
+    let mut served = 0.0;
     for ((s, d), &level) in delivered.iter_mut().enumerate().zip(&order.level_of) {
         // What `by_priority` gives the sector (0 at a level not served).
         let q = shares[level].map_or(0.0, |share| want(s).max(0.0) * share);
-        // The lot gives up `q` (to rounding: `take` never takes more than it holds).
-        lot.remove(q);
+        served += q;
         d[g] += q;
     }
+    // The lot gives up what was served (to rounding: `remove` never takes more than it holds).
+    lot.remove(served);
 }
 
 /// (12) Magnet stockpiles release against the unmet end-use demand in each region they serve,
