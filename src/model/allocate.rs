@@ -5,7 +5,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use crate::model::Commodity;
-use crate::model::buf::{fill, fill_like, set_from};
+use crate::model::buf::{copy_rows, fill, fill_like, set_from};
 use crate::model::limits::Limits;
 use crate::model::lot::Lot;
 use crate::model::record::MonthRecord;
@@ -41,7 +41,7 @@ pub fn end_use(
 ) {
     use Commodity::*;
     let n = stocks.lots.len();
-    rec.demand.clone_from(&x.demand);
+    copy_rows(&mut rec.demand, &x.demand);
     fill_like(&mut rec.delivered, &x.demand, [0.0; 2]);
     for r in 0..n {
         let demand = &x.demand[r][..];
@@ -116,8 +116,9 @@ pub fn end_use(
 }
 
 /// Serves `want(s)` (grade `g`, per local sector `s`) from `lot` by priority (sectors in
-/// serving order `order`), as `by_priority` allocates: each sector's share leaves the lot and
-/// counts as delivered, sector by sector in index order (`shares` is a buffer).
+/// serving order `order`), as `by_priority` allocates: each sector's share counts as
+/// delivered, and their sum (added in sector index order) leaves the lot in one well-mixed
+/// removal (`shares` is a buffer).
 fn serve_from(
     lot: &mut Lot,
     want: impl Fn(usize) -> f64,
@@ -130,13 +131,15 @@ fn serve_from(
     by_level(lot.total(), order, &want, |level, _, share| {
         shares[level] = Some(share)
     });
+    let mut served = 0.0;
     for ((s, d), &level) in delivered.iter_mut().enumerate().zip(&order.level_of) {
         // What `by_priority` gives the sector (0 at a level not served).
         let q = shares[level].map_or(0.0, |share| want(s).max(0.0) * share);
-        // The lot gives up `q` (to rounding: `take` never takes more than it holds).
-        lot.remove(q);
+        served += q;
         d[g] += q;
     }
+    // The lot gives up what was served (to rounding: `remove` never takes more than it holds).
+    lot.remove(served);
 }
 
 /// (12) Magnet stockpiles release against the unmet end-use demand in each region they serve,
@@ -235,7 +238,7 @@ pub fn components(lag: f64, stocks: &mut Stocks, rec: &mut MonthRecord) {
         fill(past, (slots + 1) * width, [0.0; 2]);
         *latest = 0;
     } else {
-        *latest = (*latest + 1) % slots;
+        *latest = if *latest + 1 == slots { 0 } else { *latest + 1 };
     }
     *len = (*len + 1).min(slots);
     let table = |slot: usize| slot * width..(slot + 1) * width;
@@ -248,32 +251,32 @@ pub fn components(lag: f64, stocks: &mut Stocks, rec: &mut MonthRecord) {
         shortfall = rest;
     }
     // The shortfalls `k` and `k + 1` months ago (zeros if not recorded; the later one only
-    // matters for a fractional lag).
+    // matters for a fractional lag): the slot `j` months before the latest, counted back
+    // around the ring.
     let (len, latest) = (*len, *latest);
     let past = &past[..];
     let ago = |j: usize| {
-        let slot = if j < len {
-            (latest + slots - j) % slots
-        } else {
+        let slot = if j >= len {
             slots
+        } else if j <= latest {
+            latest - j
+        } else {
+            latest + slots - j
         };
         &past[table(slot)]
     };
     let (mut due, mut late) = (ago(k), if f > 0.0 { ago(k + 1) } else { ago(slots) });
+    // The rows keep their shape from month to month: each is overwritten in place.
     let unmet = &mut rec.unmet;
-    unmet.truncate(rec.demand.len());
     unmet.resize_with(rec.demand.len(), Vec::new);
     let on_time = 1.0 - f;
     for (row, d) in unmet.iter_mut().zip(&rec.demand) {
         let (due_row, late_row);
         ((due_row, due), (late_row, late)) = (due.split_at(d.len()), late.split_at(d.len()));
-        row.clear();
-        row.extend(
-            due_row
-                .iter()
-                .zip(late_row)
-                .map(|(x, y)| [on_time * x[0] + f * y[0], on_time * x[1] + f * y[1]]),
-        );
+        row.resize(d.len(), [0.0; 2]);
+        for (u, (x, y)) in row.iter_mut().zip(due_row.iter().zip(late_row)) {
+            *u = [on_time * x[0] + f * y[0], on_time * x[1] + f * y[1]];
+        }
     }
 }
 

@@ -1,9 +1,11 @@
 //! Refilling buffers in place: a run's tables keep their shape from month to month and from
 //! run to run, so clearing and refilling them reuses their allocations.
 
-/// Sets `v` to `n` copies of `x`, reusing its allocation.
+/// Sets `v` to `n` copies of `x`, reusing its allocation (overwritten in place when it
+/// already has `n` entries, as month tables do after a run's first month).
 pub fn fill<T: Copy>(v: &mut Vec<T>, n: usize, x: T) {
-    v.clear();
+    v.truncate(n);
+    v.fill(x);
     v.resize(n, x);
 }
 
@@ -33,7 +35,23 @@ pub fn fill_shaped<T: Copy>(v: &mut Vec<Vec<T>>, lens: impl IntoIterator<Item = 
 
 /// Sets `v` to rows shaped like `like` (row `i` has `like[i].len()` entries), all `x`.
 pub fn fill_like<T: Copy, U>(v: &mut Vec<Vec<T>>, like: &[Vec<U>], x: T) {
-    fill_shaped(v, like.iter().map(Vec::len), x);
+    v.resize_with(like.len(), Vec::new);
+    for (row, like) in v.iter_mut().zip(like) {
+        fill(row, like.len(), x);
+    }
+}
+
+/// Sets `v` to a copy of `rows`, overwriting in place each row already of its length (as a
+/// month's record is from run to run).
+pub fn copy_rows<T: Copy>(v: &mut Vec<Vec<T>>, rows: &[Vec<T>]) {
+    v.resize_with(rows.len(), Vec::new);
+    for (row, src) in v.iter_mut().zip(rows) {
+        if row.len() == src.len() {
+            row.copy_from_slice(src);
+        } else {
+            row.clone_from(src);
+        }
+    }
 }
 
 /// Sets `v` to the values of `items`, reusing its allocation.
@@ -132,6 +150,10 @@ mod tests {
         assert_eq!(v[0].as_ptr(), p);
         fill_like(&mut v, &[vec![0u8; 1]], 7.0);
         assert_eq!(v, vec![vec![7.0]]);
+        copy_rows(&mut v, &[vec![1.0, 2.0], vec![3.0]]);
+        assert_eq!(v, vec![vec![1.0, 2.0], vec![3.0]]);
+        copy_rows(&mut v, &[vec![4.0]]);
+        assert_eq!(v, vec![vec![4.0]]);
         let mut w = vec![9];
         set_from(&mut w, [1, 2]);
         fill(&mut w, 1, 4);

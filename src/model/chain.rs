@@ -144,7 +144,8 @@ fn keep_end(month: usize, end: &Option<StockTotals>, last_end: &mut Option<(usiz
 
 /// Records the rest of the month's start: planned home use, target
 /// stocks and home capacity per commodity (what the market measures tightness on), and empty
-/// flow tables.
+/// flow tables. Every table is written in place: a month's record keeps its shape from run to
+/// run.
 fn begin_record(
     x: &Exogenous,
     plan: &MonthPlan,
@@ -152,30 +153,22 @@ fn begin_record(
     rec: &mut MonthRecord,
 ) {
     let n = x.magnet_cap.len();
-    set_from(
-        &mut rec.home_use,
-        (0..n).map(|r| Commodity::ALL.map(|c| plan.home_use(r, c))),
-    );
-    let home_use = &rec.home_use;
-    set_from(
-        &mut rec.target,
-        (0..n).map(|r| std::array::from_fn(|c| target(plan.days[r][c], home_use[r][c]))),
-    );
-    set_from(
-        &mut rec.capacity,
-        (0..n).map(|r| {
-            let (us, uh) = (plan.mag.use_[r * 2], plan.mag.use_[r * 2 + 1]);
-            let hs = if us + uh > 0.0 { uh / (us + uh) } else { 0.5 };
-            [
-                x.ore_cap(r, Ore::HardRock),
-                x.light_cap(r),
-                x.heavy_cap(r),
-                x.magnet_cap[r] * (1.0 - hs),
-                x.magnet_cap[r] * hs,
-                x.ore_cap(r, Ore::IonicClay),
-            ]
-        }),
-    );
+    let MonthRecord {
+        home_use,
+        target: targets,
+        capacity,
+        ..
+    } = rec;
+    for t in [&mut *home_use, &mut *targets, &mut *capacity] {
+        t.resize(n, [0.0; N_COMMODITIES]);
+    }
+    for r in 0..n {
+        let uses = Commodity::ALL.map(|c| plan.home_use(r, c));
+        let days = &plan.days[r];
+        home_use[r] = uses;
+        targets[r] = std::array::from_fn(|c| target(days[c], uses[c]));
+        capacity[r] = home_capacity(x, plan, r);
+    }
     set_from(&mut rec.stockpile_start, stockpiles.iter().map(|s| s.level));
     for t in [
         &mut rec.flows,
@@ -187,6 +180,21 @@ fn begin_record(
     }
     rec.released.fill(stockpiles.len(), n, 0.0);
     rec.refilled.fill(stockpiles.len(), n, 0.0);
+}
+
+/// Region `r`'s home capacity per commodity this month (t/month), magnet capacity split
+/// between the grades as their planned home use is.
+fn home_capacity(x: &Exogenous, plan: &MonthPlan, r: usize) -> [f64; N_COMMODITIES] {
+    let (us, uh) = (plan.mag.use_[r * 2], plan.mag.use_[r * 2 + 1]);
+    let hs = if us + uh > 0.0 { uh / (us + uh) } else { 0.5 };
+    [
+        x.ore_cap(r, Ore::HardRock),
+        x.light_cap(r),
+        x.heavy_cap(r),
+        x.magnet_cap[r] * (1.0 - hs),
+        x.magnet_cap[r] * hs,
+        x.ore_cap(r, Ore::IonicClay),
+    ]
 }
 
 /// Closes the month: whether each region's oxide imports were rationed (less was shipped toward
@@ -201,16 +209,15 @@ fn close_record(
 ) {
     use Commodity::*;
     let n = stocks.lots.len();
-    set_from(
-        &mut stocks.oxide_imports,
-        (0..n).map(|r| {
-            [(0, LightOxide), (1, HeavyOxide)].map(|(e, c)| {
-                let shipped = rec.shipped_to(r, c);
-                let rationed = shipped < plan.ox.import_orders[r * 2 + e] * 0.999;
-                (rec.imports(r, c), rationed)
-            })
-        }),
-    );
+    let imports = &mut stocks.oxide_imports;
+    imports.resize(n, [(0.0, false); 2]);
+    for (r, row) in imports.iter_mut().enumerate() {
+        for (e, c) in [(0, LightOxide), (1, HeavyOxide)] {
+            let shipped = rec.shipped_to(r, c);
+            let rationed = shipped < plan.ox.import_orders[r * 2 + e] * 0.999;
+            row[e] = (rec.imports(r, c), rationed);
+        }
+    }
     for r in 0..n {
         let made = [
             rec.sep_out[r][0],

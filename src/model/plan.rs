@@ -457,8 +457,8 @@ fn plan_items<const K: usize>(
     let (use_, days, position) = (&plan.use_[..nk], &days[..nk], &mut position[..nk]);
     let production = sized(&mut plan.production, nk);
     let import_orders = sized(&mut plan.import_orders, nk);
-    let residual = sized(&mut s.residual, nk);
-    let spare = sized(&mut s.spare, nk);
+    let residual = first(&mut s.residual, nk);
+    let spare = first(&mut s.spare, nk);
     for r in 0..n {
         // (1), (2) Orders wanted.
         let want: [f64; K] = std::array::from_fn(|j| {
@@ -507,8 +507,8 @@ fn plan_items<const K: usize>(
     // (4) Spare shared capacity is offered to each item in proportion to the world's residual
     // orders for it.
     let pooled = &mut s.pooled;
-    fill(pooled, n, 0.0);
     if shared {
+        fill(pooled, n, 0.0);
         let per_item: [f64; K] = std::array::from_fn(|j| residual[j * n..(j + 1) * n].iter().sum());
         let total: f64 = per_item.iter().sum();
         for r in 0..n {
@@ -535,7 +535,11 @@ fn plan_items<const K: usize>(
         place_orders_within_controls(c, needs, sp, limits, f, &mut s.orders);
         for r in 0..n {
             production[r * K + j] += f[r * n..(r + 1) * n].iter().sum::<f64>();
-            pooled[r] += sp[r];
+        }
+        if shared {
+            for r in 0..n {
+                pooled[r] += sp[r];
+            }
         }
     }
     // Shared capacity one item could not use (its routes closed by a control, say) is offered
@@ -563,6 +567,16 @@ fn rows<const K: usize>(v: &[f64]) -> &[[f64; K]] {
 /// A `[r * K + j]` table as rows `[r][j]` (`v.len()` is a multiple of `K`).
 fn rows_mut<const K: usize>(v: &mut [f64]) -> &mut [[f64; K]] {
     v.as_chunks_mut::<K>().0
+}
+
+/// The first `len` entries of the scratch table `v`, all of which the caller sets: it only
+/// grows, so that plans of one and of two items per region, which share it, do not shrink and
+/// regrow it (writing zeros) every month.
+fn first(v: &mut Vec<f64>, len: usize) -> &mut [f64] {
+    if v.len() < len {
+        v.resize(len, 0.0);
+    }
+    &mut v[..len]
 }
 
 /// `v` as `len` entries, all of which the caller sets: the tables keep their shape from month

@@ -55,9 +55,12 @@ fn rounds(
     let (needs, spare, flows) = (&mut needs[..n], &mut spare[..n], &mut flows[..n * n]);
     let (req, asked, offered) = (&mut r.req[..n * n], &mut r.asked[..n], &mut r.offered[..n]);
     for _round in 0..4 {
-        // A round in which nothing is asked moves nothing: the last one.
+        // A round in which nothing is asked moves nothing: the last one. Nothing is asked
+        // once no need is positive (nor NaN), so the round after the one that met every need
+        // is not set up.
         if !request(needs, spare, open, req, asked, offered)
             || serve(needs, spare, flows, req, asked) <= 1e-12
+            || needs.iter().all(|&x| x <= 0.0)
         {
             break;
         }
@@ -176,7 +179,24 @@ pub struct Orders {
 /// controlled routes down to their limits, then offers what the controls cut to exporters whose
 /// routes are still open. Sets `flows` to the planned flows; `needs` and `spare` are reduced by
 /// them.
+#[inline]
 pub fn place_orders_within_controls(
+    c: Commodity,
+    needs: &mut [f64],
+    spare: &mut [f64],
+    limits: &mut Limits,
+    flows: &mut Vec<f64>,
+    s: &mut Orders,
+) {
+    if needs.iter().any(|&x| x > 0.0) {
+        place_needs_within_controls(c, needs, spare, limits, flows, s);
+    } else {
+        placed_nothing(c, needs, spare, limits, flows);
+    }
+}
+
+/// `place_orders_within_controls` when some need is positive.
+fn place_needs_within_controls(
     c: Commodity,
     needs: &mut [f64],
     spare: &mut [f64],
@@ -207,6 +227,25 @@ pub fn place_orders_within_controls(
         for (f, e) in flows.iter_mut().zip(&s.extra) {
             *f += e;
         }
+    }
+}
+
+/// `place_orders_within_controls` when no need is positive: no flow is placed, so only what
+/// a placement would still do is done. The spare supply's rounding residue is cleaned and the
+/// limits are applied (charged with zero flows), as there; the needs' residue is not: none is
+/// positive, and the sign of a zero need is never read.
+fn placed_nothing(
+    c: Commodity,
+    needs: &mut [f64],
+    spare: &mut [f64],
+    limits: &mut Limits,
+    flows: &mut Vec<f64>,
+) {
+    let n = needs.len();
+    fill(flows, n * n, 0.0);
+    clean_residue(spare);
+    if limits.covers(c) {
+        limits.apply(c, flows, n, needs, spare);
     }
 }
 
