@@ -4,7 +4,7 @@
 //! Flows are stored flat as `flows[o * n + d]` (origin `o`, destination `d`).
 
 use crate::model::Commodity;
-use crate::model::buf::{Slots, fill};
+use crate::model::buf::Slots;
 use crate::model::limits::Limits;
 use crate::model::lot::Lot;
 use crate::model::record::MonthRecord;
@@ -14,7 +14,7 @@ use crate::model::state::Stocks;
 /// `o == d`), pro rata to each open exporter's spare supply; an exporter asked for more than it
 /// has scales every request down in proportion. Repeats on what is left (orders that an
 /// exporter could not take go to the others) until nothing more moves. Sets `flows` to the
-/// flows placed; `needs` and `spare` are reduced by them.
+/// flows placed; `needs` and `spare` (one entry per region each) are reduced by them.
 pub fn place_orders(
     needs: &mut [f64],
     spare: &mut [f64],
@@ -22,22 +22,48 @@ pub fn place_orders(
     flows: &mut Vec<f64>,
     r: &mut Requests,
 ) {
-    let n = needs.len();
-    fill(flows, n * n, 0.0);
+    // Two and four regions (the shipped scenarios) get copies of their own, in which the
+    // loops over regions have a known length (unrolled, no bounds checks, no call to clear the
+    // flows); two regions have one route each way, and a direct path for it.
+    match needs.len() {
+        2 => place(2, needs, spare, &open, flows, r),
+        4 => place(4, needs, spare, &open, flows, r),
+        n => place(n, needs, spare, &open, flows, r),
+    }
+}
+
+/// `place_orders` on `n` regions (`needs.len()`).
+#[inline(always)]
+fn place(
+    n: usize,
+    needs: &mut [f64],
+    spare: &mut [f64],
+    open: &impl Fn(usize, usize) -> bool,
+    flows: &mut Vec<f64>,
+    r: &mut Requests,
+) {
+    let (needs, spare) = (&mut needs[..n], &mut spare[..n]);
+    let flows = zero_flows(flows, n);
     // Nothing to place: the first round would move nothing.
     if needs.iter().any(|&x| x > 0.0) {
-        // Two and four regions (the shipped scenarios) get copies of their own, in which the
-        // loops over regions have a known length (unrolled, no bounds checks); two regions
-        // have one route each way, and a direct path for it.
-        match n {
-            2 => rounds_two(needs, spare, &open, flows),
-            4 => rounds(4, needs, spare, &open, flows, r),
-            _ => rounds(n, needs, spare, &open, flows, r),
+        if n == 2 {
+            rounds_two(needs, spare, open, flows);
+        } else {
+            rounds(n, needs, spare, open, flows, r);
         }
     }
     // Clean rounding residue so that "fully served" reads as exactly zero.
     clean_residue(needs);
     clean_residue(spare);
+}
+
+/// Sets `flows` to the `n * n` zero flows of `n` regions, reusing its allocation.
+#[inline(always)]
+fn zero_flows(flows: &mut Vec<f64>, n: usize) -> &mut [f64] {
+    flows.resize(n * n, 0.0);
+    let flows = &mut flows[..n * n];
+    flows.fill(0.0);
+    flows
 }
 
 /// The rounds of `place_orders` on `n` regions (`needs.len()`).
@@ -302,7 +328,12 @@ fn placed_nothing(
     flows: &mut Vec<f64>,
 ) {
     let n = needs.len();
-    fill(flows, n * n, 0.0);
+    if n == 2 {
+        // (Two regions, the baseline's: four stores, no call to clear the flows.)
+        zero_flows(flows, 2);
+    } else {
+        zero_flows(flows, n);
+    }
     clean_residue(spare);
     if limits.covers(c) {
         limits.apply(c, flows, n, needs, spare);
