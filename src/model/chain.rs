@@ -12,7 +12,7 @@ use crate::model::allocate::{
     self, components, end_use, refill_stockpiles, release_magnet_stockpiles,
 };
 use crate::model::buf::set_from;
-use crate::model::flows::{add_recycled, make_magnets, mine, separate};
+use crate::model::flows::{self, add_recycled, make_magnets, mine, separate};
 use crate::model::limits::Limits;
 use crate::model::plan::{self, MonthPlan, plan_month, target};
 use crate::model::record::MonthRecord;
@@ -32,7 +32,7 @@ pub struct Work {
     plan_scratch: plan::Scratch,
     docks: Docks,
     pub(crate) alloc: allocate::Scratch,
-    releasable: Vec<f64>,
+    flows: flows::Scratch,
     /// The stock totals the last month stepped ended with, and that month (`record_start`).
     last_end: Option<(usize, StockTotals)>,
 }
@@ -94,11 +94,11 @@ pub fn step(
     mine(x, plan, stocks, rec);
     ship(Concentrate, stocks, rec);
     ship(ClayConcentrate, stocks, rec);
-    separate(x, plan, stocks, rec);
+    separate(x, plan, stocks, rec, &mut w.flows);
     add_recycled(x, stocks, rec);
     ship(LightOxide, stocks, rec);
     ship(HeavyOxide, stocks, rec);
-    make_magnets(p, plan, stocks, stockpiles, rec, &mut w.releasable);
+    make_magnets(p, plan, stocks, stockpiles, rec, &mut w.flows);
     ship(MagnetStandard, stocks, rec);
     ship(MagnetHighTemp, stocks, rec);
 

@@ -13,6 +13,19 @@ use crate::model::state::{ChainParams, DE_MINIMIS, DYTB, Exogenous, NDPR, OTHER,
 use crate::model::stockpile::StockpileState;
 use crate::model::{Commodity, Ore};
 
+/// Buffers of the physical pass, kept from month to month: a `Lot` is large to zero, and a
+/// fresh one per call would be (the lots here are only ever written by `Lot::take_to`, which
+/// sets their shape and every value they then hold, before they are read).
+#[derive(Debug, Clone, Default)]
+pub struct Scratch {
+    /// What a separation circuit feeds from its pool (rewritten per circuit).
+    fed: Lot,
+    /// The oxide each region's plants consume, `[NdPr, Dy/Tb]` (rewritten per region).
+    consumed: [Lot; 2],
+    /// `[e * m + i]`: oxide stockpile `i`'s release of oxide `e` (rewritten per region).
+    releasable: Vec<f64>,
+}
+
 /// (7) Mines produce the planned concentrate of each ore, spread over the region's mines of
 /// that ore pro rata to capacity; the content enters the region's pool of that concentrate.
 pub fn mine(x: &Exogenous, plan: &MonthPlan, stocks: &mut Stocks, rec: &mut MonthRecord) {
@@ -54,7 +67,13 @@ pub fn mine(x: &Exogenous, plan: &MonthPlan, stocks: &mut Stocks, rec: &mut Mont
 /// the clay pool's actual composition; each circuit feeds from its own ore's pool what its part
 /// needs at the pool's actual composition, within the pool; outputs within its part and its
 /// capacity; the rest of the feed is residue.
-pub fn separate(x: &Exogenous, plan: &MonthPlan, stocks: &mut Stocks, rec: &mut MonthRecord) {
+pub fn separate(
+    x: &Exogenous,
+    plan: &MonthPlan,
+    stocks: &mut Stocks,
+    rec: &mut MonthRecord,
+    s: &mut Scratch,
+) {
     let n = x.mine_cap.len();
     fill(&mut rec.feed, n, 0.0);
     fill(&mut rec.feed_by_ore, n, [0.0; 2]);
@@ -68,7 +87,7 @@ pub fn separate(x: &Exogenous, plan: &MonthPlan, stocks: &mut Stocks, rec: &mut 
             [0.0, 0.0]
         }
     };
-    let mut fed = Lot::default();
+    let fed = &mut s.fed;
     for r in 0..n {
         let planned = [plan.ox.production[r * 2], plan.ox.production[r * 2 + 1]];
         let clay = shares_of(&stocks.lots[r][Commodity::ClayConcentrate as usize]);
@@ -82,7 +101,7 @@ pub fn separate(x: &Exogenous, plan: &MonthPlan, stocks: &mut Stocks, rec: &mut 
             }
             let sh = shares_of(pool);
             let feed = feed_need(split[i], sh, k.recovery, k.light, k.heavy).min(total);
-            pool.take_to(feed, &mut fed);
+            pool.take_to(feed, fed);
             let light = (fed.q()[NDPR] * k.recovery)
                 .min(split[i][NDPR])
                 .min(k.light);
@@ -141,22 +160,25 @@ pub fn magnet_output(planned: [f64; 2], recipes: &[[f64; 2]; 2], have: [f64; 2])
 /// (9)-(10) Magnet plants make what their plan, their oxide stock and the oxide stockpiles
 /// serving the region allow; stockpiles release only the oxide that output uses beyond the
 /// stock. New magnets are tagged made here, and with every origin that supplied at least
-/// `DE_MINIMIS` of a grade's oxide. `caps` is a buffer.
+/// `DE_MINIMIS` of a grade's oxide.
 pub fn make_magnets(
     p: &ChainParams,
     plan: &MonthPlan,
     stocks: &mut Stocks,
     stockpiles: &mut [StockpileState],
     rec: &mut MonthRecord,
-    caps: &mut Vec<f64>,
+    s: &mut Scratch,
 ) {
     use Commodity::*;
     let n = stocks.lots.len();
     let m = stockpiles.len();
     fill(&mut rec.oxide_used, n, [0.0; 2]);
     fill(&mut rec.magnet_out, n, [0.0; 2]);
-    // The oxide each region's plants consume, `[NdPr, Dy/Tb]` (rewritten per region).
-    let mut consumed = [Lot::default(); 2];
+    let Scratch {
+        releasable: caps,
+        consumed,
+        ..
+    } = s;
     for r in 0..n {
         let planned = [plan.mag.production[r * 2], plan.mag.production[r * 2 + 1]];
         let wanted: [f64; 2] = [0, 1].map(|e| (0..2).map(|g| planned[g] * p.recipes[g][e]).sum());
@@ -207,7 +229,7 @@ pub fn make_magnets(
                 r,
                 out[g],
                 p.recipes[g],
-                &consumed,
+                consumed,
             );
         }
     }
@@ -322,7 +344,14 @@ mod tests {
             released: crate::model::record::Table::zeros(1, 1),
             ..MonthRecord::default()
         };
-        make_magnets(&p, &plan, &mut stocks, &mut sp, &mut rec, &mut Vec::new());
+        make_magnets(
+            &p,
+            &plan,
+            &mut stocks,
+            &mut sp,
+            &mut rec,
+            &mut Scratch::default(),
+        );
         // Dy/Tb allows 2.4 / 0.03 = 80 t; they use 22.4 t NdPr, 2.4 t beyond the stock. The
         // stockpile qualified against the whole need (8 of 28 t, above 10%), so it releases the
         // 2.4 t even though 2.4 of 28 t alone is under its threshold.

@@ -4,7 +4,7 @@
 //! Flows are stored flat as `flows[o * n + d]` (origin `o`, destination `d`).
 
 use crate::model::Commodity;
-use crate::model::buf::{Slots, fill};
+use crate::model::buf::Slots;
 use crate::model::limits::Limits;
 use crate::model::lot::Lot;
 use crate::model::record::MonthRecord;
@@ -14,7 +14,7 @@ use crate::model::state::Stocks;
 /// `o == d`), pro rata to each open exporter's spare supply; an exporter asked for more than it
 /// has scales every request down in proportion. Repeats on what is left (orders that an
 /// exporter could not take go to the others) until nothing more moves. Sets `flows` to the
-/// flows placed; `needs` and `spare` are reduced by them.
+/// flows placed; `needs` and `spare` (one entry per region each) are reduced by them.
 pub fn place_orders(
     needs: &mut [f64],
     spare: &mut [f64],
@@ -22,21 +22,48 @@ pub fn place_orders(
     flows: &mut Vec<f64>,
     r: &mut Requests,
 ) {
-    let n = needs.len();
-    fill(flows, n * n, 0.0);
+    // Two and four regions (the shipped scenarios) get copies of their own, in which the
+    // loops over regions have a known length (unrolled, no bounds checks, no call to clear the
+    // flows); two regions have one route each way, and a direct path for it.
+    match needs.len() {
+        2 => place(2, needs, spare, &open, flows, r),
+        4 => place(4, needs, spare, &open, flows, r),
+        n => place(n, needs, spare, &open, flows, r),
+    }
+}
+
+/// `place_orders` on `n` regions (`needs.len()`).
+#[inline(always)]
+fn place(
+    n: usize,
+    needs: &mut [f64],
+    spare: &mut [f64],
+    open: &impl Fn(usize, usize) -> bool,
+    flows: &mut Vec<f64>,
+    r: &mut Requests,
+) {
+    let (needs, spare) = (&mut needs[..n], &mut spare[..n]);
+    let flows = zero_flows(flows, n);
     // Nothing to place: the first round would move nothing.
     if needs.iter().any(|&x| x > 0.0) {
-        // Two and four regions (the shipped scenarios) get copies of their own, in which the
-        // loops over regions have a known length (unrolled, no bounds checks).
-        match n {
-            2 => rounds(2, needs, spare, &open, flows, r),
-            4 => rounds(4, needs, spare, &open, flows, r),
-            _ => rounds(n, needs, spare, &open, flows, r),
+        if n == 2 {
+            rounds_two(needs, spare, open, flows);
+        } else {
+            rounds(n, needs, spare, open, flows, r);
         }
     }
     // Clean rounding residue so that "fully served" reads as exactly zero.
     clean_residue(needs);
     clean_residue(spare);
+}
+
+/// Sets `flows` to the `n * n` zero flows of `n` regions, reusing its allocation.
+#[inline(always)]
+fn zero_flows(flows: &mut Vec<f64>, n: usize) -> &mut [f64] {
+    flows.resize(n * n, 0.0);
+    let flows = &mut flows[..n * n];
+    flows.fill(0.0);
+    flows
 }
 
 /// The rounds of `place_orders` on `n` regions (`needs.len()`).
@@ -62,6 +89,65 @@ fn rounds(
             || serve(needs, spare, flows, req, asked) <= 1e-12
             || needs.iter().all(|&x| x <= 0.0)
         {
+            break;
+        }
+    }
+}
+
+/// The rounds of `place_orders` on two regions, where each importer `d` has one possible
+/// exporter, `1 - d`, and each exporter one possible importer: a round's request of importer
+/// `d` is then `need * offered / total` with `total` that exporter's offer alone (the sum of
+/// one term), and what exporter `o` is asked is that one request. Computes exactly what
+/// `rounds` does, in the same order, leaving out the requests it sets to zero: serving a zero
+/// request adds +0 to a flow that is +0, and subtracts +0 from a need and a spare supply
+/// (its scale is finite), which changes no bit.
+#[inline(always)]
+fn rounds_two(
+    needs: &mut [f64],
+    spare: &mut [f64],
+    open: &impl Fn(usize, usize) -> bool,
+    flows: &mut [f64],
+) {
+    let (needs, spare, flows): (&mut [f64; 2], &mut [f64; 2], &mut [f64; 4]) = (
+        needs.try_into().expect("two regions"),
+        spare.try_into().expect("two regions"),
+        (&mut flows[..4]).try_into().expect("two regions"),
+    );
+    // `route[o]`: whether exporter `o` may serve importer `1 - o`.
+    let route = [open(0, 1), open(1, 0)];
+    for _round in 0..4 {
+        // `asked[o]`: what exporter `o` is asked this round (-0.0 when nothing, as `request`
+        // starts its sums).
+        let mut asked = [-0.0; 2];
+        for o in 0..2 {
+            let (need, offered) = (needs[1 - o], spare[o].max(0.0));
+            // (`offered` is never NaN: `total <= 0.0` in `request` is `offered <= 0.0`.)
+            if need <= 0.0 || !route[o] || offered <= 0.0 {
+                continue;
+            }
+            asked[o] = need * offered / offered;
+        }
+        if !asked.iter().any(|&a| a > 0.0 || a.is_nan()) {
+            break;
+        }
+        let mut moved = 0.0;
+        for (o, asked) in asked.into_iter().enumerate() {
+            if asked <= 0.0 {
+                continue;
+            }
+            let scale = if asked > spare[o] {
+                spare[o].max(0.0) / asked
+            } else {
+                1.0
+            };
+            let d = 1 - o;
+            let f = asked * scale;
+            flows[o * 2 + d] += f;
+            needs[d] -= f;
+            spare[o] -= f;
+            moved += f;
+        }
+        if moved <= 1e-12 || needs.iter().all(|&x| x <= 0.0) {
             break;
         }
     }
@@ -242,7 +328,12 @@ fn placed_nothing(
     flows: &mut Vec<f64>,
 ) {
     let n = needs.len();
-    fill(flows, n * n, 0.0);
+    if n == 2 {
+        // (Two regions, the baseline's: four stores, no call to clear the flows.)
+        zero_flows(flows, 2);
+    } else {
+        zero_flows(flows, n);
+    }
     clean_residue(spare);
     if limits.covers(c) {
         limits.apply(c, flows, n, needs, spare);

@@ -66,6 +66,9 @@ struct Layout {
     regions: usize,
     /// `[region]` local sectors in the scenario's sector order.
     sectors: Vec<Vec<usize>>,
+    /// `[region][local sector]` the sector's place among its region's `sectors`: the month's
+    /// values walk the record's sectors in local order and put each in its place.
+    slots: Vec<Vec<usize>>,
     /// `[stockpile]` region holding it.
     stockpiles: Vec<usize>,
     /// Whether a licensing control is in play (route series `licensed` and `in_transit`).
@@ -74,17 +77,28 @@ struct Layout {
 
 impl Layout {
     fn new(sc: &Scenario) -> Self {
+        let sectors: Vec<Vec<usize>> = (sc.regions.iter())
+            .map(|reg| {
+                let mut secs: Vec<(usize, usize)> = (reg.sectors.iter().enumerate())
+                    .map(|(ls, s)| (s.sector, ls))
+                    .collect();
+                secs.sort_unstable();
+                secs.into_iter().map(|(_, ls)| ls).collect()
+            })
+            .collect();
+        let slots = (sectors.iter())
+            .map(|secs| {
+                let mut slots = vec![0; secs.len()];
+                for (slot, &ls) in secs.iter().enumerate() {
+                    slots[ls] = slot;
+                }
+                slots
+            })
+            .collect();
         Layout {
             regions: sc.regions.len(),
-            sectors: (sc.regions.iter())
-                .map(|reg| {
-                    let mut secs: Vec<(usize, usize)> = (reg.sectors.iter().enumerate())
-                        .map(|(ls, s)| (s.sector, ls))
-                        .collect();
-                    secs.sort_unstable();
-                    secs.into_iter().map(|(_, ls)| ls).collect()
-                })
-                .collect(),
+            sectors,
+            slots,
             stockpiles: sc.stockpiles.iter().map(|s| s.region).collect(),
             licensing: sc
                 .controls
@@ -260,7 +274,8 @@ impl Catalog {
     /// per-cell definition is `values_by_cell`, which a test checks this against. Each series
     /// takes its slots at once (`take`, `rows`: no test per cell for the end of `out`). The
     /// residue below `ZERO` is left in: the histograms count it as 0 as they take each value
-    /// (`Histogram::add_all_flushed`), which spares a pass over the values.
+    /// (`Histogram::add_all_flushed`), which spares a pass over the values. Plain loops, not
+    /// `[T; N]::map`, which was left out of line (a call per row).
     fn month_values(&self, rec: &MonthRecord, out: &mut [f64]) {
         assert_eq!(out.len(), self.cells.len(), "one slot per cell");
         let stocks = rec.stocks_end.as_ref().expect("month recorded");
@@ -271,31 +286,35 @@ impl Catalog {
             let (sep, mag) = (rec.sep_out[r], rec.magnet_out[r]);
             *row = [rec.mine_out[r].iter().sum(), sep[0], sep[1], mag[0], mag[1]];
         }
+        // `MonthRecord::exports` and `imports`, summed over the same route rows in the same
+        // order, each commodity's row of the table looked up once.
+        let flows = commodity_rows(&rec.flows);
         for (r, row) in rows::<N_COMMODITIES>(&mut rest, n).iter_mut().enumerate() {
-            for (slot, c) in row.iter_mut().zip(Commodity::ALL) {
-                *slot = rec.exports(r, c);
+            for (slot, f) in row.iter_mut().zip(flows) {
+                *slot = f[r * n..(r + 1) * n].iter().sum();
             }
         }
+        let arrivals = commodity_rows(&rec.arrivals);
         for (r, row) in rows::<N_COMMODITIES>(&mut rest, n).iter_mut().enumerate() {
-            for (slot, c) in row.iter_mut().zip(Commodity::ALL) {
-                *slot = rec.imports(r, c);
+            for (slot, a) in row.iter_mut().zip(arrivals) {
+                *slot = (0..n).map(|o| a[o * n + r]).sum();
             }
         }
         for table in [&rec.demand, &rec.delivered, &rec.unmet] {
-            for (grades, secs) in table.iter().zip(&layout.sectors) {
-                let (each, total) = take(&mut rest, secs.len() + 1).split_at_mut(secs.len());
-                for (slot, &ls) in each.iter_mut().zip(secs) {
-                    *slot = grades[ls][0] + grades[ls][1];
-                }
-                total[0] = grades.iter().map(|x| x[0] + x[1]).sum();
+            for (grades, slots) in table.iter().zip(&layout.slots) {
+                let (total, each) = take(&mut rest, slots.len() + 1)
+                    .split_last_mut()
+                    .expect("a total slot");
+                *total = sector_totals(grades, slots, each);
             }
         }
         rows(&mut rest, n).copy_from_slice(&stocks.held);
         take(&mut rest, rec.stockpile_end.len()).copy_from_slice(&rec.stockpile_end);
         rows(&mut rest, n).copy_from_slice(&rec.prices);
-        for (shares, secs) in rec.substituted.iter().zip(&layout.sectors) {
-            for (slot, &ls) in take(&mut rest, secs.len()).iter_mut().zip(secs) {
-                *slot = shares[ls];
+        for (shares, slots) in rec.substituted.iter().zip(&layout.slots) {
+            let each = take(&mut rest, slots.len());
+            for (&share, &slot) in shares.iter().zip(slots) {
+                each[slot] = share;
             }
         }
         rows(&mut rest, n).copy_from_slice(&rec.recycled);
@@ -305,12 +324,13 @@ impl Catalog {
             &[&rec.flows]
         };
         for table in routes {
+            let cols = commodity_rows(table);
             let mut route = rows::<N_COMMODITIES>(&mut rest, n * n - n).iter_mut();
             for o in 0..n {
                 for d in (0..n).filter(|&d| d != o) {
                     let row = route.next().expect("one row per route");
-                    for (slot, c) in row.iter_mut().zip(Commodity::ALL) {
-                        *slot = table[c as usize][o * n + d];
+                    for (slot, col) in row.iter_mut().zip(cols) {
+                        *slot = col[o * n + d];
                     }
                 }
             }
@@ -320,6 +340,25 @@ impl Catalog {
         }
         assert!(rest.is_empty(), "every cell written");
     }
+}
+
+/// Each commodity's row of a `[commodity][o * n + d]` table.
+fn commodity_rows(table: &Table) -> [&[f64]; N_COMMODITIES] {
+    std::array::from_fn(|c| &table[c])
+}
+
+/// Writes each local sector's demand (both grades) of a region into its slot of `each`
+/// (`slots[ls]`, the sector's place in output order) and returns their sum in local sector
+/// order, as `Iterator::sum` adds them.
+fn sector_totals(grades: &[[f64; 2]], slots: &[usize], each: &mut [f64]) -> f64 {
+    debug_assert_eq!(grades.len(), slots.len(), "a slot per local sector");
+    let mut total: f64 = std::iter::empty::<f64>().sum();
+    for (g, &slot) in grades.iter().zip(slots) {
+        let v = g[0] + g[1];
+        each[slot] = v;
+        total += v;
+    }
+    total
 }
 
 /// The next `len` slots of `rest`.

@@ -110,14 +110,15 @@ fn input_effects(x: &[f64], outcomes: &[Outcome]) -> Vec<(f64, f64)> {
     let prepared = x_complete.then(|| {
         let order = crate::stats::rank::ascending(x);
         let ranks = crate::stats::rank::ranks_in_order(x, &order);
-        (order, ranks)
+        let ties = ties(x, &order);
+        (order, ranks, ties)
     });
     outcomes
         .iter()
         .map(|o| match (&prepared, &o.complete) {
-            (Some((order, x_ranks)), Some((spread, y_ranks))) => {
+            (Some((order, x_ranks, ties)), Some((spread, y_ranks))) => {
                 let share = spread.map_or(f64::NAN, |total| {
-                    share_of_sorted(&sorted_pairs(x, o.y, order), total)
+                    share_of_sorted(&sorted_pairs(x, o.y, order, ties), total)
                 });
                 (share, crate::stats::rank::pearson(x_ranks, y_ranks))
             }
@@ -129,14 +130,36 @@ fn input_effects(x: &[f64], outcomes: &[Outcome]) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// The (x, y) pairs in the order of `order` (x ascending), runs of equal x sorted by y: the
-/// order of sorting the pairs by x, then y.
-fn sorted_pairs(x: &[f64], y: &[f64], order: &[usize]) -> Vec<(f64, f64)> {
-    let mut pairs: Vec<(f64, f64)> = order.iter().map(|&i| (x[i], y[i])).collect();
-    for run in pairs.chunk_by_mut(|a, b| a.0.total_cmp(&b.0).is_eq()) {
-        if run.len() > 1 {
-            run.sort_by(|a, b| a.1.total_cmp(&b.1));
+/// The places in `order` (x ascending) of each run of two or more equal x (`f64::total_cmp`):
+/// found once per input, not once per outcome.
+fn ties(x: &[f64], order: &[usize]) -> Vec<std::ops::Range<usize>> {
+    let mut ties = Vec::new();
+    let mut start = 0;
+    for (k, w) in order.windows(2).enumerate() {
+        if !x[w[0]].total_cmp(&x[w[1]]).is_eq() {
+            if k > start {
+                ties.push(start..k + 1);
+            }
+            start = k + 1;
         }
+    }
+    if order.len() > start + 1 {
+        ties.push(start..order.len());
+    }
+    ties
+}
+
+/// The (x, y) pairs in the order of `order` (x ascending), runs of equal x (`ties`) sorted by
+/// y: the order of sorting the pairs by x, then y.
+fn sorted_pairs(
+    x: &[f64],
+    y: &[f64],
+    order: &[usize],
+    ties: &[std::ops::Range<usize>],
+) -> Vec<(f64, f64)> {
+    let mut pairs: Vec<(f64, f64)> = order.iter().map(|&i| (x[i], y[i])).collect();
+    for run in ties {
+        pairs[run.clone()].sort_by(|a, b| a.1.total_cmp(&b.1));
     }
     pairs
 }
