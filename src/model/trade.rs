@@ -135,11 +135,7 @@ fn rounds_two(
             if asked <= 0.0 {
                 continue;
             }
-            let scale = if asked > spare[o] {
-                spare[o].max(0.0) / asked
-            } else {
-                1.0
-            };
+            let scale = ask_scale(asked, spare[o]);
             let d = 1 - o;
             let f = asked * scale;
             flows[o * 2 + d] += f;
@@ -236,11 +232,7 @@ fn serve(
         if asked <= 0.0 {
             continue;
         }
-        let scale = if asked > spare[o] {
-            spare[o].max(0.0) / asked
-        } else {
-            1.0
-        };
+        let scale = ask_scale(asked, spare[o]);
         let row = &req[o * n..(o + 1) * n];
         let out = &mut flows[o * n..(o + 1) * n];
         for ((&r, flow), need) in row.iter().zip(out.iter_mut()).zip(needs.iter_mut()) {
@@ -574,6 +566,17 @@ pub fn trade(
     for (o, d, lot) in arriving.0.live() {
         arrivals[o * n + d] += lot.total();
         lots[*d][ci].add(lot);
+    }
+}
+
+/// The share of an exporter's ask it can serve from its spare: all of it, or the spare over the
+/// ask when the ask is larger (none when the spare is not positive).
+#[inline]
+fn ask_scale(asked: f64, spare: f64) -> f64 {
+    if asked > spare {
+        spare.max(0.0) / asked
+    } else {
+        1.0
     }
 }
 
