@@ -168,13 +168,25 @@ impl MonthRecord {
     /// Released this month into region `r` by the stockpiles holding commodity `c`, in
     /// stockpile order; `stockpiles[i]` is the commodity of stockpile `i`.
     pub fn released_into(&self, stockpiles: &[Commodity], r: usize, c: Commodity) -> f64 {
-        self.released
-            .iter()
-            .zip(stockpiles)
-            .filter(|(_, k)| **k == c)
-            .map(|(q, _)| q[r])
-            .sum()
+        of_commodity(&self.released, stockpiles, r, c)
     }
+
+    /// Refilled this month out of region `r` by the stockpiles holding commodity `c`, in
+    /// stockpile order (as `released_into`).
+    pub fn refilled_from(&self, stockpiles: &[Commodity], r: usize, c: Commodity) -> f64 {
+        of_commodity(&self.refilled, stockpiles, r, c)
+    }
+}
+
+/// Region `r`'s column of a `[stockpile][region]` table, summed over the stockpiles holding
+/// commodity `c` in stockpile order.
+fn of_commodity(table: &Table, stockpiles: &[Commodity], r: usize, c: Commodity) -> f64 {
+    table
+        .iter()
+        .zip(stockpiles)
+        .filter(|(_, k)| **k == c)
+        .map(|(q, _)| q[r])
+        .sum()
 }
 
 /// Largest mass-balance error of a month, in tonnes, over every stage and region (13):
@@ -196,14 +208,7 @@ pub fn mass_balance_error(p: &ChainParams, rec: &MonthRecord, stockpiles: &[Comm
     };
     // Stockpile flows of commodity `c` in region `r`: released into it, refilled out of it.
     let released_into = |r: usize, c: Commodity| rec.released_into(stockpiles, r, c);
-    let refilled_from = |r: usize, c: Commodity| -> f64 {
-        rec.refilled
-            .iter()
-            .zip(stockpiles)
-            .filter(|(_, k)| **k == c)
-            .map(|(q, _)| q[r])
-            .sum()
-    };
+    let refilled_from = |r: usize, c: Commodity| rec.refilled_from(stockpiles, r, c);
     for r in 0..n {
         for (i, c) in [(0, Concentrate), (1, ClayConcentrate)] {
             check(

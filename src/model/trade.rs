@@ -24,7 +24,7 @@ pub fn place_orders(
 ) {
     // Two and four regions (the shipped scenarios) get copies of their own, in which the
     // loops over regions have a known length (unrolled, no bounds checks, no call to clear the
-    // flows); two regions have one route each way, and a direct path for it.
+    // flows).
     match needs.len() {
         2 => place(2, needs, spare, &open, flows, r),
         4 => place(4, needs, spare, &open, flows, r),
@@ -46,11 +46,7 @@ fn place(
     let flows = zero_flows(flows, n);
     // Nothing to place: the first round would move nothing.
     if needs.iter().any(|&x| x > 0.0) {
-        if n == 2 {
-            rounds_two(needs, spare, open, flows);
-        } else {
-            rounds(n, needs, spare, open, flows, r);
-        }
+        rounds(needs, spare, open, flows, r);
     }
     // Clean rounding residue so that "fully served" reads as exactly zero.
     clean_residue(needs);
@@ -66,20 +62,20 @@ fn zero_flows(flows: &mut Vec<f64>, n: usize) -> &mut [f64] {
     flows
 }
 
-/// The rounds of `place_orders` on `n` regions (`needs.len()`).
+/// The rounds of `place_orders` on `n = needs.len()` regions (`spare` has `n` entries,
+/// `flows` `n * n`).
 #[inline(always)]
 fn rounds(
-    n: usize,
     needs: &mut [f64],
     spare: &mut [f64],
     open: &impl Fn(usize, usize) -> bool,
     flows: &mut [f64],
     r: &mut Requests,
 ) {
+    let n = needs.len();
     r.req.resize(n * n, 0.0);
     r.asked.resize(n, 0.0);
     r.offered.resize(n, 0.0);
-    let (needs, spare, flows) = (&mut needs[..n], &mut spare[..n], &mut flows[..n * n]);
     let (req, asked, offered) = (&mut r.req[..n * n], &mut r.asked[..n], &mut r.offered[..n]);
     for _round in 0..4 {
         // A round in which nothing is asked moves nothing: the last one. Nothing is asked
@@ -89,61 +85,6 @@ fn rounds(
             || serve(needs, spare, flows, req, asked) <= 1e-12
             || needs.iter().all(|&x| x <= 0.0)
         {
-            break;
-        }
-    }
-}
-
-/// The rounds of `place_orders` on two regions, where each importer `d` has one possible
-/// exporter, `1 - d`, and each exporter one possible importer: a round's request of importer
-/// `d` is then `need * offered / total` with `total` that exporter's offer alone (the sum of
-/// one term), and what exporter `o` is asked is that one request. Computes exactly what
-/// `rounds` does, in the same order, leaving out the requests it sets to zero: serving a zero
-/// request adds +0 to a flow that is +0, and subtracts +0 from a need and a spare supply
-/// (its scale is finite), which changes no bit.
-#[inline(always)]
-fn rounds_two(
-    needs: &mut [f64],
-    spare: &mut [f64],
-    open: &impl Fn(usize, usize) -> bool,
-    flows: &mut [f64],
-) {
-    let (needs, spare, flows): (&mut [f64; 2], &mut [f64; 2], &mut [f64; 4]) = (
-        needs.try_into().expect("two regions"),
-        spare.try_into().expect("two regions"),
-        (&mut flows[..4]).try_into().expect("two regions"),
-    );
-    // `route[o]`: whether exporter `o` may serve importer `1 - o`.
-    let route = [open(0, 1), open(1, 0)];
-    for _round in 0..4 {
-        // `asked[o]`: what exporter `o` is asked this round (-0.0 when nothing, as `request`
-        // starts its sums).
-        let mut asked = [-0.0; 2];
-        for o in 0..2 {
-            let (need, offered) = (needs[1 - o], spare[o].max(0.0));
-            // (`offered` is never NaN: `total <= 0.0` in `request` is `offered <= 0.0`.)
-            if need <= 0.0 || !route[o] || offered <= 0.0 {
-                continue;
-            }
-            asked[o] = need * offered / offered;
-        }
-        if !asked.iter().any(|&a| a > 0.0 || a.is_nan()) {
-            break;
-        }
-        let mut moved = 0.0;
-        for (o, asked) in asked.into_iter().enumerate() {
-            if asked <= 0.0 {
-                continue;
-            }
-            let scale = ask_scale(asked, spare[o]);
-            let d = 1 - o;
-            let f = asked * scale;
-            flows[o * 2 + d] += f;
-            needs[d] -= f;
-            spare[o] -= f;
-            moved += f;
-        }
-        if moved <= 1e-12 || needs.iter().all(|&x| x <= 0.0) {
             break;
         }
     }
@@ -232,7 +173,11 @@ fn serve(
         if asked <= 0.0 {
             continue;
         }
-        let scale = ask_scale(asked, spare[o]);
+        let scale = if asked > spare[o] {
+            spare[o].max(0.0) / asked
+        } else {
+            1.0
+        };
         let row = &req[o * n..(o + 1) * n];
         let out = &mut flows[o * n..(o + 1) * n];
         for ((&r, flow), need) in row.iter().zip(out.iter_mut()).zip(needs.iter_mut()) {
@@ -566,17 +511,6 @@ pub fn trade(
     for (o, d, lot) in arriving.0.live() {
         arrivals[o * n + d] += lot.total();
         lots[*d][ci].add(lot);
-    }
-}
-
-/// The share of an exporter's ask it can serve from its spare: all of it, or the spare over the
-/// ask when the ask is larger (none when the spare is not positive).
-#[inline]
-fn ask_scale(asked: f64, spare: f64) -> f64 {
-    if asked > spare {
-        spare.max(0.0) / asked
-    } else {
-        1.0
     }
 }
 
