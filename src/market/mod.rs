@@ -142,9 +142,13 @@ impl Prices {
         let n = rec.mine_out.len();
         let flows: [&[f64]; N_COMMODITIES] = std::array::from_fn(|c| &rec.flows[c]);
         for r in 0..self.ln.len() {
+            // Bit `c` set: the log price of `c` changed this month. An index is `exp` of its
+            // final log price, computed once after the moves and floors below, and only where
+            // the log price changed (else the index already is its `exp`).
+            let mut changed = 0u32;
             let (home_use, target, capacity) = (&rec.home_use[r], &rec.target[r], &rec.capacity[r]);
             let (held, x0s) = (&start.held[r], &mut self.x0[r]);
-            let (lns, index) = (&mut self.ln[r], &mut self.index[r]);
+            let lns = &mut self.ln[r];
             for ci in 0..N_COMMODITIES {
                 let need = home_use[ci] + target[ci];
                 // Without stockpiles nothing is released: the sum is a zero, whose sign cannot
@@ -180,11 +184,14 @@ impl Prices {
                 };
                 let ln = &mut lns[ci];
                 let moved = adjust(*ln, push, theta, speedup).clamp(lo, hi);
-                // The index is exp of the log price: unchanged bits, unchanged index.
                 if moved.to_bits() != ln.to_bits() {
                     *ln = moved;
-                    index[ci] = moved.exp();
+                    changed |= 1 << ci;
                 }
+            }
+            // The concentrates take no floor: their indexes now, which (M2b) reads.
+            for c in [Commodity::Concentrate, Commodity::ClayConcentrate] {
+                self.sync_index(r, c, changed);
             }
             // (M2b) Feed cost pass-through: an oxide costs at least `(1 - w) + w * (the
             // concentrate indexes weighted by the region's capacity for that oxide in the circuit
@@ -201,8 +208,11 @@ impl Prices {
                         continue;
                     }
                     let p = (caps[0] * feed[0] + caps[1] * feed[1]) / total;
-                    self.floor_at(r, c, (1.0 - wf) + wf * p, (lo, hi));
+                    changed |= self.floor_at(r, c, (1.0 - wf) + wf * p, (lo, hi));
                 }
+            }
+            for c in [Commodity::LightOxide, Commodity::HeavyOxide] {
+                self.sync_index(r, c, changed);
             }
             // (M2a) Cost pass-through: a magnet grade costs at least
             // `(1 - w) + w * (its oxides' price index, weighted by their cost in the recipe)`.
@@ -220,8 +230,11 @@ impl Prices {
                         continue;
                     }
                     let cost = (1.0 - w) + w * (cl * pl + ch * ph) / (cl + ch);
-                    self.floor_at(r, c, cost, (lo, hi));
+                    changed |= self.floor_at(r, c, cost, (lo, hi));
                 }
+            }
+            for c in [Commodity::MagnetStandard, Commodity::MagnetHighTemp] {
+                self.sync_index(r, c, changed);
             }
         }
         self.past.extend_from_slice(&self.ln);
@@ -230,15 +243,34 @@ impl Prices {
 
 impl Prices {
     /// Raises region `r`'s log price of `c` to at least `ln(cost)` (within `[lo, hi]`), for the
-    /// cost pass-through (M2a), (M2b). The index is `exp` of the log price; when the log price
-    /// keeps its bits, the index already is that `exp`, so it is not computed again.
-    fn floor_at(&mut self, r: usize, c: Commodity, cost: f64, (lo, hi): (f64, f64)) {
-        let floor = self.floor_ln[r][c as usize].ln(cost);
+    /// cost pass-through (M2a), (M2b); the index follows in `sync_index`. Returns bit `c` set
+    /// where the log price changed.
+    ///
+    /// The log price is already within `[lo, hi]` (it left `update`'s move through `clamp`),
+    /// so it only changes where `ln(cost)` is above it. As `ln(c) <= c - 1` for every `c`, a
+    /// cost with `c - 1` clearly below the log price (by far more than the rounding of `ln`
+    /// and of `c - 1`) cannot raise it, and its `ln` is not computed.
+    fn floor_at(&mut self, r: usize, c: Commodity, cost: f64, (lo, hi): (f64, f64)) -> u32 {
         let ln = &mut self.ln[r][c as usize];
+        let d = cost - 1.0;
+        if d + 1e-9 * (1.0 + d.abs()) < *ln {
+            return 0;
+        }
+        let floor = self.floor_ln[r][c as usize].ln(cost);
         let raised = ln.max(floor).clamp(lo, hi);
-        if raised.to_bits() != ln.to_bits() {
-            *ln = raised;
-            self.index[r][c as usize] = raised.exp();
+        if raised.to_bits() == ln.to_bits() {
+            return 0;
+        }
+        *ln = raised;
+        1 << c as u32
+    }
+
+    /// Region `r`'s index of `c` set to `exp` of its log price where its log price changed this
+    /// month (bit `c` of `changed`).
+    #[inline]
+    fn sync_index(&mut self, r: usize, c: Commodity, changed: u32) {
+        if changed & (1 << c as u32) != 0 {
+            self.index[r][c as usize] = self.ln[r][c as usize].exp();
         }
     }
 }

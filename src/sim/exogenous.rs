@@ -37,7 +37,12 @@ impl Growth {
         Growth {
             factor: 1.0,
             base,
-            monthly: base.powf(1.0 / 12.0),
+            // pow(1, y) is exactly 1: no `pow` for an asset or sector that does not grow.
+            monthly: if base == 1.0 {
+                1.0
+            } else {
+                base.powf(1.0 / 12.0)
+            },
             clocked,
         }
     }
