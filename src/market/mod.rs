@@ -87,15 +87,13 @@ impl Prices {
         let then = (self.past.len() / n.max(1))
             .checked_sub(months + 1)
             .map(|i| &self.past[i * n..(i + 1) * n]);
-        set_from(
-            out,
-            self.ln.iter().enumerate().map(|(r, now)| {
-                std::array::from_fn(|c| {
-                    let before = then.map_or(0.0, |p| p[r][c]);
-                    (1.0 + hoarding * (now[c] - before)).clamp(lo, hi)
-                })
-            }),
-        );
+        out.resize(n, [0.0; N_COMMODITIES]);
+        for (r, (factors, now)) in out.iter_mut().zip(&self.ln).enumerate() {
+            let before = then.map_or([0.0; N_COMMODITIES], |p| p[r]);
+            for ((f, now), before) in factors.iter_mut().zip(now).zip(before) {
+                *f = (1.0 + hoarding * (now - before)).clamp(lo, hi);
+            }
+        }
     }
 
     pub fn index(&self, r: usize, c: Commodity) -> f64 {
@@ -530,29 +528,63 @@ impl Response {
     }
 }
 
-/// (M5) Oxide recycled in region `r` this month, `[NdPr, Dy/Tb]` t: scrap (a share of the
-/// region's magnet demand) times the recycled share `min(max, base + slope (P - 1)^+)` times
-/// the scrap's oxide content at the recipes times recovery.
-pub fn recycled(
-    sc: &Scenario,
-    v: &Values,
-    r: usize,
-    demand: &[[f64; 2]],
-    recipes: &[[f64; 2]; 2],
-    prices: &Prices,
-) -> [f64; 2] {
-    let Some(rc) = &sc.regions[r].recycling else {
-        return [0.0; 2];
-    };
-    let total: f64 = demand.iter().map(|d| d[0] + d[1]).sum();
-    if total <= 0.0 {
-        return [0.0; 2];
+/// (M5) Recycling terms of every region for a run, read from the run's values once.
+#[derive(Debug, Clone, Default)]
+pub struct Recycling {
+    /// `[region]` its terms, None for a region without recycling.
+    terms: Vec<Option<RecyclingTerms>>,
+}
+
+/// A region's recycling terms (`model::Recycling`) at the run's values.
+#[derive(Debug, Clone, Copy)]
+struct RecyclingTerms {
+    scrap_share: f64,
+    base_rate: f64,
+    price_slope: f64,
+    max_rate: f64,
+    recovery: f64,
+}
+
+impl Recycling {
+    /// Reads the terms of the run with values `v`, reusing the table.
+    pub fn reset(&mut self, sc: &Scenario, v: &Values) {
+        set_from(
+            &mut self.terms,
+            sc.regions.iter().map(|r| {
+                r.recycling.as_ref().map(|rc| RecyclingTerms {
+                    scrap_share: v[rc.scrap_share],
+                    base_rate: v[rc.base_rate],
+                    price_slope: v[rc.price_slope],
+                    max_rate: v[rc.max_rate],
+                    recovery: v[rc.recovery],
+                })
+            }),
+        );
     }
-    let ht: f64 = demand.iter().map(|d| d[1]).sum::<f64>() / total;
-    let p = prices.magnet(r, ht);
-    let rate = (v[rc.base_rate] + v[rc.price_slope] * (p - 1.0).max(0.0)).min(v[rc.max_rate]);
-    let scrap = total * v[rc.scrap_share] * rate;
-    [0, 1].map(|e| scrap * ((1.0 - ht) * recipes[0][e] + ht * recipes[1][e]) * v[rc.recovery])
+
+    /// (M5) Oxide recycled in region `r` this month, `[NdPr, Dy/Tb]` t: scrap (a share of the
+    /// region's magnet demand) times the recycled share `min(max, base + slope (P - 1)^+)` times
+    /// the scrap's oxide content at the recipes times recovery.
+    pub fn recycled(
+        &self,
+        r: usize,
+        demand: &[[f64; 2]],
+        recipes: &[[f64; 2]; 2],
+        prices: &Prices,
+    ) -> [f64; 2] {
+        let Some(rc) = &self.terms[r] else {
+            return [0.0; 2];
+        };
+        let total: f64 = demand.iter().map(|d| d[0] + d[1]).sum();
+        if total <= 0.0 {
+            return [0.0; 2];
+        }
+        let ht: f64 = demand.iter().map(|d| d[1]).sum::<f64>() / total;
+        let p = prices.magnet(r, ht);
+        let rate = (rc.base_rate + rc.price_slope * (p - 1.0).max(0.0)).min(rc.max_rate);
+        let scrap = total * rc.scrap_share * rate;
+        [0, 1].map(|e| scrap * ((1.0 - ht) * recipes[0][e] + ht * recipes[1][e]) * rc.recovery)
+    }
 }
 
 /// (M6) Capacity decided when a stage's output price stays high, per region and stage

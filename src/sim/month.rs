@@ -3,7 +3,6 @@
 //! caps, stockpile triggers), the chain (plan, trade, physical flows, allocation: model::chain),
 //! then the market's update for the next month (docs/model.md, "Sequence of a month").
 
-use crate::market;
 use crate::model::chain;
 use crate::model::record::MonthRecord;
 use crate::policy::controls::technology;
@@ -23,7 +22,7 @@ impl RunState<'_> {
         let prices = &self.prices;
         x.recycled.resize(sc.regions.len(), [0.0; 2]);
         for (ri, out) in x.recycled.iter_mut().enumerate() {
-            *out = market::recycled(sc, v, ri, &x.demand[ri], recipes, prices);
+            *out = self.recycling.recycled(ri, &x.demand[ri], recipes, prices);
         }
         self.assets.capacities(
             v,
