@@ -305,6 +305,10 @@ pub struct Response {
 #[derive(Debug, Clone, Copy)]
 struct SectorState {
     terms: SectorTerms,
+    /// The magnet price the sector faces at the current prices (`SectorTerms::magnet_price`):
+    /// set at the start prices by `reset` and at each month's new prices by `update`, which
+    /// `demand_all` reads the next month (prices only move in `Prices::update`, before it).
+    price: f64,
     /// The last magnet price and its `P^elasticity`.
     response: PriceResponse,
     /// Months the magnet price (the high_temp price) has been at or above the trigger.
@@ -409,15 +413,18 @@ impl Response {
         fill_shaped(&mut self.heavy_free, lens(), 0.0);
         set_from(
             &mut self.sectors,
-            sc.regions
-                .iter()
-                .flat_map(|r| &r.sectors)
-                .map(|s| SectorState {
-                    terms: SectorTerms::of(s, v),
+            sc.regions.iter().flat_map(|r| &r.sectors).map(|s| {
+                let terms = SectorTerms::of(s, v);
+                // Every index starts at 1 (`Prices::new`).
+                let price = terms.magnet_price([1.0, 1.0]);
+                SectorState {
+                    terms,
+                    price,
                     response: PriceResponse::START,
                     high_months: 0.0,
                     high_ht_months: 0.0,
-                }),
+                }
+            }),
         );
     }
 
@@ -445,7 +452,8 @@ impl Response {
                     .zip(subs.iter().zip(hfs))
                     .map(|((state, b), (sub, hf))| {
                         let s = &state.terms;
-                        let p = s.magnet_price(magnet);
+                        let p = state.price;
+                        debug_assert_eq!(p.to_bits(), s.magnet_price(magnet).to_bits());
                         let response = state.response.at(p, s.elasticity);
                         let d = (b[0] + b[1]) * response * (1.0 - sub);
                         let ht = s.high_temp_share * (1.0 - hf);
@@ -502,6 +510,7 @@ impl Response {
             {
                 let SectorState {
                     terms: s,
+                    price: p,
                     high_months: months,
                     high_ht_months: ht_months,
                     ..
@@ -516,7 +525,8 @@ impl Response {
                         *share = (*share + s.step).min(ceiling.max(*share));
                     }
                 };
-                grow(months, sub, s.magnet_price(magnet), s.substitution_ceiling);
+                *p = s.magnet_price(magnet);
+                grow(months, sub, *p, s.substitution_ceiling);
                 grow(ht_months, hf, pht, s.heavy_free_ceiling);
                 // Designs that drop Dy/Tb spread whatever the price, within the same ceiling.
                 let ceiling = s.heavy_free_ceiling;
@@ -644,12 +654,10 @@ impl Expansion {
         };
         let (trigger, sustain) = (v[e.trigger_price], v[e.sustain_months].max(1.0));
         for (r, months) in self.high_months.iter_mut().enumerate() {
-            for (stage, h) in months.iter_mut().enumerate() {
-                *h = if Self::stage_price(prices, r, stage) >= trigger {
-                    *h + 1.0
-                } else {
-                    0.0
-                };
+            let stage_prices: [f64; 3] =
+                std::array::from_fn(|stage| Self::stage_price(prices, r, stage));
+            for (stage, (h, price)) in months.iter_mut().zip(stage_prices).enumerate() {
+                *h = if price >= trigger { *h + 1.0 } else { 0.0 };
                 if *h >= sustain {
                     *h = 0.0;
                     let (delay, slowdown) = tech(r);
