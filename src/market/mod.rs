@@ -431,12 +431,22 @@ impl Response {
     /// (M3) Every sector's demand this month, `[region][local sector][grade]`, into `out`: base
     /// demand (`base`, `[standard, high_temp]` per sector in region-then-sector order) times
     /// `P^elasticity` times `(1 - substituted)`, with `heavy_free` of the high_temp part moved
-    /// to standard.
-    pub fn demand_all(&mut self, base: &[[f64; 2]], prices: &Prices, out: &mut Vec<Vec<[f64; 2]>>) {
+    /// to standard. Also the demand given up because of price, `[region][local sector]` into
+    /// `forgone`: what each sector would buy at its starting price, after substitution, less
+    /// what it buys at this month's price.
+    pub fn demand_all(
+        &mut self,
+        base: &[[f64; 2]],
+        prices: &Prices,
+        out: &mut Vec<Vec<[f64; 2]>>,
+        forgone: &mut Vec<Vec<f64>>,
+    ) {
         out.resize_with(self.substituted.len(), Vec::new);
+        forgone.resize_with(self.substituted.len(), Vec::new);
         let mut start = 0;
-        for (r, ((row, subs), hfs)) in out
+        for (r, (((row, lost), subs), hfs)) in out
             .iter_mut()
+            .zip(forgone.iter_mut())
             .zip(&self.substituted)
             .zip(&self.heavy_free)
             .enumerate()
@@ -444,47 +454,23 @@ impl Response {
             let sectors = start..start + subs.len();
             start = sectors.end;
             let magnet = magnet_indexes(prices, r);
-            set_from(
-                row,
-                self.sectors[sectors.clone()]
-                    .iter_mut()
-                    .zip(&base[sectors])
-                    .zip(subs.iter().zip(hfs))
-                    .map(|((state, b), (sub, hf))| {
-                        let s = &state.terms;
-                        let p = state.price;
-                        debug_assert_eq!(p.to_bits(), s.magnet_price(magnet).to_bits());
-                        let response = state.response.at(p, s.elasticity);
-                        let d = (b[0] + b[1]) * response * (1.0 - sub);
-                        let ht = s.high_temp_share * (1.0 - hf);
-                        [d * (1.0 - ht), d * ht]
-                    }),
-            );
-        }
-    }
-
-    /// (M3) Demand given up because of price, `[region][local sector]` into `out`: what each
-    /// sector would buy at its starting price (`base`, as in `demand_all`), after substitution,
-    /// less what it buys at this month's price (`demand`).
-    pub fn forgone_into(
-        &self,
-        base: &[[f64; 2]],
-        demand: &[Vec<[f64; 2]>],
-        out: &mut Vec<Vec<f64>>,
-    ) {
-        out.resize_with(demand.len(), Vec::new);
-        let mut start = 0;
-        for ((row, secs), subs) in out.iter_mut().zip(demand).zip(&self.substituted) {
-            let sectors = start..start + secs.len();
-            start = sectors.end;
-            set_from(
-                row,
-                base[sectors]
-                    .iter()
-                    .zip(secs)
-                    .zip(subs)
-                    .map(|((b, d), sub)| (b[0] + b[1]) * (1.0 - sub) - d[0] - d[1]),
-            );
+            row.clear();
+            lost.clear();
+            for ((state, b), (sub, hf)) in self.sectors[sectors.clone()]
+                .iter_mut()
+                .zip(&base[sectors])
+                .zip(subs.iter().zip(hfs))
+            {
+                let s = &state.terms;
+                let p = state.price;
+                debug_assert_eq!(p.to_bits(), s.magnet_price(magnet).to_bits());
+                let response = state.response.at(p, s.elasticity);
+                let d = (b[0] + b[1]) * response * (1.0 - sub);
+                let ht = s.high_temp_share * (1.0 - hf);
+                let demand = [d * (1.0 - ht), d * ht];
+                row.push(demand);
+                lost.push((b[0] + b[1]) * (1.0 - sub) - demand[0] - demand[1]);
+            }
         }
     }
 
