@@ -87,15 +87,13 @@ impl Prices {
         let then = (self.past.len() / n.max(1))
             .checked_sub(months + 1)
             .map(|i| &self.past[i * n..(i + 1) * n]);
-        set_from(
-            out,
-            self.ln.iter().enumerate().map(|(r, now)| {
-                std::array::from_fn(|c| {
-                    let before = then.map_or(0.0, |p| p[r][c]);
-                    (1.0 + hoarding * (now[c] - before)).clamp(lo, hi)
-                })
-            }),
-        );
+        out.resize(n, [0.0; N_COMMODITIES]);
+        for (r, (factors, now)) in out.iter_mut().zip(&self.ln).enumerate() {
+            let before = then.map_or([0.0; N_COMMODITIES], |p| p[r]);
+            for ((f, now), before) in factors.iter_mut().zip(now).zip(before) {
+                *f = (1.0 + hoarding * (now - before)).clamp(lo, hi);
+            }
+        }
     }
 
     pub fn index(&self, r: usize, c: Commodity) -> f64 {
@@ -142,9 +140,13 @@ impl Prices {
         let n = rec.mine_out.len();
         let flows: [&[f64]; N_COMMODITIES] = std::array::from_fn(|c| &rec.flows[c]);
         for r in 0..self.ln.len() {
+            // Bit `c` set: the log price of `c` changed this month. An index is `exp` of its
+            // final log price, computed once after the moves and floors below, and only where
+            // the log price changed (else the index already is its `exp`).
+            let mut changed = 0u32;
             let (home_use, target, capacity) = (&rec.home_use[r], &rec.target[r], &rec.capacity[r]);
             let (held, x0s) = (&start.held[r], &mut self.x0[r]);
-            let (lns, index) = (&mut self.ln[r], &mut self.index[r]);
+            let lns = &mut self.ln[r];
             for ci in 0..N_COMMODITIES {
                 let need = home_use[ci] + target[ci];
                 // Without stockpiles nothing is released: the sum is a zero, whose sign cannot
@@ -180,11 +182,14 @@ impl Prices {
                 };
                 let ln = &mut lns[ci];
                 let moved = adjust(*ln, push, theta, speedup).clamp(lo, hi);
-                // The index is exp of the log price: unchanged bits, unchanged index.
                 if moved.to_bits() != ln.to_bits() {
                     *ln = moved;
-                    index[ci] = moved.exp();
+                    changed |= 1 << ci;
                 }
+            }
+            // The concentrates take no floor: their indexes now, which (M2b) reads.
+            for c in [Commodity::Concentrate, Commodity::ClayConcentrate] {
+                self.sync_index(r, c, changed);
             }
             // (M2b) Feed cost pass-through: an oxide costs at least `(1 - w) + w * (the
             // concentrate indexes weighted by the region's capacity for that oxide in the circuit
@@ -201,8 +206,11 @@ impl Prices {
                         continue;
                     }
                     let p = (caps[0] * feed[0] + caps[1] * feed[1]) / total;
-                    self.floor_at(r, c, (1.0 - wf) + wf * p, (lo, hi));
+                    changed |= self.floor_at(r, c, (1.0 - wf) + wf * p, (lo, hi));
                 }
+            }
+            for c in [Commodity::LightOxide, Commodity::HeavyOxide] {
+                self.sync_index(r, c, changed);
             }
             // (M2a) Cost pass-through: a magnet grade costs at least
             // `(1 - w) + w * (its oxides' price index, weighted by their cost in the recipe)`.
@@ -220,8 +228,11 @@ impl Prices {
                         continue;
                     }
                     let cost = (1.0 - w) + w * (cl * pl + ch * ph) / (cl + ch);
-                    self.floor_at(r, c, cost, (lo, hi));
+                    changed |= self.floor_at(r, c, cost, (lo, hi));
                 }
+            }
+            for c in [Commodity::MagnetStandard, Commodity::MagnetHighTemp] {
+                self.sync_index(r, c, changed);
             }
         }
         self.past.extend_from_slice(&self.ln);
@@ -230,15 +241,34 @@ impl Prices {
 
 impl Prices {
     /// Raises region `r`'s log price of `c` to at least `ln(cost)` (within `[lo, hi]`), for the
-    /// cost pass-through (M2a), (M2b). The index is `exp` of the log price; when the log price
-    /// keeps its bits, the index already is that `exp`, so it is not computed again.
-    fn floor_at(&mut self, r: usize, c: Commodity, cost: f64, (lo, hi): (f64, f64)) {
-        let floor = self.floor_ln[r][c as usize].ln(cost);
+    /// cost pass-through (M2a), (M2b); the index follows in `sync_index`. Returns bit `c` set
+    /// where the log price changed.
+    ///
+    /// The log price is already within `[lo, hi]` (it left `update`'s move through `clamp`),
+    /// so it only changes where `ln(cost)` is above it. As `ln(c) <= c - 1` for every `c`, a
+    /// cost with `c - 1` clearly below the log price (by far more than the rounding of `ln`
+    /// and of `c - 1`) cannot raise it, and its `ln` is not computed.
+    fn floor_at(&mut self, r: usize, c: Commodity, cost: f64, (lo, hi): (f64, f64)) -> u32 {
         let ln = &mut self.ln[r][c as usize];
+        let d = cost - 1.0;
+        if d + 1e-9 * (1.0 + d.abs()) < *ln {
+            return 0;
+        }
+        let floor = self.floor_ln[r][c as usize].ln(cost);
         let raised = ln.max(floor).clamp(lo, hi);
-        if raised.to_bits() != ln.to_bits() {
-            *ln = raised;
-            self.index[r][c as usize] = raised.exp();
+        if raised.to_bits() == ln.to_bits() {
+            return 0;
+        }
+        *ln = raised;
+        1 << c as u32
+    }
+
+    /// Region `r`'s index of `c` set to `exp` of its log price where its log price changed this
+    /// month (bit `c` of `changed`).
+    #[inline]
+    fn sync_index(&mut self, r: usize, c: Commodity, changed: u32) {
+        if changed & (1 << c as u32) != 0 {
+            self.index[r][c as usize] = self.ln[r][c as usize].exp();
         }
     }
 }
@@ -275,6 +305,10 @@ pub struct Response {
 #[derive(Debug, Clone, Copy)]
 struct SectorState {
     terms: SectorTerms,
+    /// The magnet price the sector faces at the current prices (`SectorTerms::magnet_price`):
+    /// set at the start prices by `reset` and at each month's new prices by `update`, which
+    /// `demand_all` reads the next month (prices only move in `Prices::update`, before it).
+    price: f64,
     /// The last magnet price and its `P^elasticity`.
     response: PriceResponse,
     /// Months the magnet price (the high_temp price) has been at or above the trigger.
@@ -379,27 +413,40 @@ impl Response {
         fill_shaped(&mut self.heavy_free, lens(), 0.0);
         set_from(
             &mut self.sectors,
-            sc.regions
-                .iter()
-                .flat_map(|r| &r.sectors)
-                .map(|s| SectorState {
-                    terms: SectorTerms::of(s, v),
+            sc.regions.iter().flat_map(|r| &r.sectors).map(|s| {
+                let terms = SectorTerms::of(s, v);
+                // Every index starts at 1 (`Prices::new`).
+                let price = terms.magnet_price([1.0, 1.0]);
+                SectorState {
+                    terms,
+                    price,
                     response: PriceResponse::START,
                     high_months: 0.0,
                     high_ht_months: 0.0,
-                }),
+                }
+            }),
         );
     }
 
     /// (M3) Every sector's demand this month, `[region][local sector][grade]`, into `out`: base
     /// demand (`base`, `[standard, high_temp]` per sector in region-then-sector order) times
     /// `P^elasticity` times `(1 - substituted)`, with `heavy_free` of the high_temp part moved
-    /// to standard.
-    pub fn demand_all(&mut self, base: &[[f64; 2]], prices: &Prices, out: &mut Vec<Vec<[f64; 2]>>) {
+    /// to standard. Also the demand given up because of price, `[region][local sector]` into
+    /// `forgone`: what each sector would buy at its starting price, after substitution, less
+    /// what it buys at this month's price.
+    pub fn demand_all(
+        &mut self,
+        base: &[[f64; 2]],
+        prices: &Prices,
+        out: &mut Vec<Vec<[f64; 2]>>,
+        forgone: &mut Vec<Vec<f64>>,
+    ) {
         out.resize_with(self.substituted.len(), Vec::new);
+        forgone.resize_with(self.substituted.len(), Vec::new);
         let mut start = 0;
-        for (r, ((row, subs), hfs)) in out
+        for (r, (((row, lost), subs), hfs)) in out
             .iter_mut()
+            .zip(forgone.iter_mut())
             .zip(&self.substituted)
             .zip(&self.heavy_free)
             .enumerate()
@@ -407,46 +454,23 @@ impl Response {
             let sectors = start..start + subs.len();
             start = sectors.end;
             let magnet = magnet_indexes(prices, r);
-            set_from(
-                row,
-                self.sectors[sectors.clone()]
-                    .iter_mut()
-                    .zip(&base[sectors])
-                    .zip(subs.iter().zip(hfs))
-                    .map(|((state, b), (sub, hf))| {
-                        let s = &state.terms;
-                        let p = s.magnet_price(magnet);
-                        let response = state.response.at(p, s.elasticity);
-                        let d = (b[0] + b[1]) * response * (1.0 - sub);
-                        let ht = s.high_temp_share * (1.0 - hf);
-                        [d * (1.0 - ht), d * ht]
-                    }),
-            );
-        }
-    }
-
-    /// (M3) Demand given up because of price, `[region][local sector]` into `out`: what each
-    /// sector would buy at its starting price (`base`, as in `demand_all`), after substitution,
-    /// less what it buys at this month's price (`demand`).
-    pub fn forgone_into(
-        &self,
-        base: &[[f64; 2]],
-        demand: &[Vec<[f64; 2]>],
-        out: &mut Vec<Vec<f64>>,
-    ) {
-        out.resize_with(demand.len(), Vec::new);
-        let mut start = 0;
-        for ((row, secs), subs) in out.iter_mut().zip(demand).zip(&self.substituted) {
-            let sectors = start..start + secs.len();
-            start = sectors.end;
-            set_from(
-                row,
-                base[sectors]
-                    .iter()
-                    .zip(secs)
-                    .zip(subs)
-                    .map(|((b, d), sub)| (b[0] + b[1]) * (1.0 - sub) - d[0] - d[1]),
-            );
+            row.clear();
+            lost.clear();
+            for ((state, b), (sub, hf)) in self.sectors[sectors.clone()]
+                .iter_mut()
+                .zip(&base[sectors])
+                .zip(subs.iter().zip(hfs))
+            {
+                let s = &state.terms;
+                let p = state.price;
+                debug_assert_eq!(p.to_bits(), s.magnet_price(magnet).to_bits());
+                let response = state.response.at(p, s.elasticity);
+                let d = (b[0] + b[1]) * response * (1.0 - sub);
+                let ht = s.high_temp_share * (1.0 - hf);
+                let demand = [d * (1.0 - ht), d * ht];
+                row.push(demand);
+                lost.push((b[0] + b[1]) * (1.0 - sub) - demand[0] - demand[1]);
+            }
         }
     }
 
@@ -472,6 +496,7 @@ impl Response {
             {
                 let SectorState {
                     terms: s,
+                    price: p,
                     high_months: months,
                     high_ht_months: ht_months,
                     ..
@@ -486,7 +511,8 @@ impl Response {
                         *share = (*share + s.step).min(ceiling.max(*share));
                     }
                 };
-                grow(months, sub, s.magnet_price(magnet), s.substitution_ceiling);
+                *p = s.magnet_price(magnet);
+                grow(months, sub, *p, s.substitution_ceiling);
                 grow(ht_months, hf, pht, s.heavy_free_ceiling);
                 // Designs that drop Dy/Tb spread whatever the price, within the same ceiling.
                 let ceiling = s.heavy_free_ceiling;
@@ -498,29 +524,63 @@ impl Response {
     }
 }
 
-/// (M5) Oxide recycled in region `r` this month, `[NdPr, Dy/Tb]` t: scrap (a share of the
-/// region's magnet demand) times the recycled share `min(max, base + slope (P - 1)^+)` times
-/// the scrap's oxide content at the recipes times recovery.
-pub fn recycled(
-    sc: &Scenario,
-    v: &Values,
-    r: usize,
-    demand: &[[f64; 2]],
-    recipes: &[[f64; 2]; 2],
-    prices: &Prices,
-) -> [f64; 2] {
-    let Some(rc) = &sc.regions[r].recycling else {
-        return [0.0; 2];
-    };
-    let total: f64 = demand.iter().map(|d| d[0] + d[1]).sum();
-    if total <= 0.0 {
-        return [0.0; 2];
+/// (M5) Recycling terms of every region for a run, read from the run's values once.
+#[derive(Debug, Clone, Default)]
+pub struct Recycling {
+    /// `[region]` its terms, None for a region without recycling.
+    terms: Vec<Option<RecyclingTerms>>,
+}
+
+/// A region's recycling terms (`model::Recycling`) at the run's values.
+#[derive(Debug, Clone, Copy)]
+struct RecyclingTerms {
+    scrap_share: f64,
+    base_rate: f64,
+    price_slope: f64,
+    max_rate: f64,
+    recovery: f64,
+}
+
+impl Recycling {
+    /// Reads the terms of the run with values `v`, reusing the table.
+    pub fn reset(&mut self, sc: &Scenario, v: &Values) {
+        set_from(
+            &mut self.terms,
+            sc.regions.iter().map(|r| {
+                r.recycling.as_ref().map(|rc| RecyclingTerms {
+                    scrap_share: v[rc.scrap_share],
+                    base_rate: v[rc.base_rate],
+                    price_slope: v[rc.price_slope],
+                    max_rate: v[rc.max_rate],
+                    recovery: v[rc.recovery],
+                })
+            }),
+        );
     }
-    let ht: f64 = demand.iter().map(|d| d[1]).sum::<f64>() / total;
-    let p = prices.magnet(r, ht);
-    let rate = (v[rc.base_rate] + v[rc.price_slope] * (p - 1.0).max(0.0)).min(v[rc.max_rate]);
-    let scrap = total * v[rc.scrap_share] * rate;
-    [0, 1].map(|e| scrap * ((1.0 - ht) * recipes[0][e] + ht * recipes[1][e]) * v[rc.recovery])
+
+    /// (M5) Oxide recycled in region `r` this month, `[NdPr, Dy/Tb]` t: scrap (a share of the
+    /// region's magnet demand) times the recycled share `min(max, base + slope (P - 1)^+)` times
+    /// the scrap's oxide content at the recipes times recovery.
+    pub fn recycled(
+        &self,
+        r: usize,
+        demand: &[[f64; 2]],
+        recipes: &[[f64; 2]; 2],
+        prices: &Prices,
+    ) -> [f64; 2] {
+        let Some(rc) = &self.terms[r] else {
+            return [0.0; 2];
+        };
+        let total: f64 = demand.iter().map(|d| d[0] + d[1]).sum();
+        if total <= 0.0 {
+            return [0.0; 2];
+        }
+        let ht: f64 = demand.iter().map(|d| d[1]).sum::<f64>() / total;
+        let p = prices.magnet(r, ht);
+        let rate = (rc.base_rate + rc.price_slope * (p - 1.0).max(0.0)).min(rc.max_rate);
+        let scrap = total * rc.scrap_share * rate;
+        [0, 1].map(|e| scrap * ((1.0 - ht) * recipes[0][e] + ht * recipes[1][e]) * rc.recovery)
+    }
 }
 
 /// (M6) Capacity decided when a stage's output price stays high, per region and stage
@@ -580,12 +640,10 @@ impl Expansion {
         };
         let (trigger, sustain) = (v[e.trigger_price], v[e.sustain_months].max(1.0));
         for (r, months) in self.high_months.iter_mut().enumerate() {
-            for (stage, h) in months.iter_mut().enumerate() {
-                *h = if Self::stage_price(prices, r, stage) >= trigger {
-                    *h + 1.0
-                } else {
-                    0.0
-                };
+            let stage_prices: [f64; 3] =
+                std::array::from_fn(|stage| Self::stage_price(prices, r, stage));
+            for (stage, (h, price)) in months.iter_mut().zip(stage_prices).enumerate() {
+                *h = if price >= trigger { *h + 1.0 } else { 0.0 };
                 if *h >= sustain {
                     *h = 0.0;
                     let (delay, slowdown) = tech(r);

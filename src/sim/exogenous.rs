@@ -37,7 +37,12 @@ impl Growth {
         Growth {
             factor: 1.0,
             base,
-            monthly: base.powf(1.0 / 12.0),
+            // pow(1, y) is exactly 1: no `pow` for an asset or sector that does not grow.
+            monthly: if base == 1.0 {
+                1.0
+            } else {
+                base.powf(1.0 / 12.0)
+            },
             clocked,
         }
     }
@@ -386,8 +391,15 @@ impl<'a> Assets<'a> {
                 mine_nominal += cap * 12.0;
                 caps.push(cap * avail);
             }
-            set_from(shares, mines.iter().map(|a| a.terms.shares));
-            set_from(ores, mines.iter().map(|a| a.terms.ore));
+            // The mines' shares and ores are the run's: written in its month 0, and later
+            // months only drop the price-driven mine appended the month before (if any).
+            if t == 0 {
+                set_from(shares, mines.iter().map(|a| a.terms.shares));
+                set_from(ores, mines.iter().map(|a| a.terms.ore));
+            } else {
+                shares.truncate(mines.len());
+                ores.truncate(mines.len());
+            }
             // Price-driven new mines are of the region's main ore (hard rock on a tie) and
             // produce its existing mix of that ore (else the world's).
             let added = expansion.online(ri, 0, t);

@@ -3,7 +3,6 @@
 //! caps, stockpile triggers), the chain (plan, trade, physical flows, allocation: model::chain),
 //! then the market's update for the next month (docs/model.md, "Sequence of a month").
 
-use crate::market;
 use crate::model::chain;
 use crate::model::record::MonthRecord;
 use crate::policy::controls::technology;
@@ -17,13 +16,17 @@ impl RunState<'_> {
         let m = &mut self.month;
         self.base_demand.month_into(&mut m.base);
         let x = &mut m.x;
+        // The records leave the run's output for the month (a move of the Vec, not of the
+        // large record itself) so that the month's record can be lent alongside the state.
+        let mut records = std::mem::take(&mut self.out.records);
+        let rec = &mut records[t];
         self.response
-            .demand_all(&m.base, &self.prices, &mut x.demand);
+            .demand_all(&m.base, &self.prices, &mut x.demand, &mut rec.forgone);
         let recipes = &self.out.params.recipes;
         let prices = &self.prices;
         x.recycled.resize(sc.regions.len(), [0.0; 2]);
         for (ri, out) in x.recycled.iter_mut().enumerate() {
-            *out = market::recycled(sc, v, ri, &x.demand[ri], recipes, prices);
+            *out = self.recycling.recycled(ri, &x.demand[ri], recipes, prices);
         }
         self.assets.capacities(
             v,
@@ -54,10 +57,6 @@ impl RunState<'_> {
             &|r, c| prices.index(r, c),
             &mut self.stockpiles,
         );
-        // The records leave the run's output for the month (a move of the Vec, not of the
-        // large record itself) so that the month's record can be lent alongside the state.
-        let mut records = std::mem::take(&mut self.out.records);
-        let rec = &mut records[t];
         chain::step(
             &self.out.params,
             x,
@@ -74,15 +73,14 @@ impl RunState<'_> {
         self.out.records = records;
     }
 
-    /// Records the month's prices, demand given up because of price and substitution, then
+    /// Records the month's prices and substitution (the demand given up because of price is
+    /// recorded with the month's demand, `Response::demand_all`), then
     /// updates the market for the next month: prices (M1)-(M2a), substitution (M4) and
     /// expansion (M6).
     fn after_month(&mut self, t: usize, rec: &mut MonthRecord) {
         let (sc, v) = (self.sc, &self.out.values);
-        let (base, x) = (&self.month.base, &self.month.x);
+        let x = &self.month.x;
         self.prices.all(&mut rec.prices);
-        self.response
-            .forgone_into(base, &x.demand, &mut rec.forgone);
         rec.substituted.clone_from(&self.response.substituted);
         rec.heavy_free.clone_from(&self.response.heavy_free);
         self.prices.update(

@@ -187,6 +187,7 @@ impl<'a> Workspace<'a> {
                 base_demand: BaseDemand::default(),
                 prices: market::Prices::new(n),
                 response: market::Response::new(sc),
+                recycling: market::Recycling::default(),
                 expansion: market::Expansion::new(n),
                 stocks: Stocks::zero(n),
                 history: History::new(sc.controls.len()),
@@ -222,6 +223,8 @@ pub(crate) struct RunState<'a> {
     pub base_demand: BaseDemand,
     pub prices: market::Prices,
     pub response: market::Response,
+    /// The run's recycling terms (M5).
+    pub recycling: market::Recycling,
     pub expansion: market::Expansion,
     pub stocks: Stocks,
     pub history: History,
@@ -290,6 +293,7 @@ impl RunState<'_> {
         self.assets.reset(&v, &out.courses, seed, run);
         self.prices.reset(n);
         self.response.reset(sc, &v);
+        self.recycling.reset(sc, &v);
         self.expansion.reset(n);
         self.stocks.reset(n);
         self.history.reset(sc.controls.len());
