@@ -127,7 +127,11 @@ impl Side {
         let slack = SLACK.max(self.counts.len() as u32 / 2);
         let new_base = key.saturating_sub(slack).max(self.floor());
         let extra = (self.base - new_base) as usize;
-        self.counts.splice(0..0, std::iter::repeat_n(0, extra));
+        // The counts move up by `extra` in one block move (`splice` moved them one by one).
+        let len = self.counts.len();
+        self.counts.resize(len + extra, 0);
+        self.counts.copy_within(..len, extra);
+        self.counts[..extra].fill(0);
         self.base = new_base;
     }
 
