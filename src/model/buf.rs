@@ -131,6 +131,7 @@ impl<T> Slots<T> {
 
     /// Keeps the entries for which `keep` is true, in their order (removed ones become free
     /// slots; no entry moves).
+    #[inline]
     pub fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
         let mut kept = 0;
         for j in 0..self.live {

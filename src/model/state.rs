@@ -217,6 +217,7 @@ impl InTransit {
 
     /// Takes out the shipments due by `month`, passing each to `arrive` in the order shipped;
     /// the others stay in transit in their order.
+    #[inline]
     pub fn arrive(&mut self, month: usize, mut arrive: impl FnMut(&Shipment)) {
         self.0.retain(|s| {
             let due = s.due <= month;
