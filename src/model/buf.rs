@@ -85,16 +85,19 @@ impl<T> Default for Slots<T> {
 
 impl<T> Slots<T> {
     /// The entries, in order.
+    #[inline]
     pub fn live(&self) -> impl ExactSizeIterator<Item = &T> + Clone {
         self.order[..self.live].iter().map(|&i| &self.slots[i])
     }
 
+    #[inline]
     pub fn clear(&mut self) {
         self.live = 0;
     }
 
     /// A new last entry, to be written by the caller: a reused slot holding stale values, or,
     /// when every slot is in use, `make()`.
+    #[inline]
     pub fn next(&mut self, make: impl FnOnce() -> T) -> &mut T {
         let i = self.free_slot(make);
         self.live += 1;
@@ -103,12 +106,14 @@ impl<T> Slots<T> {
 
     /// The slot a `next` would return, to be written by the caller without joining the list
     /// yet: `keep_staged` then adds it (a later `next` or `staged` reuses it otherwise).
+    #[inline]
     pub fn staged(&mut self, make: impl FnOnce() -> T) -> &mut T {
         let i = self.free_slot(make);
         &mut self.slots[i]
     }
 
     /// The index of the first free slot (`order[live]`), made by `make()` if there is none.
+    #[inline]
     fn free_slot(&mut self, make: impl FnOnce() -> T) -> usize {
         if self.live == self.slots.len() {
             self.order.push(self.slots.len());
@@ -118,6 +123,7 @@ impl<T> Slots<T> {
     }
 
     /// Adds the slot `staged` returned as the last entry.
+    #[inline]
     pub fn keep_staged(&mut self) {
         debug_assert!(self.live < self.slots.len(), "a slot was staged");
         self.live += 1;
@@ -125,6 +131,7 @@ impl<T> Slots<T> {
 
     /// Keeps the entries for which `keep` is true, in their order (removed ones become free
     /// slots; no entry moves).
+    #[inline]
     pub fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
         let mut kept = 0;
         for j in 0..self.live {

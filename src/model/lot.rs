@@ -15,7 +15,7 @@ pub const MAX_REGIONS: usize = 16;
 const LANE: usize = 4;
 
 /// Room for the values of a lot with the most tags, in whole lanes (with 16 regions, 35
-/// values in 9 lanes: the lot is no larger, its 3 bytes of shape took that padding already).
+/// values in 9 lanes: the lot is no larger, its 4 bytes of shape took that padding already).
 const ROOM: usize = (3 + 2 * MAX_REGIONS).next_multiple_of(LANE);
 
 /// Quantity and tags. `q` is `[total, 0, 0]` for oxides and magnets and the content
@@ -33,11 +33,12 @@ const ROOM: usize = (3 + 2 * MAX_REGIONS).next_multiple_of(LANE);
 #[derive(Clone, Copy)]
 pub struct Lot {
     v: [f64; ROOM],
-    /// `a.len()` and `b.len()`, and `3 + a.len() + b.len()` (kept: every loop over the lot
-    /// reads it).
+    /// `a.len()` and `b.len()`, `3 + a.len() + b.len()`, and the lanes those values take,
+    /// `len.div_ceil(LANE)` (both kept: every loop over the lot reads its lane count).
     na: u8,
     nb: u8,
     len: u8,
+    nl: u8,
 }
 
 impl Default for Lot {
@@ -48,6 +49,7 @@ impl Default for Lot {
             na: 0,
             nb: 0,
             len: 3,
+            nl: 1,
         }
     }
 }
@@ -79,6 +81,7 @@ impl Lot {
             na: na as u8,
             nb: nb as u8,
             len: (3 + na + nb) as u8,
+            nl: (3 + na + nb).div_ceil(LANE) as u8,
             ..Lot::default()
         }
     }
@@ -127,13 +130,11 @@ impl Lot {
 
     /// The lanes holding the lot's values (and, past them, unused entries).
     fn lanes(&self) -> &[[f64; LANE]] {
-        let n = self.len().div_ceil(LANE);
-        &self.v.as_chunks::<LANE>().0[..n]
+        &self.v.as_chunks::<LANE>().0[..self.nl as usize]
     }
 
     fn lanes_mut(&mut self) -> &mut [[f64; LANE]] {
-        let n = self.len().div_ceil(LANE);
-        &mut self.v.as_chunks_mut::<LANE>().0[..n]
+        &mut self.v.as_chunks_mut::<LANE>().0[..self.nl as usize]
     }
 
     /// Quantity: `[total, 0, 0]` or concentrate content.
@@ -197,7 +198,7 @@ impl Lot {
     /// written in place; `out`'s entries beyond the values this lot holds are left as they were).
     pub fn take_to(&mut self, amount: f64, out: &mut Lot) {
         let f = self.share(amount);
-        (out.na, out.nb, out.len) = (self.na, self.nb, self.len);
+        (out.na, out.nb, out.len, out.nl) = (self.na, self.nb, self.len, self.nl);
         for (xs, os) in self.lanes_mut().iter_mut().zip(out.lanes_mut()) {
             for (x, o) in xs.iter_mut().zip(os) {
                 *o = *x * f;
@@ -208,7 +209,7 @@ impl Lot {
 
     /// Sets this lot to `other` (its shape included), copying only the values `other` holds.
     pub fn copy_from(&mut self, other: &Lot) {
-        (self.na, self.nb, self.len) = (other.na, other.nb, other.len);
+        (self.na, self.nb, self.len, self.nl) = (other.na, other.nb, other.len, other.nl);
         let n = other.lanes().len();
         self.v.as_chunks_mut::<LANE>().0[..n].copy_from_slice(other.lanes());
     }

@@ -32,6 +32,7 @@ pub struct MonthPlan {
 
 impl MonthPlan {
     /// Planned flows of commodity `c`, `[o * n + d]`.
+    #[inline]
     pub fn flows(&self, c: Commodity) -> &[f64] {
         match c {
             Commodity::Concentrate => &self.conc[0].flows[0],
@@ -44,6 +45,7 @@ impl MonthPlan {
     }
 
     /// Planned home use of commodity `c` in region `r`.
+    #[inline]
     pub fn home_use(&self, r: usize, c: Commodity) -> f64 {
         match c {
             Commodity::Concentrate => self.conc[0].use_[r],

@@ -190,6 +190,7 @@ impl InTransit {
 
     /// The lot of a shipment to be written in place, not yet in transit: `keep_staged` puts it
     /// in transit after the others (as `push` would).
+    #[inline]
     pub fn staged(
         &mut self,
         due: usize,
@@ -209,12 +210,14 @@ impl InTransit {
     }
 
     /// Puts the shipment `staged` wrote in transit.
+    #[inline]
     pub fn keep_staged(&mut self) {
         self.0.keep_staged();
     }
 
     /// Takes out the shipments due by `month`, passing each to `arrive` in the order shipped;
     /// the others stay in transit in their order.
+    #[inline]
     pub fn arrive(&mut self, month: usize, mut arrive: impl FnMut(&Shipment)) {
         self.0.retain(|s| {
             let due = s.due <= month;
